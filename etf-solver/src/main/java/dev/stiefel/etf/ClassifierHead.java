@@ -1,0 +1,54 @@
+package dev.stiefel.etf;
+
+import java.util.List;
+import org.ejml.data.DMatrixRMaj;
+
+/**
+ * A classifier head a JVM trainer calls once per step: features in, logits out, and the
+ * gradient back to the features. Features are rows ({@code B x d}), logits are {@code B x C}.
+ *
+ * <p>Call order per training step: {@link #forward}, then (for training) {@link #backward}
+ * with {@code dL/dlogits} of the same batch; {@code backward} also fills the gradients of
+ * the head's own trainable {@link #parameters()} (empty for the ETF heads).
+ * Heads keep workspaces and state across steps and are not thread-safe.
+ */
+public interface ClassifierHead {
+
+    /** Number of classes C. */
+    int numClasses();
+
+    /** Feature dimension d. */
+    int featureDimension();
+
+    /**
+     * Logits of a batch. The labels are needed by heads whose classifier depends on the batch
+     * (the implicit ETF head uses the class means); others ignore them.
+     *
+     * @param features batch features, {@code B x d}, finite
+     * @param labels class of each row, in {@code [0, C)}
+     * @param logitsOut reshaped to {@code B x C} and returned
+     */
+    DMatrixRMaj forward(DMatrixRMaj features, int[] labels, DMatrixRMaj logitsOut);
+
+    /**
+     * Gradient of the loss with respect to the features of the last {@link #forward} batch.
+     *
+     * @param logitsGradient {@code dL/dlogits}, {@code B x C}
+     * @param featuresGradientOut reshaped to {@code B x d} and returned
+     */
+    DMatrixRMaj backward(DMatrixRMaj logitsGradient, DMatrixRMaj featuresGradientOut);
+
+    /** Trainable parameters with their gradients from the last {@link #backward}; may be empty. */
+    List<Parameter> parameters();
+
+    /** Called by the trainer after it updated {@link #parameters()} (e.g. to re-normalise rows). */
+    default void afterUpdate() {
+    }
+
+    /** The current classifier {@code W}, {@code d x C} (column c classifies class c). */
+    DMatrixRMaj classifier();
+
+    /** A trainable tensor and its gradient, both owned by the head. */
+    record Parameter(String name, DMatrixRMaj value, DMatrixRMaj gradient) {
+    }
+}

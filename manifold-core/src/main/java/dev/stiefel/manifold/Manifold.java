@@ -1,0 +1,106 @@
+package dev.stiefel.manifold;
+
+import java.util.random.RandomGenerator;
+
+/**
+ * A Riemannian manifold as the solvers see it: points and tangent vectors of one type
+ * {@code P}, in-place operations with the output last (Manifolds.jl's {@code retract!(M, q, p, X)}).
+ *
+ * <p>Unless a method says otherwise, an output may alias a tangent-vector input but not the
+ * base point. Implementations own their workspaces and are not thread-safe. Nothing here
+ * allocates after {@link #allocate()} has provided the storage, so solver loops stay
+ * allocation-free.
+ *
+ * @param <P> the type of points and tangent vectors (e.g. {@code DMatrixRMaj}, a device matrix)
+ */
+public interface Manifold<P> {
+
+    /** Human-readable name with its shape, e.g. {@code "Stiefel(50, 10)"}. */
+    String name();
+
+    /** Intrinsic dimension. */
+    int dimension();
+
+    /** New storage for one point or tangent vector (contents zero). */
+    P allocate();
+
+    /** Frees storage obtained from {@link #allocate()} (matters for device memory). */
+    default void free(P a) {
+    }
+
+    /** {@code dst = src}. */
+    void copy(P src, P dst);
+
+    /** Riemannian metric {@code <u, v>_x}. */
+    double inner(P x, P u, P v);
+
+    /** {@code ||u||_x}. */
+    default double norm(P x, P u) {
+        return Math.sqrt(inner(x, u, u));
+    }
+
+    /** Orthogonal projection of an ambient vector {@code z} onto the tangent space at {@code x}. */
+    void projectToTangent(P x, P z, P out);
+
+    /** Riemannian gradient from the Euclidean gradient of an extension of the cost. */
+    void euclideanToRiemannianGradient(P x, P euclideanGradient, P out);
+
+    /**
+     * Riemannian Hessian-vector product from Euclidean derivatives of an extension:
+     * projection of the Euclidean Hessian-vector product plus the Weingarten (curvature) term.
+     *
+     * @param euclideanGradient Euclidean gradient at {@code x}
+     * @param euclideanHessianV Euclidean Hessian at {@code x} applied to {@code v}
+     * @param v tangent vector at {@code x}
+     */
+    void euclideanToRiemannianHessian(P x, P euclideanGradient, P euclideanHessianV, P v, P out);
+
+    /** The manifold's configured retraction {@code out = R_x(v)}; {@code out} must not alias {@code x}. */
+    void retract(P x, P v, P out);
+
+    /** Whether {@link #inverseRetract} is available for the configured retraction. */
+    default boolean hasInverseRetraction() {
+        return false;
+    }
+
+    /**
+     * Inverse of the configured retraction: the tangent vector {@code v} at {@code x} with
+     * {@code R_x(v) = y}.
+     *
+     * @throws UnsupportedOperationException when the retraction has no inverse here
+     */
+    default void inverseRetract(P x, P y, P out) {
+        throw new UnsupportedOperationException(name() + ": the configured retraction has no inverse");
+    }
+
+    /** Vector transport of {@code v} in {@code T_x} to {@code T_y}; {@code out} may alias {@code v}. */
+    void transport(P x, P y, P v, P out);
+
+    /** A random point, reproducible for a seeded generator (Haar measure where one exists). */
+    void randomPoint(RandomGenerator random, P out);
+
+    /** A random unit-norm tangent vector at {@code x}. */
+    void randomTangent(P x, RandomGenerator random, P out);
+
+    /** {@code out = 0} in {@code T_x}. */
+    void zeroTangent(P x, P out);
+
+    /** {@code out = a u + b v}, tangent vectors at the same point; {@code out} may alias either. */
+    void linearCombination(P x, double a, P u, double b, P v, P out);
+
+    /** A typical distance on the manifold: the trust-region solver's maximal radius. */
+    double typicalDistance();
+
+    /**
+     * Checks that {@code x} is a point of this manifold: shape, finite entries and the defining
+     * equations (e.g. {@code x^T x = I}) to {@code tolerance}.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    void checkPoint(P x, double tolerance);
+
+    /** Riemannian distance between points, where known in closed form. */
+    default double distance(P x, P y) {
+        throw new UnsupportedOperationException(name() + ": no closed-form distance");
+    }
+}
