@@ -1,6 +1,5 @@
 package dev.stiefel.etf;
 
-import dev.stiefel.ddn.PolarBackward;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.MatrixChecks;
 import dev.stiefel.manifold.Manifold;
@@ -46,7 +45,6 @@ public final class ImplicitEtfState {
     private final EtfOptions options;
     private final NearestEtf<DMatrixRMaj> solver;
     private final DenseKernels<DMatrixRMaj> kernels;
-    private final PolarBackward<DMatrixRMaj> polarBackward;
 
     private long step;
     private final DMatrixRMaj movingAverage;
@@ -78,7 +76,6 @@ public final class ImplicitEtfState {
         this.dimension = dimension;
         this.numClasses = numClasses;
         this.options = options;
-        this.polarBackward = new PolarBackward<>(kernels);
         movingAverage = new DMatrixRMaj(dimension, numClasses);
         seen = new boolean[numClasses];
         solution = new DMatrixRMaj(dimension, numClasses);
@@ -259,12 +256,17 @@ public final class ImplicitEtfState {
             case CLOSED_FORM -> {
                 // dL/dHt = (2/sqrt(C-1)) dL/dG Mc, G = (2/sqrt(C-1)) Ht Mc + delta Uprox
                 problem.procrustesMatrix(procrustes);
-                polarBackward.vjp(procrustes, solutionGradient, procrustesGradient);
+                polarVjp(procrustes, solutionGradient, procrustesGradient);
                 problem.centreRows(procrustesGradient, out);
                 kernels.scale(2.0 / Math.sqrt(numClasses - 1.0), out);
             }
             default -> throw new UnsupportedOperationException(options.backwardMethod() + " backward is not wired yet");
         }
+    }
+
+    private void polarVjp(DMatrixRMaj g, DMatrixRMaj upstream, DMatrixRMaj out) {
+        throw new UnsupportedOperationException("the closed-form backward through the solution is not wired yet;"
+                + " use BackwardMode.FORWARD_ONLY");
     }
 
     /**
