@@ -72,7 +72,6 @@ public final class Stiefel<M> implements Manifold<M> {
     private final DMatrixRMaj hostSmall;
     private final DMatrixRMaj hostLu;
     private final DMatrixRMaj hostTriangular;
-    private final DMatrixRMaj hostTriangularInverse;
     private final double[] hostRhs;
 
     /**
@@ -130,13 +129,11 @@ public final class Stiefel<M> implements Manifold<M> {
             this.hostSmall = new DMatrixRMaj(p, p);
             this.hostLu = new DMatrixRMaj(p, p);
             this.hostTriangular = new DMatrixRMaj(p, p);
-            this.hostTriangularInverse = new DMatrixRMaj(p, p);
             this.hostRhs = new double[p];
         } else {
             this.hostSmall = null;
             this.hostLu = null;
             this.hostTriangular = null;
-            this.hostTriangularInverse = null;
             this.hostRhs = null;
         }
     }
@@ -459,7 +456,7 @@ public final class Stiefel<M> implements Manifold<M> {
      * with {@code R} upper triangular, and tangency gives {@code M R + R^T M^T = 2 I},
      * {@code M = X^T Y}. Column {@code i} of {@code R} solves the leading {@code i x i} system
      * {@code M[0..i, 0..i] r = b}, {@code b_j = -(M R)[i, j]} for {@code j < i}, {@code b_i = 1};
-     * then {@code V = Y R^(-1) - X}. The leading systems share one LU factorisation of {@code M}
+     * then {@code V = Y R - X}. The leading systems share one LU factorisation of {@code M}
      * without pivoting (the leading blocks of {@code L U} are the {@code L U} of the leading blocks
      * of {@code M}), so the whole solve costs {@code O(p^3)} flops on the host; only {@code p x p}
      * matrices cross the backend boundary.
@@ -523,24 +520,9 @@ public final class Stiefel<M> implements Manifold<M> {
                 r[row * p + i] = rhs[row];
             }
         }
-        invertUpperTriangular(r, hostTriangularInverse.data);
-        kernels.copyFromHost(hostTriangularInverse, small);
+        kernels.copyFromHost(hostTriangular, small);
         kernels.gemm(1.0, y, false, small, false, 0.0, out);
         kernels.addScaled(1.0, out, -1.0, x, out);
-    }
-
-    /** {@code inverse = upper^(-1)} for an upper-triangular {@code p x p} row-major matrix. */
-    private void invertUpperTriangular(double[] upper, double[] inverse) {
-        Arrays.fill(inverse, 0, p * p, 0.0);
-        for (int column = 0; column < p; column++) {
-            for (int row = column; row >= 0; row--) {
-                double sum = row == column ? 1.0 : 0.0;
-                for (int k = row + 1; k <= column; k++) {
-                    sum -= upper[row * p + k] * inverse[k * p + column];
-                }
-                inverse[row * p + column] = sum / upper[row * p + row];
-            }
-        }
     }
 
     /** Transport by projection: {@code out = P_Y(V)}; {@code out} may alias {@code v}. */
