@@ -39,13 +39,13 @@ public final class CudaBackends {
         String only = System.getProperty(BINDING_PROPERTY, "").trim().toLowerCase(Locale.ROOT);
         List<String> lines = new ArrayList<>();
         if (only.isEmpty() || only.equals("jcuda")) {
-            Optional<CudaBinding> binding = attempt("jcuda (CUDA 12)", JCudaBinding::new, lines);
+            Optional<CudaBinding> binding = attempt("jcuda (CUDA 12)", () -> new JCudaBinding(), lines);
             if (binding.isPresent()) {
                 return new Loaded(binding, String.join("\n", lines));
             }
         }
         if (only.isEmpty() || only.equals("javacpp")) {
-            Optional<CudaBinding> binding = attempt("javacpp (CUDA 13)", JavaCppCudaBinding::new, lines);
+            Optional<CudaBinding> binding = attempt("javacpp (CUDA 13)", () -> new JavaCppCudaBinding(), lines);
             if (binding.isPresent()) {
                 return new Loaded(binding, String.join("\n", lines));
             }
@@ -57,6 +57,11 @@ public final class CudaBackends {
         return new Loaded(Optional.empty(), String.join("\n", lines));
     }
 
+    /**
+     * Constructs one binding. The constructor is reached through a lambda so that even the
+     * binding's class (whose superclasses live in the binding's jars) is resolved inside the
+     * try: a missing jar is then a reported {@link NoClassDefFoundError}, not a thrown one.
+     */
     private static Optional<CudaBinding> attempt(String label, Supplier<CudaBinding> constructor, List<String> lines) {
         try {
             CudaBinding binding = constructor.get();

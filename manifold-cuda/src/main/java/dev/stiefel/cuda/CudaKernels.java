@@ -1,6 +1,7 @@
 package dev.stiefel.cuda;
 
 import dev.stiefel.kernel.DenseKernels;
+import dev.stiefel.kernel.Kernels;
 import java.util.Arrays;
 import java.util.Objects;
 import org.ejml.data.DMatrixRMaj;
@@ -58,6 +59,16 @@ public final class CudaKernels implements DenseKernels<CudaMatrix>, AutoCloseabl
     private final Workspace rwork = new Workspace();
     private final Workspace ones = new Workspace();
     private int onesLength;
+
+    /**
+     * Kernels whose host-side work ({@link #expm}) runs on the pure-Java reference backend.
+     *
+     * @param binding the CUDA binding (owned by the caller, who closes it after these kernels)
+     * @param precision element type of device storage
+     */
+    public CudaKernels(CudaBinding binding, CudaPrecision precision) {
+        this(binding, precision, Kernels.ejml());
+    }
 
     /**
      * @param binding the CUDA binding (owned by the caller, who closes it after these kernels)
@@ -427,6 +438,7 @@ public final class CudaKernels implements DenseKernels<CudaMatrix>, AutoCloseabl
                         + " but is " + shape(r));
             }
         }
+        requireFinite("qrPositive", a, "a");
         copy(a, q);
         if (p == 0) {
             return;
@@ -492,6 +504,7 @@ public final class CudaKernels implements DenseKernels<CudaMatrix>, AutoCloseabl
         if (n < p) {
             throw new IllegalArgumentException("polar: a must be tall (rows >= cols) but is " + shape(a));
         }
+        requireFinite("polar", a, "a");
         if (p == 0) {
             return;
         }
@@ -545,6 +558,7 @@ public final class CudaKernels implements DenseKernels<CudaMatrix>, AutoCloseabl
             throw new IllegalArgumentException("symmetricEigen: a is " + shape(a) + " but values has length "
                     + values.length);
         }
+        requireFinite("symmetricEigen", a, "a");
         if (n == 0) {
             return;
         }
@@ -581,6 +595,7 @@ public final class CudaKernels implements DenseKernels<CudaMatrix>, AutoCloseabl
         if (s.length < p) {
             throw new IllegalArgumentException("svdThin: a is " + shape(a) + " but s has length " + s.length);
         }
+        requireFinite("svdThin", a, "a");
         if (p == 0) {
             return;
         }
@@ -600,6 +615,7 @@ public final class CudaKernels implements DenseKernels<CudaMatrix>, AutoCloseabl
     public void cholesky(CudaMatrix a, CudaMatrix lower) {
         requireSquare("cholesky", a, "a");
         requireSameShape("cholesky", a, "a", lower, "lower");
+        requireFinite("cholesky", a, "a");
         int n = a.rows();
         copy(a, lower);
         if (n == 0) {
@@ -641,6 +657,8 @@ public final class CudaKernels implements DenseKernels<CudaMatrix>, AutoCloseabl
             throw new IllegalArgumentException("solve: a is " + shape(a) + " but b is " + shape(b));
         }
         requireSameShape("solve", b, "b", x, "x");
+        requireFinite("solve", a, "a");
+        requireFinite("solve", b, "b");
         copy(b, x);
         if (n == 0 || b.cols() == 0) {
             return;
@@ -682,6 +700,7 @@ public final class CudaKernels implements DenseKernels<CudaMatrix>, AutoCloseabl
     public void expm(CudaMatrix a, CudaMatrix out) {
         requireSquare("expm", a, "a");
         requireSameShape("expm", a, "a", out, "out");
+        requireFinite("expm", a, "a");
         toHost(a, hostIn);
         hostOut.reshape(a.rows(), a.cols());
         hostKernels.expm(hostIn, hostOut);
@@ -824,4 +843,13 @@ public final class CudaKernels implements DenseKernels<CudaMatrix>, AutoCloseabl
             throw new CudaException(call + " (devInfo)", status, status < 0 ? "argument " + (-status) + " is invalid" : null);
         }
     }
+
+    /** Decompositions of NaN or infinite input would return garbage or loop: reject them up front. */
+    private void requireFinite(String operation, CudaMatrix a, String argument) {
+        if (!allFinite(a)) {
+            throw new IllegalArgumentException(operation + ": " + argument + " (" + shape(a)
+                    + ") has a NaN or infinite entry");
+        }
+    }
+
 }
