@@ -1,0 +1,390 @@
+package dev.stiefel.kernel;
+
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.dense.row.decomposition.chol.CholeskyDecompositionInner_DDRM;
+import org.ejml.dense.row.decomposition.eig.SymmetricQRAlgorithmDecomposition_DDRM;
+import org.ejml.dense.row.decomposition.lu.LUDecompositionAlt_DDRM;
+import org.ejml.dense.row.decomposition.qr.QRDecompositionHouseholderColumn_DDRM;
+import org.ejml.dense.row.decomposition.svd.SvdImplicitQrDecompose_DDRM;
+import org.ejml.dense.row.linsol.lu.LinearSolverLu_DDRM;
+import org.ejml.dense.row.mult.MatrixMatrixMult_DDRM;
+
+/**
+ * The pure-Java reference backend on EJML 0.46.1: every decomposition is one of EJML's
+ * reusable algorithm objects held in a field, and every temporary is a field reshaped on use,
+ * so repeated same-shape calls do not allocate.
+ *
+ * <p>Accuracy rather than speed is the point of this backend: the polar factor comes from the
+ * SVD (not from an eigendecomposition of {@code a^T a}, which would square the condition
+ * number), and the other backends are tested against it. Not thread-safe.
+ */
+public final class EjmlKernels extends HostKernels {
+
+    private final QRDecompositionHouseholderColumn_DDRM qr = new QRDecompositionHouseholderColumn_DDRM();
+    private final SvdImplicitQrDecompose_DDRM svd = new SvdImplicitQrDecompose_DDRM(true, true, true, false);
+    private final SymmetricQRAlgorithmDecomposition_DDRM eigen =
+            new SymmetricQRAlgorithmDecomposition_DDRM(true);
+    private final CholeskyDecompositionInner_DDRM cholesky = new CholeskyDecompositionInner_DDRM(true);
+    private final LUDecompositionAlt_DDRM lu = new LUDecompositionAlt_DDRM();
+    private final LinearSolverLu_DDRM luSolver = new LinearSolverLu_DDRM(lu);
+
+    private final DMatrixRMaj inputCopy = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj leftVectors = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj rightVectors = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj rightHandSide = new DMatrixRMaj(1, 1);
+    private double[] transposeProductRow = new double[1];
+    private int[] order = new int[1];
+
+    @Override
+    public String name() {
+        return "ejml";
+    }
+
+    /**
+     * {@inheritDoc} Delegates to EJML's {@code MatrixMatrixMult_DDRM} kernels (row reordering
+     * for wide outputs); {@code beta} other than 0 or 1 scales {@code c} first.
+     */
+    @Override
+    public void gemm(double alpha, DMatrixRMaj a, boolean transposeA, DMatrixRMaj b,
+            boolean transposeB, double beta, DMatrixRMaj c) {
+        int inner = checkGemm(a, transposeA, b, transposeB, c);
+        if (c.getNumElements() == 0) {
+            return;
+        }
+        if (beta == 0.0) {
+            c.zero();
+        } else if (beta != 1.0) {
+            scale(beta, c);
+        }
+        if (inner == 0 || alpha == 0.0) {
+            return;
+        }
+        if (!transposeA && !transposeB) {
+            CommonOps_DDRM.multAdd(alpha, a, b, c);
+        } else if (transposeA && !transposeB) {
+            CommonOps_DDRM.multAddTransA(alpha, a, b, c);
+        } else if (!transposeA) {
+            CommonOps_DDRM.multAddTransB(alpha, a, b, c);
+        } else {
+            // EJML's dispatcher for a^T b^T allocates its row buffer; ours is a reused field.
+            if (transposeProductRow.length < a.numRows) {
+                transposeProductRow = new double[a.numRows];
+            }
+            MatrixMatrixMult_DDRM.multAddTransAB_aux(alpha, a, b, c, transposeProductRow);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Householder QR (EJML's column-oriented variant), then rows of r and columns of q with a
+     * negative diagonal entry are negated. Rank deficiency is declared when some
+     * {@code |r_jj| <= rows * eps * ||a||_F}. {@code q} may alias {@code a}.
+     *
+     * @throws IllegalArgumentException for wide {@code a}, wrong output shapes or non-finite entries
+     */
+    @Override
+    public void qrPositive(DMatrixRMaj a, DMatrixRMaj q, DMatrixRMaj r) {
+        requireTall(a, "qrPositive a");
+        final int rows = a.numRows;
+        final int cols = a.numCols;
+        MatrixChecks.requireShape(q, rows, cols, "qrPositive q");
+        if (r != null) {
+            MatrixChecks.requireShape(r, cols, cols, "qrPositive r");
+            requireNotAliased(q, "q", r, "r");
+        }
+        MatrixChecks.requireFinite(a, "qrPositive a");
+        if (cols == 0) {
+            return;
+        }
+        double threshold = rows * EPS * normF(a);
+        if (!qr.decompose(a)) {
+            throw new ArithmeticException("qrPositive: EJML QR failed on a " + rows + " x " + cols + " matrix");
+        }
+        // Column-major storage of the factored matrix: R_jj sits at qrStorage[j][j].
+        double[][] qrStorage = qr.getQR();
+        for (int j = 0; j < cols; j++) {
+            double diagonal = qrStorage[j][j];
+            if (!(Math.abs(diagonal) > threshold)) {
+                throw new ArithmeticException("qrPositive: a (" + rows + " x " + cols
+                        + ") is rank deficient: |R(" + j + ", " + j + ")| = " + Math.abs(diagonal)
+                        + " <= rows * eps * ||a||_F = " + threshold);
+            }
+        }
+        qr.getQ(q, true);
+        if (r != null) {
+            qr.getR(r, true);
+        }
+        for (int j = 0; j < cols; j++) {
+            if (qrStorage[j][j] < 0.0) {
+                for (int i = 0; i < rows; i++) {
+                    q.data[i * cols + j] = -q.data[i * cols + j];
+                }
+                if (r != null) {
+                    for (int k = j; k < cols; k++) {
+                        r.data[j * cols + k] = -r.data[j * cols + k];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Computed from the thin SVD as {@code u v^T}, which is backward stable whatever the
+     * conditioning of {@code a}. {@code out} may alias {@code a}.
+     *
+     * @throws IllegalArgumentException for wide {@code a}, a wrong output shape or non-finite entries
+     */
+    @Override
+    public void polar(DMatrixRMaj a, DMatrixRMaj out) {
+        requireTall(a, "polar a");
+        MatrixChecks.requireShape(out, a.numRows, a.numCols, "polar out");
+        MatrixChecks.requireFinite(a, "polar a");
+        if (a.numCols == 0) {
+            return;
+        }
+        decomposeSvd(a, "polar");
+        double[] singular = svd.getSingularValues();
+        double largest = 0.0;
+        double smallest = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < a.numCols; i++) {
+            largest = Math.max(largest, singular[i]);
+            smallest = Math.min(smallest, singular[i]);
+        }
+        requirePolarRank(a.numRows, a.numCols, smallest, largest);
+        svd.getU(leftVectors, false);
+        svd.getV(rightVectors, false);
+        CommonOps_DDRM.multTransB(leftVectors, rightVectors, out);
+    }
+
+    /** Throws when {@code smallest < rows * eps * largest}, the polar factor's uniqueness limit. */
+    static void requirePolarRank(int rows, int cols, double smallest, double largest) {
+        if (!(smallest >= rows * EPS * largest) || largest == 0.0) {
+            throw new ArithmeticException("polar: a (" + rows + " x " + cols
+                    + ") is rank deficient: smallest singular value " + smallest
+                    + " < rows * eps * largest = " + rows * EPS * largest);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Symmetric QR algorithm on {@code (a + a^T) / 2} (EJML's implicit double-shift
+     * tridiagonal QR), then eigenpairs sorted ascending. {@code vectors} may alias {@code a};
+     * {@code values} needs length at least n and its first n entries are written.
+     *
+     * @throws IllegalArgumentException for non-square {@code a}, wrong output shapes or
+     *     non-finite entries
+     */
+    @Override
+    public void symmetricEigen(DMatrixRMaj a, DMatrixRMaj vectors, double[] values) {
+        MatrixChecks.requireSquare(a, "symmetricEigen a");
+        final int n = a.numRows;
+        MatrixChecks.requireShape(vectors, n, n, "symmetricEigen vectors");
+        requireLength(values, n, "symmetricEigen values");
+        MatrixChecks.requireFinite(a, "symmetricEigen a");
+        if (n == 0) {
+            return;
+        }
+        inputCopy.reshape(n, n);
+        symmetricPart(a, inputCopy);
+        if (!eigen.decompose(inputCopy)) {
+            throw new ArithmeticException("symmetricEigen: EJML's symmetric QR algorithm did not converge (n = " + n + ")");
+        }
+        if (order.length < n) {
+            order = new int[n];
+        }
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        // Insertion sort of indices: O(n^2) comparisons, negligible next to the O(n^3) decomposition.
+        for (int i = 1; i < n; i++) {
+            int index = order[i];
+            double value = eigen.getEigenvalue(index).real;
+            int position = i - 1;
+            while (position >= 0 && eigen.getEigenvalue(order[position]).real > value) {
+                order[position + 1] = order[position];
+                position--;
+            }
+            order[position + 1] = index;
+        }
+        for (int k = 0; k < n; k++) {
+            values[k] = eigen.getEigenvalue(order[k]).real;
+            DMatrixRMaj vector = eigen.getEigenVector(order[k]);
+            for (int i = 0; i < n; i++) {
+                vectors.data[i * n + k] = vector.data[i];
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>EJML's bidiagonalisation plus implicit QR, then the triplets sorted descending.
+     * {@code u} may alias {@code a}; {@code s} needs length at least cols.
+     *
+     * @throws IllegalArgumentException for wide {@code a}, wrong output shapes or non-finite entries
+     */
+    @Override
+    public void svdThin(DMatrixRMaj a, DMatrixRMaj u, double[] s, DMatrixRMaj v) {
+        requireTall(a, "svdThin a");
+        final int rows = a.numRows;
+        final int cols = a.numCols;
+        MatrixChecks.requireShape(u, rows, cols, "svdThin u");
+        MatrixChecks.requireShape(v, cols, cols, "svdThin v");
+        requireLength(s, cols, "svdThin s");
+        requireNotAliased(u, "u", v, "v");
+        MatrixChecks.requireFinite(a, "svdThin a");
+        if (cols == 0) {
+            return;
+        }
+        decomposeSvd(a, "svdThin");
+        double[] singular = svd.getSingularValues();
+        svd.getU(leftVectors, false);
+        svd.getV(rightVectors, false);
+        if (order.length < cols) {
+            order = new int[cols];
+        }
+        for (int i = 0; i < cols; i++) {
+            order[i] = i;
+        }
+        for (int i = 1; i < cols; i++) {
+            int index = order[i];
+            int position = i - 1;
+            while (position >= 0 && singular[order[position]] < singular[index]) {
+                order[position + 1] = order[position];
+                position--;
+            }
+            order[position + 1] = index;
+        }
+        for (int k = 0; k < cols; k++) {
+            int source = order[k];
+            s[k] = singular[source];
+            for (int i = 0; i < rows; i++) {
+                u.data[i * cols + k] = leftVectors.data[i * cols + source];
+            }
+            for (int i = 0; i < cols; i++) {
+                v.data[i * cols + k] = rightVectors.data[i * cols + source];
+            }
+        }
+    }
+
+    private void decomposeSvd(DMatrixRMaj a, String operation) {
+        DMatrixRMaj input = a;
+        if (svd.inputModified()) {
+            inputCopy.reshape(a.numRows, a.numCols);
+            System.arraycopy(a.data, 0, inputCopy.data, 0, a.getNumElements());
+            input = inputCopy;
+        }
+        if (!svd.decompose(input)) {
+            throw new ArithmeticException(operation + ": EJML's SVD did not converge on a "
+                    + a.numRows + " x " + a.numCols + " matrix");
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Only the lower triangle of {@code a} is read (as LAPACK's {@code dpotrf} with
+     * {@code uplo = 'L'}); the strict upper triangle of {@code lower} is set to zero.
+     * Positive definiteness is required to working precision: every pivot must satisfy
+     * {@code l_jj^2 > n * eps * max_i a_ii}. {@code lower} may alias {@code a}.
+     *
+     * @throws IllegalArgumentException for non-square {@code a}, a wrong output shape or
+     *     non-finite entries
+     */
+    @Override
+    public void cholesky(DMatrixRMaj a, DMatrixRMaj lower) {
+        MatrixChecks.requireSquare(a, "cholesky a");
+        final int n = a.numRows;
+        MatrixChecks.requireShape(lower, n, n, "cholesky lower");
+        MatrixChecks.requireFinite(a, "cholesky a");
+        if (n == 0) {
+            return;
+        }
+        double largestDiagonal = 0.0;
+        for (int i = 0; i < n; i++) {
+            largestDiagonal = Math.max(largestDiagonal, a.data[i * n + i]);
+        }
+        inputCopy.reshape(n, n);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                double value = a.data[i * n + j];
+                inputCopy.data[i * n + j] = value;
+                inputCopy.data[j * n + i] = value;
+            }
+        }
+        if (!cholesky.decompose(inputCopy)) {
+            throw new ArithmeticException("cholesky: a (" + n + " x " + n + ") is not positive definite");
+        }
+        cholesky.getT(lower);
+        requirePositivePivots(lower, largestDiagonal);
+    }
+
+    /** Zeroes the strict upper triangle and rejects pivots too small for working precision. */
+    static void requirePositivePivots(DMatrixRMaj lower, double largestDiagonal) {
+        final int n = lower.numRows;
+        double threshold = n * EPS * largestDiagonal;
+        for (int i = 0; i < n; i++) {
+            double pivot = lower.data[i * n + i];
+            if (!(pivot > 0.0 && pivot * pivot > threshold)) {
+                throw new ArithmeticException("cholesky: a (" + n + " x " + n
+                        + ") is not positive definite to working precision: pivot " + i
+                        + " squared is " + pivot * pivot + " <= n * eps * max diag = " + threshold);
+            }
+            for (int j = i + 1; j < n; j++) {
+                lower.data[i * n + j] = 0.0;
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code b} is n x k for any k. Singularity to working precision means some pivot
+     * {@code |u_jj| <= n * eps * max|a_ij|}. {@code x} may alias {@code b} but not {@code a}.
+     *
+     * @throws IllegalArgumentException for mismatched shapes or non-finite entries
+     */
+    @Override
+    public void solve(DMatrixRMaj a, DMatrixRMaj b, DMatrixRMaj x) {
+        MatrixChecks.requireSquare(a, "solve a");
+        final int n = a.numRows;
+        requireNonNull(b, "solve b");
+        if (b.numRows != n) {
+            throw new IllegalArgumentException("solve: a is " + n + " x " + n + " but b is "
+                    + b.numRows + " x " + b.numCols);
+        }
+        MatrixChecks.requireShape(x, n, b.numCols, "solve x");
+        requireNotAliased(a, "a", x, "solve x");
+        MatrixChecks.requireFinite(a, "solve a");
+        MatrixChecks.requireFinite(b, "solve b");
+        if (n == 0 || b.numCols == 0) {
+            return;
+        }
+        if (!luSolver.setA(a)) {
+            throw new ArithmeticException("solve: a (" + n + " x " + n + ") is singular");
+        }
+        requireNonsingularPivots(lu.getLU(), maxAbs(a));
+        rightHandSide.reshape(b.numRows, b.numCols);
+        System.arraycopy(b.data, 0, rightHandSide.data, 0, b.getNumElements());
+        luSolver.solve(rightHandSide, x);
+    }
+
+    /** Rejects an LU factor (row-major, U on and above the diagonal) with a negligible pivot. */
+    static void requireNonsingularPivots(DMatrixRMaj factor, double largestEntry) {
+        final int n = factor.numRows;
+        double threshold = n * EPS * largestEntry;
+        for (int j = 0; j < n; j++) {
+            double pivot = Math.abs(factor.data[j * n + j]);
+            if (!(pivot > threshold)) {
+                throw new ArithmeticException("solve: a (" + n + " x " + n
+                        + ") is singular to working precision: |U(" + j + ", " + j + ")| = "
+                        + pivot + " <= n * eps * max|a_ij| = " + threshold);
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.stiefel.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class KernelsTest {
+
+    private String savedProperty;
+
+    @AfterEach
+    void restoreProperty() {
+        if (savedProperty == null) {
+            System.clearProperty(Kernels.BACKEND_PROPERTY);
+        } else {
+            System.setProperty(Kernels.BACKEND_PROPERTY, savedProperty);
+        }
+    }
+
+    private void setProperty(String value) {
+        savedProperty = System.getProperty(Kernels.BACKEND_PROPERTY);
+        System.setProperty(Kernels.BACKEND_PROPERTY, value);
+    }
+
+    @Test
+    void ejmlIsAFreshInstanceEachTime() {
+        assertEquals("ejml", Kernels.ejml().name());
+        assertEquals(64, Kernels.ejml().precisionBits());
+        assertNotSame(Kernels.ejml(), Kernels.ejml());
+    }
+
+    @Test
+    void propertyForcesEjml() {
+        setProperty("ejml");
+        assertEquals("ejml", Kernels.cpu().name());
+        assertTrue(Kernels.cpuBackendReport().contains("ejml"), Kernels.cpuBackendReport());
+    }
+
+    @Test
+    void withoutThePropertyOpenBlasIsPreferredWhenItLoads() {
+        setProperty("");
+        String expected = OpenBlasKernels.isAvailable() ? "openblas" : "ejml";
+        assertEquals(expected, Kernels.cpu().name());
+        assertTrue(Kernels.cpuBackendReport().startsWith("cpu kernels: " + expected), Kernels.cpuBackendReport());
+    }
+
+    @Test
+    void propertyForcesOpenBlasOrExplainsWhyNot() {
+        setProperty("OpenBLAS");
+        if (OpenBlasKernels.isAvailable()) {
+            assertEquals("openblas", Kernels.cpu().name());
+            assertTrue(Kernels.cpuBackendReport().contains("forced"), Kernels.cpuBackendReport());
+        } else {
+            UnsupportedOperationException error = assertThrows(UnsupportedOperationException.class, Kernels::cpu);
+            assertSame(OpenBlasKernels.loadFailure(), error.getCause());
+            assertTrue(Kernels.cpuBackendReport().contains("failed to load"), Kernels.cpuBackendReport());
+        }
+    }
+
+    @Test
+    void unknownBackendIsRejected() {
+        setProperty("fortran77");
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, Kernels::cpu);
+        assertTrue(error.getMessage().contains("fortran77"), error.getMessage());
+        assertTrue(Kernels.cpuBackendReport().contains("fortran77"), Kernels.cpuBackendReport());
+    }
+}
