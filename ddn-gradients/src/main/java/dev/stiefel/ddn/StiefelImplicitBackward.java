@@ -1,0 +1,205 @@
+package dev.stiefel.ddn;
+
+import dev.stiefel.manifold.Manifold;
+import java.util.List;
+
+/**
+ * Matrix-free implicit differentiation of {@code U(x) = argmin_{U in M} f(x, U)}: conjugate
+ * gradients on the tangent space solve
+ * <pre>
+ *   Hess f(U)[xi] = P_U(Vbar),     then     dL/dx = -mixedDerivativeAdjoint(U, xi),
+ * </pre>
+ * (signs derived in {@link DeclarativeBackward}). The Riemannian Hessian-vector product is
+ * {@link Manifold#euclideanToRiemannianHessian}; on Stiefel with the embedded metric it is
+ * {@code P_U(Hess f[V] - V sym(U^T grad f))}, whose {@code sym(U^T grad f)} are the Lagrange
+ * multipliers of {@code U^T U = I} from the embedded gradient vector field (spec section 5a–b;
+ * Absil, Mahony, Sepulchre 2008, section 5.5; Boumal 2023, section 7.7). Nothing here is
+ * specific to Stiefel: any manifold whose Hessian conversion is right works.
+ *
+ * <p>Conjugate gradients need a positive-definite operator, which the Riemannian Hessian is at
+ * a strict local minimiser. Zero or negative curvature, a numerically singular Hessian
+ * (Rayleigh quotient below {@link ImplicitBackwardOptions#curvatureTolerance()} times the
+ * largest seen) or no convergence within {@link ImplicitBackwardOptions#maxIterations()} throw
+ * {@link ArithmeticException}. Memory: six vectors of the point's size ({@code O(np)}), kept
+ * across calls for the same manifold; each iteration costs one Euclidean Hessian-vector
+ * product and its conversion. Not thread-safe.
+ *
+ * @param <P> point type
+ */
+public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> {
+
+    /** Orthonormality a solution must have: far looser than any solver's result, tight enough to catch a non-point. */
+    private static final double POINT_TOLERANCE = 1e-8;
+
+    private final ImplicitBackwardOptions options;
+
+    private Manifold<P> workspaceManifold;
+    private P euclideanGradient;
+    private P euclideanHessianProduct;
+    private P solution;
+    private P residual;
+    private P direction;
+    private P hessianDirection;
+
+    private int lastIterations;
+    private double lastRelativeResidual = Double.NaN;
+
+    /** With {@link ImplicitBackwardOptions#DEFAULTS}. */
+    public StiefelImplicitBackward() {
+        this(ImplicitBackwardOptions.DEFAULTS);
+    }
+
+    public StiefelImplicitBackward(ImplicitBackwardOptions options) {
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        this.options = options;
+    }
+
+    @Override
+    public BackwardMethod method() {
+        return BackwardMethod.MATRIX_FREE;
+    }
+
+    public ImplicitBackwardOptions options() {
+        return options;
+    }
+
+    /** Conjugate-gradient iterations of the last {@link #vjp}. */
+    public int lastIterations() {
+        return lastIterations;
+    }
+
+    /** {@code ||P_U(Vbar) - Hess f[xi]|| / ||P_U(Vbar)||} recomputed at the end of the last {@link #vjp}. */
+    public double lastRelativeResidual() {
+        return lastRelativeResidual;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException when the problem has no Euclidean Hessian, the solution is
+     *     not a point of the manifold, or the upstream gradient is not finite
+     * @throws ArithmeticException on zero or negative curvature, a numerically singular Hessian,
+     *     or no convergence
+     */
+    @Override
+    public <X> X vjp(ParametricProblem<P, X> problem, P point, P upstream, X out) {
+        xi(problem, point, upstream);
+        // The adjoint is linear in its direction and x's type is opaque here: negate xi, not dL/dx.
+        problem.manifold().linearCombination(point, -1.0, solution, 0.0, solution, solution);
+        problem.mixedDerivativeAdjoint(point, solution, out);
+        return out;
+    }
+
+    /**
+     * Solves {@code Hess f(U)[xi] = P_U(Vbar)} on the tangent space and writes {@code xi}, the
+     * gradient of the loss with respect to the "force" {@code -B dx}, into {@code out}.
+     *
+     * @param out tangent vector storage of the manifold; may not alias the inputs
+     * @return {@code out}
+     */
+    public P solveHessianSystem(ParametricProblem<P, ?> problem, P point, P upstream, P out) {
+        xi(problem, point, upstream);
+        problem.manifold().copy(solution, out);
+        return out;
+    }
+
+    /** Leaves {@code xi} in {@link #solution}. */
+    private void xi(ParametricProblem<P, ?> problem, P point, P upstream) {
+        if (problem == null) {
+            throw new IllegalArgumentException("problem must not be null");
+        }
+        if (!problem.hasEuclideanHessian()) {
+            throw new IllegalArgumentException("the matrix-free backward needs Euclidean Hessian-vector products,"
+                    + " but the problem supplies none");
+        }
+        Manifold<P> manifold = problem.manifold();
+        manifold.checkPoint(point, POINT_TOLERANCE);
+        ensureWorkspaces(manifold);
+        lastIterations = 0;
+        lastRelativeResidual = Double.NaN;
+
+        problem.euclideanGradient(point, euclideanGradient);
+        manifold.projectToTangent(point, upstream, residual);
+        double rightHandSideNorm = manifold.norm(point, residual);
+        if (!Double.isFinite(rightHandSideNorm)) {
+            throw new IllegalArgumentException("upstream gradient contains NaN or infinite entries");
+        }
+        manifold.zeroTangent(point, solution);
+        if (rightHandSideNorm == 0.0) {
+            lastRelativeResidual = 0.0;
+            return;
+        }
+        manifold.copy(residual, direction);
+        double residualSquared = rightHandSideNorm * rightHandSideNorm;
+        double threshold = options.relativeTolerance() * rightHandSideNorm;
+        double largestRayleigh = 0.0;
+        for (int iteration = 1; iteration <= options.maxIterations(); iteration++) {
+            hessian(problem, manifold, point, direction, hessianDirection);
+            double curvature = manifold.inner(point, direction, hessianDirection);
+            double directionSquared = manifold.inner(point, direction, direction);
+            double rayleigh = curvature / directionSquared;
+            if (!(curvature > 0.0)) {
+                throw new ArithmeticException("Riemannian Hessian is not positive definite at the solution:"
+                        + " curvature " + curvature + " along a conjugate-gradient direction (iteration "
+                        + iteration + "); the point is not a strict local minimiser or the Hessian is singular");
+            }
+            largestRayleigh = Math.max(largestRayleigh, rayleigh);
+            if (rayleigh <= options.curvatureTolerance() * largestRayleigh) {
+                throw new ArithmeticException("Riemannian Hessian is numerically singular at the solution:"
+                        + " Rayleigh quotient " + rayleigh + " against " + largestRayleigh
+                        + " (iteration " + iteration + ")");
+            }
+            double step = residualSquared / curvature;
+            manifold.linearCombination(point, 1.0, solution, step, direction, solution);
+            manifold.linearCombination(point, 1.0, residual, -step, hessianDirection, residual);
+            double newResidualSquared = manifold.inner(point, residual, residual);
+            lastIterations = iteration;
+            if (Math.sqrt(newResidualSquared) <= threshold) {
+                lastRelativeResidual = trueRelativeResidual(problem, manifold, point, upstream, rightHandSideNorm);
+                return;
+            }
+            manifold.linearCombination(point, 1.0, residual, newResidualSquared / residualSquared, direction,
+                    direction);
+            residualSquared = newResidualSquared;
+        }
+        throw new ArithmeticException("conjugate gradients on the Riemannian Hessian did not converge in "
+                + options.maxIterations() + " iterations (relative residual "
+                + Math.sqrt(residualSquared) / rightHandSideNorm + ", tolerance " + options.relativeTolerance()
+                + "); the Hessian is singular or badly conditioned at the solution");
+    }
+
+    /** Recomputes the residual from scratch: conjugate gradients' recursive residual drifts. */
+    private double trueRelativeResidual(ParametricProblem<P, ?> problem, Manifold<P> manifold, P point,
+            P upstream, double rightHandSideNorm) {
+        hessian(problem, manifold, point, solution, hessianDirection);
+        manifold.projectToTangent(point, upstream, residual);
+        manifold.linearCombination(point, 1.0, residual, -1.0, hessianDirection, residual);
+        return manifold.norm(point, residual) / rightHandSideNorm;
+    }
+
+    private void hessian(ParametricProblem<P, ?> problem, Manifold<P> manifold, P point, P tangent, P out) {
+        problem.euclideanHessian(point, tangent, euclideanHessianProduct);
+        manifold.euclideanToRiemannianHessian(point, euclideanGradient, euclideanHessianProduct, tangent, out);
+    }
+
+    private void ensureWorkspaces(Manifold<P> manifold) {
+        if (manifold == workspaceManifold) {
+            return;
+        }
+        if (workspaceManifold != null) {
+            for (P p : List.of(euclideanGradient, euclideanHessianProduct, solution, residual,
+                    direction, hessianDirection)) {
+                workspaceManifold.free(p);
+            }
+        }
+        euclideanGradient = manifold.allocate();
+        euclideanHessianProduct = manifold.allocate();
+        solution = manifold.allocate();
+        residual = manifold.allocate();
+        direction = manifold.allocate();
+        hessianDirection = manifold.allocate();
+        workspaceManifold = manifold;
+    }
+}
