@@ -114,7 +114,7 @@ class NearestEtfProblemTest {
                 problem.setTarget(perturbedTarget);
                 problem.euclideanGradient(point, shiftedGradient);
                 perturbedTarget.data[entry] = target.data[entry];
-                return CommonOps_DDRM.dot(shiftedGradient, weight);
+                return TestMatrices.dot(shiftedGradient, weight);
             }, STENCIL_STEP);
         }
         assertTrue(TestMatrices.relativeError(adjoint, numericAdjoint) < DERIVATIVE_TOLERANCE);
@@ -135,7 +135,7 @@ class NearestEtfProblemTest {
         DMatrixRMaj second = TestMatrices.haarStiefel(dimension, numClasses, random);
         DMatrixRMaj difference = new DMatrixRMaj(dimension, numClasses);
         CommonOps_DDRM.subtract(second, first, difference);
-        assertEquals(CommonOps_DDRM.dot(difference, g), problem.cost(first) - problem.cost(second), 1e-12);
+        assertEquals(TestMatrices.dot(difference, g), problem.cost(first) - problem.cost(second), 1e-12);
     }
 
     @Test
