@@ -48,6 +48,60 @@ public interface ClassifierHead {
     /** The current classifier {@code W}, {@code d x C} (column c classifies class c). */
     DMatrixRMaj classifier();
 
+    /**
+     * Logits of a batch with the current classifier, changing no state (for evaluation, e.g.
+     * metrics over the whole data set between steps); not to be followed by {@link #backward}.
+     *
+     * @param features {@code B x d}, finite
+     * @param logitsOut reshaped to {@code B x C} and returned
+     * @throws UnsupportedOperationException when the head has no state-free evaluation
+     */
+    default DMatrixRMaj evaluate(DMatrixRMaj features, DMatrixRMaj logitsOut) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no state-free evaluation");
+    }
+
+    /**
+     * Plain-array {@link #forward} for trainers without EJML: {@code features[i]} is row i.
+     * Allocates its result.
+     *
+     * @return logits, {@code B x C}
+     */
+    default double[][] forward(double[][] features, int[] labels) {
+        DMatrixRMaj logits = forward(fromRows(features, "features"), labels, new DMatrixRMaj(1, 1));
+        return toArray(logits);
+    }
+
+    /**
+     * Plain-array {@link #backward}. Allocates its result.
+     *
+     * @return {@code dL/dfeatures}, {@code B x d}
+     */
+    default double[][] backward(double[][] logitsGradient) {
+        DMatrixRMaj gradient = backward(fromRows(logitsGradient, "logits gradient"), new DMatrixRMaj(1, 1));
+        return toArray(gradient);
+    }
+
+    private static DMatrixRMaj fromRows(double[][] rows, String name) {
+        if (rows == null || rows.length == 0) {
+            throw new IllegalArgumentException(name + ": must have at least one row");
+        }
+        for (int row = 0; row < rows.length; row++) {
+            if (rows[row] == null || rows[row].length != rows[0].length) {
+                throw new IllegalArgumentException(name + ": row " + row + " is missing or not of length "
+                        + rows[0].length);
+            }
+        }
+        return new DMatrixRMaj(rows);
+    }
+
+    private static double[][] toArray(DMatrixRMaj matrix) {
+        double[][] rows = new double[matrix.numRows][matrix.numCols];
+        for (int row = 0; row < matrix.numRows; row++) {
+            System.arraycopy(matrix.data, row * matrix.numCols, rows[row], 0, matrix.numCols);
+        }
+        return rows;
+    }
+
     /** A trainable tensor and its gradient, both owned by the head. */
     record Parameter(String name, DMatrixRMaj value, DMatrixRMaj gradient) {
     }

@@ -14,6 +14,9 @@ public final class Kernels {
     /** System property that forces the CPU backend: {@code ejml} or {@code openblas}. */
     public static final String BACKEND_PROPERTY = "stiefel.kernels";
 
+    private static final String EJML = "ejml";
+    private static final String OPENBLAS = "openblas";
+
     private Kernels() {
     }
 
@@ -23,32 +26,71 @@ public final class Kernels {
     }
 
     /**
-     * The CPU backend: the one named by {@value #BACKEND_PROPERTY} when set, else the
-     * fastest that works on this machine.
+     * The native OpenBLAS backend.
      *
-     * @throws IllegalArgumentException when the property names an unknown backend
+     * @throws UnsupportedOperationException when the natives cannot be loaded; the loading
+     *     error is the cause
      */
-    public static DenseKernels<DMatrixRMaj> cpu() {
-        String forced = System.getProperty(BACKEND_PROPERTY);
-        if (forced == null || forced.equals("ejml")) {
-            return ejml();
-        }
-        if (forced.equals("openblas")) {
-            throw new UnsupportedOperationException(BACKEND_PROPERTY
-                    + "=openblas: the OpenBLAS backend is not part of this build yet");
-        }
-        throw new IllegalArgumentException(BACKEND_PROPERTY + "=" + forced
-                + ": unknown backend (expected ejml or openblas)");
+    public static DenseKernels<DMatrixRMaj> openBlas() {
+        return new OpenBlasKernels();
     }
 
     /**
-     * One line saying which backend {@link #cpu()} picks and why, for the command line to print.
+     * The CPU backend: the one named by {@value #BACKEND_PROPERTY} when set, else OpenBLAS
+     * when its natives load, else EJML.
+     *
+     * @throws IllegalArgumentException when the property names an unknown backend
+     * @throws UnsupportedOperationException when the property asks for OpenBLAS and its natives
+     *     cannot be loaded
+     */
+    public static DenseKernels<DMatrixRMaj> cpu() {
+        String forced = forcedBackend();
+        if (forced == null) {
+            return OpenBlasKernels.isAvailable() ? openBlas() : ejml();
+        }
+        return forced.equals(EJML) ? ejml() : openBlas();
+    }
+
+    /**
+     * One line saying which backend {@link #cpu()} picks and why, for the command line to
+     * print; it never throws (an invalid property is reported instead).
      */
     public static String cpuBackendReport() {
-        String forced = System.getProperty(BACKEND_PROPERTY);
-        if (forced != null) {
-            return "cpu kernels: ejml (" + BACKEND_PROPERTY + "=" + forced + ")";
+        String forced;
+        try {
+            forced = forcedBackend();
+        } catch (IllegalArgumentException invalid) {
+            return "cpu kernels: none (" + invalid.getMessage() + ")";
         }
-        return "cpu kernels: ejml (the only host backend in this build)";
+        if (forced != null) {
+            if (forced.equals(OPENBLAS) && !OpenBlasKernels.isAvailable()) {
+                return "cpu kernels: openblas requested by " + BACKEND_PROPERTY
+                        + " but its natives failed to load (" + OpenBlasKernels.loadFailure() + ")";
+            }
+            return "cpu kernels: " + forced + " (forced by -D" + BACKEND_PROPERTY + "=" + forced
+                    + (forced.equals(OPENBLAS) ? openBlasThreads() : "") + ")";
+        }
+        if (OpenBlasKernels.isAvailable()) {
+            return "cpu kernels: openblas (natives loaded" + openBlasThreads() + ")";
+        }
+        return "cpu kernels: ejml (OpenBLAS natives failed to load: " + OpenBlasKernels.loadFailure() + ")";
+    }
+
+    private static String openBlasThreads() {
+        return ", " + OpenBlasKernels.threads() + " threads";
+    }
+
+    /** The validated property value, or null when unset or blank. */
+    private static String forcedBackend() {
+        String value = System.getProperty(BACKEND_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String normalised = value.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!normalised.equals(EJML) && !normalised.equals(OPENBLAS)) {
+            throw new IllegalArgumentException(BACKEND_PROPERTY + "=" + value
+                    + ": unknown backend (expected " + EJML + " or " + OPENBLAS + ")");
+        }
+        return normalised;
     }
 }

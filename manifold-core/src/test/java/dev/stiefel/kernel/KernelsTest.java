@@ -2,6 +2,7 @@ package dev.stiefel.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,9 +42,31 @@ class KernelsTest {
     }
 
     @Test
+    void withoutThePropertyOpenBlasIsPreferredWhenItLoads() {
+        setProperty("");
+        String expected = OpenBlasKernels.isAvailable() ? "openblas" : "ejml";
+        assertEquals(expected, Kernels.cpu().name());
+        assertTrue(Kernels.cpuBackendReport().startsWith("cpu kernels: " + expected), Kernels.cpuBackendReport());
+    }
+
+    @Test
+    void propertyForcesOpenBlasOrExplainsWhyNot() {
+        setProperty("OpenBLAS");
+        if (OpenBlasKernels.isAvailable()) {
+            assertEquals("openblas", Kernels.cpu().name());
+            assertTrue(Kernels.cpuBackendReport().contains("forced"), Kernels.cpuBackendReport());
+        } else {
+            UnsupportedOperationException error = assertThrows(UnsupportedOperationException.class, Kernels::cpu);
+            assertSame(OpenBlasKernels.loadFailure(), error.getCause());
+            assertTrue(Kernels.cpuBackendReport().contains("failed to load"), Kernels.cpuBackendReport());
+        }
+    }
+
+    @Test
     void unknownBackendIsRejected() {
         setProperty("fortran77");
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, Kernels::cpu);
         assertTrue(error.getMessage().contains("fortran77"), error.getMessage());
+        assertTrue(Kernels.cpuBackendReport().contains("fortran77"), Kernels.cpuBackendReport());
     }
 }

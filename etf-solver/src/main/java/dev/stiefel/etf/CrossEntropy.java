@@ -1,0 +1,105 @@
+package dev.stiefel.etf;
+
+import dev.stiefel.kernel.MatrixChecks;
+import org.ejml.data.DMatrixRMaj;
+
+/**
+ * Mean softmax cross-entropy over a batch of logits (rows), and its gradient.
+ *
+ * <p>{@code L = (1/B) sum_i [logsumexp(z_i) - z_{i, y_i}]},
+ * {@code dL/dz_i = (softmax(z_i) - e_{y_i}) / B}. The log-sum-exp subtracts the row maximum
+ * first, so large logits neither overflow nor lose the small terms.
+ */
+public final class CrossEntropy {
+
+    private CrossEntropy() {
+    }
+
+    /**
+     * Mean cross-entropy of the rows of {@code logits} ({@code B x C}) against {@code labels}.
+     *
+     * @throws IllegalArgumentException on an empty batch, a label count other than B, a label
+     *     outside {@code [0, C)} or a non-finite logit
+     */
+    public static double loss(DMatrixRMaj logits, int[] labels) {
+        validate(logits, labels);
+        final int numClasses = logits.numCols;
+        double total = 0;
+        for (int row = 0; row < logits.numRows; row++) {
+            int offset = row * numClasses;
+            total += logSumExp(logits.data, offset, numClasses) - logits.data[offset + labels[row]];
+        }
+        return total / logits.numRows;
+    }
+
+    /**
+     * Mean cross-entropy and its gradient {@code dL/dlogits} in one pass.
+     *
+     * @param gradientOut reshaped to {@code B x C}; must not alias {@code logits}
+     * @return the mean loss
+     */
+    public static double lossAndGradient(DMatrixRMaj logits, int[] labels, DMatrixRMaj gradientOut) {
+        validate(logits, labels);
+        if (gradientOut == logits) {
+            throw new IllegalArgumentException("gradientOut must not alias logits");
+        }
+        final int batch = logits.numRows;
+        final int numClasses = logits.numCols;
+        gradientOut.reshape(batch, numClasses);
+        double total = 0;
+        for (int row = 0; row < batch; row++) {
+            int offset = row * numClasses;
+            double logNormaliser = logSumExp(logits.data, offset, numClasses);
+            total += logNormaliser - logits.data[offset + labels[row]];
+            for (int col = 0; col < numClasses; col++) {
+                gradientOut.data[offset + col] = Math.exp(logits.data[offset + col] - logNormaliser) / batch;
+            }
+            gradientOut.data[offset + labels[row]] -= 1.0 / batch;
+        }
+        return total / batch;
+    }
+
+    /**
+     * Validates labels for a batch of {@code batch} rows and {@code numClasses} classes.
+     *
+     * @throws IllegalArgumentException naming the first bad label
+     */
+    static void requireLabels(int[] labels, int batch, int numClasses) {
+        if (labels == null) {
+            throw new IllegalArgumentException("labels: must not be null");
+        }
+        if (labels.length != batch) {
+            throw new IllegalArgumentException("labels: expected " + batch + " labels (one per row), got "
+                    + labels.length);
+        }
+        for (int index = 0; index < batch; index++) {
+            if (labels[index] < 0 || labels[index] >= numClasses) {
+                throw new IllegalArgumentException("labels: label " + labels[index] + " at index " + index
+                        + " is outside [0, " + numClasses + ")");
+            }
+        }
+    }
+
+    private static void validate(DMatrixRMaj logits, int[] labels) {
+        if (logits == null) {
+            throw new IllegalArgumentException("logits: must not be null");
+        }
+        if (logits.numRows == 0 || logits.numCols == 0) {
+            throw new IllegalArgumentException("logits: empty batch " + logits.numRows + " x " + logits.numCols);
+        }
+        MatrixChecks.requireFinite(logits, "logits");
+        requireLabels(labels, logits.numRows, logits.numCols);
+    }
+
+    private static double logSumExp(double[] data, int offset, int length) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int index = 0; index < length; index++) {
+            max = Math.max(max, data[offset + index]);
+        }
+        double sum = 0;
+        for (int index = 0; index < length; index++) {
+            sum += Math.exp(data[offset + index] - max);
+        }
+        return max + Math.log(sum);
+    }
+}

@@ -1,0 +1,362 @@
+package dev.stiefel.etf;
+
+import dev.stiefel.kernel.DenseKernels;
+import dev.stiefel.kernel.MatrixChecks;
+import dev.stiefel.manifold.Manifold;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import org.ejml.data.DMatrixRMaj;
+
+/**
+ * The implicit ETF across training steps (spec {@code nearest-etf.md} section 4), on the host:
+ * <ol>
+ *   <li>EMA of the centred class means (paper eq. 9):
+ *       {@code HbarEMA_t = a_t Hbar_t + (1 - a_t) HbarEMA_{t-1}},
+ *       {@code a_t = max(2/(t+1), emaFloor)}, {@code t = 1, 2, ...} counting steps, never reset.
+ *       Column by column: a class absent from the batch keeps its previous EMA column (which is
+ *       0 for a class never seen, a neutral column, unlike the authors' code, which puts the
+ *       uncentred batch mean there). A class seen for the first time at step t enters with
+ *       {@code a_t Hbar_t} (its previous column being 0), exactly as the formula says.</li>
+ *   <li>{@code Ht = HbarEMA_t / ||HbarEMA_t||_F}; the stored EMA stays unnormalised.</li>
+ *   <li>Step 1 solves (6) from the configured start ({@code [I_C; 0]} or Haar) and then (7)
+ *       with that result as start and {@code Uprox}; later steps solve (7) with start =
+ *       {@code Uprox} = previous {@code U*}.</li>
+ * </ol>
+ * The backward pass ({@link #backward}) maps {@code dL/dU*} to {@code dL/dHbar_t} (the batch's
+ * centred means), with {@code Uprox} and the previous EMA constant (spec section 5):
+ * {@code dL/dHt} by the configured {@link EtfBackwardMethod}, then through the Frobenius
+ * normalisation and the EMA (scaled by {@code a_t}, zero for absent classes).
+ *
+ * <p>{@link #save}/{@link #restore} write and read the persistent part (step count, EMA, seen
+ * classes, current solution) in a documented binary format so a trainer can resume. Not
+ * thread-safe.
+ */
+public final class ImplicitEtfState {
+
+    /** First int of the binary format: the ASCII bytes {@code "ETFS"}. */
+    public static final int FORMAT_MAGIC = 0x45544653;
+    /** Version of the binary format written by {@link #save}. */
+    public static final int FORMAT_VERSION = 1;
+
+    private final int dimension;
+    private final int numClasses;
+    private final EtfOptions options;
+    private final NearestEtf<DMatrixRMaj> solver;
+    private final DenseKernels<DMatrixRMaj> kernels;
+
+    private long step;
+    private final DMatrixRMaj movingAverage;
+    private final boolean[] seen;
+    private final DMatrixRMaj solution;
+    private boolean hasSolution;
+
+    // the last step, for the backward pass
+    private final DMatrixRMaj normalisedMeans;
+    private final boolean[] present;
+    private double movingAverageNorm;
+    private double rate;
+    private boolean backwardReady;
+
+    private final DMatrixRMaj firstSolution;
+    private final DMatrixRMaj procrustes;
+    private final DMatrixRMaj procrustesGradient;
+    private final DMatrixRMaj targetGradient;
+
+    /**
+     * @param kernels host backend for the solves
+     * @param manifold St(d, C) on that backend
+     * @throws IllegalArgumentException on {@code C < 2}, {@code d < C} or null options
+     */
+    public ImplicitEtfState(DenseKernels<DMatrixRMaj> kernels, Manifold<DMatrixRMaj> manifold, int dimension,
+            int numClasses, EtfOptions options) {
+        this.solver = new NearestEtf<>(kernels, manifold, dimension, numClasses, options);
+        this.kernels = kernels;
+        this.dimension = dimension;
+        this.numClasses = numClasses;
+        this.options = options;
+        movingAverage = new DMatrixRMaj(dimension, numClasses);
+        seen = new boolean[numClasses];
+        solution = new DMatrixRMaj(dimension, numClasses);
+        normalisedMeans = new DMatrixRMaj(dimension, numClasses);
+        present = new boolean[numClasses];
+        firstSolution = new DMatrixRMaj(dimension, numClasses);
+        procrustes = new DMatrixRMaj(dimension, numClasses);
+        procrustesGradient = new DMatrixRMaj(dimension, numClasses);
+        targetGradient = new DMatrixRMaj(dimension, numClasses);
+    }
+
+    public int dimension() {
+        return dimension;
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    public EtfOptions options() {
+        return options;
+    }
+
+    /** Steps taken so far (t of the last step; 0 before the first). */
+    public long step() {
+        return step;
+    }
+
+    /** The EMA {@code HbarEMA_t}, unnormalised ({@code d x C}, owned; do not modify). */
+    public DMatrixRMaj movingAverage() {
+        return movingAverage;
+    }
+
+    /** {@code Ht} of the last step ({@code d x C}, owned; do not modify). */
+    public DMatrixRMaj normalisedMeans() {
+        return normalisedMeans;
+    }
+
+    /** The current solution {@code U*} ({@code d x C}, owned; do not modify). */
+    public DMatrixRMaj solution() {
+        return solution;
+    }
+
+    public boolean hasSolution() {
+        return hasSolution;
+    }
+
+    /** EMA rate {@code a_t} of the last step. */
+    public double lastRate() {
+        return rate;
+    }
+
+    /** Whether class c has appeared in some batch. */
+    public boolean seen(int label) {
+        return seen[label];
+    }
+
+    /** The solver (its problem keeps the last step's parameters). */
+    public NearestEtf<DMatrixRMaj> solver() {
+        return solver;
+    }
+
+    /** {@code a_t = max(2/(t+1), emaFloor)}. */
+    public static double rate(long step, double emaFloor) {
+        return Math.max(2.0 / (step + 1.0), emaFloor);
+    }
+
+    /**
+     * One training step: EMA update with the batch's centred class means, normalisation, solve.
+     *
+     * @param batchCentredMeans {@code Hbar_t}: column c is {@code hbar_c - hG} for the classes
+     *     present in the batch (other columns are ignored)
+     * @param presentInBatch which classes the batch contains
+     * @return the new solution {@code U*} (owned)
+     * @throws IllegalArgumentException on a wrong shape, a non-finite entry or no class present
+     * @throws ArithmeticException when the EMA is all zero or the nearest ETF is not unique
+     */
+    public DMatrixRMaj advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch) {
+        MatrixChecks.requireShape(batchCentredMeans, dimension, numClasses, "batch centred class means");
+        MatrixChecks.requireFinite(batchCentredMeans, "batch centred class means");
+        if (presentInBatch == null || presentInBatch.length != numClasses) {
+            throw new IllegalArgumentException("presentInBatch: expected " + numClasses + " flags");
+        }
+        backwardReady = false;
+        long nextStep = step + 1;
+        double nextRate = rate(nextStep, options.emaFloor());
+        // validate before touching the state: a failed step leaves it as it was
+        double normSquared = 0;
+        for (int row = 0; row < dimension; row++) {
+            for (int label = 0; label < numClasses; label++) {
+                double value = movingAverageValue(batchCentredMeans, presentInBatch, nextRate, row, label);
+                normSquared += value * value;
+            }
+        }
+        double norm = Math.sqrt(normSquared);
+        if (!(norm > 0) || !Double.isFinite(norm)) {
+            throw new ArithmeticException("implicit ETF: the moving average of the centred class means is "
+                    + (norm == 0 ? "all zero" : "not finite") + " at step " + nextStep
+                    + "; the nearest ETF is undefined");
+        }
+        for (int row = 0; row < dimension; row++) {
+            for (int label = 0; label < numClasses; label++) {
+                movingAverage.unsafe_set(row, label,
+                        movingAverageValue(batchCentredMeans, presentInBatch, nextRate, row, label));
+            }
+        }
+        step = nextStep;
+        rate = nextRate;
+        movingAverageNorm = norm;
+        for (int label = 0; label < numClasses; label++) {
+            present[label] = presentInBatch[label];
+            seen[label] |= presentInBatch[label];
+        }
+        for (int index = 0; index < dimension * numClasses; index++) {
+            normalisedMeans.data[index] = movingAverage.data[index] / norm;
+        }
+        if (!hasSolution) {
+            solver.startPoint(firstSolution);
+            solver.solveUnregularised(normalisedMeans, firstSolution, firstSolution);
+            solver.solve(normalisedMeans, firstSolution, firstSolution, solution);
+            hasSolution = true;
+        } else {
+            solver.solve(normalisedMeans, solution, solution, solution);
+        }
+        backwardReady = true;
+        return solution;
+    }
+
+    private double movingAverageValue(DMatrixRMaj batch, boolean[] presentInBatch, double stepRate, int row,
+            int label) {
+        double previous = movingAverage.unsafe_get(row, label);
+        if (!presentInBatch[label]) {
+            return previous;
+        }
+        return stepRate * batch.unsafe_get(row, label) + (1 - stepRate) * previous;
+    }
+
+    /**
+     * {@code dL/dHbar_t} from {@code dL/dU*} for the last {@link #advance}: through the
+     * solution (configured {@link EtfBackwardMethod}), the normalisation
+     * {@code dL/dE = (dL/dHt - Ht <Ht, dL/dHt>) / ||E||} and the EMA ({@code a_t} for the
+     * classes present, 0 for the others).
+     *
+     * @param solutionGradient {@code dL/dU*}, {@code d x C}
+     * @param out reshaped to {@code d x C}
+     * @throws IllegalStateException when no step has been taken since construction or restore
+     */
+    public DMatrixRMaj backward(DMatrixRMaj solutionGradient, DMatrixRMaj out) {
+        if (!backwardReady) {
+            throw new IllegalStateException("implicit ETF backward: no forward step to differentiate");
+        }
+        MatrixChecks.requireShape(solutionGradient, dimension, numClasses, "solution gradient dL/dU*");
+        MatrixChecks.requireFinite(solutionGradient, "solution gradient dL/dU*");
+        normalisedMeansGradient(solutionGradient, targetGradient);
+        double radial = 0;
+        for (int index = 0; index < dimension * numClasses; index++) {
+            radial += targetGradient.data[index] * normalisedMeans.data[index];
+        }
+        out.reshape(dimension, numClasses);
+        for (int row = 0; row < dimension; row++) {
+            for (int label = 0; label < numClasses; label++) {
+                double value = 0;
+                if (present[label]) {
+                    int index = row * numClasses + label;
+                    value = rate * (targetGradient.data[index] - radial * normalisedMeans.data[index])
+                            / movingAverageNorm;
+                }
+                out.unsafe_set(row, label, value);
+            }
+        }
+        return out;
+    }
+
+    /** {@code dL/dHt} from {@code dL/dU*} by the configured method. */
+    private void normalisedMeansGradient(DMatrixRMaj solutionGradient, DMatrixRMaj out) {
+        NearestEtfProblem<DMatrixRMaj> problem = solver.problem();
+        switch (options.backwardMethod()) {
+            case CLOSED_FORM -> {
+                // dL/dHt = (2/sqrt(C-1)) dL/dG Mc, G = (2/sqrt(C-1)) Ht Mc + delta Uprox
+                problem.procrustesMatrix(procrustes);
+                polarVjp(procrustes, solutionGradient, procrustesGradient);
+                problem.centreRows(procrustesGradient, out);
+                kernels.scale(2.0 / Math.sqrt(numClasses - 1.0), out);
+            }
+            default -> throw new UnsupportedOperationException(options.backwardMethod() + " backward is not wired yet");
+        }
+    }
+
+    private void polarVjp(DMatrixRMaj g, DMatrixRMaj upstream, DMatrixRMaj out) {
+        throw new UnsupportedOperationException("the closed-form backward through the solution is not wired yet;"
+                + " use BackwardMode.FORWARD_ONLY");
+    }
+
+    /**
+     * Writes the persistent state. Format (big-endian, {@link DataOutputStream}):
+     * {@code int magic "ETFS"}, {@code int version (1)}, {@code int d}, {@code int C},
+     * {@code long step}, {@code boolean hasSolution}, {@code C booleans seen},
+     * {@code d*C doubles HbarEMA} (row-major), then, when {@code hasSolution},
+     * {@code d*C doubles U*} (row-major). Options are not stored: the caller restores into a
+     * state built with its own options.
+     */
+    public void save(DataOutputStream output) throws IOException {
+        output.writeInt(FORMAT_MAGIC);
+        output.writeInt(FORMAT_VERSION);
+        output.writeInt(dimension);
+        output.writeInt(numClasses);
+        output.writeLong(step);
+        output.writeBoolean(hasSolution);
+        for (boolean flag : seen) {
+            output.writeBoolean(flag);
+        }
+        writeMatrix(output, movingAverage);
+        if (hasSolution) {
+            writeMatrix(output, solution);
+        }
+        output.flush();
+    }
+
+    /**
+     * Replaces the persistent state by one written by {@link #save}. The next {@link #advance}
+     * continues with step {@code t + 1}; {@link #backward} needs a new step first.
+     *
+     * @throws IOException on a read failure or a malformed, mismatched or non-finite state (the
+     *     state is unchanged then)
+     */
+    public void restore(DataInputStream input) throws IOException {
+        int magic = input.readInt();
+        if (magic != FORMAT_MAGIC) {
+            throw new IOException("not an implicit ETF state (magic " + Integer.toHexString(magic) + ")");
+        }
+        int version = input.readInt();
+        if (version != FORMAT_VERSION) {
+            throw new IOException("unsupported implicit ETF state version " + version + ", expected "
+                    + FORMAT_VERSION);
+        }
+        int storedDimension = input.readInt();
+        int storedClasses = input.readInt();
+        if (storedDimension != dimension || storedClasses != numClasses) {
+            throw new IOException("implicit ETF state is for d = " + storedDimension + ", C = " + storedClasses
+                    + ", this head has d = " + dimension + ", C = " + numClasses);
+        }
+        long storedStep = input.readLong();
+        if (storedStep < 0) {
+            throw new IOException("implicit ETF state: negative step count " + storedStep);
+        }
+        boolean storedHasSolution = input.readBoolean();
+        boolean[] storedSeen = new boolean[numClasses];
+        for (int label = 0; label < numClasses; label++) {
+            storedSeen[label] = input.readBoolean();
+        }
+        DMatrixRMaj storedAverage = readMatrix(input, "moving average");
+        DMatrixRMaj storedSolution = storedHasSolution ? readMatrix(input, "solution") : null;
+        step = storedStep;
+        System.arraycopy(storedSeen, 0, seen, 0, numClasses);
+        movingAverage.setTo(storedAverage);
+        hasSolution = storedHasSolution;
+        if (storedHasSolution) {
+            solution.setTo(storedSolution);
+        } else {
+            solution.zero();
+        }
+        backwardReady = false;
+        Arrays.fill(present, false);
+    }
+
+    private static void writeMatrix(DataOutputStream output, DMatrixRMaj matrix) throws IOException {
+        int size = matrix.numRows * matrix.numCols;
+        for (int index = 0; index < size; index++) {
+            output.writeDouble(matrix.data[index]);
+        }
+    }
+
+    private DMatrixRMaj readMatrix(DataInputStream input, String name) throws IOException {
+        DMatrixRMaj matrix = new DMatrixRMaj(dimension, numClasses);
+        for (int index = 0; index < dimension * numClasses; index++) {
+            double value = input.readDouble();
+            if (!Double.isFinite(value)) {
+                throw new IOException("implicit ETF state: " + name + " entry " + index + " is not finite");
+            }
+            matrix.data[index] = value;
+        }
+        return matrix;
+    }
+}

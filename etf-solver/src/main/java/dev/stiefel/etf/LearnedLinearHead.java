@@ -1,0 +1,93 @@
+package dev.stiefel.etf;
+
+import dev.stiefel.kernel.MatrixChecks;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+
+/**
+ * The "standard" head of the paper's comparisons: a trainable classifier {@code W}
+ * ({@code d x C}, column c classifies class c) whose classifier vectors are re-normalised to
+ * unit norm after every step ({@link #afterUpdate()}; the paper: "rows re-normalised to unit
+ * norm", rows of its {@code C x d} weight, i.e. our columns). Features are normalised to norm
+ * {@code tau} and centred by the batch mean as in the ETF heads, so the three heads differ only
+ * in {@code W}. No separate bias is trained (spec section 7: no biases).
+ */
+public final class LearnedLinearHead extends NormalisedLinearHead {
+
+    private final DMatrixRMaj gradient;
+    private final List<Parameter> parameters;
+
+    /**
+     * Starts from standard-normal columns normalised to unit norm, drawn from {@code seed}.
+     *
+     * @throws IllegalArgumentException on {@code C < 2}, {@code d < 1} or {@code tau <= 0}
+     */
+    public LearnedLinearHead(int dimension, int numClasses, double tau, long seed) {
+        super(dimension, numClasses, tau);
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int index = 0; index < dimension * numClasses; index++) {
+            classifier.data[index] = random.nextGaussian();
+        }
+        gradient = new DMatrixRMaj(dimension, numClasses);
+        parameters = List.of(new Parameter("classifier", classifier, gradient));
+        afterUpdate();
+    }
+
+    /**
+     * Starts from the given classifier (copied, then its columns normalised).
+     *
+     * @throws IllegalArgumentException on a non-finite entry or {@code tau <= 0}
+     * @throws ArithmeticException on a zero column
+     */
+    public LearnedLinearHead(DMatrixRMaj initialClassifier, double tau) {
+        super(initialClassifier.numRows, initialClassifier.numCols, tau);
+        MatrixChecks.requireFinite(initialClassifier, "initial classifier");
+        classifier.setTo(initialClassifier);
+        gradient = new DMatrixRMaj(dimension, numClasses);
+        parameters = List.of(new Parameter("classifier", classifier, gradient));
+        afterUpdate();
+    }
+
+    @Override
+    protected void updateClassifier() {
+        // trained by the caller
+    }
+
+    /** {@code dL/dW = Hc^T dL/dZ}; the class means do not enter this head. */
+    @Override
+    protected DMatrixRMaj classifierBackward(DMatrixRMaj centred, DMatrixRMaj logitsGradient) {
+        CommonOps_DDRM.multTransA(centred, logitsGradient, gradient);
+        return null;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    /**
+     * Re-normalises each classifier vector (column of {@code W}) to unit norm.
+     *
+     * @throws ArithmeticException when a column is zero or not finite (the update diverged)
+     */
+    @Override
+    public void afterUpdate() {
+        for (int col = 0; col < numClasses; col++) {
+            double sum = 0;
+            for (int row = 0; row < dimension; row++) {
+                double value = classifier.unsafe_get(row, col);
+                sum += value * value;
+            }
+            double norm = Math.sqrt(sum);
+            if (!(norm > 0) || !Double.isFinite(norm)) {
+                throw new ArithmeticException("learned classifier: column " + col + " has norm " + norm
+                        + " and cannot be re-normalised");
+            }
+            for (int row = 0; row < dimension; row++) {
+                classifier.unsafe_set(row, col, classifier.unsafe_get(row, col) / norm);
+            }
+        }
+    }
+}

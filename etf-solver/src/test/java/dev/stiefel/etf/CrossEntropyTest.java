@@ -1,0 +1,79 @@
+package dev.stiefel.etf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.ejml.data.DMatrixRMaj;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CrossEntropyTest {
+
+    private static final double TOLERANCE = 1e-13;
+    private static final double GRADIENT_TOLERANCE = 1e-10;
+    private static final double STENCIL_STEP = 1e-3;
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3})
+    void lossMatchesTheNaiveFormulaAndGradientMatchesFiniteDifferences(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int batch = 7;
+        int numClasses = 4;
+        DMatrixRMaj logits = TestMatrices.gaussian(batch, numClasses, random);
+        int[] labels = new int[batch];
+        for (int index = 0; index < batch; index++) {
+            labels[index] = random.nextInt(numClasses);
+        }
+        double naive = 0;
+        for (int row = 0; row < batch; row++) {
+            double sum = 0;
+            for (int col = 0; col < numClasses; col++) {
+                sum += Math.exp(logits.get(row, col));
+            }
+            naive += -Math.log(Math.exp(logits.get(row, labels[row])) / sum);
+        }
+        naive /= batch;
+        DMatrixRMaj gradient = new DMatrixRMaj(1, 1);
+        assertEquals(naive, CrossEntropy.loss(logits, labels), TOLERANCE);
+        assertEquals(naive, CrossEntropy.lossAndGradient(logits, labels, gradient), TOLERANCE);
+        for (int index = 0; index < batch * numClasses; index++) {
+            final int entry = index;
+            double original = logits.data[entry];
+            double numeric = TestMatrices.fivePoint(step -> {
+                logits.data[entry] = original + step;
+                double value = CrossEntropy.loss(logits, labels);
+                logits.data[entry] = original;
+                return value;
+            }, STENCIL_STEP);
+            assertEquals(numeric, gradient.data[entry], GRADIENT_TOLERANCE);
+        }
+    }
+
+    @Test
+    void hugeLogitsStayFiniteAndShiftInvariant() {
+        DMatrixRMaj logits = new DMatrixRMaj(new double[][] {{1000, 999, 998}, {-1000, -1001, -2000}});
+        DMatrixRMaj shifted = new DMatrixRMaj(new double[][] {{2, 1, 0}, {1000, 999, 0}});
+        int[] labels = {1, 0};
+        double loss = CrossEntropy.loss(logits, labels);
+        assertTrue(Double.isFinite(loss));
+        assertEquals(CrossEntropy.loss(shifted, labels), loss, TOLERANCE);
+    }
+
+    @Test
+    void badInputIsRejected() {
+        DMatrixRMaj logits = new DMatrixRMaj(2, 3);
+        assertThrows(IllegalArgumentException.class, () -> CrossEntropy.loss(logits, new int[] {0}));
+        IllegalArgumentException outOfRange = assertThrows(IllegalArgumentException.class,
+                () -> CrossEntropy.loss(logits, new int[] {0, 3}));
+        assertTrue(outOfRange.getMessage().contains("label 3"), outOfRange.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CrossEntropy.loss(logits, new int[] {-1, 0}));
+        logits.set(1, 2, Double.NaN);
+        assertThrows(IllegalArgumentException.class, () -> CrossEntropy.loss(logits, new int[] {0, 1}));
+        assertThrows(IllegalArgumentException.class, () -> CrossEntropy.loss(new DMatrixRMaj(0, 3), new int[0]));
+        DMatrixRMaj same = new DMatrixRMaj(2, 3);
+        assertThrows(IllegalArgumentException.class, () -> CrossEntropy.lossAndGradient(same, new int[] {0, 1}, same));
+    }
+}

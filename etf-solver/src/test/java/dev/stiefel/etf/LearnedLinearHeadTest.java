@@ -1,0 +1,100 @@
+package dev.stiefel.etf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class LearnedLinearHeadTest {
+
+    private static final double TAU = 5.0;
+    private static final double UNIT_TOLERANCE = 1e-14;
+    private static final double GRADIENT_TOLERANCE = 1e-8;
+    private static final double BOUND_TOLERANCE = 1e-10;
+    private static final Runnable NO_RESET = () -> { };
+
+    @ParameterizedTest
+    @CsvSource({"6, 3, 9, 1", "4, 5, 11, 2", "8, 2, 6, 3"})
+    void featureAndClassifierGradientsMatchFiniteDifferences(int dimension, int numClasses, int batch, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        LearnedLinearHead head = new LearnedLinearHead(dimension, numClasses, TAU, seed);
+        DMatrixRMaj features = TestMatrices.gaussian(batch, dimension, random);
+        int[] labels = new int[batch];
+        for (int index = 0; index < batch; index++) {
+            labels[index] = random.nextInt(numClasses);
+        }
+        DMatrixRMaj analytic = HeadChecks.analyticFeaturesGradient(head, NO_RESET, features, labels).copy();
+        DMatrixRMaj classifierGradient = head.parameters().get(0).gradient().copy();
+        DMatrixRMaj numeric = HeadChecks.numericFeaturesGradient(head, NO_RESET, features, labels);
+        assertTrue(TestMatrices.relativeError(analytic, numeric) < GRADIENT_TOLERANCE);
+
+        DMatrixRMaj classifier = head.classifier();
+        DMatrixRMaj numericClassifier = new DMatrixRMaj(dimension, numClasses);
+        for (int index = 0; index < classifier.getNumElements(); index++) {
+            final int entry = index;
+            double original = classifier.data[entry];
+            numericClassifier.data[entry] = TestMatrices.fivePoint(step -> {
+                classifier.data[entry] = original + step;
+                double value = HeadChecks.loss(head, NO_RESET, features, labels);
+                classifier.data[entry] = original;
+                return value;
+            }, HeadChecks.STENCIL_STEP);
+        }
+        assertTrue(TestMatrices.relativeError(classifierGradient, numericClassifier) < GRADIENT_TOLERANCE);
+    }
+
+    @Test
+    void afterUpdateRenormalisesClassifierVectorsAndKeepsDirections() {
+        LearnedLinearHead head = new LearnedLinearHead(7, 4, TAU, 3);
+        ClassifierHead.Parameter parameter = head.parameters().get(0);
+        assertEquals("classifier", parameter.name());
+        DMatrixRMaj value = parameter.value();
+        CommonOps_DDRM.scale(3.0, value);
+        value.set(2, 1, value.get(2, 1) + 1.0);
+        DMatrixRMaj before = value.copy();
+        head.afterUpdate();
+        for (int col = 0; col < 4; col++) {
+            double norm = 0;
+            double dot = 0;
+            double beforeNorm = 0;
+            for (int row = 0; row < 7; row++) {
+                norm += value.get(row, col) * value.get(row, col);
+                dot += value.get(row, col) * before.get(row, col);
+                beforeNorm += before.get(row, col) * before.get(row, col);
+            }
+            assertEquals(1.0, Math.sqrt(norm), UNIT_TOLERANCE);
+            assertEquals(Math.sqrt(beforeNorm), dot, 1e-12 * Math.sqrt(beforeNorm));
+        }
+    }
+
+    @Test
+    void etfClassifierWithEtfFeaturesReachesTheLowerBound() {
+        DMatrixRMaj etf = SimplexEtf.canonical(12, 6, new DMatrixRMaj(1, 1));
+        LearnedLinearHead head = new LearnedLinearHead(etf, TAU);
+        int[] labels = TestMatrices.balancedLabels(18, 6);
+        DMatrixRMaj features = HeadChecks.etfFeatures(etf, labels, new SplittableRandom(5));
+        double loss = CrossEntropy.loss(head.forward(features, labels, new DMatrixRMaj(1, 1)), labels);
+        assertEquals(SimplexEtf.crossEntropyLowerBound(6, TAU), loss, BOUND_TOLERANCE);
+    }
+
+    @Test
+    void badInputIsRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new LearnedLinearHead(4, 1, TAU, 0));
+        assertThrows(IllegalArgumentException.class, () -> new LearnedLinearHead(0, 3, TAU, 0));
+        assertThrows(IllegalArgumentException.class, () -> new LearnedLinearHead(4, 3, -1, 0));
+        DMatrixRMaj withZeroColumn = TestMatrices.gaussian(4, 3, new SplittableRandom(1));
+        for (int row = 0; row < 4; row++) {
+            withZeroColumn.set(row, 1, 0);
+        }
+        assertThrows(ArithmeticException.class, () -> new LearnedLinearHead(withZeroColumn, TAU));
+        LearnedLinearHead head = new LearnedLinearHead(4, 3, TAU, 0);
+        head.parameters().get(0).value().set(0, 0, Double.NaN);
+        assertThrows(ArithmeticException.class, head::afterUpdate);
+    }
+}

@@ -1,0 +1,497 @@
+package dev.stiefel.kernel;
+
+import static org.bytedeco.openblas.global.openblas.CblasColMajor;
+import static org.bytedeco.openblas.global.openblas.CblasLower;
+import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas.CblasRight;
+import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
+import static org.bytedeco.openblas.global.openblas.CblasTrans;
+import static org.bytedeco.openblas.global.openblas.CblasUpper;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dgelqf;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dgesdd;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dgetrf;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dgetrs;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dorglq;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dpotrf;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd;
+import static org.bytedeco.openblas.global.openblas.LAPACK_COL_MAJOR;
+import static org.bytedeco.openblas.global.openblas.LAPACK_ROW_MAJOR;
+import static org.bytedeco.openblas.global.openblas.cblas_dgemm;
+import static org.bytedeco.openblas.global.openblas.cblas_dsymm;
+import static org.bytedeco.openblas.global.openblas.cblas_dsyrk;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas;
+import org.bytedeco.openblas.presets.openblas_nolapack;
+import org.ejml.data.DMatrixRMaj;
+
+/**
+ * Host backend on native OpenBLAS 0.3.31 (BLAS and LAPACK through the JavaCPP presets), on
+ * the same {@link DMatrixRMaj} matrices as {@link EjmlKernels}.
+ *
+ * <p>Layout: a row-major m x n matrix is, read column-major, its n x m transpose. The
+ * decompositions exploit this instead of letting LAPACKE transpose: thin QR of {@code a} is the
+ * LQ factorisation of the column-major {@code a^T}; the SVD of {@code a} is read off the
+ * column-major SVD of {@code a^T}; symmetric matrices are the same in both layouts.
+ *
+ * <p>Polar factor: {@code a (a^T a)^(-1/2)} from the eigendecomposition of {@code a^T a}
+ * ({@code dsyrk}, {@code dsyevd}, {@code dsyrk}, {@code dsymm}), then Newton–Schulz steps
+ * {@code q <- q (3 I - q^T q) / 2} until {@code q^T q = I} to working precision. Squaring the
+ * condition number makes the eigen route lose orthonormality like {@code eps cond(a)^2}, which
+ * the refinement removes, and its distance to the exact factor stays of the order
+ * {@code eps cond(a)}, the problem's own sensitivity. When {@code lambda_min / lambda_max}
+ * of {@code a^T a} is below {@value #EIGEN_ROUTE_SMALLEST_RATIO} (condition above 1e5) the
+ * eigenvalues themselves are unreliable and the SVD route ({@code dgesdd}) is taken instead.
+ *
+ * <p>Thread count is OpenBLAS's global setting (environment variable
+ * {@code OPENBLAS_NUM_THREADS}, default all cores). Not thread-safe; native work arrays inside
+ * LAPACKE are allocated by LAPACKE itself, Java-side workspaces are fields.
+ */
+public final class OpenBlasKernels extends HostKernels {
+
+    /**
+     * Smallest {@code lambda_min / lambda_max} of {@code a^T a} for which {@link #polar} uses
+     * the eigen route; below it (cond(a) > 1e5) eigenvalues computed to absolute accuracy
+     * {@code eps lambda_max} have few correct digits left.
+     */
+    static final double EIGEN_ROUTE_SMALLEST_RATIO = 1e-10;
+
+    /** At most this many Newton–Schulz steps; each squares the orthonormality error. */
+    private static final int MAX_REFINEMENT_STEPS = 4;
+
+    private static final Throwable LOAD_FAILURE = loadNatives();
+
+    private double[] gram = new double[1];
+    private double[] inverseRoot = new double[1];
+    private double[] values = new double[1];
+    private double[] scratch = new double[1];
+    private double[] singularValues = new double[1];
+    private double[] tau = new double[1];
+    private int[] pivots = new int[1];
+    private final DMatrixRMaj factor = new DMatrixRMaj(1, 1);
+
+    /** Which route the last {@link #polar} call took; for tests and reports. */
+    private PolarRoute lastPolarRoute = PolarRoute.NONE;
+    private int lastRefinementSteps;
+
+    /** The algorithm {@link #polar} used on its last call. */
+    public enum PolarRoute {
+        /** No polar factor computed yet (or an empty matrix). */
+        NONE,
+        /** Eigendecomposition of {@code a^T a} plus Newton–Schulz refinement. */
+        EIGEN,
+        /** Divide-and-conquer SVD, for inputs too ill-conditioned for the eigen route. */
+        SVD
+    }
+
+    /**
+     * @throws UnsupportedOperationException when the OpenBLAS natives cannot be loaded on this
+     *     platform; the loading error is the cause
+     */
+    public OpenBlasKernels() {
+        if (LOAD_FAILURE != null) {
+            throw new UnsupportedOperationException("OpenBLAS natives failed to load: " + LOAD_FAILURE,
+                    LOAD_FAILURE);
+        }
+    }
+
+    private static Throwable loadNatives() {
+        try {
+            Loader.load(openblas.class);
+            return null;
+        } catch (LinkageError | RuntimeException failure) {
+            return failure;
+        }
+    }
+
+    /** True when the natives loaded, so that the constructor will succeed. */
+    public static boolean isAvailable() {
+        return LOAD_FAILURE == null;
+    }
+
+    /** Why the natives did not load, or null when they did. */
+    public static Throwable loadFailure() {
+        return LOAD_FAILURE;
+    }
+
+    /** OpenBLAS's current number of threads (a process-wide setting). */
+    public static int threads() {
+        return openblas_nolapack.blas_get_num_threads();
+    }
+
+    /** Sets OpenBLAS's number of threads for the whole process. */
+    public static void setThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads: expected at least 1, got " + threads);
+        }
+        openblas_nolapack.blas_set_num_threads(threads);
+    }
+
+    @Override
+    public String name() {
+        return "openblas";
+    }
+
+    /** The route taken by the last {@link #polar} call. */
+    public PolarRoute lastPolarRoute() {
+        return lastPolarRoute;
+    }
+
+    /** Newton–Schulz steps taken by the last eigen-route {@link #polar} call. */
+    public int lastRefinementSteps() {
+        return lastRefinementSteps;
+    }
+
+    // ---- level 3 -------------------------------------------------------------------------
+
+    /** {@inheritDoc} One {@code cblas_dgemm} in row-major layout. */
+    @Override
+    public void gemm(double alpha, DMatrixRMaj a, boolean transposeA, DMatrixRMaj b,
+            boolean transposeB, double beta, DMatrixRMaj c) {
+        int inner = checkGemm(a, transposeA, b, transposeB, c);
+        int m = c.numRows;
+        int n = c.numCols;
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (inner == 0) {
+            if (beta == 0.0) {
+                c.zero();
+            } else {
+                scale(beta, c);
+            }
+            return;
+        }
+        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans, m, n, inner, alpha,
+                a.data, Math.max(1, a.numCols), b.data, Math.max(1, b.numCols), beta, c.data, n);
+    }
+
+    // ---- decompositions ------------------------------------------------------------------
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The column-major view of {@code a} is {@code a^T = l q'}, so {@code dgelqf} and
+     * {@code dorglq} on it give {@code q = q'^T} and {@code r = l^T} without any transpose.
+     * Rank deficiency is declared when some {@code |r_jj| <= rows * eps * ||a||_F}.
+     * {@code q} may alias {@code a}.
+     */
+    @Override
+    public void qrPositive(DMatrixRMaj a, DMatrixRMaj q, DMatrixRMaj r) {
+        requireTall(a, "qrPositive a");
+        final int rows = a.numRows;
+        final int cols = a.numCols;
+        MatrixChecks.requireShape(q, rows, cols, "qrPositive q");
+        if (r != null) {
+            MatrixChecks.requireShape(r, cols, cols, "qrPositive r");
+            requireNotAliased(q, "q", r, "r");
+            requireNotAliased(a, "a", r, "r");
+        }
+        MatrixChecks.requireFinite(a, "qrPositive a");
+        if (cols == 0) {
+            return;
+        }
+        double threshold = rows * EPS * normF(a);
+        if (q != a) {
+            System.arraycopy(a.data, 0, q.data, 0, rows * cols);
+        }
+        tau = grow(tau, cols);
+        requireSuccess(LAPACKE_dgelqf(LAPACK_COL_MAJOR, cols, rows, q.data, cols, tau), "qrPositive", "dgelqf");
+        // r = l^T: row-major (i, j >= i) of r is column-major (j, i) of l, the same array slot.
+        for (int j = 0; j < cols; j++) {
+            double diagonal = q.data[j * cols + j];
+            if (!(Math.abs(diagonal) > threshold)) {
+                throw new ArithmeticException("qrPositive: a (" + rows + " x " + cols
+                        + ") is rank deficient: |R(" + j + ", " + j + ")| = " + Math.abs(diagonal)
+                        + " <= rows * eps * ||a||_F = " + threshold);
+            }
+        }
+        values = grow(values, cols);
+        for (int i = 0; i < cols; i++) {
+            values[i] = q.data[i * cols + i] < 0.0 ? -1.0 : 1.0;
+            if (r != null) {
+                for (int j = 0; j < cols; j++) {
+                    r.data[i * cols + j] = j >= i ? values[i] * q.data[i * cols + j] : 0.0;
+                }
+            }
+        }
+        requireSuccess(LAPACKE_dorglq(LAPACK_COL_MAJOR, cols, rows, cols, q.data, cols, tau), "qrPositive", "dorglq");
+        for (int i = 0; i < rows; i++) {
+            int rowStart = i * cols;
+            for (int j = 0; j < cols; j++) {
+                q.data[rowStart + j] *= values[j];
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Eigen route with Newton–Schulz refinement for {@code cond(a) <= 1e5}, SVD route
+     * beyond (see the class comment). {@code out} may alias {@code a}.
+     */
+    @Override
+    public void polar(DMatrixRMaj a, DMatrixRMaj out) {
+        requireTall(a, "polar a");
+        final int m = a.numRows;
+        final int n = a.numCols;
+        MatrixChecks.requireShape(out, m, n, "polar out");
+        MatrixChecks.requireFinite(a, "polar a");
+        lastPolarRoute = PolarRoute.NONE;
+        lastRefinementSteps = 0;
+        if (n == 0) {
+            return;
+        }
+        gram = grow(gram, n * n);
+        values = grow(values, n);
+        // a^T a: the column-major view of a is a^T (n x m), so this is dsyrk of that view.
+        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, 1.0, a.data, n, 0.0, gram, n);
+        requireSuccess(LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, gram, n, values),
+                "polar", "dsyevd");
+        double largest = values[n - 1];
+        double smallest = values[0];
+        if (!(largest > 0.0) || !(smallest >= EIGEN_ROUTE_SMALLEST_RATIO * largest)) {
+            polarBySvd(a, out);
+            return;
+        }
+        lastPolarRoute = PolarRoute.EIGEN;
+        // w = v lambda^(-1/4), column by column (contiguous in column-major), so that
+        // w w^T = v lambda^(-1/2) v^T = (a^T a)^(-1/2).
+        for (int k = 0; k < n; k++) {
+            double factorK = 1.0 / Math.sqrt(Math.sqrt(values[k]));
+            int start = k * n;
+            for (int i = 0; i < n; i++) {
+                gram[start + i] *= factorK;
+            }
+        }
+        inverseRoot = grow(inverseRoot, n * n);
+        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, n, 1.0, gram, n, 0.0, inverseRoot, n);
+        double[] source = a.data;
+        if (out == a) {
+            scratch = grow(scratch, m * n);
+            System.arraycopy(a.data, 0, scratch, 0, m * n);
+            source = scratch;
+        }
+        // The column-major lower triangle is the row-major upper triangle.
+        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, m, n, 1.0, inverseRoot, n, source, n,
+                0.0, out.data, n);
+        lastRefinementSteps = refineOrthonormality(out);
+    }
+
+    /**
+     * Newton–Schulz steps {@code q <- q + q (I - q^T q) / 2} while the largest entry of
+     * {@code I - q^T q} exceeds a rounding-level threshold (Higham, Functions of Matrices,
+     * 2008, eq. 8.20); converges quadratically from the eigen route's starting point.
+     *
+     * @return the number of steps taken
+     */
+    private int refineOrthonormality(DMatrixRMaj q) {
+        final int m = q.numRows;
+        final int n = q.numCols;
+        // Entries of a computed q^T q carry rounding of order sqrt(m) eps even for exact q.
+        double target = 8.0 * Math.sqrt(m) * EPS;
+        scratch = grow(scratch, m * n);
+        for (int step = 0; step <= MAX_REFINEMENT_STEPS; step++) {
+            cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, 1.0, q.data, n, 0.0, gram, n);
+            double largestError = 0.0;
+            for (int j = 0; j < n; j++) {
+                for (int i = j; i < n; i++) {
+                    double error = (i == j ? 1.0 : 0.0) - gram[j * n + i];
+                    largestError = Math.max(largestError, Math.abs(error));
+                    gram[j * n + i] = 0.5 * error;
+                }
+            }
+            if (largestError <= target) {
+                return step;
+            }
+            if (step == MAX_REFINEMENT_STEPS) {
+                break;
+            }
+            System.arraycopy(q.data, 0, scratch, 0, m * n);
+            cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, m, n, 1.0, gram, n, scratch, n,
+                    1.0, q.data, n);
+        }
+        throw new ArithmeticException("polar: Newton-Schulz refinement did not reach orthonormality in "
+                + MAX_REFINEMENT_STEPS + " steps (a is " + m + " x " + n + ")");
+    }
+
+    /** {@code out = u v^T} from {@code dgesdd} of the column-major view {@code a^T = u' s v'^T}. */
+    private void polarBySvd(DMatrixRMaj a, DMatrixRMaj out) {
+        final int m = a.numRows;
+        final int n = a.numCols;
+        lastPolarRoute = PolarRoute.SVD;
+        singularValues = grow(singularValues, n);
+        inverseRoot = grow(inverseRoot, n * n);
+        scratch = grow(scratch, m * n);
+        System.arraycopy(a.data, 0, scratch, 0, m * n);
+        // a = v' s u'^T, so the polar factor v' u'^T is the transpose of u' v'^T, whose
+        // column-major n x m product read row-major is exactly that m x n transpose.
+        requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, singularValues,
+                inverseRoot, n, out.data, n), "polar", "dgesdd");
+        EjmlKernels.requirePolarRank(m, n, singularValues[n - 1], singularValues[0]);
+        gram = grow(gram, m * n);
+        System.arraycopy(out.data, 0, gram, 0, m * n);
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, m, n, 1.0, inverseRoot, n,
+                gram, n, 0.0, out.data, n);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code dsyevd} (divide and conquer) on {@code (a + a^T) / 2}, which is the same array
+     * in either layout. {@code vectors} may alias {@code a}.
+     */
+    @Override
+    public void symmetricEigen(DMatrixRMaj a, DMatrixRMaj vectors, double[] eigenvalues) {
+        MatrixChecks.requireSquare(a, "symmetricEigen a");
+        final int n = a.numRows;
+        MatrixChecks.requireShape(vectors, n, n, "symmetricEigen vectors");
+        requireLength(eigenvalues, n, "symmetricEigen values");
+        MatrixChecks.requireFinite(a, "symmetricEigen a");
+        if (n == 0) {
+            return;
+        }
+        gram = grow(gram, n * n);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                gram[i * n + j] = 0.5 * (a.data[i * n + j] + a.data[j * n + i]);
+            }
+        }
+        // Row-major lower triangle = column-major upper triangle.
+        requireSuccess(LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'U', n, gram, n, eigenvalues),
+                "symmetricEigen", "dsyevd");
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < n; k++) {
+                vectors.data[i * n + k] = gram[k * n + i];
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code dgesdd} on the column-major view {@code a^T = u' s v'^T}: then {@code u = v'^T},
+     * written directly in row-major form, and {@code v = u'}. {@code u} may alias {@code a}.
+     */
+    @Override
+    public void svdThin(DMatrixRMaj a, DMatrixRMaj u, double[] s, DMatrixRMaj v) {
+        requireTall(a, "svdThin a");
+        final int m = a.numRows;
+        final int n = a.numCols;
+        MatrixChecks.requireShape(u, m, n, "svdThin u");
+        MatrixChecks.requireShape(v, n, n, "svdThin v");
+        requireLength(s, n, "svdThin s");
+        requireNotAliased(u, "u", v, "v");
+        MatrixChecks.requireFinite(a, "svdThin a");
+        if (n == 0) {
+            return;
+        }
+        scratch = grow(scratch, m * n);
+        inverseRoot = grow(inverseRoot, n * n);
+        System.arraycopy(a.data, 0, scratch, 0, m * n);
+        requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, s,
+                inverseRoot, n, u.data, n), "svdThin", "dgesdd");
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < n; k++) {
+                v.data[i * n + k] = inverseRoot[k * n + i];
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code dpotrf} with {@code uplo = 'U'} on the column-major view: it reads the row-major
+     * lower triangle of {@code a} and leaves {@code u} with {@code a = u^T u}, which read
+     * row-major is {@code l = u^T}. Positive definiteness is required to working precision
+     * as in {@link EjmlKernels#cholesky}. {@code lower} may alias {@code a}.
+     */
+    @Override
+    public void cholesky(DMatrixRMaj a, DMatrixRMaj lower) {
+        MatrixChecks.requireSquare(a, "cholesky a");
+        final int n = a.numRows;
+        MatrixChecks.requireShape(lower, n, n, "cholesky lower");
+        MatrixChecks.requireFinite(a, "cholesky a");
+        if (n == 0) {
+            return;
+        }
+        double largestDiagonal = 0.0;
+        for (int i = 0; i < n; i++) {
+            largestDiagonal = Math.max(largestDiagonal, a.data[i * n + i]);
+        }
+        if (lower != a) {
+            System.arraycopy(a.data, 0, lower.data, 0, n * n);
+        }
+        int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, (byte) 'U', n, lower.data, n);
+        if (info > 0) {
+            throw new ArithmeticException("cholesky: a (" + n + " x " + n
+                    + ") is not positive definite (leading minor " + info + ")");
+        }
+        requireSuccess(info, "cholesky", "dpotrf");
+        EjmlKernels.requirePositivePivots(lower, largestDiagonal);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code dgetrf} then {@code dgetrs} (row-major LAPACKE). Singularity to working
+     * precision as in {@link EjmlKernels#solve}. {@code x} may alias {@code b} but not {@code a}.
+     */
+    @Override
+    public void solve(DMatrixRMaj a, DMatrixRMaj b, DMatrixRMaj x) {
+        MatrixChecks.requireSquare(a, "solve a");
+        final int n = a.numRows;
+        requireNonNull(b, "solve b");
+        if (b.numRows != n) {
+            throw new IllegalArgumentException("solve: a is " + n + " x " + n + " but b is "
+                    + b.numRows + " x " + b.numCols);
+        }
+        final int k = b.numCols;
+        MatrixChecks.requireShape(x, n, k, "solve x");
+        requireNotAliased(a, "a", x, "solve x");
+        MatrixChecks.requireFinite(a, "solve a");
+        MatrixChecks.requireFinite(b, "solve b");
+        if (n == 0 || k == 0) {
+            return;
+        }
+        factor.reshape(n, n);
+        System.arraycopy(a.data, 0, factor.data, 0, n * n);
+        pivots = grow(pivots, n);
+        int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, factor.data, n, pivots);
+        if (info > 0) {
+            throw new ArithmeticException("solve: a (" + n + " x " + n + ") is singular: U("
+                    + (info - 1) + ", " + (info - 1) + ") = 0");
+        }
+        requireSuccess(info, "solve", "dgetrf");
+        EjmlKernels.requireNonsingularPivots(factor, maxAbs(a));
+        if (x != b) {
+            System.arraycopy(b.data, 0, x.data, 0, n * k);
+        }
+        requireSuccess(LAPACKE_dgetrs(LAPACK_ROW_MAJOR, (byte) 'N', n, k, factor.data, n, pivots, x.data, k),
+                "solve", "dgetrs");
+    }
+
+    // ---- helpers -------------------------------------------------------------------------
+
+    /**
+     * LAPACK's info: negative means an illegal argument (a bug here), positive a failure to
+     * converge, which the callers that can meet it explain more precisely first.
+     */
+    private static void requireSuccess(int info, String operation, String routine) {
+        if (info < 0) {
+            throw new IllegalStateException(operation + ": " + routine + " rejected argument " + (-info));
+        }
+        if (info > 0) {
+            throw new ArithmeticException(operation + ": " + routine + " failed to converge (info = " + info + ")");
+        }
+    }
+
+    private static double[] grow(double[] array, int length) {
+        return array.length >= length ? array : new double[length];
+    }
+
+    private static int[] grow(int[] array, int length) {
+        return array.length >= length ? array : new int[length];
+    }
+}

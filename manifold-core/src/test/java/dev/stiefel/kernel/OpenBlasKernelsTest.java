@@ -1,0 +1,60 @@
+package dev.stiefel.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The native backend against the shared contract, plus both regimes of its polar factor. */
+class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
+
+    private static final double TOLERANCE = 1e-12;
+
+    @Override
+    protected DenseKernels<DMatrixRMaj> kernels() {
+        Assumptions.assumeTrue(OpenBlasKernels.isAvailable(),
+                () -> "OpenBLAS natives unavailable: " + OpenBlasKernels.loadFailure());
+        return new OpenBlasKernels();
+    }
+
+    @Override
+    protected double tolerance() {
+        return TOLERANCE;
+    }
+
+    /**
+     * Each regime of {@link OpenBlasKernels#polar} against the exact factor {@code u v^T} of
+     * {@code a = u diag(s) v^T}: the eigen route up to cond 1e5 (where squaring the condition
+     * number would cost orthonormality without the refinement), the SVD route beyond.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "80, 60, 1.0, EIGEN", "80, 60, 1e2, EIGEN", "80, 60, 1e4, EIGEN", "80, 60, 9e4, EIGEN",
+        "80, 60, 1e6, SVD", "80, 60, 1e9, SVD", "50, 50, 1e3, EIGEN", "50, 50, 1e7, SVD"})
+    void polarTakesTheExpectedRouteAndStaysAccurate(int rows, int cols, double condition,
+            OpenBlasKernels.PolarRoute route) {
+        Random random = new Random(Double.doubleToLongBits(condition) ^ rows);
+        DMatrixRMaj u = randomOrthonormal(rows, cols, random);
+        DMatrixRMaj v = randomOrthonormal(cols, cols, random);
+        DMatrixRMaj a = withSingularValues(u, spectrum(cols, condition), v);
+        DMatrixRMaj expected = new DMatrixRMaj(rows, cols);
+        CommonOps_DDRM.multTransB(u, v, expected);
+
+        OpenBlasKernels openBlas = (OpenBlasKernels) kernels;
+        DMatrixRMaj q = new DMatrixRMaj(rows, cols);
+        openBlas.polar(a, q);
+        assertEquals(route, openBlas.lastPolarRoute());
+        assertTrue(orthonormalityError(q) <= TOLERANCE, "q^T q = I: " + orthonormalityError(q));
+        double difference = maxAbsDifference(expected, q);
+        assertTrue(difference <= TOLERANCE * condition * 10, "|q - u v^T| = " + difference);
+        if (route == OpenBlasKernels.PolarRoute.EIGEN && condition >= 1e4) {
+            assertTrue(openBlas.lastRefinementSteps() >= 1,
+                    "the eigen route needs refinement at cond " + condition);
+        }
+    }
+}
