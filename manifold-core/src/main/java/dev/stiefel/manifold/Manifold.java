@@ -99,6 +99,18 @@ public interface Manifold<P> {
      */
     void checkPoint(P x, double tolerance);
 
+    /**
+     * Checks that {@code v} is a tangent vector at the point {@code x}: shape, finite entries and
+     * the linearised defining equations (e.g. {@code sym(x^T v) = 0} on Stiefel) to
+     * {@code tolerance}, relative to {@code max(1, ||v||)}. Manifolds.jl's {@code check_vector}.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     * @throws UnsupportedOperationException when this manifold does not implement the check
+     */
+    default void checkTangent(P x, P v, double tolerance) {
+        throw new UnsupportedOperationException(name() + ": no tangent-vector check");
+    }
+
     /** Riemannian distance between points, where known in closed form. */
     default double distance(P x, P y) {
         throw new UnsupportedOperationException(name() + ": no closed-form distance");

@@ -1,0 +1,64 @@
+package dev.stiefel.etf.train;
+
+import java.util.Locale;
+
+/**
+ * The unconstrained feature models of the paper's Section 4 (Markou, Ajanthan, Gould,
+ * "Guiding Neural Collapse", NeurIPS 2024; spec {@code nearest-etf.md} section 7).
+ */
+public enum UfmPreset {
+    /** 10 classes, 1000 samples, dimension 512. */
+    UFM_10(10, 1000, 512),
+    /** 100 classes, 5000 samples, dimension 1024. */
+    UFM_100(100, 5000, 1024),
+    /** 200 classes, 5000 samples, dimension 1024. */
+    UFM_200(200, 5000, 1024),
+    /** 1000 classes, 10000 samples, dimension 1024. */
+    UFM_1000(1000, 10000, 1024);
+
+    private final int numClasses;
+    private final int numSamples;
+    private final int featureDimension;
+
+    UfmPreset(int numClasses, int numSamples, int featureDimension) {
+        this.numClasses = numClasses;
+        this.numSamples = numSamples;
+        this.featureDimension = featureDimension;
+    }
+
+    /** Number of classes C. */
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** Number of samples N (a multiple of C: the labels are balanced). */
+    public int numSamples() {
+        return numSamples;
+    }
+
+    /** Feature dimension d. */
+    public int featureDimension() {
+        return featureDimension;
+    }
+
+    /** The command-line spelling, e.g. {@code ufm-10}. */
+    public String commandLineName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * Parses {@code ufm-10}, {@code UFM_10} or {@code ufm10} (case-insensitive).
+     *
+     * @throws IllegalArgumentException naming the accepted values when none matches
+     */
+    public static UfmPreset parse(String text) {
+        String key = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        for (UfmPreset preset : values()) {
+            if (preset.name().equals(key) || preset.name().replace("_", "").equals(key)) {
+                return preset;
+            }
+        }
+        throw new IllegalArgumentException("unknown UFM preset '" + text
+                + "'; expected one of ufm-10, ufm-100, ufm-200, ufm-1000");
+    }
+}

@@ -1,0 +1,234 @@
+package dev.stiefel.etf.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stiefel.etf.ClassifierHead;
+import dev.stiefel.etf.CrossEntropy;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import org.ejml.data.DMatrixRMaj;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class TrainerTest {
+
+    /** Five-point stencil, h = 1e-3: truncation O(h^4) ~ 1e-12 on these smooth, O(1) losses. */
+    static final double STEP = 1e-3;
+    static final double GRADIENT_RELATIVE = 1e-8;
+
+    @ParameterizedTest
+    @EnumSource(OptimizerKind.class)
+    void loopGradientsMatchFiniteDifferencesWithTestHead(OptimizerKind optimizer) {
+        SplittableRandom random = new SplittableRandom(5);
+        DMatrixRMaj weights = AutomaticGradientDescentTest.random(6, 3, random);
+        checkLoopGradients(() -> new CentredLinearTestHead(weights, 5, true),
+                TrainingOptions.defaults().withBatchSize(6).withOptimizer(optimizer));
+    }
+
+    @Test
+    void trainingWithTestHeadDrivesLossDownAndRecordsHistory() {
+        UnconstrainedFeatureModel model = UnconstrainedFeatureModel.standardNormal(4, 80, 16, 3);
+        DMatrixRMaj weights = AutomaticGradientDescentTest.random(16, 4, new SplittableRandom(4));
+        TrainingOptions options = TrainingOptions.defaults().withIterations(95).withEvaluateEvery(10)
+                .withBatchSize(20);
+        Trainer trainer = new Trainer(model, new CentredLinearTestHead(weights, 5, true), options, 7);
+        assertEquals(2, trainer.tensorCount());
+        assertEquals(BatchSampler.Mode.STRATIFIED, trainer.batchMode());
+        List<Integer> seen = new ArrayList<>();
+        TrainingResult result = trainer.run(new TrainingListener() {
+            @Override
+            public void evaluated(NeuralCollapseSnapshot snapshot) {
+                seen.add(snapshot.iteration());
+            }
+        });
+        assertEquals(List.of(0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95), seen);
+        assertEquals(seen.size(), result.history().size());
+        assertEquals(80, result.finalMargins().length);
+        NeuralCollapseSnapshot first = result.history().get(0);
+        NeuralCollapseSnapshot last = result.last();
+        assertTrue(last.crossEntropy() < 0.5 * first.crossEntropy(),
+                () -> "loss " + first.crossEntropy() + " -> " + last.crossEntropy());
+        assertEquals(1.0, last.accuracy(), 0);
+        assertTrue(last.elapsedMillis() >= 0 && result.trainingMillis() >= last.elapsedMillis() - 1e-9);
+    }
+
+    /** The trainer's own work in a step allocates nothing (the head used here allocates nothing either). */
+    @Test
+    void warmIterationsDoNotAllocate() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        UnconstrainedFeatureModel model = UnconstrainedFeatureModel.standardNormal(4, 400, 32, 3);
+        DMatrixRMaj weights = AutomaticGradientDescentTest.random(32, 4, new SplittableRandom(4));
+        Trainer trainer = new Trainer(model, new CentredLinearTestHead(weights, 5, true),
+                TrainingOptions.defaults().withBatchSize(40), 7);
+        for (int t = 0; t < 2000; t++) {
+            trainer.step();
+        }
+        long id = Thread.currentThread().getId();
+        long before = threads.getThreadAllocatedBytes(id);
+        for (int t = 0; t < 500; t++) {
+            trainer.step();
+        }
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        // A few hundred bytes of slack for the measurement itself.
+        assertTrue(allocated < 1024, () -> allocated + " bytes allocated in 500 steps");
+    }
+
+    /**
+     * The whole chain (batch gather, head forward with its state, cross-entropy, head backward,
+     * scatter to the feature rows, head parameters) against a five-point finite difference of
+     * the loss, after three real training steps so that EMA-like head state is non-trivial.
+     * Heads are rebuilt and replayed through the recorded earlier batches for every difference.
+     */
+    static void checkLoopGradients(Supplier<ClassifierHead> heads, TrainingOptions options) {
+        int numClasses = 3;
+        UnconstrainedFeatureModel model = UnconstrainedFeatureModel.standardNormal(numClasses, 12, 6, 11);
+        RecordingHead recording = new RecordingHead(heads.get());
+        Trainer trainer = new Trainer(model, recording, options, 13);
+        for (int t = 0; t < 3; t++) {
+            trainer.step();
+        }
+        int[] batch = {4, 0, 7, 11, 9, 2};
+        int[] labels = new int[batch.length];
+        for (int k = 0; k < batch.length; k++) {
+            labels[k] = model.label(batch[k]);
+        }
+        List<DMatrixRMaj> earlierBatches = new ArrayList<>(recording.batches);
+        List<int[]> earlierLabels = new ArrayList<>(recording.labels);
+        List<DMatrixRMaj> parameterValues = new ArrayList<>();
+        for (ClassifierHead.Parameter parameter : recording.parameters()) {
+            parameterValues.add(parameter.value().copy());
+        }
+        trainer.lossAndGradients(batch, batch.length);
+        DMatrixRMaj featureGradient = trainer.batchFeatureGradient().copy();
+        List<DMatrixRMaj> parameterGradients = new ArrayList<>();
+        for (ClassifierHead.Parameter parameter : recording.parameters()) {
+            parameterGradients.add(parameter.gradient().copy());
+        }
+
+        DMatrixRMaj features = model.features();
+        int d = features.numCols;
+        DMatrixRMaj batchFeatures = new DMatrixRMaj(batch.length, d);
+        for (int k = 0; k < batch.length; k++) {
+            for (int j = 0; j < d; j++) {
+                batchFeatures.set(k, j, features.get(batch[k], j));
+            }
+        }
+        Replay replay = (perturbedFeatures, perturbedParameters) -> {
+            ClassifierHead fresh = heads.get();
+            DMatrixRMaj logits = new DMatrixRMaj(1, 1);
+            for (int t = 0; t < earlierBatches.size(); t++) {
+                fresh.forward(earlierBatches.get(t), earlierLabels.get(t), logits);
+            }
+            for (int p = 0; p < perturbedParameters.size(); p++) {
+                fresh.parameters().get(p).value().setTo(perturbedParameters.get(p));
+            }
+            fresh.forward(perturbedFeatures, labels, logits);
+            return CrossEntropy.loss(logits, labels);
+        };
+        double scale = maxAbs(featureGradient);
+        for (ClassifierHead.Parameter parameter : recording.parameters()) {
+            scale = Math.max(scale, maxAbs(parameter.gradient()));
+        }
+        for (int k = 0; k < batch.length; k++) {
+            for (int j = 0; j < d; j++) {
+                final int row = k;
+                final int col = j;
+                double numeric = fivePoint(h -> {
+                    DMatrixRMaj perturbed = batchFeatures.copy();
+                    perturbed.add(row, col, h);
+                    return replay.loss(perturbed, parameterValues);
+                });
+                assertEquals(numeric, featureGradient.get(k, j), GRADIENT_RELATIVE * scale,
+                        "feature gradient (" + k + ", " + j + ")");
+            }
+        }
+        for (int p = 0; p < parameterValues.size(); p++) {
+            DMatrixRMaj value = parameterValues.get(p);
+            for (int e = 0; e < value.getNumElements(); e++) {
+                final int parameterIndex = p;
+                final int element = e;
+                double numeric = fivePoint(h -> {
+                    List<DMatrixRMaj> perturbed = new ArrayList<>();
+                    for (DMatrixRMaj v : parameterValues) {
+                        perturbed.add(v.copy());
+                    }
+                    perturbed.get(parameterIndex).data[element] += h;
+                    return replay.loss(batchFeatures, perturbed);
+                });
+                assertEquals(numeric, parameterGradients.get(p).data[e], GRADIENT_RELATIVE * scale,
+                        "parameter " + p + " gradient element " + e);
+            }
+        }
+    }
+
+    static double fivePoint(java.util.function.DoubleUnaryOperator f) {
+        return (-f.applyAsDouble(2 * STEP) + 8 * f.applyAsDouble(STEP) - 8 * f.applyAsDouble(-STEP)
+                + f.applyAsDouble(-2 * STEP)) / (12 * STEP);
+    }
+
+    private static double maxAbs(DMatrixRMaj m) {
+        double max = 0;
+        for (int k = 0; k < m.getNumElements(); k++) {
+            max = Math.max(max, Math.abs(m.data[k]));
+        }
+        return max;
+    }
+
+    private interface Replay {
+        double loss(DMatrixRMaj batchFeatures, List<DMatrixRMaj> parameterValues);
+    }
+
+    /** Records the batches a head is fed, to replay them into a fresh head. */
+    private static final class RecordingHead implements ClassifierHead {
+        final ClassifierHead inner;
+        final List<DMatrixRMaj> batches = new ArrayList<>();
+        final List<int[]> labels = new ArrayList<>();
+
+        RecordingHead(ClassifierHead inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int numClasses() {
+            return inner.numClasses();
+        }
+
+        @Override
+        public int featureDimension() {
+            return inner.featureDimension();
+        }
+
+        @Override
+        public DMatrixRMaj forward(DMatrixRMaj features, int[] batchLabels, DMatrixRMaj logitsOut) {
+            batches.add(features.copy());
+            labels.add(batchLabels.clone());
+            return inner.forward(features, batchLabels, logitsOut);
+        }
+
+        @Override
+        public DMatrixRMaj backward(DMatrixRMaj logitsGradient, DMatrixRMaj featuresGradientOut) {
+            return inner.backward(logitsGradient, featuresGradientOut);
+        }
+
+        @Override
+        public List<Parameter> parameters() {
+            return inner.parameters();
+        }
+
+        @Override
+        public void afterUpdate() {
+            inner.afterUpdate();
+        }
+
+        @Override
+        public DMatrixRMaj classifier() {
+            return inner.classifier();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.stiefel.manifold;
+
+import dev.stiefel.kernel.Kernels;
+import dev.stiefel.problem.Problem;
+import java.util.random.RandomGenerator;
+import java.util.stream.Stream;
+import org.ejml.data.DMatrixRMaj;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every Stiefel retraction at every test shape against the manifold contract (EJML backend). */
+@ParameterizedClass(name = "{0} on St({1}, {2})")
+@MethodSource("cases")
+class StiefelContractTest extends ManifoldContract<DMatrixRMaj> {
+
+    private final StiefelRetraction retraction;
+    private final int n;
+    private final int p;
+
+    StiefelContractTest(StiefelRetraction retraction, int n, int p) {
+        this.retraction = retraction;
+        this.n = n;
+        this.p = p;
+    }
+
+    static Stream<Arguments> cases() {
+        int[][] shapes = {{5, 2}, {10, 10}, {50, 10}};
+        return Stream.of(StiefelRetraction.values())
+                .flatMap(retraction -> Stream.of(shapes).map(shape -> Arguments.of(retraction, shape[0], shape[1])));
+    }
+
+    @Override
+    protected Manifold<DMatrixRMaj> createManifold() {
+        return new Stiefel<>(Kernels.ejml(), n, p, retraction);
+    }
+
+    @Override
+    protected int expectedDimension() {
+        return n * p - p * (p + 1) / 2;
+    }
+
+    /**
+     * Polar (a metric projection) and the exponential are second order. Cayley's tangential
+     * acceleration is {@code X_perp B A} for {@code V = X A + X_perp B}: zero on the square
+     * {@code St(n, n)} only. QR is first order even on {@code St(n, n)}.
+     */
+    @Override
+    protected RetractionOrder expectedRetractionOrder() {
+        return switch (retraction) {
+            case POLAR, EXPONENTIAL -> RetractionOrder.SECOND;
+            case CAYLEY -> n == p ? RetractionOrder.SECOND : RetractionOrder.FIRST;
+            case QR -> RetractionOrder.FIRST;
+        };
+    }
+
+    @Override
+    protected Problem<DMatrixRMaj> createProblem(Manifold<DMatrixRMaj> manifold, RandomGenerator random) {
+        return BrockettProblem.random(manifold, Kernels.ejml(), n, p, false, random);
+    }
+}
