@@ -135,6 +135,7 @@ public final class Sphere<M> implements Manifold<M> {
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
         check(euclideanGradient, "Euclidean gradient");
         check(v, "tangent vector v");
+        requireOutput(x, out);
         double normalPart = kernels.dot(x, euclideanGradient);
         projectToTangent(x, euclideanHessianV, ambient);
         kernels.addScaled(1.0, ambient, -normalPart, v, out);
