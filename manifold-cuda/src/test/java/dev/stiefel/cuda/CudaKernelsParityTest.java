@@ -78,10 +78,23 @@ class CudaKernelsParityTest {
         return device.toHost(matrix, new DMatrixRMaj(1, 1));
     }
 
-    private static DMatrixRMaj gaussian(int rows, int cols, Random random) {
+    private DMatrixRMaj gaussian(int rows, int cols, Random random) {
         DMatrixRMaj a = new DMatrixRMaj(rows, cols);
         for (int i = 0; i < a.data.length; i++) {
             a.data[i] = random.nextGaussian();
+        }
+        return representable(a);
+    }
+
+    /**
+     * Rounds {@code a} in place to the device precision, so the CPU reference starts from the
+     * numbers the device holds and the comparison measures arithmetic, not the upload.
+     */
+    private DMatrixRMaj representable(DMatrixRMaj a) {
+        if (device.precision() == CudaPrecision.FLOAT32) {
+            for (int i = 0; i < a.data.length; i++) {
+                a.data[i] = (float) a.data[i];
+            }
         }
         return a;
     }
@@ -206,7 +219,7 @@ class CudaKernelsParityTest {
         for (int j = 0; j < p; j++) {
             singularValues[j] = 10.0 - 9.0 * j / Math.max(1, p - 1);
         }
-        DMatrixRMaj a = withSpectrum(n, p, singularValues, random);
+        DMatrixRMaj a = representable(withSpectrum(n, p, singularValues, random));
         CudaMatrix da = up(a);
 
         DMatrixRMaj q = new DMatrixRMaj(n, p);
@@ -242,6 +255,7 @@ class CudaKernelsParityTest {
 
         DMatrixRMaj gram = new DMatrixRMaj(p, p);
         cpu.gemm(1.0, a, true, a, false, 0.0, gram);
+        representable(gram);
         CudaMatrix dGram = up(gram);
         DMatrixRMaj vectors = new DMatrixRMaj(p, p);
         double[] values = new double[p];
@@ -269,6 +283,7 @@ class CudaKernelsParityTest {
 
         DMatrixRMaj skew = new DMatrixRMaj(p, p);
         cpu.skewPart(gaussian(p, p, random), skew);
+        representable(skew);
         DMatrixRMaj exponential = new DMatrixRMaj(p, p);
         CudaMatrix dExponential = make(p, p);
         cpu.expm(skew, exponential);
