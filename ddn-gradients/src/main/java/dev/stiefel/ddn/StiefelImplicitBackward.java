@@ -93,8 +93,8 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
     }
 
     /**
-     * Solves {@code Hess f(U)[xi] = P_U(Vbar)} on the tangent space and writes {@code xi}, the
-     * gradient of the loss with respect to the "force" {@code -B dx}, into {@code out}.
+     * Solves {@code Hess f(U)[xi] = P_U(Vbar)} on the tangent space and writes {@code xi} into
+     * {@code out}. For a problem of {@link ProcrustesParametricProblem} form {@code xi = dL/dG}.
      *
      * @param out tangent vector storage of the manifold; may not alias the inputs
      * @return {@code out}
