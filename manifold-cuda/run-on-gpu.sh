@@ -20,6 +20,12 @@
 #       test of the manifold-cuda test jar with the JUnit console launcher. Extra arguments go
 #       to the launcher (e.g. --reports-dir=/tmp/reports). JAVA_OPTS is passed to the JVM, e.g.
 #       JAVA_OPTS=-Dstiefel.cuda.binding=javacpp forces one binding.
+#
+#   DIR/run-on-gpu.sh timings
+#       On the GPU machine: prints rough median timings (dev.stiefel.cuda.GpuTimings) of gemm,
+#       QR, polar and the nearest-ETF closed form and backward at the paper's sizes, device
+#       float64 / float32 against the CPU kernels that load (EJML; OpenBLAS natives are not
+#       bundled). The JMH benchmarks of module jmh are the measurements of record.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -92,13 +98,13 @@ cuda_library_dirs() {
     done | awk '!seen[$0]++'
 }
 
-run() {
-    local jre_root="${STIEFEL_JRE_DIR:-$here}"
+prepare() {
+    jre_root="${STIEFEL_JRE_DIR:-$here}"
     if [[ ! -x "$jre_root/jre/bin/java" ]]; then
         mkdir -p "$jre_root"
         tar -xzf "$here/jre.tar.gz" -C "$jre_root"
     fi
-    local dirs path=""
+    local dirs dir path=""
     dirs="$(cuda_library_dirs)"
     while IFS= read -r dir; do
         [[ -n "$dir" ]] && path="${path:+$path:}$dir"
@@ -107,19 +113,24 @@ run() {
 
     echo "== GPU"
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || true
-    echo "== CUDA libraries found (LD_LIBRARY_PATH)"
-    echo "$LD_LIBRARY_PATH" | tr ':' '\n'
+    echo "== CUDA library folders put on LD_LIBRARY_PATH"
+    echo "$path" | tr ':' '\n'
     local lib
     for lib in libcudart.so libcublas.so libcusolver.so; do
         echo "$lib: $(for d in $dirs; do ls "$d"/$lib.* 2>/dev/null; done | xargs -n1 basename 2>/dev/null | sort -u | tr '\n' ' ')"
     done
     echo "== runtime: $("$jre_root/jre/bin/java" -version 2>&1 | head -1)"
 
-    local classpath=""
+    classpath=""
+    local jar
     for jar in "$here"/lib/*.jar; do
         case "$(basename "$jar")" in junit-platform-console-standalone-*) continue ;; esac
         classpath="${classpath:+$classpath:}$jar"
     done
+}
+
+run() {
+    prepare
     # shellcheck disable=SC2086
     "$jre_root/jre/bin/java" --enable-native-access=ALL-UNNAMED -Xmx8g ${JAVA_OPTS:-} \
         -jar "$here"/lib/junit-platform-console-standalone-*.jar execute \
@@ -127,8 +138,16 @@ run() {
         --class-path "$classpath" --scan-class-path "$here/lib/manifold-cuda-tests.jar" "$@"
 }
 
+timings() {
+    prepare
+    # shellcheck disable=SC2086
+    "$jre_root/jre/bin/java" --enable-native-access=ALL-UNNAMED -Xmx8g ${JAVA_OPTS:-} \
+        -cp "$classpath" dev.stiefel.cuda.GpuTimings "$@"
+}
+
 case "${1:-}" in
     bundle) shift; bundle "$@" ;;
     run) shift; run "$@" ;;
-    *) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 2 ;;
+    timings) shift; timings "$@" ;;
+    *) sed -n '2,31p' "${BASH_SOURCE[0]}"; exit 2 ;;
 esac
