@@ -31,10 +31,38 @@ class TrainerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = HeadKind.class, names = "IMPLICIT", mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(HeadKind.class)
     void loopGradientsMatchFiniteDifferencesForEachHead(HeadKind kind) {
         checkLoopGradients(() -> kind.create(6, 3, 5.0, 1e-3, 17, ComputeDevice.CPU),
                 TrainingOptions.defaults().withBatchSize(6), kind == HeadKind.IMPLICIT_FORWARD_ONLY);
+    }
+
+    /**
+     * The metrics compute logits on their own (normalise, centre with the data mean, multiply by
+     * {@code classifier()}); they must agree with the head's own state-free evaluation.
+     */
+    @ParameterizedTest
+    @EnumSource(HeadKind.class)
+    void metricsLossAgreesWithHeadEvaluation(HeadKind kind) {
+        UnconstrainedFeatureModel model = UnconstrainedFeatureModel.standardNormal(4, 40, 9, 21);
+        ClassifierHead head = kind.create(9, 4, 5.0, 1e-3, 22, ComputeDevice.CPU);
+        Trainer trainer = new Trainer(model, head, TrainingOptions.defaults().withBatchSize(8), 23);
+        for (int t = 0; t < 15; t++) {
+            trainer.step();
+        }
+        NeuralCollapseSnapshot snapshot = trainer.evaluate(15);
+        DMatrixRMaj logits = head.evaluate(model.features(), new DMatrixRMaj(1, 1));
+        int[] labels = model.labels();
+        assertEquals(CrossEntropy.loss(logits, labels), snapshot.crossEntropy(), 1e-12);
+        int correct = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int best = 0;
+            for (int c = 1; c < 4; c++) {
+                best = logits.get(i, c) > logits.get(i, best) ? c : best;
+            }
+            correct += best == labels[i] ? 1 : 0;
+        }
+        assertEquals((double) correct / labels.length, snapshot.accuracy(), 0);
     }
 
     @Test
