@@ -1,5 +1,7 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.ddn.BackwardMethod;
+
 /**
  * How the implicit ETF head differentiates the solution {@code U*} with respect to the
  * normalised class means (spec section 5). All three agree to float64 accuracy.
@@ -10,5 +12,14 @@ public enum EtfBackwardMethod {
     /** Implicit differentiation by a conjugate-gradient solve with the Riemannian Hessian, memory {@code O(dC)}. */
     MATRIX_FREE,
     /** Dense implicit differentiation (Gould et al., Prop. 4.5), the paper's method; small sizes only. */
-    DENSE
+    DENSE;
+
+    /** The ddn-gradients method that implements this choice. */
+    public BackwardMethod declarativeMethod() {
+        return switch (this) {
+            case CLOSED_FORM -> BackwardMethod.CLOSED_FORM;
+            case MATRIX_FREE -> BackwardMethod.MATRIX_FREE;
+            case DENSE -> BackwardMethod.DENSE;
+        };
+    }
 }

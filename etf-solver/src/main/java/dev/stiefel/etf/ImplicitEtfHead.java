@@ -1,7 +1,9 @@
 package dev.stiefel.etf;
 
 import dev.stiefel.kernel.DenseKernels;
+import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Manifold;
+import dev.stiefel.manifold.Stiefel;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -33,6 +35,16 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
     private final DMatrixRMaj classifierGradient;
     private final DMatrixRMaj solutionGradient;
     private final DMatrixRMaj meansGradient;
+
+    /**
+     * On the default CPU backend ({@link Kernels#cpu()}, St(d, C) with the QR retraction).
+     *
+     * @throws IllegalArgumentException on {@code C < 2}, {@code d < C} or invalid options
+     */
+    public ImplicitEtfHead(int dimension, int numClasses, EtfOptions options) {
+        this(Kernels.cpu(), Stiefel.onCpu(checked(dimension, numClasses, options), numClasses), dimension,
+                numClasses, options);
+    }
 
     /**
      * @param kernels host backend for the solves

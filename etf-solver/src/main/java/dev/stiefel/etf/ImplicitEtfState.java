@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.ddn.DeclarativeBackward;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.MatrixChecks;
 import dev.stiefel.manifold.Manifold;
@@ -8,6 +9,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.dense.row.NormOps_DDRM;
 
 /**
  * The implicit ETF across training steps (spec {@code nearest-etf.md} section 4), on the host:
@@ -39,12 +42,14 @@ public final class ImplicitEtfState {
     public static final int FORMAT_MAGIC = 0x45544653;
     /** Version of the binary format written by {@link #save}. */
     public static final int FORMAT_VERSION = 1;
+    /** Orthonormality a restored solution must have ({@code ||U^T U - I||_F}). */
+    private static final double RESTORED_POINT_TOLERANCE = 1e-10;
 
     private final int dimension;
     private final int numClasses;
     private final EtfOptions options;
     private final NearestEtf<DMatrixRMaj> solver;
-    private final DenseKernels<DMatrixRMaj> kernels;
+    private final DeclarativeBackward<DMatrixRMaj> solutionBackward;
 
     private long step;
     private final DMatrixRMaj movingAverage;
@@ -60,8 +65,8 @@ public final class ImplicitEtfState {
     private boolean backwardReady;
 
     private final DMatrixRMaj firstSolution;
-    private final DMatrixRMaj procrustes;
-    private final DMatrixRMaj procrustesGradient;
+    private final DMatrixRMaj candidateAverage;
+    private final DMatrixRMaj candidateSolution;
     private final DMatrixRMaj targetGradient;
 
     /**
@@ -72,7 +77,7 @@ public final class ImplicitEtfState {
     public ImplicitEtfState(DenseKernels<DMatrixRMaj> kernels, Manifold<DMatrixRMaj> manifold, int dimension,
             int numClasses, EtfOptions options) {
         this.solver = new NearestEtf<>(kernels, manifold, dimension, numClasses, options);
-        this.kernels = kernels;
+        this.solutionBackward = options.backwardMethod().declarativeMethod().create(kernels);
         this.dimension = dimension;
         this.numClasses = numClasses;
         this.options = options;
@@ -82,8 +87,8 @@ public final class ImplicitEtfState {
         normalisedMeans = new DMatrixRMaj(dimension, numClasses);
         present = new boolean[numClasses];
         firstSolution = new DMatrixRMaj(dimension, numClasses);
-        procrustes = new DMatrixRMaj(dimension, numClasses);
-        procrustesGradient = new DMatrixRMaj(dimension, numClasses);
+        candidateAverage = new DMatrixRMaj(dimension, numClasses);
+        candidateSolution = new DMatrixRMaj(dimension, numClasses);
         targetGradient = new DMatrixRMaj(dimension, numClasses);
     }
 
@@ -162,43 +167,36 @@ public final class ImplicitEtfState {
         backwardReady = false;
         long nextStep = step + 1;
         double nextRate = rate(nextStep, options.emaFloor());
-        // validate before touching the state: a failed step leaves it as it was
-        double normSquared = 0;
+        // everything goes into candidates first: a failed step leaves the state as it was
         for (int row = 0; row < dimension; row++) {
             for (int label = 0; label < numClasses; label++) {
-                double value = movingAverageValue(batchCentredMeans, presentInBatch, nextRate, row, label);
-                normSquared += value * value;
+                candidateAverage.unsafe_set(row, label,
+                        movingAverageValue(batchCentredMeans, presentInBatch, nextRate, row, label));
             }
         }
-        double norm = Math.sqrt(normSquared);
+        double norm = NormOps_DDRM.normF(candidateAverage);
         if (!(norm > 0) || !Double.isFinite(norm)) {
             throw new ArithmeticException("implicit ETF: the moving average of the centred class means is "
                     + (norm == 0 ? "all zero" : "not finite") + " at step " + nextStep
                     + "; the nearest ETF is undefined");
         }
-        for (int row = 0; row < dimension; row++) {
-            for (int label = 0; label < numClasses; label++) {
-                movingAverage.unsafe_set(row, label,
-                        movingAverageValue(batchCentredMeans, presentInBatch, nextRate, row, label));
-            }
+        CommonOps_DDRM.scale(1.0 / norm, candidateAverage, normalisedMeans);
+        if (!hasSolution) {
+            solver.startPoint(firstSolution);
+            solver.solveUnregularised(normalisedMeans, firstSolution, firstSolution);
+            solver.solve(normalisedMeans, firstSolution, firstSolution, candidateSolution);
+        } else {
+            solver.solve(normalisedMeans, solution, solution, candidateSolution);
         }
+        movingAverage.setTo(candidateAverage);
+        solution.setTo(candidateSolution);
+        hasSolution = true;
         step = nextStep;
         rate = nextRate;
         movingAverageNorm = norm;
         for (int label = 0; label < numClasses; label++) {
             present[label] = presentInBatch[label];
             seen[label] |= presentInBatch[label];
-        }
-        for (int index = 0; index < dimension * numClasses; index++) {
-            normalisedMeans.data[index] = movingAverage.data[index] / norm;
-        }
-        if (!hasSolution) {
-            solver.startPoint(firstSolution);
-            solver.solveUnregularised(normalisedMeans, firstSolution, firstSolution);
-            solver.solve(normalisedMeans, firstSolution, firstSolution, solution);
-            hasSolution = true;
-        } else {
-            solver.solve(normalisedMeans, solution, solution, solution);
         }
         backwardReady = true;
         return solution;
@@ -249,24 +247,15 @@ public final class ImplicitEtfState {
         return out;
     }
 
-    /** {@code dL/dHt} from {@code dL/dU*} by the configured method. */
+    /**
+     * {@code dL/dHt} from {@code dL/dU*} by the configured method (ddn-gradients, sign convention
+     * of {@link DeclarativeBackward}): for the closed form {@code dL/dHt = (2/sqrt(C-1)) dL/dG Mc}
+     * with {@code dL/dG} from the polar factor's derivative; the implicit methods solve with the
+     * Riemannian Hessian and apply the mixed-derivative adjoint {@code -(2/sqrt(C-1)) xi Mc}.
+     * The problem still holds this step's {@code Ht} and {@code Uprox}.
+     */
     private void normalisedMeansGradient(DMatrixRMaj solutionGradient, DMatrixRMaj out) {
-        NearestEtfProblem<DMatrixRMaj> problem = solver.problem();
-        switch (options.backwardMethod()) {
-            case CLOSED_FORM -> {
-                // dL/dHt = (2/sqrt(C-1)) dL/dG Mc, G = (2/sqrt(C-1)) Ht Mc + delta Uprox
-                problem.procrustesMatrix(procrustes);
-                polarVjp(procrustes, solutionGradient, procrustesGradient);
-                problem.centreRows(procrustesGradient, out);
-                kernels.scale(2.0 / Math.sqrt(numClasses - 1.0), out);
-            }
-            default -> throw new UnsupportedOperationException(options.backwardMethod() + " backward is not wired yet");
-        }
-    }
-
-    private void polarVjp(DMatrixRMaj g, DMatrixRMaj upstream, DMatrixRMaj out) {
-        throw new UnsupportedOperationException("the closed-form backward through the solution is not wired yet;"
-                + " use BackwardMode.FORWARD_ONLY");
+        solutionBackward.vjp(solver.problem(), solution, solutionGradient, out);
     }
 
     /**
@@ -328,6 +317,14 @@ public final class ImplicitEtfState {
         }
         DMatrixRMaj storedAverage = readMatrix(input, "moving average");
         DMatrixRMaj storedSolution = storedHasSolution ? readMatrix(input, "solution") : null;
+        if (storedSolution != null) {
+            try {
+                solver.manifold().checkPoint(storedSolution, RESTORED_POINT_TOLERANCE);
+            } catch (IllegalArgumentException notAPoint) {
+                throw new IOException("implicit ETF state: the stored solution is not a point of St(d, C): "
+                        + notAPoint.getMessage(), notAPoint);
+            }
+        }
         step = storedStep;
         System.arraycopy(storedSeen, 0, seen, 0, numClasses);
         movingAverage.setTo(storedAverage);

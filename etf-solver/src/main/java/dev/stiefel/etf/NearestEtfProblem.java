@@ -1,6 +1,6 @@
 package dev.stiefel.etf;
 
-import dev.stiefel.ddn.ParametricProblem;
+import dev.stiefel.ddn.ProcrustesParametricProblem;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.manifold.Manifold;
 import org.ejml.data.DMatrixRMaj;
@@ -24,7 +24,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class NearestEtfProblem<M> implements ParametricProblem<M, M> {
+public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M, M> {
 
     private final DenseKernels<M> kernels;
     private final Manifold<M> manifold;
@@ -161,6 +161,7 @@ public final class NearestEtfProblem<M> implements ParametricProblem<M, M> {
      *
      * @return {@code out}
      */
+    @Override
     public M procrustesMatrix(M out) {
         requireTarget();
         kernels.copy(weightedCentredTarget, out);

@@ -75,6 +75,15 @@ final class TestMatrices {
                 / Math.max(org.ejml.dense.row.NormOps_DDRM.normF(b), Double.MIN_NORMAL);
     }
 
+    /** Frobenius inner product {@code tr(a^T b)}. */
+    static double dot(DMatrixRMaj a, DMatrixRMaj b) {
+        double sum = 0;
+        for (int index = 0; index < a.getNumElements(); index++) {
+            sum += a.data[index] * b.data[index];
+        }
+        return sum;
+    }
+
     static DMatrixRMaj gram(DMatrixRMaj a) {
         DMatrixRMaj out = new DMatrixRMaj(a.numCols, a.numCols);
         CommonOps_DDRM.multTransA(a, a, out);
