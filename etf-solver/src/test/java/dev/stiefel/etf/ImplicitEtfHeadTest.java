@@ -124,6 +124,25 @@ class ImplicitEtfHeadTest {
     }
 
     @Test
+    void trustRegionStepsSolveEachStepsProblemLikeTheClosedForm() {
+        SplittableRandom random = new SplittableRandom(13);
+        int dimension = 30;
+        int numClasses = 6;
+        ImplicitEtfHead head = new ImplicitEtfHead(dimension, numClasses,
+                EtfOptions.defaults().withMethod(EtfSolverMethod.TRUST_REGIONS));
+        NearestEtf<DMatrixRMaj> closedForm = new NearestEtf<>(dev.stiefel.kernel.Kernels.cpu(),
+                dev.stiefel.manifold.Stiefel.onCpu(dimension, numClasses), dimension, numClasses, EtfOptions.defaults());
+        DMatrixRMaj expected = new DMatrixRMaj(dimension, numClasses);
+        for (int step = 0; step < 3; step++) {
+            int[] labels = TestMatrices.balancedLabels(12, numClasses);
+            head.forward(TestMatrices.gaussian(12, dimension, random), labels, new DMatrixRMaj(1, 1));
+            NearestEtfProblem<DMatrixRMaj> problem = head.state().solver().problem();
+            closedForm.solve(problem.target(), problem.proximalPoint(), null, expected);
+            assertTrue(TestMatrices.maxAbsDifference(expected, head.state().solution()) < 1e-8);
+        }
+    }
+
+    @Test
     void classifierIsTheScaledCentredSolutionAndEvaluateLeavesTheStateAlone() {
         SplittableRandom random = new SplittableRandom(8);
         ImplicitEtfHead head = new ImplicitEtfHead(9, 4, EtfOptions.defaults());
