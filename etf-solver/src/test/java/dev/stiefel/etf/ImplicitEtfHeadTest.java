@@ -139,6 +139,8 @@ class ImplicitEtfHeadTest {
             NearestEtfProblem<DMatrixRMaj> problem = head.state().solver().problem();
             closedForm.solve(problem.target(), problem.proximalPoint(), null, expected);
             assertTrue(TestMatrices.maxAbsDifference(expected, head.state().solution()) < 1e-8);
+            assertEquals(EtfSolverMethod.TRUST_REGIONS, head.state().lastSolveResult().method());
+            assertTrue(head.state().lastSolveResult().iterations() > 0);
         }
     }
 

@@ -28,6 +28,9 @@ class RiemannianSolverTest {
     private static final double COST_TOLERANCE = 1e-12;
     private static final double STATIONARY_GRADIENT = 1e-9;
     private static final int SQUARE_STARTS = 20;
+    /** Gradient norm about 1e-10 over a smallest Hessian eigenvalue about delta = 1e-3. */
+    private static final double CONJUGATE_GRADIENT_TOLERANCE = 1e-6;
+    private static final double CONJUGATE_GRADIENT_STATIONARITY = 1e-9;
 
     private final DenseKernels<DMatrixRMaj> kernels = Kernels.cpu();
 
@@ -80,9 +83,13 @@ class RiemannianSolverTest {
         closedForm.solve(means, proximal, null, expected);
         DMatrixRMaj solution = closedForm.startPoint(new DMatrixRMaj(dimension, numClasses));
         EtfSolveResult result = conjugateGradient.solve(means, proximal, solution, solution);
-        assertEquals("GRADIENT_NORM", result.stopReason());
+        // the line search resolves cost decreases only down to rounding of f ~ 0.1, so CG may stop
+        // on the step size near gradient norm 1e-10 rather than at 1e-12
+        assertTrue(result.stopReason().equals("GRADIENT_NORM") || result.stopReason().equals("STEP_SIZE"),
+                () -> "stopped by " + result.stopReason());
+        assertTrue(result.gradientNorm() < CONJUGATE_GRADIENT_STATIONARITY, () -> result.toString());
         assertTrue(result.iterations() > 0);
-        assertTrue(NormOps_DDRM.normF(subtract(solution, expected)) < SOLUTION_TOLERANCE);
+        assertTrue(NormOps_DDRM.normF(subtract(solution, expected)) < CONJUGATE_GRADIENT_TOLERANCE);
     }
 
     @Test
