@@ -34,7 +34,13 @@ def commit():
         return "unknown"
 
 
+def number(value):
+    """JMH writes NaN and infinities as the strings "NaN", "Infinity" in its JSON."""
+    return float(value) if isinstance(value, str) else value
+
+
 def fmt_time(score, error, unit):
+    score, error = number(score), number(error)
     if error != error:  # NaN: a single iteration gives no error estimate
         return f"{score:.4g} {unit}"
     return f"{score:.4g} ± {error:.2g} {unit}"
@@ -62,7 +68,7 @@ def main(paths):
                 pm = r["primaryMetric"]
                 alloc = (r.get("secondaryMetrics") or {}).get("gc.alloc.rate.norm")
                 rows.append((bench, params, fmt_time(pm["score"], pm["scoreError"], pm["scoreUnit"]),
-                             fmt_bytes(alloc["score"]) if alloc else "—"))
+                             fmt_bytes(number(alloc["score"])) if alloc else "—"))
     print(f"Measured on {machine()}, JDK {jdk}, commit {commit()}.")
     print()
     print("| benchmark | parameters | time per op | allocated per op |")

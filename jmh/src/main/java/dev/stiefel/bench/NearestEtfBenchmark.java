@@ -1,0 +1,142 @@
+package dev.stiefel.bench;
+
+import dev.stiefel.ddn.BackwardMethod;
+import dev.stiefel.ddn.DeclarativeBackward;
+import dev.stiefel.etf.EtfSolveResult;
+import dev.stiefel.solver.SolverResult;
+import dev.stiefel.solver.TrustRegions;
+import dev.stiefel.solver.TrustRegionsOptions;
+import java.util.concurrent.TimeUnit;
+import org.ejml.data.DMatrixRMaj;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The nearest simplex ETF ({@code NearestEtf}, spec {@code nearest-etf.md} sections 2 and 5) on
+ * the problem (7) of {@link EtfInstance}:
+ * <ul>
+ *   <li>forward: the closed form {@code polar(G)} against trust regions warm-started at
+ *       {@code Uprox} down to the gradient tolerance of {@code EtfOptions} (the paper's solver);</li>
+ *   <li>backward ({@code dL/dHt} from {@code dL/dU*}): closed form (polar derivative) against
+ *       matrix-free (CG on the Riemannian Hessian) at the paper's sizes, and against the dense KKT
+ *       reference (Gould et al., Prop. 4.5) at the small sizes where it fits
+ *       ({@link DenseBackwardBudget}; its memory grows as {@code (dC)^2}).</li>
+ * </ul>
+ * {@code -prof gc} gives the allocation per operation; {@link MemoryReport} gives the retained
+ * workspace (peak memory) of each backward method.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "-Xmx3g")
+public class NearestEtfBenchmark {
+
+    /** Problem (7) at the paper's sizes, with a trust-region solver configured as {@code NearestEtf}'s. */
+    @State(Scope.Thread)
+    public static class Paper {
+
+        @Param({Size.PAPER_512_10, "1024x10", Size.PAPER_1024_100, Size.PAPER_1024_200, Size.PAPER_1024_1000})
+        public String size;
+
+        @Param({CpuBackends.EJML, CpuBackends.OPENBLAS})
+        public String backend;
+
+        EtfInstance<DMatrixRMaj> etf;
+        TrustRegions<DMatrixRMaj> trustRegions;
+        DeclarativeBackward<DMatrixRMaj> closedForm;
+        DeclarativeBackward<DMatrixRMaj> matrixFree;
+        DMatrixRMaj out;
+
+        @Setup
+        public void setup() {
+            etf = new EtfInstance<>(CpuBackends.create(backend), Size.parse(size));
+            trustRegions = new TrustRegions<>(TrustRegionsOptions.defaults()
+                    .withStopping(etf.solverStopping()).withRecordHistory(false));
+            closedForm = BackwardMethod.CLOSED_FORM.create(etf.kernels);
+            matrixFree = BackwardMethod.MATRIX_FREE.create(etf.kernels);
+            out = etf.create();
+        }
+    }
+
+    /** Problem (7) at sizes small enough for the dense backward. */
+    @State(Scope.Thread)
+    public static class Small {
+
+        @Param({"40x10", "64x10", "128x10"})
+        public String denseSize;
+
+        @Param({CpuBackends.EJML, CpuBackends.OPENBLAS})
+        public String backend;
+
+        EtfInstance<DMatrixRMaj> etf;
+        DeclarativeBackward<DMatrixRMaj> closedForm;
+        DeclarativeBackward<DMatrixRMaj> matrixFree;
+        DeclarativeBackward<DMatrixRMaj> dense;
+        DMatrixRMaj out;
+
+        @Setup
+        public void setup() {
+            Size shape = Size.parse(denseSize);
+            DenseBackwardBudget.requireFits(shape);
+            etf = new EtfInstance<>(CpuBackends.create(backend), shape);
+            closedForm = BackwardMethod.CLOSED_FORM.create(etf.kernels);
+            matrixFree = BackwardMethod.MATRIX_FREE.create(etf.kernels);
+            dense = BackwardMethod.DENSE.create(etf.kernels);
+            out = etf.create();
+        }
+    }
+
+    /** {@code U* = polar((2/sqrt(C-1)) Ht Mc + delta Uprox)}. */
+    @Benchmark
+    public EtfSolveResult forwardClosedForm(Paper state) {
+        return state.etf.nearestEtf.solve(state.etf.normalisedMeans, state.etf.proximalPoint, null, state.out);
+    }
+
+    /** Riemannian trust regions from {@code Uprox} to gradient norm {@code 1e-11} (the EtfOptions default). */
+    @Benchmark
+    public SolverResult<DMatrixRMaj> forwardTrustRegions(Paper state) {
+        return state.trustRegions.solve(state.etf.problem, state.etf.proximalPoint, state.out);
+    }
+
+    /** Closed-form polar derivative, {@code O(dC^2 + C^3)}. */
+    @Benchmark
+    public DMatrixRMaj backwardClosedForm(Paper state) {
+        return state.closedForm.vjp(state.etf.problem, state.etf.solution, state.etf.upstream, state.out);
+    }
+
+    /** CG on the Riemannian Hessian to relative residual {@code 1e-12}, memory {@code O(dC)}. */
+    @Benchmark
+    public DMatrixRMaj backwardMatrixFree(Paper state) {
+        return state.matrixFree.vjp(state.etf.problem, state.etf.solution, state.etf.upstream, state.out);
+    }
+
+    /** Dense KKT reference, memory {@code O((dC)^2)}, time {@code O((dC)^3)}. */
+    @Benchmark
+    @Warmup(iterations = 1)
+    @Measurement(iterations = 3)
+    public DMatrixRMaj backwardDense(Small state) {
+        return state.dense.vjp(state.etf.problem, state.etf.solution, state.etf.upstream, state.out);
+    }
+
+    /** The closed form at the dense sizes, for the side-by-side row. */
+    @Benchmark
+    public DMatrixRMaj backwardClosedFormSmall(Small state) {
+        return state.closedForm.vjp(state.etf.problem, state.etf.solution, state.etf.upstream, state.out);
+    }
+
+    /** Matrix-free at the dense sizes, for the side-by-side row. */
+    @Benchmark
+    public DMatrixRMaj backwardMatrixFreeSmall(Small state) {
+        return state.matrixFree.vjp(state.etf.problem, state.etf.solution, state.etf.upstream, state.out);
+    }
+}

@@ -1,0 +1,328 @@
+package dev.stiefel.manifold;
+
+import static dev.stiefel.manifold.ManifoldSupport.requireFiniteShape;
+import static dev.stiefel.manifold.ManifoldSupport.requireShape;
+
+import dev.stiefel.kernel.DenseKernels;
+import dev.stiefel.kernel.Kernels;
+import java.util.random.RandomGenerator;
+import org.ejml.data.DMatrixRMaj;
+
+/**
+ * The Grassmann manifold {@code Gr(n, p)} of {@code p}-dimensional subspaces of {@code R^n}, as
+ * the quotient {@code St(n, p) / O(p)} (Absil, Mahony, Sepulchre 2008, Sec. 3.4.4; Edelman,
+ * Arias, Smith 1998, Sec. 2.5; pymanopt's {@code Grassmann}). A point is an orthonormal
+ * {@code n x p} representative {@code X}; a tangent vector is its horizontal lift, {@code X^T V = 0}.
+ *
+ * <ul>
+ *   <li>dimension {@code p (n - p)};
+ *   <li>horizontal projection {@code P_X(Z) = Z - X X^T Z}, also the transport;
+ *   <li>Riemannian Hessian {@code P_X(H[V]) - V X^T G};
+ *   <li>retraction: a representative of {@code span(X + V)} ({@link GrassmannRetraction}), with
+ *       inverse {@code Y (X^T Y)^(-1) - X} (Manifolds.jl's polar and QR inverse retractions);
+ *   <li>distance {@code sqrt(sum theta_i^2)} over the principal angles.
+ * </ul>
+ *
+ * <p>A cost on this manifold must be invariant, {@code f(X Q) = f(X)} for orthogonal {@code Q}.
+ *
+ * @param <M> the backend's matrix type
+ */
+public final class Grassmann<M> implements Manifold<M> {
+
+    private final DenseKernels<M> kernels;
+    private final int n;
+    private final int p;
+    private final GrassmannRetraction retraction;
+    private final String name;
+    private final M ambient;
+    private final M ambientSecond;
+    private final M small;
+    private final M smallSecond;
+    private final M smallThird;
+    private final M identity;
+    private final double[] cosines;
+    private final double[] sines;
+    private final DMatrixRMaj hostAmbient;
+
+    /**
+     * @throws IllegalArgumentException unless {@code n >= p >= 1}, or when an argument is null
+     */
+    public Grassmann(DenseKernels<M> kernels, int n, int p, GrassmannRetraction retraction) {
+        if (n < p || p < 1) {
+            throw new IllegalArgumentException("Grassmann(n, p) needs n >= p >= 1, got n = " + n + ", p = " + p);
+        }
+        if (kernels == null || retraction == null) {
+            throw new IllegalArgumentException("Grassmann(" + n + ", " + p
+                    + "): kernels and retraction must not be null");
+        }
+        this.kernels = kernels;
+        this.n = n;
+        this.p = p;
+        this.retraction = retraction;
+        this.name = "Grassmann(" + n + ", " + p + ")";
+        this.ambient = kernels.create(n, p);
+        this.ambientSecond = kernels.create(n, p);
+        this.small = kernels.create(p, p);
+        this.smallSecond = kernels.create(p, p);
+        this.smallThird = kernels.create(p, p);
+        this.identity = kernels.create(p, p);
+        kernels.setIdentity(identity);
+        this.cosines = new double[p];
+        this.sines = new double[p];
+        this.hostAmbient = new DMatrixRMaj(n, p);
+    }
+
+    /** {@code Gr(n, p)} on {@link Kernels#cpu()} with the polar retraction. */
+    public static Grassmann<DMatrixRMaj> onCpu(int n, int p) {
+        return new Grassmann<>(Kernels.cpu(), n, p, GrassmannRetraction.POLAR);
+    }
+
+    /** The same manifold on the same backend with another retraction. */
+    public Grassmann<M> withRetraction(GrassmannRetraction newRetraction) {
+        return new Grassmann<>(kernels, n, p, newRetraction);
+    }
+
+    public GrassmannRetraction retraction() {
+        return retraction;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String toString() {
+        return name + " with " + retraction + " retraction on " + kernels.name();
+    }
+
+    /** {@code p (n - p)}. */
+    @Override
+    public int dimension() {
+        return p * (n - p);
+    }
+
+    @Override
+    public M allocate() {
+        return kernels.create(n, p);
+    }
+
+    @Override
+    public void free(M a) {
+        kernels.free(a);
+    }
+
+    @Override
+    public void copy(M src, M dst) {
+        check(src, "src");
+        check(dst, "dst");
+        kernels.copy(src, dst);
+    }
+
+    @Override
+    public double inner(M x, M u, M v) {
+        check(u, "u");
+        check(v, "v");
+        return kernels.dot(u, v);
+    }
+
+    /** Horizontal projection {@code out = Z - X (X^T Z)}; {@code out} may alias {@code z}. */
+    @Override
+    public void projectToTangent(M x, M z, M out) {
+        check(x, "point x");
+        check(z, "ambient vector z");
+        requireOutput(x, out);
+        kernels.gemm(1.0, x, true, z, false, 0.0, small);
+        if (out != z) {
+            kernels.copy(z, out);
+        }
+        kernels.gemm(-1.0, x, false, small, false, 1.0, out);
+    }
+
+    @Override
+    public void euclideanToRiemannianGradient(M x, M euclideanGradient, M out) {
+        projectToTangent(x, euclideanGradient, out);
+    }
+
+    /**
+     * {@code out = P_X(H[V]) - V (X^T G)} (Absil, Mahony, Sepulchre 2008, Sec. 5.5.3; pymanopt's
+     * {@code Grassmann.euclidean_to_riemannian_hessian}); {@code out} may alias any input but {@code x}.
+     */
+    @Override
+    public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
+        check(euclideanGradient, "Euclidean gradient");
+        check(v, "tangent vector v");
+        requireOutput(x, out);
+        projectToTangent(x, euclideanHessianV, ambient);
+        kernels.gemm(1.0, x, true, euclideanGradient, false, 0.0, smallSecond);
+        kernels.gemm(-1.0, v, false, smallSecond, false, 1.0, ambient);
+        kernels.copy(ambient, out);
+    }
+
+    /** A representative of {@code span(X + V)}; {@code out} may alias {@code v}, not {@code x}. */
+    @Override
+    public void retract(M x, M v, M out) {
+        check(x, "point x");
+        check(v, "tangent vector v");
+        requireOutput(x, out);
+        kernels.addScaled(1.0, x, 1.0, v, ambient);
+        if (retraction == GrassmannRetraction.QR) {
+            kernels.qrPositive(ambient, out, null);
+        } else {
+            kernels.polar(ambient, out);
+        }
+    }
+
+    @Override
+    public boolean hasInverseRetraction() {
+        return true;
+    }
+
+    /**
+     * {@code out = Y (X^T Y)^(-1) - X}: the horizontal {@code V} with {@code span(X + V) = span(Y)},
+     * for either retraction; {@code out} must alias neither point.
+     *
+     * @throws ArithmeticException when {@code X^T Y} is singular (a direction of {@code span(Y)}
+     *     is orthogonal to {@code span(X)}: {@code Y} is outside the image)
+     */
+    @Override
+    public void inverseRetract(M x, M y, M out) {
+        check(x, "point x");
+        check(y, "point y");
+        requireOutput(x, out);
+        if (out == y) {
+            throw new IllegalArgumentException(name + ": out must not alias the point y");
+        }
+        kernels.gemm(1.0, x, true, y, false, 0.0, small);
+        try {
+            kernels.solve(small, identity, smallSecond);
+        } catch (ArithmeticException singular) {
+            throw new ArithmeticException(name + ": span(Y) is not the retraction of a tangent vector at X "
+                    + "(X^T Y is singular): " + singular.getMessage());
+        }
+        kernels.gemm(1.0, y, false, smallSecond, false, 0.0, out);
+        kernels.addScaled(1.0, out, -1.0, x, out);
+    }
+
+    /** Horizontal projection at {@code y}; {@code out} may alias {@code v}. */
+    @Override
+    public void transport(M x, M y, M v, M out) {
+        check(x, "point x");
+        projectToTangent(y, v, out);
+    }
+
+    /** {@code qf} of a Gaussian matrix: a uniformly distributed subspace. */
+    @Override
+    public void randomPoint(RandomGenerator random, M out) {
+        ManifoldSupport.requireRandom(random, name);
+        check(out, "out");
+        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), ambient);
+        kernels.qrPositive(ambient, out, null);
+    }
+
+    /** A projected Gaussian matrix, normalised; zero on the zero-dimensional {@code Gr(n, n)}. */
+    @Override
+    public void randomTangent(M x, RandomGenerator random, M out) {
+        ManifoldSupport.requireRandom(random, name);
+        check(out, "out");
+        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), ambientSecond);
+        projectToTangent(x, ambientSecond, out);
+        double norm = kernels.normF(out);
+        if (dimension() == 0 || norm == 0.0) {
+            kernels.zero(out);
+        } else {
+            kernels.scale(1.0 / norm, out);
+        }
+    }
+
+    @Override
+    public void zeroTangent(M x, M out) {
+        check(out, "out");
+        kernels.zero(out);
+    }
+
+    @Override
+    public void linearCombination(M x, double a, M u, double b, M v, M out) {
+        check(u, "u");
+        check(v, "v");
+        check(out, "out");
+        kernels.addScaled(a, u, b, v, out);
+    }
+
+    /** {@code sqrt(p)}, as Manopt's {@code grassmannfactory}. */
+    @Override
+    public double typicalDistance() {
+        return Math.sqrt(p);
+    }
+
+    /**
+     * @throws IllegalArgumentException on a wrong shape, a NaN or infinite entry, or
+     *     {@code ||X^T X - I||_F > tolerance}
+     */
+    @Override
+    public void checkPoint(M x, double tolerance) {
+        ManifoldSupport.requireTolerance(tolerance, name);
+        requireFiniteShape(kernels, x, n, p, name, "point");
+        kernels.gemm(1.0, x, true, x, false, 0.0, small);
+        kernels.addIdentity(small, -1.0, small);
+        double defect = kernels.normF(small);
+        if (!(defect <= tolerance)) {
+            throw new IllegalArgumentException(name + ": representative does not have orthonormal columns, "
+                    + "||X^T X - I||_F = " + defect + " > tolerance " + tolerance);
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException on a wrong shape, a NaN or infinite entry, or a
+     *     non-horizontal vector, {@code ||X^T V||_F > tolerance max(1, ||V||_F)}
+     */
+    @Override
+    public void checkTangent(M x, M v, double tolerance) {
+        ManifoldSupport.requireTolerance(tolerance, name);
+        requireFiniteShape(kernels, x, n, p, name, "point");
+        requireFiniteShape(kernels, v, n, p, name, "tangent vector");
+        kernels.gemm(1.0, x, true, v, false, 0.0, small);
+        double defect = kernels.normF(small);
+        double allowed = tolerance * Math.max(1.0, kernels.normF(v));
+        if (!(defect <= allowed)) {
+            throw new IllegalArgumentException(name + ": vector is not horizontal, ||X^T V||_F = " + defect
+                    + " > " + allowed);
+        }
+    }
+
+    /**
+     * Geodesic distance {@code sqrt(sum theta_i^2)} over the principal angles (Edelman, Arias,
+     * Smith 1998, Sec. 4.3). The cosines are the singular values of {@code X^T Y} (descending),
+     * the sines those of {@code Y - X X^T Y} (whose ascending order pairs with them); each angle
+     * comes from whichever is the smaller, where it is well conditioned ({@code acos} near 1
+     * would lose half the digits).
+     */
+    @Override
+    public double distance(M x, M y) {
+        check(x, "point x");
+        check(y, "point y");
+        kernels.gemm(1.0, x, true, y, false, 0.0, small);
+        kernels.svdThin(small, smallSecond, cosines, smallThird);
+        projectToTangent(x, y, ambient);
+        kernels.svdThin(ambient, ambientSecond, sines, smallSecond);
+        double sum = 0.0;
+        for (int i = 0; i < p; i++) {
+            double cosine = Math.min(1.0, cosines[i]);
+            double sine = Math.min(1.0, sines[p - 1 - i]);
+            double angle = sine < cosine ? Math.asin(sine) : Math.acos(cosine);
+            sum += angle * angle;
+        }
+        return Math.sqrt(sum);
+    }
+
+    private void check(M a, String role) {
+        requireShape(kernels, a, n, p, name, role);
+    }
+
+    private void requireOutput(M x, M out) {
+        check(out, "out");
+        if (out == x) {
+            throw new IllegalArgumentException(name + ": out must not alias the base point x");
+        }
+    }
+}

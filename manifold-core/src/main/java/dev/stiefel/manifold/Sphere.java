@@ -1,0 +1,330 @@
+package dev.stiefel.manifold;
+
+import static dev.stiefel.manifold.ManifoldSupport.requireFiniteShape;
+import static dev.stiefel.manifold.ManifoldSupport.requireShape;
+
+import dev.stiefel.kernel.DenseKernels;
+import dev.stiefel.kernel.Kernels;
+import java.util.random.RandomGenerator;
+import org.ejml.data.DMatrixRMaj;
+
+/**
+ * The unit sphere {@code {X in R^(n x m) : ||X||_F = 1}} with the embedded metric (Absil, Mahony,
+ * Sepulchre 2008, Example 3.6.1; Boumal 2023, Sec. 7.2; pymanopt's {@code Sphere}):
+ * projection {@code P_x(z) = z - <x, z> x}, Riemannian Hessian
+ * {@code P_x(H[v]) - <x, G> v}, transport by projection, dimension {@code n m - 1}, and the
+ * retraction of {@link SphereRetraction} (normalisation or exponential, both invertible). The
+ * exponential and logarithm are also available directly.
+ *
+ * @param <M> the backend's matrix type
+ */
+public final class Sphere<M> implements Manifold<M> {
+
+    /** Below this angle {@code sin(t)/t} is evaluated by its Taylor polynomial {@code 1 - t^2/6}. */
+    private static final double SMALL_ANGLE = 1e-4;
+
+    /**
+     * At the antipode the direction {@code u = y - <x, y> x} is rounding noise (about
+     * {@code eps |x|}): below this size the logarithm is rejected rather than pointed anywhere.
+     */
+    private static final double ANTIPODAL_SINE = 1e-13;
+
+    private final DenseKernels<M> kernels;
+    private final int rows;
+    private final int cols;
+    private final SphereRetraction retraction;
+    private final String name;
+    private final M ambient;
+    private final DMatrixRMaj hostAmbient;
+
+    /**
+     * @throws IllegalArgumentException unless {@code rows >= 1} and {@code cols >= 1}, or when an
+     *     argument is null
+     */
+    public Sphere(DenseKernels<M> kernels, int rows, int cols, SphereRetraction retraction) {
+        if (rows < 1 || cols < 1) {
+            throw new IllegalArgumentException("Sphere(rows, cols) needs rows >= 1 and cols >= 1, got rows = "
+                    + rows + ", cols = " + cols);
+        }
+        if (kernels == null || retraction == null) {
+            throw new IllegalArgumentException("Sphere(" + rows + ", " + cols
+                    + "): kernels and retraction must not be null");
+        }
+        this.kernels = kernels;
+        this.rows = rows;
+        this.cols = cols;
+        this.retraction = retraction;
+        this.name = "Sphere(" + rows + ", " + cols + ")";
+        this.ambient = kernels.create(rows, cols);
+        this.hostAmbient = new DMatrixRMaj(rows, cols);
+    }
+
+    /** The unit sphere of {@code R^(rows x cols)} on {@link Kernels#cpu()} with normalisation. */
+    public static Sphere<DMatrixRMaj> onCpu(int rows, int cols) {
+        return new Sphere<>(Kernels.cpu(), rows, cols, SphereRetraction.NORMALIZATION);
+    }
+
+    /** The same sphere on the same backend with another retraction. */
+    public Sphere<M> withRetraction(SphereRetraction newRetraction) {
+        return new Sphere<>(kernels, rows, cols, newRetraction);
+    }
+
+    public SphereRetraction retraction() {
+        return retraction;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String toString() {
+        return name + " with " + retraction + " retraction on " + kernels.name();
+    }
+
+    /** {@code rows * cols - 1}. */
+    @Override
+    public int dimension() {
+        return rows * cols - 1;
+    }
+
+    @Override
+    public M allocate() {
+        return kernels.create(rows, cols);
+    }
+
+    @Override
+    public void free(M a) {
+        kernels.free(a);
+    }
+
+    @Override
+    public void copy(M src, M dst) {
+        check(src, "src");
+        check(dst, "dst");
+        kernels.copy(src, dst);
+    }
+
+    @Override
+    public double inner(M x, M u, M v) {
+        check(u, "u");
+        check(v, "v");
+        return kernels.dot(u, v);
+    }
+
+    /** {@code out = z - <x, z> x}; {@code out} may alias {@code z}. */
+    @Override
+    public void projectToTangent(M x, M z, M out) {
+        check(x, "point x");
+        check(z, "ambient vector z");
+        requireOutput(x, out);
+        kernels.addScaled(1.0, z, -kernels.dot(x, z), x, out);
+    }
+
+    @Override
+    public void euclideanToRiemannianGradient(M x, M euclideanGradient, M out) {
+        projectToTangent(x, euclideanGradient, out);
+    }
+
+    /**
+     * {@code out = P_x(H[v]) - <x, G> v} (Absil, Mahony, Trumpf 2013; pymanopt's
+     * {@code Sphere.euclidean_to_riemannian_hessian}); {@code out} may alias any input but {@code x}.
+     */
+    @Override
+    public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
+        check(euclideanGradient, "Euclidean gradient");
+        check(v, "tangent vector v");
+        requireOutput(x, out);
+        double normalPart = kernels.dot(x, euclideanGradient);
+        projectToTangent(x, euclideanHessianV, ambient);
+        kernels.addScaled(1.0, ambient, -normalPart, v, out);
+    }
+
+    /** The configured retraction; {@code out} may alias {@code v}, not {@code x}. */
+    @Override
+    public void retract(M x, M v, M out) {
+        check(x, "point x");
+        check(v, "tangent vector v");
+        requireOutput(x, out);
+        if (retraction == SphereRetraction.EXPONENTIAL) {
+            exponential(x, v, out);
+        } else {
+            kernels.addScaled(1.0, x, 1.0, v, out);
+            kernels.scale(1.0 / kernels.normF(out), out);
+        }
+    }
+
+    /**
+     * {@code Exp_x(v) = cos(|v|) x + (sin(|v|) / |v|) v}; {@code out} may alias {@code v}.
+     */
+    public void exponential(M x, M v, M out) {
+        check(x, "point x");
+        check(v, "tangent vector v");
+        requireOutput(x, out);
+        double angle = kernels.normF(v);
+        kernels.addScaled(Math.cos(angle), x, sinc(angle), v, out);
+    }
+
+    /**
+     * {@code Log_x(y) = (theta / |u|) u}, {@code u = y - <x, y> x}, {@code theta = atan2(|u|, <x, y>)}
+     * (the {@code atan2} form stays accurate for nearby points, where {@code acos} loses half the
+     * digits); {@code out} must alias neither point.
+     *
+     * @throws ArithmeticException for antipodal points, where the logarithm is not unique
+     */
+    public void logarithm(M x, M y, M out) {
+        check(x, "point x");
+        check(y, "point y");
+        requireOutput(x, out);
+        double cosine = kernels.dot(x, y);
+        kernels.addScaled(1.0, y, -cosine, x, out);
+        double sine = kernels.normF(out);
+        if (sine <= ANTIPODAL_SINE && cosine < 0.0) {
+            throw new ArithmeticException(name + ": logarithm of antipodal points is not unique (|y - <x, y> x| = "
+                    + sine + ")");
+        }
+        double angle = Math.atan2(sine, cosine);
+        kernels.scale(sine == 0.0 ? 0.0 : angle / sine, out);
+    }
+
+    private static double sinc(double angle) {
+        return angle < SMALL_ANGLE ? 1.0 - angle * angle / 6.0 : Math.sin(angle) / angle;
+    }
+
+    @Override
+    public boolean hasInverseRetraction() {
+        return true;
+    }
+
+    /**
+     * Inverse of the configured retraction: {@code y / <x, y> - x} for normalisation, the
+     * logarithm for the exponential. {@code out} must alias neither point.
+     *
+     * @throws ArithmeticException when {@code y} is outside the image ({@code <x, y> <= 0} for
+     *     normalisation, the antipode for the exponential)
+     */
+    @Override
+    public void inverseRetract(M x, M y, M out) {
+        if (out == y) {
+            throw new IllegalArgumentException(name + ": out must not alias the point y");
+        }
+        if (retraction == SphereRetraction.EXPONENTIAL) {
+            logarithm(x, y, out);
+            return;
+        }
+        check(x, "point x");
+        check(y, "point y");
+        requireOutput(x, out);
+        double cosine = kernels.dot(x, y);
+        if (!(cosine > 0.0)) {
+            throw new ArithmeticException(name + ": y is not the normalisation retraction of a tangent vector at x "
+                    + "(<x, y> = " + cosine + " must be positive)");
+        }
+        kernels.addScaled(1.0 / cosine, y, -1.0, x, out);
+    }
+
+    /** Transport by projection onto {@code T_y}; {@code out} may alias {@code v}. */
+    @Override
+    public void transport(M x, M y, M v, M out) {
+        check(x, "point x");
+        projectToTangent(y, v, out);
+    }
+
+    /** A normalised Gaussian matrix: uniform on the sphere. */
+    @Override
+    public void randomPoint(RandomGenerator random, M out) {
+        ManifoldSupport.requireRandom(random, name);
+        check(out, "out");
+        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), out);
+        kernels.scale(1.0 / kernels.normF(out), out);
+    }
+
+    /** A projected Gaussian matrix, normalised; zero on the zero-dimensional sphere of {@code R^1}. */
+    @Override
+    public void randomTangent(M x, RandomGenerator random, M out) {
+        ManifoldSupport.requireRandom(random, name);
+        check(out, "out");
+        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), ambient);
+        projectToTangent(x, ambient, out);
+        double norm = kernels.normF(out);
+        if (dimension() == 0 || norm == 0.0) {
+            kernels.zero(out);
+        } else {
+            kernels.scale(1.0 / norm, out);
+        }
+    }
+
+    @Override
+    public void zeroTangent(M x, M out) {
+        check(out, "out");
+        kernels.zero(out);
+    }
+
+    @Override
+    public void linearCombination(M x, double a, M u, double b, M v, M out) {
+        check(u, "u");
+        check(v, "v");
+        check(out, "out");
+        kernels.addScaled(a, u, b, v, out);
+    }
+
+    /** {@code pi}, the diameter, as pymanopt's and Manopt's spheres. */
+    @Override
+    public double typicalDistance() {
+        return Math.PI;
+    }
+
+    /**
+     * @throws IllegalArgumentException on a wrong shape, a NaN or infinite entry, or
+     *     {@code | ||x||_F - 1 | > tolerance}
+     */
+    @Override
+    public void checkPoint(M x, double tolerance) {
+        ManifoldSupport.requireTolerance(tolerance, name);
+        requireFiniteShape(kernels, x, rows, cols, name, "point");
+        double defect = Math.abs(kernels.normF(x) - 1.0);
+        if (!(defect <= tolerance)) {
+            throw new IllegalArgumentException(name + ": point does not have unit norm, | ||x||_F - 1 | = "
+                    + defect + " > tolerance " + tolerance);
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException on a wrong shape, a NaN or infinite entry, or
+     *     {@code |<x, v>| > tolerance max(1, ||v||_F)}
+     */
+    @Override
+    public void checkTangent(M x, M v, double tolerance) {
+        ManifoldSupport.requireTolerance(tolerance, name);
+        requireFiniteShape(kernels, x, rows, cols, name, "point");
+        requireFiniteShape(kernels, v, rows, cols, name, "tangent vector");
+        double defect = Math.abs(kernels.dot(x, v));
+        double allowed = tolerance * Math.max(1.0, kernels.normF(v));
+        if (!(defect <= allowed)) {
+            throw new IllegalArgumentException(name + ": vector is not tangent, |<x, v>| = " + defect + " > "
+                    + allowed);
+        }
+    }
+
+    /** Great-circle distance {@code atan2(||y - <x, y> x||, <x, y>)}. */
+    @Override
+    public double distance(M x, M y) {
+        check(x, "point x");
+        check(y, "point y");
+        double cosine = kernels.dot(x, y);
+        kernels.addScaled(1.0, y, -cosine, x, ambient);
+        return Math.atan2(kernels.normF(ambient), cosine);
+    }
+
+    private void check(M a, String role) {
+        requireShape(kernels, a, rows, cols, name, role);
+    }
+
+    private void requireOutput(M x, M out) {
+        check(out, "out");
+        if (out == x) {
+            throw new IllegalArgumentException(name + ": out must not alias the base point x");
+        }
+    }
+}

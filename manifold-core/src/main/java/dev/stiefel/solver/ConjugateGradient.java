@@ -1,0 +1,223 @@
+package dev.stiefel.solver;
+
+import dev.stiefel.manifold.Manifold;
+import dev.stiefel.problem.Problem;
+import dev.stiefel.problem.RiemannianDerivatives;
+import java.util.Objects;
+
+/**
+ * Riemannian nonlinear conjugate gradients (Absil, Mahony, Sepulchre 2008, sec. 8.3; Sato,
+ * "Riemannian conjugate gradient methods", 2022), following pymanopt's {@code conjugate_gradient.py}
+ * and Manopt's {@code conjugategradient.m} without preconditioner:
+ * <pre>
+ *   x_{k+1} = R_{x_k}(alpha_k d_k),   d_{k+1} = -g_{k+1} + beta_{k+1} T_{x_k -> x_{k+1}}(d_k)
+ * </pre>
+ * where the old gradient and direction enter {@code beta} through the vector transport.
+ * The direction is reset to {@code -g} when it is not a descent direction and, optionally, on
+ * Powell's criterion. Default line search: {@link AdaptiveLineSearch}, as in Manopt and pymanopt.
+ * Workspaces are kept across solves on the same manifold object; the iterations do not
+ * allocate. Not thread-safe.
+ *
+ * @param <P> point and tangent-vector type
+ */
+public final class ConjugateGradient<P> implements Solver<P> {
+
+    /**
+     * The {@code beta} update; {@code g = g_{k+1}}, {@code g_old = T(g_k)}, {@code y = g - g_old},
+     * {@code d = T(d_k)}.
+     */
+    public enum BetaRule {
+        /** {@code ||g||^2 / ||g_k||^2} (Fletcher, Reeves 1964). */
+        FLETCHER_REEVES,
+        /** {@code max(0, <g, y> / ||g_k||^2)} (Polak, Ribiere 1969; Gilbert, Nocedal 1992). */
+        POLAK_RIBIERE_PLUS,
+        /** {@code max(0, <g, y> / <y, d>)} (Hestenes, Stiefel 1952). */
+        HESTENES_STIEFEL,
+        /**
+         * {@code (<y, g> - 2 ||y||^2 <d, g> / <y, d>) / <y, d>}, bounded below by
+         * {@code -1 / (||d|| min(0.01, ||g_k||))} (Hager, Zhang 2005).
+         */
+        HAGER_ZHANG,
+        /**
+         * {@code ||g||^2 / <y, d>} (Dai, Yuan 1999). Its descent guarantee needs Wolfe steps;
+         * with the backtracking searches here, combine it with Powell restarts (e.g. 0.1).
+         */
+        DAI_YUAN
+    }
+
+    private final ConjugateGradientOptions options;
+    private final LineSearch<P> lineSearch;
+    private final IterationListener<P> listener;
+    private final SolverRun<P> run = new SolverRun<>();
+
+    private Manifold<P> manifold;
+    private RiemannianDerivatives<P> derivatives;
+    private P x;
+    private P newX;
+    private P gradient;
+    private P newGradient;
+    private P direction;
+    private P transportedGradient;
+    private P gradientChange;
+
+    private int restarts;
+
+    public ConjugateGradient() {
+        this(ConjugateGradientOptions.defaults(), new AdaptiveLineSearch<>(), null);
+    }
+
+    public ConjugateGradient(ConjugateGradientOptions options) {
+        this(options, new AdaptiveLineSearch<>(), null);
+    }
+
+    /**
+     * @param lineSearch owned by this solver from now on (it keeps state between calls)
+     * @param listener sees each iteration; may be null
+     */
+    public ConjugateGradient(ConjugateGradientOptions options, LineSearch<P> lineSearch,
+            IterationListener<P> listener) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.lineSearch = Objects.requireNonNull(lineSearch, "lineSearch");
+        this.listener = listener;
+    }
+
+    public ConjugateGradientOptions options() {
+        return options;
+    }
+
+    /** Restarts with the negative gradient (non-descent direction or Powell) in the last solve. */
+    public int lastRestarts() {
+        return restarts;
+    }
+
+    private void ensureWorkspaces(Problem<P> problem, Manifold<P> newManifold) {
+        if (newManifold != manifold) {
+            manifold = newManifold;
+            x = manifold.allocate();
+            newX = manifold.allocate();
+            gradient = manifold.allocate();
+            newGradient = manifold.allocate();
+            direction = manifold.allocate();
+            transportedGradient = manifold.allocate();
+            gradientChange = manifold.allocate();
+        }
+        if (derivatives == null) {
+            derivatives = new RiemannianDerivatives<>(problem);
+        } else {
+            derivatives.bind(problem);
+        }
+        derivatives.resetCounters();
+    }
+
+    @Override
+    public SolverResult<P> solve(Problem<P> problem, P initialPoint, P solutionOut) {
+        Manifold<P> m = SolverRun.validate(problem, initialPoint, solutionOut, options.pointTolerance());
+        ensureWorkspaces(problem, m);
+        StoppingCriteria stopping = options.stopping();
+        lineSearch.reset();
+        restarts = 0;
+        run.start(options.recordHistory(), stopping.maxIterations(), listener);
+        m.copy(initialPoint, x);
+        double cost = derivatives.evaluate(x, gradient);
+        double gradientNorm = m.norm(x, gradient);
+        double gradientSquared = gradientNorm * gradientNorm;
+        m.linearCombination(x, -1.0, gradient, 0.0, gradient, direction);
+        double elapsed = run.record(0, x, cost, gradientNorm, Double.NaN, Double.NaN, 0);
+        int iteration = 0;
+        StopReason reason = SolverRun.finite(cost) && SolverRun.finite(gradientNorm)
+                ? stopping.check(0, elapsed, gradientNorm, Double.NaN, Double.NaN)
+                : StopReason.NON_FINITE;
+
+        while (reason == null) {
+            iteration++;
+            double slope = m.inner(x, gradient, direction);
+            if (!(slope < 0)) {
+                m.linearCombination(x, -1.0, gradient, 0.0, gradient, direction);
+                slope = -gradientSquared;
+                restarts++;
+            }
+            double stepSize = lineSearch.search(derivatives, x, direction, cost, slope, newX);
+            if (stepSize == 0) {
+                // No decrease along d: the next iteration restarts from -g if d was the problem.
+                m.linearCombination(x, -1.0, gradient, 0.0, gradient, direction);
+                restarts++;
+                elapsed = run.record(iteration, x, cost, gradientNorm, 0.0, Double.NaN, lineSearch.lastEvaluations());
+                reason = lineSearch.lastFailedOnNonFinite() ? StopReason.NON_FINITE
+                        : stopping.check(iteration, elapsed, gradientNorm, Double.NaN, 0.0);
+                continue;
+            }
+            double newCost = derivatives.evaluate(newX, newGradient);
+            double newGradientNorm = m.norm(newX, newGradient);
+            if (!SolverRun.finite(newCost) || !SolverRun.finite(newGradientNorm)) {
+                run.record(iteration, x, cost, gradientNorm, stepSize, Double.NaN, lineSearch.lastEvaluations());
+                reason = StopReason.NON_FINITE;
+                break;
+            }
+            double newGradientSquared = newGradientNorm * newGradientNorm;
+
+            m.transport(x, newX, gradient, transportedGradient);
+            double orthogonality = m.inner(newX, transportedGradient, newGradient) / newGradientSquared;
+            if (Math.abs(orthogonality) >= options.powellRestartThreshold()) {
+                m.linearCombination(newX, -1.0, newGradient, 0.0, newGradient, direction);
+                restarts++;
+            } else {
+                m.transport(x, newX, direction, direction);
+                double beta = beta(newX, gradientNorm, gradientSquared, newGradientSquared);
+                m.linearCombination(newX, -1.0, newGradient, beta, direction, direction);
+            }
+
+            P swap = x;
+            x = newX;
+            newX = swap;
+            swap = gradient;
+            gradient = newGradient;
+            newGradient = swap;
+            double costDecrease = cost - newCost;
+            cost = newCost;
+            gradientNorm = newGradientNorm;
+            gradientSquared = newGradientSquared;
+
+            elapsed = run.record(iteration, x, cost, gradientNorm, stepSize, Double.NaN, lineSearch.lastEvaluations());
+            reason = stopping.check(iteration, elapsed, gradientNorm, costDecrease, stepSize);
+        }
+        m.copy(x, solutionOut);
+        return run.finish(solutionOut, cost, gradientNorm, iteration, reason, derivatives);
+    }
+
+    /**
+     * {@code beta} at the new point; {@link #direction} holds the transported old direction and
+     * {@link #transportedGradient} the transported old gradient. A zero or non-finite
+     * denominator gives {@code beta = 0} (a restart) rather than a NaN direction.
+     */
+    private double beta(P at, double oldGradientNorm, double oldGradientSquared, double newGradientSquared) {
+        Manifold<P> m = manifold;
+        double beta;
+        switch (options.betaRule()) {
+            case FLETCHER_REEVES -> beta = newGradientSquared / oldGradientSquared;
+            case POLAK_RIBIERE_PLUS -> {
+                m.linearCombination(at, 1.0, newGradient, -1.0, transportedGradient, gradientChange);
+                beta = Math.max(0.0, m.inner(at, newGradient, gradientChange) / oldGradientSquared);
+            }
+            case HESTENES_STIEFEL -> {
+                m.linearCombination(at, 1.0, newGradient, -1.0, transportedGradient, gradientChange);
+                double denominator = m.inner(at, gradientChange, direction);
+                beta = Math.max(0.0, m.inner(at, newGradient, gradientChange) / denominator);
+            }
+            case HAGER_ZHANG -> {
+                m.linearCombination(at, 1.0, newGradient, -1.0, transportedGradient, gradientChange);
+                double denominator = m.inner(at, gradientChange, direction);
+                double changeSquared = m.inner(at, gradientChange, gradientChange);
+                double numerator = m.inner(at, gradientChange, newGradient)
+                        - 2 * changeSquared * m.inner(at, direction, newGradient) / denominator;
+                double lowerBound = -1.0 / (m.norm(at, direction) * Math.min(0.01, oldGradientNorm));
+                beta = Math.max(numerator / denominator, lowerBound);
+            }
+            case DAI_YUAN -> {
+                m.linearCombination(at, 1.0, newGradient, -1.0, transportedGradient, gradientChange);
+                beta = newGradientSquared / m.inner(at, gradientChange, direction);
+            }
+            default -> throw new IllegalStateException("unknown beta rule " + options.betaRule());
+        }
+        return SolverRun.finite(beta) ? beta : 0.0;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.stiefel.solver;
+
+import dev.stiefel.manifold.Manifold;
+import dev.stiefel.problem.RiemannianDerivatives;
+
+/**
+ * Workspaces and the acceptance test shared by the backtracking line searches, kept per
+ * manifold object.
+ */
+final class LineSearchWorkspace<P> {
+
+    private Manifold<P> manifold;
+    /** {@code alpha d}. */
+    P step;
+    private P trialGradient;
+    private P transportedDirection;
+
+    Manifold<P> bind(Manifold<P> forManifold) {
+        if (forManifold != manifold) {
+            if (manifold != null) {
+                manifold.free(step);
+                manifold.free(trialGradient);
+                manifold.free(transportedDirection);
+            }
+            manifold = forManifold;
+            step = forManifold.allocate();
+            trialGradient = forManifold.allocate();
+            transportedDirection = forManifold.allocate();
+        }
+        return forManifold;
+    }
+
+    /**
+     * Sufficient decrease of the trial point {@code R_x(alpha d)} with cost {@code trialCost}:
+     * the Armijo condition {@code f(alpha) <= f(0) + c alpha f'(0)}, or, when the cost
+     * difference is within {@code noise} (rounding level, where comparing costs is meaningless),
+     * the approximate Armijo condition {@code f'(alpha) <= (2c - 1) f'(0)} of Hager and Zhang
+     * (SIAM J. Optim. 16 (2005), eq. 4.2; exact for quadratics), with
+     * {@code f'(alpha) = <grad f(R_x(alpha d)), T_{x -> R_x(alpha d)}(d)>}. Without it
+     * line-search solvers stall once {@code ||grad||^2 / L} falls below the rounding of
+     * {@code f}. Costs one gradient only inside the rounding window.
+     */
+    boolean sufficientDecrease(RiemannianDerivatives<P> derivatives, P x, P direction, P trialPoint, double cost,
+            double slope, double alpha, double trialCost, double c, double noise) {
+        if (trialCost <= cost + c * alpha * slope) {
+            return true;
+        }
+        if (!(Math.abs(trialCost - cost) <= noise)) {
+            return false;
+        }
+        derivatives.gradient(trialPoint, trialGradient);
+        manifold.transport(x, trialPoint, direction, transportedDirection);
+        double trialSlope = manifold.inner(trialPoint, trialGradient, transportedDirection);
+        return trialSlope <= (2 * Math.min(c, 0.5) - 1) * slope;
+    }
+}

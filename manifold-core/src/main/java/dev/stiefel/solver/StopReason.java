@@ -1,0 +1,31 @@
+package dev.stiefel.solver;
+
+/** Why a solver stopped. */
+public enum StopReason {
+    /** The Riemannian gradient norm fell below {@link StoppingCriteria#minGradientNorm()}. */
+    GRADIENT_NORM("gradient norm below tolerance"),
+    /** {@link StoppingCriteria#maxIterations()} iterations were executed. */
+    MAX_ITERATIONS("maximum number of iterations reached"),
+    /** The elapsed time exceeded {@link StoppingCriteria#maxTimeSeconds()}. */
+    MAX_TIME("maximum time reached"),
+    /** The cost decrease of an accepted step fell below {@link StoppingCriteria#minCostChange()}. */
+    COST_CHANGE("cost change below tolerance"),
+    /** The last step (or trust-region step) was shorter than {@link StoppingCriteria#minStepSize()}. */
+    STEP_SIZE("step size below tolerance"),
+    /**
+     * A cost, gradient or Hessian value was NaN or infinite and no finite step remained: the
+     * result holds the last point with finite cost and gradient.
+     */
+    NON_FINITE("non-finite cost, gradient or Hessian value");
+
+    private final String description;
+
+    StopReason(String description) {
+        this.description = description;
+    }
+
+    /** One-line human-readable description. */
+    public String description() {
+        return description;
+    }
+}

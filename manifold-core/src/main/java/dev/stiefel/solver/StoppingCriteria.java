@@ -1,0 +1,98 @@
+package dev.stiefel.solver;
+
+/**
+ * When a solver stops; every solver checks these after each iteration (and once at the start
+ * point), in the order gradient norm, step size, cost change, iterations, time. Defaults follow
+ * pymanopt's {@code Optimizer} and Manopt's global defaults.
+ *
+ * @param maxIterations stop after this many iterations; default 1000
+ * @param minGradientNorm stop when the Riemannian gradient norm is strictly below this;
+ *     default 1e-6
+ * @param maxTimeSeconds stop when the wall-clock time since the start exceeds this; default
+ *     {@code +inf}
+ * @param minCostChange stop when an accepted step decreases the cost by strictly less than
+ *     this; default 0 (disabled)
+ * @param minStepSize stop when the length of the last step (for trust regions: of the proposed
+ *     step) is strictly below this; default 1e-10
+ */
+public record StoppingCriteria(
+        int maxIterations,
+        double minGradientNorm,
+        double maxTimeSeconds,
+        double minCostChange,
+        double minStepSize) {
+
+    public StoppingCriteria {
+        if (maxIterations < 0) {
+            throw new IllegalArgumentException("maxIterations must be >= 0, got " + maxIterations);
+        }
+        requireNonNegative("minGradientNorm", minGradientNorm);
+        requireNonNegative("minCostChange", minCostChange);
+        requireNonNegative("minStepSize", minStepSize);
+        if (!(maxTimeSeconds > 0)) {
+            throw new IllegalArgumentException("maxTimeSeconds must be > 0, got " + maxTimeSeconds);
+        }
+    }
+
+    /** The documented defaults. */
+    public static StoppingCriteria defaults() {
+        return new StoppingCriteria(1000, 1e-6, Double.POSITIVE_INFINITY, 0.0, 1e-10);
+    }
+
+    public StoppingCriteria withMaxIterations(int value) {
+        return new StoppingCriteria(value, minGradientNorm, maxTimeSeconds, minCostChange, minStepSize);
+    }
+
+    public StoppingCriteria withMinGradientNorm(double value) {
+        return new StoppingCriteria(maxIterations, value, maxTimeSeconds, minCostChange, minStepSize);
+    }
+
+    public StoppingCriteria withMaxTimeSeconds(double value) {
+        return new StoppingCriteria(maxIterations, minGradientNorm, value, minCostChange, minStepSize);
+    }
+
+    public StoppingCriteria withMinCostChange(double value) {
+        return new StoppingCriteria(maxIterations, minGradientNorm, maxTimeSeconds, value, minStepSize);
+    }
+
+    public StoppingCriteria withMinStepSize(double value) {
+        return new StoppingCriteria(maxIterations, minGradientNorm, maxTimeSeconds, minCostChange, value);
+    }
+
+    /**
+     * The first criterion that holds, or null to go on. Pass NaN for a quantity that does not
+     * apply to this iteration (no step yet, a rejected trust-region step has no cost change):
+     * comparisons with NaN never trigger.
+     *
+     * @param iteration iterations completed so far
+     * @param elapsedSeconds time since the solver started
+     * @param gradientNorm Riemannian gradient norm at the current point
+     * @param costDecrease {@code f(previous) - f(current)} for an accepted step
+     * @param stepSize length of the last step
+     */
+    public StopReason check(int iteration, double elapsedSeconds, double gradientNorm,
+            double costDecrease, double stepSize) {
+        if (gradientNorm < minGradientNorm) {
+            return StopReason.GRADIENT_NORM;
+        }
+        if (stepSize < minStepSize) {
+            return StopReason.STEP_SIZE;
+        }
+        if (Math.abs(costDecrease) < minCostChange) {
+            return StopReason.COST_CHANGE;
+        }
+        if (iteration >= maxIterations) {
+            return StopReason.MAX_ITERATIONS;
+        }
+        if (elapsedSeconds > maxTimeSeconds) {
+            return StopReason.MAX_TIME;
+        }
+        return null;
+    }
+
+    private static void requireNonNegative(String name, double value) {
+        if (!(value >= 0)) {
+            throw new IllegalArgumentException(name + " must be >= 0, got " + value);
+        }
+    }
+}

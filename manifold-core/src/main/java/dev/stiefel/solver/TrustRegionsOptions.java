@@ -1,0 +1,151 @@
+package dev.stiefel.solver;
+
+import java.util.Objects;
+
+/**
+ * Options of {@link TrustRegions}; defaults are Manopt's {@code trustregions} and pymanopt's
+ * {@code TrustRegions}.
+ *
+ * @param stopping stopping criteria; default {@link StoppingCriteria#defaults()}
+ * @param maximalRadius {@code Delta_bar}, the largest trust-region radius; NaN (default) means
+ *     {@code manifold.typicalDistance()}
+ * @param initialRadius {@code Delta0}; NaN (default) means {@code Delta_bar / 8}
+ * @param acceptanceRatio {@code rho'} (pymanopt {@code rho_prime}): a step is accepted when
+ *     the actual-over-predicted decrease ratio exceeds it; default 0.1, in [0, 1/4)
+ * @param kappa linear convergence target of the inner solve,
+ *     {@code ||r_j|| <= ||r_0|| min(||r_0||^theta, kappa)}; default 0.1
+ * @param theta superlinear convergence exponent of that target; default 1 (quadratic)
+ * @param rhoRegularization the ratio's numerator and denominator are both shifted by
+ *     {@code max(1, |f|) eps rhoRegularization} so that rho tends to 1 when both are at
+ *     rounding level (Conn, Gould, Toint 2000, sec. 17.4.2); default 1e3
+ * @param minInnerIterations truncated-CG iterations before the residual test may stop it;
+ *     default 1
+ * @param maxInnerIterations truncated-CG iteration cap; 0 (default) means the manifold
+ *     dimension
+ * @param finiteDifferenceHessian approximate the Hessian by finite differences of gradients
+ *     even when the problem supplies one; default false (problems without a Hessian always use
+ *     finite differences)
+ * @param pointTolerance tolerance of the start-point check {@code manifold.checkPoint}; default
+ *     1e-8
+ * @param recordHistory keep the per-iteration history in the result; default true
+ */
+public record TrustRegionsOptions(
+        StoppingCriteria stopping,
+        double maximalRadius,
+        double initialRadius,
+        double acceptanceRatio,
+        double kappa,
+        double theta,
+        double rhoRegularization,
+        int minInnerIterations,
+        int maxInnerIterations,
+        boolean finiteDifferenceHessian,
+        double pointTolerance,
+        boolean recordHistory) {
+
+    public TrustRegionsOptions {
+        Objects.requireNonNull(stopping, "stopping");
+        if (!Double.isNaN(maximalRadius) && !(maximalRadius > 0 && maximalRadius < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("maximalRadius must be finite and > 0 (or NaN for the default), got " + maximalRadius);
+        }
+        if (!Double.isNaN(initialRadius) && !(initialRadius > 0 && initialRadius < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("initialRadius must be finite and > 0 (or NaN for the default), got " + initialRadius);
+        }
+        if (!(acceptanceRatio >= 0 && acceptanceRatio < 0.25)) {
+            throw new IllegalArgumentException("acceptanceRatio (rho') must be in [0, 1/4), got " + acceptanceRatio);
+        }
+        if (!(kappa > 0 && kappa < 1)) {
+            throw new IllegalArgumentException("kappa must be in (0, 1), got " + kappa);
+        }
+        if (!(theta >= 0 && theta < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("theta must be finite and >= 0, got " + theta);
+        }
+        if (!(rhoRegularization >= 0 && rhoRegularization < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("rhoRegularization must be finite and >= 0, got " + rhoRegularization);
+        }
+        if (minInnerIterations < 0 || maxInnerIterations < 0) {
+            throw new IllegalArgumentException("inner iteration bounds must be >= 0, got min "
+                    + minInnerIterations + ", max " + maxInnerIterations);
+        }
+        if (!(pointTolerance > 0)) {
+            throw new IllegalArgumentException("pointTolerance must be > 0, got " + pointTolerance);
+        }
+    }
+
+    /** The documented defaults. */
+    public static TrustRegionsOptions defaults() {
+        return new TrustRegionsOptions(StoppingCriteria.defaults(), Double.NaN, Double.NaN, 0.1, 0.1, 1.0, 1e3,
+                1, 0, false, 1e-8, true);
+    }
+
+    public TrustRegionsOptions withStopping(StoppingCriteria value) {
+        return new TrustRegionsOptions(value, maximalRadius, initialRadius, acceptanceRatio, kappa, theta,
+                rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance,
+                recordHistory);
+    }
+
+    public TrustRegionsOptions withMaximalRadius(double value) {
+        return new TrustRegionsOptions(stopping, value, initialRadius, acceptanceRatio, kappa, theta,
+                rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance,
+                recordHistory);
+    }
+
+    public TrustRegionsOptions withInitialRadius(double value) {
+        return new TrustRegionsOptions(stopping, maximalRadius, value, acceptanceRatio, kappa, theta,
+                rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance,
+                recordHistory);
+    }
+
+    public TrustRegionsOptions withAcceptanceRatio(double value) {
+        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, value, kappa, theta,
+                rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance,
+                recordHistory);
+    }
+
+    public TrustRegionsOptions withKappa(double value) {
+        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, value, theta,
+                rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance,
+                recordHistory);
+    }
+
+    public TrustRegionsOptions withTheta(double value) {
+        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, value,
+                rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance,
+                recordHistory);
+    }
+
+    public TrustRegionsOptions withRhoRegularization(double value) {
+        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta,
+                value, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance,
+                recordHistory);
+    }
+
+    public TrustRegionsOptions withMinInnerIterations(int value) {
+        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta,
+                rhoRegularization, value, maxInnerIterations, finiteDifferenceHessian, pointTolerance,
+                recordHistory);
+    }
+
+    public TrustRegionsOptions withMaxInnerIterations(int value) {
+        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta,
+                rhoRegularization, minInnerIterations, value, finiteDifferenceHessian, pointTolerance,
+                recordHistory);
+    }
+
+    public TrustRegionsOptions withFiniteDifferenceHessian(boolean value) {
+        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta,
+                rhoRegularization, minInnerIterations, maxInnerIterations, value, pointTolerance, recordHistory);
+    }
+
+    public TrustRegionsOptions withPointTolerance(double value) {
+        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta,
+                rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, value,
+                recordHistory);
+    }
+
+    public TrustRegionsOptions withRecordHistory(boolean value) {
+        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta,
+                rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance,
+                value);
+    }
+}

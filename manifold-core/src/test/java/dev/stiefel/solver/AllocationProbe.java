@@ -1,0 +1,33 @@
+package dev.stiefel.solver;
+
+import java.lang.management.ManagementFactory;
+
+/**
+ * Bytes allocated by the current thread ({@code com.sun.management.ThreadMXBean}), for tests
+ * that show solver iterations do not allocate. Public for reuse through the test-jar.
+ */
+public final class AllocationProbe {
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private AllocationProbe() {
+    }
+
+    /** Whether the JVM can measure per-thread allocation. */
+    public static boolean supported() {
+        return THREADS.isThreadAllocatedMemorySupported() && THREADS.isThreadAllocatedMemoryEnabled();
+    }
+
+    /** Bytes allocated so far by the calling thread. */
+    public static long allocatedBytes() {
+        return THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+
+    /** Bytes the calling thread allocates while running {@code action}. */
+    public static long bytesAllocatedBy(Runnable action) {
+        long before = allocatedBytes();
+        action.run();
+        return allocatedBytes() - before;
+    }
+}
