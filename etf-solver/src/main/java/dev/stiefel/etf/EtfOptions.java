@@ -79,6 +79,16 @@ public record EtfOptions(
                 EtfBackwardMethod.CLOSED_FORM, BackwardMode.FULL);
     }
 
+    /** Iteration cap of the Riemannian solvers ({@code solverStopping().maxIterations()}). */
+    public int solverMaxIterations() {
+        return solverStopping.maxIterations();
+    }
+
+    /** Gradient-norm tolerance of the Riemannian solvers ({@code solverStopping().minGradientNorm()}). */
+    public double solverGradientTolerance() {
+        return solverStopping.minGradientNorm();
+    }
+
     public EtfOptions withDelta(double value) {
         return new EtfOptions(value, tau, emaFloor, start, seed, method, solverStopping, backwardMethod, backwardMode);
     }
