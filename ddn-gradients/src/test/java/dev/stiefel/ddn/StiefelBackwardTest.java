@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
+import dev.stiefel.manifold.Euclidean;
+import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.Stiefel;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
@@ -187,6 +189,68 @@ class StiefelBackwardTest {
         DMatrixRMaj stencil = TestMatrices.fivePointGradient(
                 x -> -TestMatrices.dot(upstream, PolarBackwardTest.polar(x)), g);
         assertTrue(TestMatrices.relativeError(dense, stencil) < FINITE_DIFFERENCE_TOLERANCE);
+    }
+
+    /**
+     * The matrix-free solve on a manifold other than Stiefel (the generic Hessian conversion):
+     * {@code y(x) = argmin (1/2) <y, S y> - <x, y>} on {@code R^(n x p)} is {@code S^-1 x}, so
+     * {@code dL/dx = S^-1 v} for symmetric positive-definite {@code S}.
+     */
+    @Test
+    void matrixFreeWorksOnEuclideanSpaceThroughTheGenericHessian() {
+        Random random = new Random(75);
+        int n = 9;
+        int p = 4;
+        DMatrixRMaj root = TestMatrices.gaussian(n, n, random);
+        DMatrixRMaj spd = new DMatrixRMaj(n, n);
+        CommonOps_DDRM.multTransA(root, root, spd);
+        for (int i = 0; i < n; i++) {
+            spd.add(i, i, 1.0);
+        }
+        DMatrixRMaj x = TestMatrices.gaussian(n, p, random);
+        DMatrixRMaj upstream = TestMatrices.gaussian(n, p, random);
+        Euclidean<DMatrixRMaj> space = Euclidean.onCpu(n, p);
+        ParametricProblem<DMatrixRMaj, DMatrixRMaj> quadratic = new ParametricProblem<>() {
+            @Override
+            public Manifold<DMatrixRMaj> manifold() {
+                return space;
+            }
+
+            @Override
+            public double cost(DMatrixRMaj y) {
+                DMatrixRMaj sy = new DMatrixRMaj(n, p);
+                CommonOps_DDRM.mult(spd, y, sy);
+                return 0.5 * TestMatrices.dot(y, sy) - TestMatrices.dot(x, y);
+            }
+
+            @Override
+            public void euclideanGradient(DMatrixRMaj y, DMatrixRMaj out) {
+                CommonOps_DDRM.mult(spd, y, out);
+                CommonOps_DDRM.subtractEquals(out, x);
+            }
+
+            @Override
+            public boolean hasEuclideanHessian() {
+                return true;
+            }
+
+            @Override
+            public void euclideanHessian(DMatrixRMaj y, DMatrixRMaj v, DMatrixRMaj out) {
+                CommonOps_DDRM.mult(spd, v, out);
+            }
+
+            @Override
+            public void mixedDerivativeAdjoint(DMatrixRMaj y, DMatrixRMaj w, DMatrixRMaj out) {
+                CommonOps_DDRM.scale(-1.0, w, out);
+            }
+        };
+        DMatrixRMaj solution = new DMatrixRMaj(n, p);
+        CommonOps_DDRM.solve(spd, x, solution);
+        DMatrixRMaj expected = new DMatrixRMaj(n, p);
+        CommonOps_DDRM.solve(spd, upstream, expected);
+        DMatrixRMaj gradient = new StiefelImplicitBackward<DMatrixRMaj>().vjp(quadratic, solution, upstream,
+                new DMatrixRMaj(n, p));
+        assertTrue(TestMatrices.relativeError(gradient, expected) < METHOD_TOLERANCE);
     }
 
     @Test

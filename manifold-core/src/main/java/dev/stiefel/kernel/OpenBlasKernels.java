@@ -17,10 +17,13 @@ import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd;
 import static org.bytedeco.openblas.global.openblas.LAPACK_COL_MAJOR;
 import static org.bytedeco.openblas.global.openblas.LAPACK_ROW_MAJOR;
 import static org.bytedeco.openblas.global.openblas.cblas_dgemm;
+import static org.bytedeco.openblas.global.openblas.cblas_dscal;
 import static org.bytedeco.openblas.global.openblas.cblas_dsymm;
 import static org.bytedeco.openblas.global.openblas.cblas_dsyrk;
 
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas;
 import org.bytedeco.openblas.presets.openblas_nolapack;
 import org.ejml.data.DMatrixRMaj;
@@ -44,7 +47,8 @@ import org.ejml.data.DMatrixRMaj;
  * eigenvalues themselves are unreliable and the SVD route ({@code dgesdd}) is taken instead.
  *
  * <p>Thread count is OpenBLAS's global setting (environment variable
- * {@code OPENBLAS_NUM_THREADS}, default all cores). Not thread-safe; native work arrays inside
+ * {@code OPENBLAS_NUM_THREADS}, system property {@value #THREADS_PROPERTY}, or
+ * {@link #setThreads}; default all cores). Not thread-safe; native work arrays inside
  * LAPACKE are allocated by LAPACKE itself, Java-side workspaces are fields.
  */
 public final class OpenBlasKernels extends HostKernels {
@@ -59,10 +63,21 @@ public final class OpenBlasKernels extends HostKernels {
     /** At most this many Newton–Schulz steps; each squares the orthonormality error. */
     private static final int MAX_REFINEMENT_STEPS = 4;
 
+    /** System property with OpenBLAS's thread count, applied when an instance is created. */
+    public static final String THREADS_PROPERTY = "stiefel.openblas.threads";
+
     private static final Throwable LOAD_FAILURE = loadNatives();
 
+    private static volatile int configuredThreads;
+
     private double[] gram = new double[1];
-    private double[] inverseRoot = new double[1];
+    // Native buffers for polar: released by JavaCPP's deallocator when this object is collected.
+    private DoublePointer nativeInput = new DoublePointer(1L);
+    private DoublePointer nativeGram = new DoublePointer(1L);
+    private DoublePointer nativeInverseRoot = new DoublePointer(1L);
+    private DoublePointer nativeResult = new DoublePointer(1L);
+    private DoublePointer nativeValues = new DoublePointer(1L);
+    private double[] svdLeftVectors = new double[1];
     private double[] values = new double[1];
     private double[] scratch = new double[1];
     private double[] singularValues = new double[1];
@@ -93,6 +108,28 @@ public final class OpenBlasKernels extends HostKernels {
             throw new UnsupportedOperationException("OpenBLAS natives failed to load: " + LOAD_FAILURE,
                     LOAD_FAILURE);
         }
+        applyThreadProperty();
+    }
+
+    /**
+     * Applies {@value #THREADS_PROPERTY} when set: OpenBLAS's busy-waiting threads slow down by
+     * an order of magnitude when the cores are oversubscribed, so shared machines want 1.
+     */
+    private static void applyThreadProperty() {
+        String value = System.getProperty(THREADS_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return;
+        }
+        int threads;
+        try {
+            threads = Integer.parseInt(value.trim());
+        } catch (NumberFormatException notANumber) {
+            throw new IllegalArgumentException(THREADS_PROPERTY + "=" + value + ": expected a positive integer",
+                    notANumber);
+        }
+        if (threads != configuredThreads) {
+            setThreads(threads);
+        }
     }
 
     private static Throwable loadNatives() {
@@ -114,9 +151,27 @@ public final class OpenBlasKernels extends HostKernels {
         return LOAD_FAILURE;
     }
 
-    /** OpenBLAS's current number of threads (a process-wide setting). */
+    /**
+     * OpenBLAS's number of threads as configured: the last {@link #setThreads} value, else the
+     * environment variable {@code OPENBLAS_NUM_THREADS}, else the number of available cores
+     * (OpenBLAS's own default).
+     */
     public static int threads() {
-        return openblas_nolapack.blas_get_num_threads();
+        if (configuredThreads > 0) {
+            return configuredThreads;
+        }
+        String environment = System.getenv("OPENBLAS_NUM_THREADS");
+        if (environment != null) {
+            try {
+                int threads = Integer.parseInt(environment.trim());
+                if (threads > 0) {
+                    return threads;
+                }
+            } catch (NumberFormatException ignored) {
+                // OpenBLAS itself ignores an unparsable value and uses every core.
+            }
+        }
+        return Runtime.getRuntime().availableProcessors();
     }
 
     /** Sets OpenBLAS's number of threads for the whole process. */
@@ -124,7 +179,12 @@ public final class OpenBlasKernels extends HostKernels {
         if (threads < 1) {
             throw new IllegalArgumentException("threads: expected at least 1, got " + threads);
         }
+        if (LOAD_FAILURE != null) {
+            throw new UnsupportedOperationException("OpenBLAS natives failed to load: " + LOAD_FAILURE,
+                    LOAD_FAILURE);
+        }
         openblas_nolapack.blas_set_num_threads(threads);
+        configuredThreads = threads;
     }
 
     @Override
@@ -229,7 +289,8 @@ public final class OpenBlasKernels extends HostKernels {
      * {@inheritDoc}
      *
      * <p>Eigen route with Newton–Schulz refinement for {@code cond(a) <= 1e5}, SVD route
-     * beyond (see the class comment). {@code out} may alias {@code a}.
+     * beyond (see the class comment). The intermediates stay in native buffers, so only
+     * {@code a} and the result cross the JNI boundary. {@code out} may alias {@code a}.
      */
     @Override
     public void polar(DMatrixRMaj a, DMatrixRMaj out) {
@@ -243,12 +304,17 @@ public final class OpenBlasKernels extends HostKernels {
         if (n == 0) {
             return;
         }
-        gram = grow(gram, n * n);
+        final long size = (long) m * n;
+        nativeInput = ensureCapacity(nativeInput, size);
+        nativeGram = ensureCapacity(nativeGram, (long) n * n);
         values = grow(values, n);
+        nativeInput.put(a.data, 0, m * n);
         // a^T a: the column-major view of a is a^T (n x m), so this is dsyrk of that view.
-        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, 1.0, a.data, n, 0.0, gram, n);
-        requireSuccess(LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, gram, n, values),
+        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, 1.0, nativeInput, n, 0.0, nativeGram, n);
+        nativeValues = ensureCapacity(nativeValues, n);
+        requireSuccess(LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, nativeGram, n, nativeValues),
                 "polar", "dsyevd");
+        nativeValues.get(values, 0, n);
         double largest = values[n - 1];
         double smallest = values[0];
         if (!(largest > 0.0) || !(smallest >= EIGEN_ROUTE_SMALLEST_RATIO * largest)) {
@@ -259,41 +325,33 @@ public final class OpenBlasKernels extends HostKernels {
         // w = v lambda^(-1/4), column by column (contiguous in column-major), so that
         // w w^T = v lambda^(-1/2) v^T = (a^T a)^(-1/2).
         for (int k = 0; k < n; k++) {
-            double factorK = 1.0 / Math.sqrt(Math.sqrt(values[k]));
-            int start = k * n;
-            for (int i = 0; i < n; i++) {
-                gram[start + i] *= factorK;
-            }
+            cblas_dscal(n, 1.0 / Math.sqrt(Math.sqrt(values[k])), nativeGram.position((long) k * n), 1);
         }
-        inverseRoot = grow(inverseRoot, n * n);
-        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, n, 1.0, gram, n, 0.0, inverseRoot, n);
-        double[] source = a.data;
-        if (out == a) {
-            scratch = grow(scratch, m * n);
-            System.arraycopy(a.data, 0, scratch, 0, m * n);
-            source = scratch;
-        }
+        nativeGram.position(0);
+        nativeInverseRoot = ensureCapacity(nativeInverseRoot, (long) n * n);
+        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, n, 1.0, nativeGram, n, 0.0, nativeInverseRoot, n);
+        nativeResult = ensureCapacity(nativeResult, size);
         // The column-major lower triangle is the row-major upper triangle.
-        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, m, n, 1.0, inverseRoot, n, source, n,
-                0.0, out.data, n);
-        lastRefinementSteps = refineOrthonormality(out);
+        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, m, n, 1.0, nativeInverseRoot, n, nativeInput, n,
+                0.0, nativeResult, n);
+        lastRefinementSteps = refineOrthonormality(m, n);
+        nativeResult.get(out.data, 0, m * n);
     }
 
     /**
-     * Newton–Schulz steps {@code q <- q + q (I - q^T q) / 2} while the largest entry of
-     * {@code I - q^T q} exceeds a rounding-level threshold (Higham, Functions of Matrices,
-     * 2008, eq. 8.20); converges quadratically from the eigen route's starting point.
+     * Newton–Schulz steps {@code q <- q + q (I - q^T q) / 2} on the native result while the
+     * largest entry of {@code I - q^T q} exceeds a rounding-level threshold (Higham, Functions
+     * of Matrices, 2008, eq. 8.20); converges quadratically from the eigen route's start.
      *
      * @return the number of steps taken
      */
-    private int refineOrthonormality(DMatrixRMaj q) {
-        final int m = q.numRows;
-        final int n = q.numCols;
+    private int refineOrthonormality(int m, int n) {
         // Entries of a computed q^T q carry rounding of order sqrt(m) eps even for exact q.
         double target = 8.0 * Math.sqrt(m) * EPS;
-        scratch = grow(scratch, m * n);
+        gram = grow(gram, n * n);
         for (int step = 0; step <= MAX_REFINEMENT_STEPS; step++) {
-            cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, 1.0, q.data, n, 0.0, gram, n);
+            cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, 1.0, nativeResult, n, 0.0, nativeGram, n);
+            nativeGram.get(gram, 0, n * n);
             double largestError = 0.0;
             for (int j = 0; j < n; j++) {
                 for (int i = j; i < n; i++) {
@@ -308,9 +366,10 @@ public final class OpenBlasKernels extends HostKernels {
             if (step == MAX_REFINEMENT_STEPS) {
                 break;
             }
-            System.arraycopy(q.data, 0, scratch, 0, m * n);
-            cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, m, n, 1.0, gram, n, scratch, n,
-                    1.0, q.data, n);
+            nativeGram.put(gram, 0, n * n);
+            Pointer.memcpy(nativeInput, nativeResult, (long) m * n * Double.BYTES);
+            cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, m, n, 1.0, nativeGram, n, nativeInput, n,
+                    1.0, nativeResult, n);
         }
         throw new ArithmeticException("polar: Newton-Schulz refinement did not reach orthonormality in "
                 + MAX_REFINEMENT_STEPS + " steps (a is " + m + " x " + n + ")");
@@ -322,17 +381,17 @@ public final class OpenBlasKernels extends HostKernels {
         final int n = a.numCols;
         lastPolarRoute = PolarRoute.SVD;
         singularValues = grow(singularValues, n);
-        inverseRoot = grow(inverseRoot, n * n);
+        svdLeftVectors = grow(svdLeftVectors, n * n);
         scratch = grow(scratch, m * n);
         System.arraycopy(a.data, 0, scratch, 0, m * n);
         // a = v' s u'^T, so the polar factor v' u'^T is the transpose of u' v'^T, whose
         // column-major n x m product read row-major is exactly that m x n transpose.
         requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, singularValues,
-                inverseRoot, n, out.data, n), "polar", "dgesdd");
+                svdLeftVectors, n, out.data, n), "polar", "dgesdd");
         EjmlKernels.requirePolarRank(m, n, singularValues[n - 1], singularValues[0]);
         gram = grow(gram, m * n);
         System.arraycopy(out.data, 0, gram, 0, m * n);
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, m, n, 1.0, inverseRoot, n,
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, m, n, 1.0, svdLeftVectors, n,
                 gram, n, 0.0, out.data, n);
     }
 
@@ -388,13 +447,13 @@ public final class OpenBlasKernels extends HostKernels {
             return;
         }
         scratch = grow(scratch, m * n);
-        inverseRoot = grow(inverseRoot, n * n);
+        svdLeftVectors = grow(svdLeftVectors, n * n);
         System.arraycopy(a.data, 0, scratch, 0, m * n);
         requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, s,
-                inverseRoot, n, u.data, n), "svdThin", "dgesdd");
+                svdLeftVectors, n, u.data, n), "svdThin", "dgesdd");
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < n; k++) {
-                v.data[i * n + k] = inverseRoot[k * n + i];
+                v.data[i * n + k] = svdLeftVectors[k * n + i];
             }
         }
     }
@@ -489,6 +548,15 @@ public final class OpenBlasKernels extends HostKernels {
 
     private static double[] grow(double[] array, int length) {
         return array.length >= length ? array : new double[length];
+    }
+
+    /** A native buffer of at least {@code length} doubles, reusing {@code buffer} when it is large enough. */
+    private static DoublePointer ensureCapacity(DoublePointer buffer, long length) {
+        if (buffer.capacity() >= length) {
+            return buffer;
+        }
+        buffer.close();
+        return new DoublePointer(length);
     }
 
     private static int[] grow(int[] array, int length) {

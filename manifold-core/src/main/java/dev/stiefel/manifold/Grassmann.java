@@ -152,6 +152,7 @@ public final class Grassmann<M> implements Manifold<M> {
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
         check(euclideanGradient, "Euclidean gradient");
         check(v, "tangent vector v");
+        requireOutput(x, out);
         projectToTangent(x, euclideanHessianV, ambient);
         kernels.gemm(1.0, x, true, euclideanGradient, false, 0.0, smallSecond);
         kernels.gemm(-1.0, v, false, smallSecond, false, 1.0, ambient);

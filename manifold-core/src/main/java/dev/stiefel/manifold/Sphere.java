@@ -23,6 +23,12 @@ public final class Sphere<M> implements Manifold<M> {
     /** Below this angle {@code sin(t)/t} is evaluated by its Taylor polynomial {@code 1 - t^2/6}. */
     private static final double SMALL_ANGLE = 1e-4;
 
+    /**
+     * At the antipode the direction {@code u = y - <x, y> x} is rounding noise (about
+     * {@code eps |x|}): below this size the logarithm is rejected rather than pointed anywhere.
+     */
+    private static final double ANTIPODAL_SINE = 1e-13;
+
     private final DenseKernels<M> kernels;
     private final int rows;
     private final int cols;
@@ -129,6 +135,7 @@ public final class Sphere<M> implements Manifold<M> {
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
         check(euclideanGradient, "Euclidean gradient");
         check(v, "tangent vector v");
+        requireOutput(x, out);
         double normalPart = kernels.dot(x, euclideanGradient);
         projectToTangent(x, euclideanHessianV, ambient);
         kernels.addScaled(1.0, ambient, -normalPart, v, out);
@@ -173,8 +180,9 @@ public final class Sphere<M> implements Manifold<M> {
         double cosine = kernels.dot(x, y);
         kernels.addScaled(1.0, y, -cosine, x, out);
         double sine = kernels.normF(out);
-        if (sine == 0.0 && cosine < 0.0) {
-            throw new ArithmeticException(name + ": logarithm of antipodal points is not unique");
+        if (sine <= ANTIPODAL_SINE && cosine < 0.0) {
+            throw new ArithmeticException(name + ": logarithm of antipodal points is not unique (|y - <x, y> x| = "
+                    + sine + ")");
         }
         double angle = Math.atan2(sine, cosine);
         kernels.scale(sine == 0.0 ? 0.0 : angle / sine, out);

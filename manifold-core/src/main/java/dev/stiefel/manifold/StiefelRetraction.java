@@ -11,7 +11,9 @@ public enum StiefelRetraction {
 
     /**
      * {@code R_X(V) = qf(X + V)}, the Q factor with {@code diag(R) > 0} (Absil et al. 2008,
-     * Example 4.1.3). First order only for {@code p > 1}. Invertible: the inverse solves a
+     * Example 4.1.3). First order only for {@code p > 1}, the square case {@code n = p} included
+     * (the tangential part of its acceleration is {@code X skew(U)} for an upper-triangular
+     * {@code U} built from {@code V^T V}). Invertible: the inverse solves a
      * triangular system column by column (Manifolds.jl {@code QRInverseRetraction}).
      */
     QR(true),
@@ -27,8 +29,9 @@ public enum StiefelRetraction {
      * Cayley transform {@code R_X(V) = (I - W/2)^(-1)(I + W/2) X} with the skew
      * {@code W = P V X^T - X V^T P}, {@code P = I - X X^T / 2}, so that {@code W X = V}
      * (Wen and Yin 2013, Zhu 2017), evaluated in the low-rank form with one {@code 2p x 2p} solve.
-     * First order for the embedded metric: its acceleration {@code W^2 X} has the tangential part
-     * {@code V A - X A^2}, {@code A = X^T V}, which vanishes only when {@code A = 0}.
+     * Its acceleration {@code W^2 X} has the tangential part {@code V A - X A^2 = X_perp B A} for
+     * {@code V = X A + X_perp B}: first order for the embedded metric when {@code n > p}, second
+     * order on the square {@code St(n, n) = O(n)}, where {@code X_perp} is empty.
      */
     CAYLEY(false),
 

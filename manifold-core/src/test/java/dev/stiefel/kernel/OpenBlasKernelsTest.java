@@ -1,12 +1,14 @@
 package dev.stiefel.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -25,6 +27,24 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
     @Override
     protected double tolerance() {
         return TOLERANCE;
+    }
+
+    @Test
+    void threadSettingsAreValidated() {
+        assertThrows(IllegalArgumentException.class, () -> OpenBlasKernels.setThreads(0));
+        String saved = System.getProperty(OpenBlasKernels.THREADS_PROPERTY);
+        try {
+            System.setProperty(OpenBlasKernels.THREADS_PROPERTY, "many");
+            IllegalArgumentException error = assertThrows(IllegalArgumentException.class, OpenBlasKernels::new);
+            assertTrue(error.getMessage().contains("many"), error.getMessage());
+        } finally {
+            if (saved == null) {
+                System.clearProperty(OpenBlasKernels.THREADS_PROPERTY);
+            } else {
+                System.setProperty(OpenBlasKernels.THREADS_PROPERTY, saved);
+            }
+        }
+        assertTrue(OpenBlasKernels.threads() >= 1);
     }
 
     /**

@@ -4,14 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 
 /** Runs everywhere: the loader must report, never throw, with or without a GPU. */
 class CudaBackendsTest {
 
     @Test
-    void loadReportsEveryBindingItTriedAndNeverThrows() {
+    void loadReportsEveryBindingItTriedAndNeverThrows(TestReporter reporter) {
         CudaBackends.Loaded loaded = CudaTestSupport.loaded();
         String report = loaded.report();
+        // A report entry, not console output: launchers show it beside the test's result.
+        reporter.publishEntry("cuda backend", report);
         assertFalse(report.isBlank(), "report");
         assertTrue(report.contains("jcuda"), "the JCuda binding is tried first: " + report);
         if (loaded.binding().isPresent()) {

@@ -1,20 +1,18 @@
 package dev.stiefel.kernel;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
 import dev.stiefel.cuda.CudaKernels;
 import dev.stiefel.cuda.CudaMatrix;
 import dev.stiefel.cuda.CudaPrecision;
 import dev.stiefel.cuda.CudaTestSupport;
-import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
-import org.junit.jupiter.api.Test;
 
 /**
- * The shared kernels contract on the device in float32; skipped without a CUDA device. It
- * lives in the contract's package only to replace the one check that demands exact storage
- * round trips, which float32 storage cannot give: here a round trip is exact to float rounding.
+ * The shared kernels contract on the device in float32; skipped without a CUDA device.
+ *
+ * <p>Every host input is rounded to float32, in place, as it is uploaded, so the contract's
+ * float64 references are computed from the very numbers the device holds: exact checks
+ * (storage round trips, transposes) stay exact and the others measure float32 arithmetic only.
+ * The class lives in the contract's package to reach its package-private test methods.
  */
 class CudaFloat32KernelsContractTest extends DenseKernelsContract<CudaMatrix> {
 
@@ -38,31 +36,11 @@ class CudaFloat32KernelsContractTest extends DenseKernelsContract<CudaMatrix> {
         return LARGEST_CONDITION_NUMBER;
     }
 
-    @Test
     @Override
-    void storageRoundTripsAndReportsShape() {
-        Random random = new Random(11);
-        DMatrixRMaj host = gaussian(5, 3, random);
-        DMatrixRMaj rounded = host.copy();
-        for (int i = 0; i < rounded.data.length; i++) {
-            rounded.data[i] = (float) rounded.data[i];
+    protected CudaMatrix upload(DMatrixRMaj host) {
+        for (int i = 0; i < host.getNumElements(); i++) {
+            host.data[i] = (float) host.data[i];
         }
-        CudaMatrix a = upload(host);
-        assertEquals(5, kernels.rows(a));
-        assertEquals(3, kernels.cols(a));
-        assertEquals(rounded.get(4, 2), kernels.get(a, 4, 2), 0.0);
-        assertClose(rounded, download(a), 0.0, "fromHost then toHost rounds to float exactly once");
-        CudaMatrix b = create(5, 3);
-        assertClose(new DMatrixRMaj(5, 3), download(b), 0.0, "create gives zeros");
-        kernels.copyFromHost(host, b);
-        assertClose(rounded, download(b), 0.0, "copyFromHost");
-        CudaMatrix c = create(5, 3);
-        kernels.copy(a, c);
-        assertClose(rounded, download(c), 0.0, "copy");
-        kernels.zero(c);
-        assertEquals(0.0, kernels.normF(c), 0.0);
-        assertThrows(IllegalArgumentException.class, () -> kernels.copy(a, create(3, 5)));
-        assertThrows(IllegalArgumentException.class, () -> kernels.copyFromHost(host, create(5, 4)));
-        assertThrows(IllegalArgumentException.class, () -> kernels.create(-1, 2));
+        return super.upload(host);
     }
 }

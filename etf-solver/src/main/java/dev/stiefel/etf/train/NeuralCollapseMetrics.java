@@ -2,13 +2,13 @@ package dev.stiefel.etf.train;
 
 import dev.stiefel.etf.CrossEntropy;
 import dev.stiefel.etf.SimplexEtf;
+import dev.stiefel.kernel.DenseKernels;
+import dev.stiefel.kernel.Kernels;
 import java.util.Arrays;
 import org.ejml.UtilEjml;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.NormOps_DDRM;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 
 /**
  * Neural-collapse metrics on a whole data set (spec {@code nearest-etf.md} section 6; paper
@@ -39,8 +39,9 @@ import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
  *   simplex-ETF value is {@code C/(C-1)}. Since {@code (h~_i - hG)^T W Mc = z_i^T Mc}, the
  *   margins come from the logits at {@code O(N C)} extra cost.</li>
  * </ul>
- * Ties in arg-max/arg-min go to the smallest class index. Workspaces are kept between calls;
- * not thread-safe.
+ * Ties in arg-max/arg-min go to the smallest class index. The products and the SVD go through
+ * a {@link DenseKernels} backend (OpenBLAS by default), which dominates the cost at the paper's
+ * sizes. Workspaces are kept between calls; not thread-safe.
  */
 public final class NeuralCollapseMetrics {
 
@@ -60,19 +61,35 @@ public final class NeuralCollapseMetrics {
     private final DMatrixRMaj meanProjections = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj globalMeanLogits = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj featureDotGlobalMean = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj svdInput = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj svdLeft = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj svdRight = new DMatrixRMaj(1, 1);
+    private double[] singularValues = new double[0];
     private double[] margins = new double[0];
     private double[] centredNorms = new double[0];
     private final double[] norms;
     private int[] classCounts = new int[0];
-    private SingularValueDecomposition_F64<DMatrixRMaj> svd;
-    private int svdRows = -1;
+    private final DenseKernels<DMatrixRMaj> kernels;
 
     /**
+     * Metrics on the default CPU kernels ({@link Kernels#cpu()}: OpenBLAS when available).
+     *
      * @param numClasses C >= 2
      * @param tau feature scale after normalisation, positive and finite
      * @throws IllegalArgumentException otherwise
      */
     public NeuralCollapseMetrics(int numClasses, double tau) {
+        this(Kernels.cpu(), numClasses, tau);
+    }
+
+    /**
+     * @param kernels host backend of the products and the SVD
+     * @param numClasses C >= 2
+     * @param tau feature scale after normalisation, positive and finite
+     * @throws IllegalArgumentException otherwise
+     */
+    public NeuralCollapseMetrics(DenseKernels<DMatrixRMaj> kernels, int numClasses, double tau) {
+        this.kernels = kernels;
         if (numClasses < 2) {
             throw new IllegalArgumentException("number of classes C must be at least 2, got " + numClasses);
         }
@@ -111,13 +128,13 @@ public final class NeuralCollapseMetrics {
         classMeansAndGlobalMean(labels, n, d);
 
         // Centred logits z = H~ W - 1 (hG^T W).
-        CommonOps_DDRM.mult(normalised, classifier, logits);
-        CommonOps_DDRM.mult(globalMean, classifier, globalMeanLogits);
+        product(normalised, false, classifier, false, logits);
+        product(globalMean, false, classifier, false, globalMeanLogits);
         subtractRowFromEveryRow(logits, globalMeanLogits);
         double crossEntropy = CrossEntropy.loss(logits, labels);
 
         // Nearest class mean: argmin_c ||mu_c||^2 - 2 h~_i . mu_c (||h~_i||^2 is common to all c).
-        CommonOps_DDRM.multTransB(normalised, classMeans, meanScores);
+        product(normalised, false, classMeans, true, meanScores);
         int correct = 0;
         int mismatches = 0;
         for (int i = 0; i < n; i++) {
@@ -133,9 +150,9 @@ public final class NeuralCollapseMetrics {
         double nc1 = withinOverBetween(labels, n, d);
         // classMeans now holds Hbar^T (see withinOverBetween), so gram = Hbar^T W = (W^T Hbar)^T;
         // NC3 is unchanged by the transpose because Mc is symmetric.
-        CommonOps_DDRM.mult(classMeans, classifier, gram);
+        product(classMeans, false, classifier, false, gram);
         double nc3 = distanceToStandardEtf(gram);
-        CommonOps_DDRM.multTransA(classifier, classifier, gram);
+        product(classifier, true, classifier, false, gram);
         double nc2 = distanceToStandardEtf(gram);
 
         double equinorm = Math.abs(columnNormVariation(classifier) - rowNormVariation(classMeans));
@@ -244,7 +261,39 @@ public final class NeuralCollapseMetrics {
                 classMeans.data[c * d + j] *= inverse;
             }
         }
-        CommonOps_DDRM.scale(1.0 / n, globalMean);
+        kernels.scale(1.0 / n, globalMean);
+    }
+
+    /** {@code c = op(a) op(b)} through the kernels, {@code c} reshaped to fit. */
+    private void product(DMatrixRMaj a, boolean transposeA, DMatrixRMaj b, boolean transposeB, DMatrixRMaj c) {
+        c.reshape(transposeA ? a.numCols : a.numRows, transposeB ? b.numRows : b.numCols);
+        kernels.gemm(1.0, a, transposeA, b, transposeB, 0.0, c);
+    }
+
+    /**
+     * Left singular vectors of {@code Hbar} ({@code centredMeans}, {@code d x C}) into
+     * {@code subspace} and its singular values into {@code singularValues}. The kernels' thin
+     * SVD wants a tall matrix, so for {@code d < C} (possible with the standard head) the SVD
+     * of {@code Hbar^T = V S U^T} is taken and U read from its right factor.
+     *
+     * @return the number of singular values, {@code min(d, C)}
+     */
+    private int leftSingularVectors(int d) {
+        int rank = Math.min(d, numClasses);
+        if (singularValues.length != rank) {
+            singularValues = new double[rank];
+        }
+        subspace.reshape(d, rank);
+        if (d >= numClasses) {
+            svdRight.reshape(numClasses, numClasses);
+            kernels.svdThin(centredMeans, subspace, singularValues, svdRight);
+        } else {
+            svdInput.reshape(numClasses, d);
+            kernels.transpose(centredMeans, svdInput);
+            svdLeft.reshape(numClasses, d);
+            kernels.svdThin(svdInput, svdLeft, singularValues, subspace);
+        }
+        return rank;
     }
 
     private int nearestMean(int sample, int d) {
@@ -277,19 +326,9 @@ public final class NeuralCollapseMetrics {
                 centredMeans.data[j * numClasses + c] = classMeans.data[c * d + j] - globalMean.data[j];
             }
         }
-        if (svd == null || svdRows != d) {
-            svd = DecompositionFactory_DDRM.svd(d, numClasses, true, false, true);
-            svdRows = d;
-        }
-        if (!svd.decompose(centredMeans)) {
-            throw new ArithmeticException("SVD of the centred class means did not converge");
-        }
-        double[] singularValues = svd.getSingularValues();
-        int rank = svd.numberOfSingularValues();
-        subspace.reshape(d, rank);
-        svd.getU(subspace, false);
-        CommonOps_DDRM.mult(normalised, subspace, projections);
-        CommonOps_DDRM.mult(classMeans, subspace, meanProjections);
+        int rank = leftSingularVectors(d);
+        product(normalised, false, subspace, false, projections);
+        product(classMeans, false, subspace, false, meanProjections);
 
         double largest = 0;
         for (int k = 0; k < rank; k++) {
@@ -391,8 +430,8 @@ public final class NeuralCollapseMetrics {
         double[] columnNorms = centredColumnNorms(classifier, d);
         // ||h~_i - hG||^2 = ||h~_i||^2 - 2 h~_i . hG + ||hG||^2.
         featureDotGlobalMean.reshape(n, 1);
-        CommonOps_DDRM.multTransB(normalised, globalMean, featureDotGlobalMean);
-        double globalSquared = CommonOps_DDRM.dot(globalMean, globalMean);
+        product(normalised, false, globalMean, true, featureDotGlobalMean);
+        double globalSquared = kernels.dot(globalMean, globalMean);
         double total = 0;
         for (int i = 0; i < n; i++) {
             double rowSquared = 0;

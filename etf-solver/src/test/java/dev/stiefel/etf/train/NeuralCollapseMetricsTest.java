@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stiefel.kernel.Kernels;
 import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -125,10 +126,14 @@ class NeuralCollapseMetricsTest {
         assertTrue(scaled.crossEntropy() < s.crossEntropy());
     }
 
-    /** Against a direct dense implementation: d x d covariances, EJML's pseudo-inverse, explicit cosines. */
+    /**
+     * Against a direct dense implementation: d x d covariances, EJML's pseudo-inverse, explicit
+     * cosines; on both host backends, including d < C (the transposed SVD path).
+     */
     @ParameterizedTest
-    @CsvSource({"3, 5, 4, 21", "5, 12, 6, 22", "6, 4, 3, 23", "10, 30, 5, 24"})
-    void matchesDenseReference(int numClasses, int dimension, int perClass, long seed) {
+    @CsvSource({"3, 5, 4, 21, ejml", "5, 12, 6, 22, ejml", "6, 4, 3, 23, ejml", "10, 30, 5, 24, ejml",
+        "3, 5, 4, 21, cpu", "5, 12, 6, 22, cpu", "6, 4, 3, 23, cpu", "10, 30, 5, 24, cpu", "12, 40, 20, 25, cpu"})
+    void matchesDenseReference(int numClasses, int dimension, int perClass, long seed, String backend) {
         SplittableRandom random = new SplittableRandom(seed);
         int n = numClasses * perClass;
         double tau = 2.5;
@@ -139,7 +144,8 @@ class NeuralCollapseMetricsTest {
         }
         DMatrixRMaj classifier = AutomaticGradientDescentTest.random(dimension, numClasses, random);
 
-        NeuralCollapseMetrics metrics = new NeuralCollapseMetrics(numClasses, tau);
+        NeuralCollapseMetrics metrics = new NeuralCollapseMetrics(
+                backend.equals("ejml") ? Kernels.ejml() : Kernels.cpu(), numClasses, tau);
         NeuralCollapseSnapshot s = metrics.evaluate(0, features, labels, classifier);
         Reference expected = new Reference(features, labels, classifier, numClasses, tau);
 

@@ -27,7 +27,42 @@ class TrainerTest {
         SplittableRandom random = new SplittableRandom(5);
         DMatrixRMaj weights = AutomaticGradientDescentTest.random(6, 3, random);
         checkLoopGradients(() -> new CentredLinearTestHead(weights, 5, true),
-                TrainingOptions.defaults().withBatchSize(6).withOptimizer(optimizer));
+                TrainingOptions.defaults().withBatchSize(6).withOptimizer(optimizer), false);
+    }
+
+    @ParameterizedTest
+    @EnumSource(HeadKind.class)
+    void loopGradientsMatchFiniteDifferencesForEachHead(HeadKind kind) {
+        checkLoopGradients(() -> kind.create(6, 3, 5.0, 1e-3, 17, ComputeDevice.CPU),
+                TrainingOptions.defaults().withBatchSize(6), kind == HeadKind.IMPLICIT_FORWARD_ONLY);
+    }
+
+    /**
+     * The metrics compute logits on their own (normalise, centre with the data mean, multiply by
+     * {@code classifier()}); they must agree with the head's own state-free evaluation.
+     */
+    @ParameterizedTest
+    @EnumSource(HeadKind.class)
+    void metricsLossAgreesWithHeadEvaluation(HeadKind kind) {
+        UnconstrainedFeatureModel model = UnconstrainedFeatureModel.standardNormal(4, 40, 9, 21);
+        ClassifierHead head = kind.create(9, 4, 5.0, 1e-3, 22, ComputeDevice.CPU);
+        Trainer trainer = new Trainer(model, head, TrainingOptions.defaults().withBatchSize(8), 23);
+        for (int t = 0; t < 15; t++) {
+            trainer.step();
+        }
+        NeuralCollapseSnapshot snapshot = trainer.evaluate(15);
+        DMatrixRMaj logits = head.evaluate(model.features(), new DMatrixRMaj(1, 1));
+        int[] labels = model.labels();
+        assertEquals(CrossEntropy.loss(logits, labels), snapshot.crossEntropy(), 1e-12);
+        int correct = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int best = 0;
+            for (int c = 1; c < 4; c++) {
+                best = logits.get(i, c) > logits.get(i, best) ? c : best;
+            }
+            correct += best == labels[i] ? 1 : 0;
+        }
+        assertEquals((double) correct / labels.length, snapshot.accuracy(), 0);
     }
 
     @Test
@@ -84,8 +119,11 @@ class TrainerTest {
      * scatter to the feature rows, head parameters) against a five-point finite difference of
      * the loss, after three real training steps so that EMA-like head state is non-trivial.
      * Heads are rebuilt and replayed through the recorded earlier batches for every difference.
+     * With {@code solutionHeldFixed} (the implicit head's forward-only mode) the reference is the
+     * loss with the classifier frozen at the value the head computed for this batch.
      */
-    static void checkLoopGradients(Supplier<ClassifierHead> heads, TrainingOptions options) {
+    static void checkLoopGradients(Supplier<ClassifierHead> heads, TrainingOptions options,
+            boolean solutionHeldFixed) {
         int numClasses = 3;
         UnconstrainedFeatureModel model = UnconstrainedFeatureModel.standardNormal(numClasses, 12, 6, 11);
         RecordingHead recording = new RecordingHead(heads.get());
@@ -119,7 +157,14 @@ class TrainerTest {
                 batchFeatures.set(k, j, features.get(batch[k], j));
             }
         }
+        DMatrixRMaj frozenClassifier = recording.classifier().copy();
         Replay replay = (perturbedFeatures, perturbedParameters) -> {
+            if (solutionHeldFixed) {
+                DMatrixRMaj logits = new DMatrixRMaj(1, 1);
+                new CentredLinearTestHead(frozenClassifier, options.tau(), false).forward(perturbedFeatures, labels,
+                        logits);
+                return CrossEntropy.loss(logits, labels);
+            }
             ClassifierHead fresh = heads.get();
             DMatrixRMaj logits = new DMatrixRMaj(1, 1);
             for (int t = 0; t < earlierBatches.size(); t++) {

@@ -1,0 +1,249 @@
+package dev.stiefel.etf.train;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ufm}: trains unconstrained feature models with several heads and seeds, and writes
+ * per-run metric CSVs, a summary over seeds (median and range, printed and written to
+ * {@code summary.csv} / {@code summary.md}) and PNG plots into a new numbered folder
+ * {@code <out>/run-NNN} (earlier runs are never overwritten).
+ *
+ * <p>Seed {@code s} fixes the model's start, the standard head's start and the batch draws, so
+ * every head sees the same start for the same seed. Independent (head, seed) runs execute on
+ * {@code --threads} threads.
+ */
+@Command(name = "ufm", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train unconstrained feature models with the standard, fixed-ETF and implicit-ETF heads.")
+public final class UfmCommand implements java.util.concurrent.Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    UfmOptions model;
+
+    @Option(names = "--seeds", paramLabel = "COUNT", defaultValue = "3",
+            description = "Number of seeds (1..COUNT, offset by --first-seed). Default: ${DEFAULT-VALUE}.")
+    int seeds;
+
+    @Option(names = "--first-seed", paramLabel = "SEED", defaultValue = "1", description = "First seed. Default: ${DEFAULT-VALUE}.")
+    long firstSeed;
+
+    @Option(names = "--iterations", defaultValue = "2000", description = "Optimiser steps per run. Default: ${DEFAULT-VALUE}.")
+    int iterations;
+
+    @Option(names = "--eval-every", paramLabel = "K", defaultValue = "10",
+            description = "Metrics on the whole data every K iterations. Default: ${DEFAULT-VALUE}.")
+    int evaluateEvery;
+
+    @Option(names = "--threads", defaultValue = "1",
+            description = "Runs trained at once (each run is single-threaded). Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    @Option(names = "--out", paramLabel = "FOLDER", description = "Output folder; each invocation writes a new run-NNN inside it."
+            + " Default: runs/<preset>.")
+    Path out;
+
+    @Option(names = "--loss-gap", defaultValue = "0.01",
+            description = "Summary: relative CE gap to the lower bound counted as reached. Default: ${DEFAULT-VALUE}.")
+    double lossGap;
+
+    @Option(names = "--nc1-threshold", defaultValue = "0.01", description = "Summary: NC1 threshold. Default: ${DEFAULT-VALUE}.")
+    double nc1Threshold;
+
+    @Option(names = "--nc3-threshold", defaultValue = "0.05", description = "Summary: NC3 threshold. Default: ${DEFAULT-VALUE}.")
+    double nc3Threshold;
+
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
+
+    @Option(names = "--no-plots", description = "Skip the PNG plots.")
+    boolean noPlots;
+
+    /** Where the last call wrote (for tests and scripts). */
+    Path lastRunFolder;
+
+    public static void main(String[] args) {
+        TrainCli.exit(TrainCli.newCommandLine(new UfmCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        model.validate();
+        TrainingOptions options = model.trainingOptions(iterations, evaluateEvery);
+        SummaryThresholds thresholds;
+        try {
+            thresholds = new SummaryThresholds(lossGap, nc1Threshold, nc3Threshold);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        if (seeds < 1) {
+            throw new ParameterException(spec.commandLine(), "--seeds must be at least 1, got " + seeds);
+        }
+        if (threads < 1) {
+            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
+        }
+        Path outFolder = out != null ? out
+                : Path.of("runs", model.modelName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-"));
+        try {
+            RunFiles.requireWritableFolder(outFolder);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+
+        Path runFolder = RunFiles.createRunFolder(outFolder);
+        lastRunFolder = runFolder;
+        PrintWriter console = spec.commandLine().getOut();
+        writeConfiguration(runFolder, options, thresholds);
+
+        Map<HeadKind, List<TrainingResult>> results = train(options, runFolder);
+
+        RunSummary summary = new RunSummary(results, thresholds);
+        Files.writeString(runFolder.resolve("summary.csv"), summary.toCsv(), StandardCharsets.UTF_8);
+        Files.writeString(runFolder.resolve("summary.md"), "# " + model.modelName + ", " + seeds + " seed(s), "
+                + iterations + " iterations\n\n" + summary.toMarkdown(), StandardCharsets.UTF_8);
+        if (!noPlots) {
+            Path plots = Files.createDirectories(runFolder.resolve("plots"));
+            MetricPlots.writeAll(plots, model.modelName, results, model.resolvedClasses);
+        }
+        console.println(model.modelName + ": " + seeds + " seed(s) x " + iterations + " iterations, batch "
+                + describeBatch(options) + ", " + model.resolvedOptimizer + ", tau " + model.tau);
+        console.print(summary.toText());
+        console.println("Median [min, max] over seeds. " + summary.describeThresholds());
+        console.println("Results written to " + runFolder);
+        console.flush();
+        return 0;
+    }
+
+    private String describeBatch(TrainingOptions options) {
+        int size = options.resolvedBatchSize(model.resolvedClasses, model.resolvedSamples);
+        return size + " (" + BatchSampler.modeFor(options.fullBatch(), size, model.resolvedClasses)
+                .name().toLowerCase(Locale.ROOT) + ")";
+    }
+
+    private Map<HeadKind, List<TrainingResult>> train(TrainingOptions options, Path runFolder)
+            throws InterruptedException, IOException {
+        long total = (long) model.resolvedHeads.size() * seeds * iterations;
+        ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName(model.modelName)
+                .setInitialMax(total).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        Map<HeadKind, List<Future<TrainingResult>>> futures = new LinkedHashMap<>();
+        try {
+            for (HeadKind head : model.resolvedHeads) {
+                List<Future<TrainingResult>> perSeed = new ArrayList<>();
+                for (int s = 0; s < seeds; s++) {
+                    long seed = firstSeed + s;
+                    perSeed.add(pool.submit(() -> trainOne(head, seed, options, runFolder, bar)));
+                }
+                futures.put(head, perSeed);
+            }
+            Map<HeadKind, List<TrainingResult>> results = new LinkedHashMap<>();
+            for (Map.Entry<HeadKind, List<Future<TrainingResult>>> entry : futures.entrySet()) {
+                List<TrainingResult> perSeed = new ArrayList<>();
+                for (Future<TrainingResult> future : entry.getValue()) {
+                    perSeed.add(future.get());
+                }
+                results.put(entry.getKey(), Collections.unmodifiableList(perSeed));
+            }
+            return results;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(cause);
+        } finally {
+            pool.shutdownNow();
+            if (bar != null) {
+                bar.close();
+            }
+        }
+    }
+
+    private TrainingResult trainOne(HeadKind head, long seed, TrainingOptions options, Path runFolder,
+            ProgressBar bar) {
+        UnconstrainedFeatureModel ufm = UnconstrainedFeatureModel.standardNormal(model.resolvedClasses,
+                model.resolvedSamples, model.resolvedDimension, seed);
+        Trainer trainer = new Trainer(ufm,
+                head.create(model.resolvedDimension, model.resolvedClasses, model.tau, model.delta, seed,
+                        model.resolvedDevice),
+                options, seed);
+        TrainingResult result = trainer.run(new TrainingListener() {
+            @Override
+            public void iterationDone(int iteration, double batchLoss) {
+                if (bar != null) {
+                    bar.step();
+                }
+            }
+
+            @Override
+            public void evaluated(NeuralCollapseSnapshot snapshot) {
+                if (bar != null) {
+                    bar.setExtraMessage(String.format(Locale.ROOT, " %s seed %d: CE %.4f, NC1 %.3g",
+                            head.commandLineName(), seed, snapshot.crossEntropy(), snapshot.nc1()));
+                }
+            }
+        });
+        try {
+            String stem = RunFiles.stem(head, seed);
+            RunFiles.writeMetrics(runFolder.resolve(stem + ".csv"), result.history());
+            RunFiles.writeMargins(runFolder.resolve(stem + "-margins.csv"), result.finalMargins(),
+                    model.resolvedClasses);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return result;
+    }
+
+    private void writeConfiguration(Path runFolder, TrainingOptions options, SummaryThresholds thresholds)
+            throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add("model = " + model.modelName);
+        lines.add("classes = " + model.resolvedClasses);
+        lines.add("samples = " + model.resolvedSamples);
+        lines.add("dimension = " + model.resolvedDimension);
+        lines.add("heads = " + model.resolvedHeads.stream().map(HeadKind::commandLineName).toList());
+        lines.add("seeds = " + firstSeed + ".." + (firstSeed + seeds - 1));
+        lines.add("iterations = " + options.iterations());
+        lines.add("batch = " + describeBatch(options));
+        lines.add("optimizer = " + options.optimizer() + (options.optimizer() == OptimizerKind.AGD
+                ? " gain " + options.gain() : " learning rate " + options.learningRate()));
+        lines.add("evaluate every = " + options.evaluateEvery());
+        lines.add("tau = " + options.tau());
+        lines.add("delta = " + model.delta);
+        lines.add("device = " + model.resolvedDevice.commandLineName());
+        lines.add("thresholds = " + thresholds);
+        lines.add("arguments = " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        Files.write(runFolder.resolve("config.txt"), lines, StandardCharsets.UTF_8);
+    }
+}
