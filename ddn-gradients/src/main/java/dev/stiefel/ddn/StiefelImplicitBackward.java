@@ -41,7 +41,7 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
     private Manifold<P> workspaceManifold;
     private P euclideanGradient;
     private P euclideanHessianProduct;
-    private P solution;
+    private P xi;
     private P residual;
     private P direction;
     private P hessianDirection;
@@ -95,10 +95,10 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
      */
     @Override
     public <X> X vjp(ParametricProblem<P, X> problem, P point, P upstream, X out) {
-        xi(problem, point, upstream);
+        solveForXi(problem, point, upstream);
         // The adjoint is linear in its direction and x's type is opaque here: negate xi, not dL/dx.
-        problem.manifold().linearCombination(point, -1.0, solution, 0.0, solution, solution);
-        problem.mixedDerivativeAdjoint(point, solution, out);
+        problem.manifold().linearCombination(point, -1.0, xi, 0.0, xi, xi);
+        problem.mixedDerivativeAdjoint(point, xi, out);
         return out;
     }
 
@@ -110,13 +110,13 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
      * @return {@code out}
      */
     public P solveHessianSystem(ParametricProblem<P, ?> problem, P point, P upstream, P out) {
-        xi(problem, point, upstream);
-        problem.manifold().copy(solution, out);
+        solveForXi(problem, point, upstream);
+        problem.manifold().copy(xi, out);
         return out;
     }
 
-    /** Leaves {@code xi} in {@link #solution}. */
-    private void xi(ParametricProblem<P, ?> problem, P point, P upstream) {
+    /** Solves the Hessian system; the result is left in the field {@link #xi}. */
+    private void solveForXi(ParametricProblem<P, ?> problem, P point, P upstream) {
         if (problem == null) {
             throw new IllegalArgumentException("problem must not be null");
         }
@@ -139,7 +139,7 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
         if (!Double.isFinite(rightHandSideNorm)) {
             throw new IllegalArgumentException("upstream gradient contains NaN or infinite entries");
         }
-        manifold.zeroTangent(point, solution);
+        manifold.zeroTangent(point, xi);
         if (rightHandSideNorm == 0.0) {
             lastRelativeResidual = 0.0;
             return;
@@ -165,7 +165,7 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
                         + " (iteration " + iteration + ")");
             }
             double step = residualSquared / curvature;
-            manifold.linearCombination(point, 1.0, solution, step, direction, solution);
+            manifold.linearCombination(point, 1.0, xi, step, direction, xi);
             manifold.linearCombination(point, 1.0, residual, -step, hessianDirection, residual);
             double newResidualSquared = manifold.inner(point, residual, residual);
             lastIterations = iteration;
@@ -186,7 +186,7 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
     /** Recomputes the residual from scratch: conjugate gradients' recursive residual drifts. */
     private double trueRelativeResidual(ParametricProblem<P, ?> problem, Manifold<P> manifold, P point,
             P upstream, double rightHandSideNorm) {
-        hessian(problem, manifold, point, solution, hessianDirection);
+        hessian(problem, manifold, point, xi, hessianDirection);
         manifold.projectToTangent(point, upstream, residual);
         manifold.linearCombination(point, 1.0, residual, -1.0, hessianDirection, residual);
         return manifold.norm(point, residual) / rightHandSideNorm;
@@ -209,7 +209,7 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
             return;
         }
         if (workspaceManifold != null) {
-            for (P p : List.of(euclideanGradient, euclideanHessianProduct, solution, residual,
+            for (P p : List.of(euclideanGradient, euclideanHessianProduct, xi, residual,
                     direction, hessianDirection)) {
                 workspaceManifold.free(p);
             }
@@ -229,7 +229,7 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
         }
         euclideanGradient = manifold.allocate();
         euclideanHessianProduct = manifold.allocate();
-        solution = manifold.allocate();
+        xi = manifold.allocate();
         residual = manifold.allocate();
         direction = manifold.allocate();
         hessianDirection = manifold.allocate();

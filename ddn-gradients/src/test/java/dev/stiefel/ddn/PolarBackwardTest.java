@@ -28,7 +28,7 @@ class PolarBackwardTest {
     private final DenseKernels<DMatrixRMaj> kernels = Kernels.cpu();
 
     @ParameterizedTest
-    @CsvSource({"12, 5, 11", "40, 10, 12", "64, 20, 13"})
+    @CsvSource({"12, 5, 11", "40, 10, 12", "64, 20, 13", "7, 1, 14", "6, 6, 15"})
     void matchesFivePointFiniteDifferencesOnGaussianG(int d, int c, long seed) {
         Random random = new Random(seed);
         DMatrixRMaj g = TestMatrices.gaussian(d, c, random);
@@ -138,6 +138,7 @@ class PolarBackwardTest {
         PolarBackward<DMatrixRMaj> backward = new PolarBackward<>(kernels);
         DMatrixRMaj wide = TestMatrices.gaussian(3, 5, random);
         assertThrows(IllegalArgumentException.class, () -> backward.forward(wide, new DMatrixRMaj(3, 5)));
+        assertThrows(IllegalArgumentException.class, () -> backward.forward(new DMatrixRMaj(3, 0), new DMatrixRMaj(3, 0)));
         DMatrixRMaj g = TestMatrices.gaussian(8, 4, random);
         DMatrixRMaj withNan = g.copy();
         withNan.set(2, 1, Double.NaN);

@@ -35,6 +35,7 @@ public final class EjmlKernels extends HostKernels {
     private final DMatrixRMaj rightHandSide = new DMatrixRMaj(1, 1);
     private double[] transposeProductRow = new double[1];
     private int[] order = new int[1];
+    private double[] unsortedValues = new double[1];
 
     @Override
     public String name() {
@@ -197,26 +198,38 @@ public final class EjmlKernels extends HostKernels {
         if (order.length < n) {
             order = new int[n];
         }
+        if (unsortedValues.length < n) {
+            unsortedValues = new double[n];
+        }
         for (int i = 0; i < n; i++) {
             order[i] = i;
+            unsortedValues[i] = eigen.getEigenvalue(i).real;
         }
-        // Insertion sort of indices: O(n^2) comparisons, negligible next to the O(n^3) decomposition.
-        for (int i = 1; i < n; i++) {
-            int index = order[i];
-            double value = eigen.getEigenvalue(index).real;
-            int position = i - 1;
-            while (position >= 0 && eigen.getEigenvalue(order[position]).real > value) {
-                order[position + 1] = order[position];
-                position--;
-            }
-            order[position + 1] = index;
-        }
+        sortIndices(unsortedValues, n, true);
         for (int k = 0; k < n; k++) {
-            values[k] = eigen.getEigenvalue(order[k]).real;
+            values[k] = unsortedValues[order[k]];
             DMatrixRMaj vector = eigen.getEigenVector(order[k]);
             for (int i = 0; i < n; i++) {
                 vectors.data[i * n + k] = vector.data[i];
             }
+        }
+    }
+
+    /**
+     * Sorts {@code order[0 .. n)} so that {@code keys[order[k]]} is ascending (or descending).
+     * Insertion sort: O(n^2) comparisons, negligible next to the O(n^3) decompositions, and
+     * allocation-free.
+     */
+    private void sortIndices(double[] keys, int n, boolean ascending) {
+        for (int i = 1; i < n; i++) {
+            int index = order[i];
+            double key = keys[index];
+            int position = i - 1;
+            while (position >= 0 && (ascending ? keys[order[position]] > key : keys[order[position]] < key)) {
+                order[position + 1] = order[position];
+                position--;
+            }
+            order[position + 1] = index;
         }
     }
 
@@ -251,15 +264,7 @@ public final class EjmlKernels extends HostKernels {
         for (int i = 0; i < cols; i++) {
             order[i] = i;
         }
-        for (int i = 1; i < cols; i++) {
-            int index = order[i];
-            int position = i - 1;
-            while (position >= 0 && singular[order[position]] < singular[index]) {
-                order[position + 1] = order[position];
-                position--;
-            }
-            order[position + 1] = index;
-        }
+        sortIndices(singular, cols, false);
         for (int k = 0; k < cols; k++) {
             int source = order[k];
             s[k] = singular[source];

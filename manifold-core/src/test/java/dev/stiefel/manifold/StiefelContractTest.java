@@ -25,7 +25,7 @@ class StiefelContractTest extends ManifoldContract<DMatrixRMaj> {
     }
 
     static Stream<Arguments> cases() {
-        int[][] shapes = {{5, 2}, {10, 10}, {50, 10}};
+        int[][] shapes = {{5, 2}, {10, 10}, {50, 10}, {3, 1}, {1, 1}};
         return Stream.of(StiefelRetraction.values())
                 .flatMap(retraction -> Stream.of(shapes).map(shape -> Arguments.of(retraction, shape[0], shape[1])));
     }
@@ -43,14 +43,17 @@ class StiefelContractTest extends ManifoldContract<DMatrixRMaj> {
     /**
      * Polar (a metric projection) and the exponential are second order. Cayley's tangential
      * acceleration is {@code X_perp B A} for {@code V = X A + X_perp B}: zero on the square
-     * {@code St(n, n)} only. QR is first order even on {@code St(n, n)}.
+     * {@code St(n, n)} and for {@code p = 1} (then {@code A = 0}). QR is first order even on
+     * {@code St(n, n)}, and second order for {@code p = 1}, where it is the sphere's normalisation.
+     * The edge shapes {@code St(3, 1)} (a sphere) and {@code St(1, 1) = {-1, 1}} (dimension 0) are
+     * included.
      */
     @Override
     protected RetractionOrder expectedRetractionOrder() {
         return switch (retraction) {
             case POLAR, EXPONENTIAL -> RetractionOrder.SECOND;
-            case CAYLEY -> n == p ? RetractionOrder.SECOND : RetractionOrder.FIRST;
-            case QR -> RetractionOrder.FIRST;
+            case CAYLEY -> n == p || p == 1 ? RetractionOrder.SECOND : RetractionOrder.FIRST;
+            case QR -> p == 1 ? RetractionOrder.SECOND : RetractionOrder.FIRST;
         };
     }
 

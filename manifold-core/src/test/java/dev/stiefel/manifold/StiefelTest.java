@@ -30,6 +30,10 @@ class StiefelTest {
     private static final double GEODESIC_STEP = 1e-3;
     private static final double GEODESIC_TOLERANCE = 1e-5;
 
+    private static final int HAAR_SAMPLES = 4000;
+    /** About six standard errors of a mean over {@value #HAAR_SAMPLES} samples of entries of size 1/2. */
+    private static final double HAAR_MOMENT_TOLERANCE = 0.05;
+
     private final DenseKernels<DMatrixRMaj> kernels = Kernels.ejml();
 
     private static Stiefel<DMatrixRMaj> stiefel(int n, int p, StiefelRetraction retraction) {
@@ -225,6 +229,30 @@ class StiefelTest {
         DMatrixRMaj x = point(manifold, 14);
         assertTrue(!manifold.hasInverseRetraction());
         assertThrows(UnsupportedOperationException.class, () -> manifold.inverseRetract(x, x, manifold.allocate()));
+    }
+
+    /**
+     * Haar measure moments: {@code E[X] = 0} and {@code E[X X^T] = (p / n) I}. A missing sign fix
+     * biases {@code E[X]} (the Q of Householder QR has a preferred sign on its diagonal).
+     */
+    @Test
+    void randomPointsHaveTheHaarMoments() {
+        int n = 4;
+        int p = 2;
+        Stiefel<DMatrixRMaj> manifold = stiefel(n, p, StiefelRetraction.QR);
+        SplittableRandom random = new SplittableRandom(22);
+        DMatrixRMaj x = manifold.allocate();
+        DMatrixRMaj mean = new DMatrixRMaj(n, p);
+        DMatrixRMaj second = new DMatrixRMaj(n, n);
+        for (int sample = 0; sample < HAAR_SAMPLES; sample++) {
+            manifold.randomPoint(random, x);
+            CommonOps_DDRM.addEquals(mean, 1.0 / HAAR_SAMPLES, x);
+            CommonOps_DDRM.multAddTransB(1.0 / HAAR_SAMPLES, x, x, second);
+        }
+        DMatrixRMaj expectedSecond = CommonOps_DDRM.identity(n);
+        CommonOps_DDRM.scale((double) p / n, expectedSecond);
+        assertEquals(0.0, CommonOps_DDRM.elementMaxAbs(mean), HAAR_MOMENT_TOLERANCE, "E[X] = 0");
+        assertEquals(0.0, distance(expectedSecond, second), HAAR_MOMENT_TOLERANCE, "E[X X^T] = (p/n) I");
     }
 
     @Test
