@@ -47,6 +47,11 @@ public final class JCudaBinding implements CudaBinding {
     private final Pointer floatResultPointer = Pointer.to(floatResult);
     private final int[] intResult = new int[1];
     private final Pointer intResultPointer = Pointer.to(intResult);
+    // The kernels pass the same staging arrays again and again: wrap each once, not per copy.
+    private double[] lastDoubles;
+    private Pointer lastDoublesPointer;
+    private float[] lastFloats;
+    private Pointer lastFloatsPointer;
 
     /**
      * Loads the natives, checks that a device is present and creates the cuBLAS and cuSOLVER
@@ -113,6 +118,22 @@ public final class JCudaBinding implements CudaBinding {
         }
     }
 
+    private Pointer host(double[] array) {
+        if (array != lastDoubles) {
+            lastDoubles = array;
+            lastDoublesPointer = Pointer.to(array);
+        }
+        return lastDoublesPointer;
+    }
+
+    private Pointer host(float[] array) {
+        if (array != lastFloats) {
+            lastFloats = array;
+            lastFloatsPointer = Pointer.to(array);
+        }
+        return lastFloatsPointer;
+    }
+
     private static Pointer p(DevicePointer pointer) {
         if (pointer.isFreed()) {
             throw new IllegalStateException("device memory used after free");
@@ -148,7 +169,7 @@ public final class JCudaBinding implements CudaBinding {
     @Override
     public void copyToDevice(double[] src, int count, DevicePointer dst) {
         if (count > 0) {
-            check("cudaMemcpy(host to device)", JCuda.cudaMemcpy(p(dst), Pointer.to(src),
+            check("cudaMemcpy(host to device)", JCuda.cudaMemcpy(p(dst), host(src),
                     (long) count * Double.BYTES, cudaMemcpyKind.cudaMemcpyHostToDevice));
         }
     }
@@ -156,7 +177,7 @@ public final class JCudaBinding implements CudaBinding {
     @Override
     public void copyToDevice(float[] src, int count, DevicePointer dst) {
         if (count > 0) {
-            check("cudaMemcpy(host to device)", JCuda.cudaMemcpy(p(dst), Pointer.to(src),
+            check("cudaMemcpy(host to device)", JCuda.cudaMemcpy(p(dst), host(src),
                     (long) count * Float.BYTES, cudaMemcpyKind.cudaMemcpyHostToDevice));
         }
     }
@@ -165,7 +186,7 @@ public final class JCudaBinding implements CudaBinding {
     public void copyToHost(DevicePointer src, long byteOffset, int count, double[] dst) {
         if (count > 0) {
             Pointer from = byteOffset == 0 ? p(src) : p(src).withByteOffset(byteOffset);
-            check("cudaMemcpy(device to host)", JCuda.cudaMemcpy(Pointer.to(dst), from,
+            check("cudaMemcpy(device to host)", JCuda.cudaMemcpy(host(dst), from,
                     (long) count * Double.BYTES, cudaMemcpyKind.cudaMemcpyDeviceToHost));
         }
     }
@@ -174,7 +195,7 @@ public final class JCudaBinding implements CudaBinding {
     public void copyToHost(DevicePointer src, long byteOffset, int count, float[] dst) {
         if (count > 0) {
             Pointer from = byteOffset == 0 ? p(src) : p(src).withByteOffset(byteOffset);
-            check("cudaMemcpy(device to host)", JCuda.cudaMemcpy(Pointer.to(dst), from,
+            check("cudaMemcpy(device to host)", JCuda.cudaMemcpy(host(dst), from,
                     (long) count * Float.BYTES, cudaMemcpyKind.cudaMemcpyDeviceToHost));
         }
     }

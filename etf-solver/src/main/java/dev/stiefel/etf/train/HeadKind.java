@@ -24,6 +24,11 @@ public enum HeadKind {
     /** {@link ImplicitEtfHead} with {@link BackwardMode#FORWARD_ONLY}: the solution held fixed. */
     IMPLICIT_FORWARD_ONLY;
 
+    /** Whether the classifier is the nearest ETF to the batch's class means. */
+    public boolean isImplicit() {
+        return this == IMPLICIT || this == IMPLICIT_FORWARD_ONLY;
+    }
+
     /** Whether the head is a simplex ETF, which needs {@code d >= C}. */
     public boolean needsDimensionAtLeastClasses() {
         return this != STANDARD;

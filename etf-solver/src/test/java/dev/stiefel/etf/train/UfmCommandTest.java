@@ -109,7 +109,8 @@ class UfmCommandTest {
         "--classes 3 --samples 12 --dim 6 --tau -1 | tau",
         "--classes 3 --samples 12 --dim 6 --seeds 0 | --seeds",
         "--classes 3 --samples 12 --dim 6 --iterations 0 | iterations",
-        "--preset ufm-3 | unknown UFM preset"})
+        "--preset ufm-3 | unknown UFM preset",
+        "--classes 4 --samples 12 --dim 6 --batch-size 3 --heads implicit | needs --batch-size >= C"})
     void badOptionsFailAtOnceWithClearMessage(String options, String fragment, @TempDir Path folder) {
         List<String> args = new ArrayList<>(List.of("ufm", "--no-progress", "--out", folder.resolve("out").toString()));
         args.addAll(List.of(options.trim().split("\\s+")));
@@ -124,6 +125,15 @@ class UfmCommandTest {
         Outcome outcome = execute("ufm", "--classes", "5", "--samples", "10", "--dim", "3", "--heads", "standard",
                 "--seeds", "1", "--iterations", "2", "--no-plots", "--no-progress", "--out", folder.toString());
         assertEquals(0, outcome.status(), outcome::err);
+    }
+
+    @Test
+    void batchesSmallerThanClassesRunWithTheNonImplicitHeads(@TempDir Path folder) {
+        Outcome outcome = execute("ufm", "--classes", "4", "--samples", "12", "--dim", "6", "--heads", "standard,fixed",
+                "--batch-size", "3", "--seeds", "1", "--iterations", "6", "--no-plots", "--no-progress",
+                "--out", folder.toString());
+        assertEquals(0, outcome.status(), outcome::err);
+        assertTrue(outcome.out().contains("batch 3 (uniform)"), outcome::out);
     }
 
     @Test
