@@ -101,6 +101,11 @@ class NearestEtfProblemTest {
         DMatrixRMaj aliased = direction.copy();
         problem.euclideanHessian(point, aliased, aliased);
         assertEquals(0.0, TestMatrices.maxAbsDifference(hessian, aliased));
+        // the right-multiplication factor of the dense backward: Hess f[V] = V S
+        DMatrixRMaj factor = problem.euclideanHessianFactor(point, new DMatrixRMaj(numClasses, numClasses));
+        DMatrixRMaj viaFactor = new DMatrixRMaj(dimension, numClasses);
+        CommonOps_DDRM.mult(direction, factor, viaFactor);
+        assertTrue(TestMatrices.relativeError(viaFactor, hessian) < COST_TOLERANCE);
 
         // mixed adjoint: grad over Ht of <grad_U f(U; Ht), w>
         DMatrixRMaj weight = TestMatrices.gaussian(dimension, numClasses, random);
