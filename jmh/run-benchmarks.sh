@@ -6,7 +6,8 @@
 #
 # Profiles:
 #   quick  about 5 minutes on 2 cores: -f 1 -wi 2 -i 3 -w 1s -r 1s, one paper size
-#          ((d, C) = (1024, 100), UFM-10 for the training step), both CPU backends.
+#          ((d, C) = (1024, 100), UFM-10 for the training step, 64x10 for the dense backward),
+#          the OpenBLAS backend only (EJML where OpenBLAS does not load).
 #   full   every benchmark at every size with the warm-up and measurement of its annotations
 #          (hours on a laptop; run it on a quiet machine).
 #   smoke  proves every benchmark runs: one 100 ms iteration, no warm-up, the smallest size.
@@ -71,7 +72,7 @@ class_of_set() {
 case "$PROFILE" in
     quick)
         DEFAULT_SETS=(kernels retractions solvers etf training)
-        PROFILE_ARGS=(-f 1 -wi 2 -i 3 -w 1s -r 1s -p size=1024x100 -p ufm=UFM_10)
+        PROFILE_ARGS=(-f 1 -wi 2 -i 3 -w 1s -r 1s -p size=1024x100 -p ufm=UFM_10 -p denseSize=64x10)
         ;;
     full)
         DEFAULT_SETS=(kernels retractions solvers etf training cuda memory)
@@ -110,6 +111,8 @@ BACKEND_ARGS=()
 if ! java -cp "$JAR" dev.stiefel.bench.BackendProbe; then
     echo "OpenBLAS natives unavailable: measuring the ejml backend only"
     BACKEND_ARGS=(-p backend=ejml)
+elif [ "$PROFILE" = quick ]; then
+    BACKEND_ARGS=(-p backend=openblas)
 fi
 
 PROFILER_ARGS=()

@@ -3,7 +3,7 @@ package dev.stiefel.ddn;
 import dev.stiefel.kernel.DenseKernels;
 
 /**
- * How a declarative node on the Stiefel manifold differentiates its solution. All three give
+ * How a declarative node on the Stiefel manifold differentiates its solution. All of them give
  * the same {@code dL/dx} (to float64 accuracy, tested) where they apply; see
  * {@link DeclarativeBackward} for the shared sign convention.
  */
@@ -28,7 +28,16 @@ public enum BackwardMethod {
      * {@link DenseKktBackward}): the reference, small sizes only ({@code (np)^2} memory,
      * {@code (np)^3} time). Spec section 5a.
      */
-    DENSE;
+    DENSE,
+
+    /**
+     * The paper's dense method (spec section 5a) for problems with {@code Hess f[V] = V S}
+     * ({@link RightMultiplicationHessian}): {@code H = I_d (x) K}, the explicit {@code m x dC}
+     * constraint Jacobian and the {@code m x m} Schur matrix {@code A H^-1 A^T},
+     * {@code m = C(C+1)/2} ({@link KroneckerKktBackward}); memory {@code O(d C^3)}, time
+     * {@code O(d C^5)}, refused with a message above a memory limit.
+     */
+    DENSE_KRONECKER;
 
     /** An implementation with default options. */
     public <M> DeclarativeBackward<M> create(DenseKernels<M> kernels) {
@@ -49,6 +58,8 @@ public enum BackwardMethod {
                 return new StiefelImplicitBackward<>(options);
             case DENSE:
                 return new StiefelDenseBackward<>(kernels);
+            case DENSE_KRONECKER:
+                return new KroneckerKktBackward<>(kernels);
             default:
                 throw new AssertionError(this);
         }

@@ -14,7 +14,10 @@
  *   <li>{@link dev.stiefel.ddn.StiefelImplicitBackward}: matrix-free conjugate gradients with the
  *       Riemannian Hessian;
  *   <li>{@link dev.stiefel.ddn.DenseKktBackward} and {@link dev.stiefel.ddn.StiefelDenseBackward}:
- *       the explicit KKT reference.
+ *       the explicit KKT reference;
+ *   <li>{@link dev.stiefel.ddn.KroneckerKktBackward}: the paper's dense method for problems with
+ *       {@code Hess f[V] = V S} ({@link dev.stiefel.ddn.RightMultiplicationHessian}),
+ *       {@code H = I_d (x) K} and the explicit constraint Jacobian.
  * </ul>
  */
 package dev.stiefel.ddn;

@@ -15,7 +15,8 @@ final class TestProblems {
      * {@code f(U; G) = -<U, G>}, x = G: minimiser {@code polar(G)};
      * {@code grad_U f = -G}, {@code Hess f = 0}, {@code grad_G <grad_U f, w> = -w}.
      */
-    static final class MaxInnerProduct implements ProcrustesParametricProblem<DMatrixRMaj, DMatrixRMaj> {
+    static final class MaxInnerProduct implements ProcrustesParametricProblem<DMatrixRMaj, DMatrixRMaj>,
+            RightMultiplicationHessian<DMatrixRMaj> {
         private final Manifold<DMatrixRMaj> manifold;
         private final DMatrixRMaj g;
 
@@ -58,6 +59,14 @@ final class TestProblems {
         @Override
         public DMatrixRMaj procrustesMatrix(DMatrixRMaj out) {
             out.setTo(g);
+            return out;
+        }
+
+        /** {@code S = 0}. */
+        @Override
+        public DMatrixRMaj euclideanHessianFactor(DMatrixRMaj u, DMatrixRMaj out) {
+            out.reshape(u.numCols, u.numCols);
+            out.zero();
             return out;
         }
     }
@@ -189,7 +198,8 @@ final class TestProblems {
      * {@code Hess f[V] = (2/(C-1)) V Mc + delta V}, {@code grad_Ht <grad f, w> = -(2/sqrt(C-1)) w Mc},
      * {@code G = (2/sqrt(C-1)) Ht Mc + delta Uprox}.
      */
-    static final class NearestEtf implements ProcrustesParametricProblem<DMatrixRMaj, DMatrixRMaj> {
+    static final class NearestEtf implements ProcrustesParametricProblem<DMatrixRMaj, DMatrixRMaj>,
+            RightMultiplicationHessian<DMatrixRMaj> {
         private final Manifold<DMatrixRMaj> manifold;
         private final DMatrixRMaj ht;
         private final DMatrixRMaj prox;
@@ -251,6 +261,17 @@ final class TestProblems {
         @Override
         public DMatrixRMaj procrustesMatrix(DMatrixRMaj out) {
             out.setTo(PolarBackwardTest.etfArgument(ht, prox, delta));
+            return out;
+        }
+
+        /** {@code S = (2/(C-1)) Mc + delta I}. */
+        @Override
+        public DMatrixRMaj euclideanHessianFactor(DMatrixRMaj u, DMatrixRMaj out) {
+            out.reshape(c, c);
+            CommonOps_DDRM.scale(2.0 / (c - 1.0), centring, out);
+            for (int i = 0; i < c; i++) {
+                out.add(i, i, delta);
+            }
             return out;
         }
     }

@@ -161,7 +161,7 @@ public final class ImplicitEtfState {
      *     present in the batch (other columns are ignored)
      * @param presentInBatch which classes the batch contains
      * @return the new solution {@code U*} (owned)
-     * @throws IllegalArgumentException on a wrong shape, a non-finite entry or no class present
+     * @throws IllegalArgumentException on a wrong shape or a non-finite entry
      * @throws ArithmeticException when the EMA is all zero or the nearest ETF is not unique
      */
     public DMatrixRMaj advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch) {

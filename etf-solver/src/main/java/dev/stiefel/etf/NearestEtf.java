@@ -1,7 +1,9 @@
 package dev.stiefel.etf;
 
 import dev.stiefel.kernel.DenseKernels;
+import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Manifold;
+import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.solver.ConjugateGradient;
 import dev.stiefel.solver.ConjugateGradientOptions;
 import dev.stiefel.solver.Solver;
@@ -105,6 +107,12 @@ public final class NearestEtf<M> {
             case CONJUGATE_GRADIENT -> new ConjugateGradient<>(ConjugateGradientOptions.defaults()
                     .withStopping(options.solverStopping()).withRecordHistory(false));
         };
+    }
+
+    /** On the default CPU backend ({@link Kernels#cpu()}, St(d, C) with the QR retraction). */
+    public static NearestEtf<DMatrixRMaj> onCpu(int dimension, int numClasses, EtfOptions options) {
+        SimplexEtf.requireDimensions(dimension, numClasses);
+        return new NearestEtf<>(Kernels.cpu(), Stiefel.onCpu(dimension, numClasses), dimension, numClasses, options);
     }
 
     public EtfOptions options() {

@@ -1,6 +1,7 @@
 package dev.stiefel.etf;
 
 import dev.stiefel.ddn.ProcrustesParametricProblem;
+import dev.stiefel.ddn.RightMultiplicationHessian;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.manifold.Manifold;
 import org.ejml.data.DMatrixRMaj;
@@ -24,7 +25,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M, M> {
+public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M, M>, RightMultiplicationHessian<M> {
 
     private final DenseKernels<M> kernels;
     private final Manifold<M> manifold;
@@ -207,6 +208,26 @@ public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M
     public void euclideanHessian(M point, M direction, M out) {
         centreRows(direction, centred);
         kernels.addScaled(curvature, centred, delta, direction, out);
+    }
+
+    /**
+     * {@code out = S = (2/(C-1)) Mc + delta I}, the factor of {@code Hess f[V] = V S} (for the
+     * paper's dense backward, {@code H = I_d (x) (S - Sigma)}, spec section 5a).
+     *
+     * @param out {@code C x C}, overwritten
+     * @return {@code out}
+     */
+    @Override
+    public M euclideanHessianFactor(M point, M out) {
+        if (kernels.rows(out) != numClasses || kernels.cols(out) != numClasses) {
+            throw new IllegalArgumentException("Hessian factor: expected " + numClasses + " x " + numClasses
+                    + ", got " + kernels.rows(out) + " x " + kernels.cols(out));
+        }
+        kernels.setIdentity(out);
+        kernels.gemm(-1.0 / numClasses, ones, false, ones, true, 1.0, out);
+        kernels.scale(curvature, out);
+        kernels.addIdentity(out, delta, out);
+        return out;
     }
 
     /**

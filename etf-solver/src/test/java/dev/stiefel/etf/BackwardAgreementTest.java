@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stiefel.ddn.DeclarativeBackward;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
-import dev.stiefel.manifold.Stiefel;
 import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,8 +27,7 @@ class BackwardAgreementTest {
     @CsvSource({"12, 5, 1", "40, 10, 2", "64, 20, 3"})
     void closedFormMatrixFreeDenseAndFiniteDifferencesAgree(int dimension, int numClasses, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        NearestEtf<DMatrixRMaj> solver = new NearestEtf<>(kernels, Stiefel.onCpu(dimension, numClasses), dimension,
-                numClasses, EtfOptions.defaults());
+        NearestEtf<DMatrixRMaj> solver = NearestEtf.onCpu(dimension, numClasses, EtfOptions.defaults());
         DMatrixRMaj means = NearestEtfClosedFormTest.normalisedMeans(dimension, numClasses, random);
         DMatrixRMaj proximal = TestMatrices.haarStiefel(dimension, numClasses, random);
         DMatrixRMaj upstream = TestMatrices.gaussian(dimension, numClasses, random);

@@ -92,7 +92,7 @@ class ImplicitEtfHeadTest {
     @ParameterizedTest
     @CsvSource({
         "6, 3, 9, 1, CLOSED_FORM", "8, 4, 10, 2, CLOSED_FORM", "5, 5, 12, 3, CLOSED_FORM",
-        "6, 3, 9, 4, MATRIX_FREE", "8, 4, 10, 5, DENSE"})
+        "6, 3, 9, 4, MATRIX_FREE", "8, 4, 10, 5, DENSE", "8, 4, 10, 6, DENSE_KRONECKER"})
     void fullBackwardMatchesFiniteDifferencesThroughTheSolutionAndTheMovingAverage(int dimension, int numClasses,
             int batch, long seed, EtfBackwardMethod method) {
         SplittableRandom random = new SplittableRandom(seed);

@@ -39,10 +39,16 @@ import org.ejml.data.DMatrixRMaj;
  */
 public final class MemoryReport {
 
-    /** Warm calls before measuring, so that lazily sized workspaces and JIT have settled. */
-    private static final int WARM_CALLS = 3;
-    /** Calls averaged per allocation figure. */
-    private static final int MEASURED_CALLS = 5;
+    /**
+     * Warm calls before measuring, at least this many and on until {@link #WARM_NANOS}, so that
+     * lazily sized workspaces and the JIT (whose escape analysis removes short-lived objects of
+     * interpreted code) have settled.
+     */
+    private static final int MIN_WARM_CALLS = 3;
+    private static final long WARM_NANOS = 1_000_000_000L;
+    /** Calls averaged per allocation figure: at least this many and on until {@link #MEASURE_NANOS}. */
+    private static final int MIN_MEASURED_CALLS = 5;
+    private static final long MEASURE_NANOS = 500_000_000L;
     /** Iteration caps of the solver growth check. */
     private static final int[] ITERATION_CAPS = {1, 2, 4, 8};
 
@@ -172,14 +178,18 @@ public final class MemoryReport {
 
     /** Bytes the current thread allocates in one call, averaged over warm calls. */
     private static long allocatedPerCall(Runnable call) {
-        for (int i = 0; i < WARM_CALLS; i++) {
+        long warmStart = System.nanoTime();
+        for (int i = 0; i < MIN_WARM_CALLS || System.nanoTime() - warmStart < WARM_NANOS; i++) {
             call.run();
         }
+        long measureStart = System.nanoTime();
         long start = THREADS.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < MEASURED_CALLS; i++) {
+        int calls = 0;
+        while (calls < MIN_MEASURED_CALLS || System.nanoTime() - measureStart < MEASURE_NANOS) {
             call.run();
+            calls++;
         }
-        return (THREADS.getCurrentThreadAllocatedBytes() - start) / MEASURED_CALLS;
+        return (THREADS.getCurrentThreadAllocatedBytes() - start) / calls;
     }
 
     /** Heap in use after full collections (repeated: one {@code System.gc()} may leave garbage). */

@@ -110,6 +110,7 @@ class StiefelBrockettSolversTest {
         "trust-regions, 200, 20, 3",
         "conjugate-gradient, 50, 10, 1",
         "conjugate-gradient, 50, 10, 2",
+        "trust-regions-fd, 50, 10, 4",
     })
     void reachesTheEigenvectorsOfA(String solverName, int n, int p, long seed) {
         Random random = new Random(seed);
@@ -121,9 +122,13 @@ class StiefelBrockettSolversTest {
         stiefel.randomPoint(random, start);
         StoppingCriteria stopping = StoppingCriteria.defaults().withMinGradientNorm(GRADIENT_TOLERANCE)
                 .withMaxIterations(20_000).withMinStepSize(0);
-        Solver<DMatrixRMaj> solver = solverName.equals("trust-regions")
-                ? new TrustRegions<>(TrustRegionsOptions.defaults().withStopping(stopping))
-                : new ConjugateGradient<>(ConjugateGradientOptions.defaults().withStopping(stopping));
+        Solver<DMatrixRMaj> solver = switch (solverName) {
+            case "trust-regions" -> new TrustRegions<>(TrustRegionsOptions.defaults().withStopping(stopping));
+            // Hessian-vector products by finite differences of gradients (RTR-FD).
+            case "trust-regions-fd" -> new TrustRegions<>(
+                    TrustRegionsOptions.defaults().withStopping(stopping).withFiniteDifferenceHessian(true));
+            default -> new ConjugateGradient<>(ConjugateGradientOptions.defaults().withStopping(stopping));
+        };
 
         SolverResult<DMatrixRMaj> result = solver.solve(problem, start);
 
