@@ -165,7 +165,7 @@ public final class NeuralCollapseMetrics {
     /**
      * The per-sample cosine margins of the last {@link #evaluate}, in sample order.
      *
-     * @param out resized if too short; its first N entries are written
+     * @param out filled and returned when it has exactly N entries; otherwise a new array is returned
      */
     public double[] margins(double[] out) {
         double[] result = out == null || out.length != margins.length ? new double[margins.length] : out;
