@@ -6,7 +6,8 @@
 #
 # Profiles:
 #   quick  about 5 minutes on 2 cores: -f 1 -wi 2 -i 3 -w 1s -r 1s, one paper size
-#          ((d, C) = (1024, 100), UFM-10 for the training step), both CPU backends.
+#          ((d, C) = (1024, 100), UFM-10 for the training step, 64x10 for the dense backward),
+#          the OpenBLAS backend only (EJML where OpenBLAS does not load).
 #   full   every benchmark at every size with the warm-up and measurement of its annotations
 #          (hours on a laptop; run it on a quiet machine).
 #   smoke  proves every benchmark runs: one 100 ms iteration, no warm-up, the smallest size.
@@ -18,6 +19,8 @@
 #   etf          NearestEtfBenchmark          (forward closed form vs trust regions, backward methods)
 #   training     TrainingStepBenchmark        (one step of each head at UFM-10 / UFM-100)
 #   cuda         CudaBenchmark                (skips itself without a GPU)
+#   memory       MemoryReport (not JMH): retained workspace, bytes per call and peak of each
+#                backward method, bytes per retraction, solver allocation by iteration count
 # Options:
 #   --gc         add -prof gc: gc.alloc.rate.norm (bytes allocated per operation) in the table
 #   --no-numpy   skip the numpy/LAPACK reference timings
@@ -61,7 +64,7 @@ class_of_set() {
         etf) echo NearestEtfBenchmark ;;
         training) echo TrainingStepBenchmark ;;
         cuda) echo CudaBenchmark ;;
-        *) echo "run-benchmarks.sh: unknown set '$1' (kernels, retractions, solvers, etf, training, cuda)" >&2
+        *) echo "run-benchmarks.sh: unknown set '$1' (kernels, retractions, solvers, etf, training, cuda, memory)" >&2
            return 2 ;;
     esac
 }
@@ -69,14 +72,14 @@ class_of_set() {
 case "$PROFILE" in
     quick)
         DEFAULT_SETS=(kernels retractions solvers etf training)
-        PROFILE_ARGS=(-f 1 -wi 2 -i 3 -w 1s -r 1s -p size=1024x100 -p ufm=UFM_10)
+        PROFILE_ARGS=(-f 1 -wi 2 -i 3 -w 1s -r 1s -p size=1024x100 -p ufm=UFM_10 -p denseSize=64x10)
         ;;
     full)
-        DEFAULT_SETS=(kernels retractions solvers etf training cuda)
+        DEFAULT_SETS=(kernels retractions solvers etf training cuda memory)
         PROFILE_ARGS=()
         ;;
     smoke)
-        DEFAULT_SETS=(kernels retractions solvers etf training cuda)
+        DEFAULT_SETS=(kernels retractions solvers etf training cuda memory)
         PROFILE_ARGS=(-f 1 -wi 0 -i 1 -w 100ms -r 100ms -p size=512x10 -p ufm=UFM_10 -p denseSize=32x4)
         ;;
     *) echo "run-benchmarks.sh: unknown profile '$PROFILE' (quick, full, smoke)" >&2; exit 2 ;;
@@ -89,7 +92,12 @@ else
 fi
 
 INCLUDES=()
+MEMORY=0
 for set in "${SETS[@]}"; do
+    if [ "$set" = memory ]; then
+        MEMORY=1
+        continue
+    fi
     INCLUDES+=("dev\\.stiefel\\.bench\\.$(class_of_set "$set")\\.")
 done
 PATTERN="$(IFS='|'; echo "${INCLUDES[*]}")"
@@ -103,6 +111,8 @@ BACKEND_ARGS=()
 if ! java -cp "$JAR" dev.stiefel.bench.BackendProbe; then
     echo "OpenBLAS natives unavailable: measuring the ejml backend only"
     BACKEND_ARGS=(-p backend=ejml)
+elif [ "$PROFILE" = quick ]; then
+    BACKEND_ARGS=(-p backend=openblas)
 fi
 
 PROFILER_ARGS=()
@@ -116,9 +126,23 @@ JSON="$RESULTS/$NAME.json"
 MARKDOWN="$RESULTS/$NAME.md"
 NUMPY_JSON="$RESULTS/$NAME-numpy.json"
 
-echo "running: java -jar $JAR '$PATTERN' ${PROFILE_ARGS[*]} ${BACKEND_ARGS[*]} ${PROFILER_ARGS[*]} ${EXTRA[*]}"
-java -jar "$JAR" "$PATTERN" "${PROFILE_ARGS[@]}" "${BACKEND_ARGS[@]}" "${PROFILER_ARGS[@]}" \
-    -rf json -rff "$JSON" "${EXTRA[@]}"
+if [ ${#INCLUDES[@]} -gt 0 ]; then
+    echo "running: java -jar $JAR '$PATTERN' ${PROFILE_ARGS[*]} ${BACKEND_ARGS[*]} ${PROFILER_ARGS[*]} ${EXTRA[*]}"
+    java -jar "$JAR" "$PATTERN" "${PROFILE_ARGS[@]}" "${BACKEND_ARGS[@]}" "${PROFILER_ARGS[@]}" \
+        -rf json -rff "$JSON" "${EXTRA[@]}"
+fi
+MEMORY_REPORT="$RESULTS/$NAME-memory.md"
+if [ "$MEMORY" -eq 1 ]; then
+    MEMORY_SIZES=(40x10 128x10 512x10 1024x100 1024x200)
+    [ "$PROFILE" = full ] && MEMORY_SIZES+=(1024x1000)
+    [ "$PROFILE" = smoke ] && MEMORY_SIZES=(40x10)
+    echo "running: java -Xmx3g -cp $JAR dev.stiefel.bench.MemoryReport ${MEMORY_SIZES[*]}"
+    if [ ${#BACKEND_ARGS[@]} -gt 0 ]; then
+        java -Xmx3g -cp "$JAR" dev.stiefel.bench.MemoryReport ejml "${MEMORY_SIZES[@]}" > "$MEMORY_REPORT"
+    else
+        java -Xmx3g -cp "$JAR" dev.stiefel.bench.MemoryReport openblas "${MEMORY_SIZES[@]}" > "$MEMORY_REPORT"
+    fi
+fi
 
 if ! command -v python3 >/dev/null 2>&1; then
     echo "python3 not found: JMH results are in $JSON, no markdown table written"
@@ -130,7 +154,13 @@ fi
     echo
     echo "Command: \`jmh/run-benchmarks.sh --profile $PROFILE$(for s in "${SETS[@]}"; do printf ' --set %s' "$s"; done)$([ "$GC" -eq 1 ] && echo ' --gc')\`"
     echo
-    python3 "$MODULE_DIR/scripts/jmh_to_markdown.py" "$JSON"
+    if [ ${#INCLUDES[@]} -gt 0 ]; then
+        python3 "$MODULE_DIR/scripts/jmh_to_markdown.py" "$JSON"
+    fi
+    if [ "$MEMORY" -eq 1 ]; then
+        echo
+        cat "$MEMORY_REPORT"
+    fi
 } > "$MARKDOWN"
 
 NEEDS_NUMPY=0

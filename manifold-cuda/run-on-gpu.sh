@@ -6,7 +6,7 @@
 #       On a build machine (Maven with the project's dependencies, the Temurin 25 JDK): builds
 #       manifold-cuda and fills DIR (default manifold-cuda/target/gpu-bundle) with
 #         jre.tar.gz   a runtime trimmed by jlink (java.base, java.logging, java.management,
-#                      java.xml, jdk.unsupported, jdk.jfr, jdk.zipfs; no debug info, headers or man pages;
+#                      jdk.management, java.xml, jdk.unsupported, jdk.jfr, jdk.zipfs; no debug info, headers or man pages;
 #                      libjvm.so stripped) - gzipped, since the folder has to travel;
 #         lib/         the main and test jars, their dependencies, and the JUnit Platform
 #                      Console Standalone; the JCuda natives jar keeps only the runtime and driver
@@ -30,7 +30,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 junit_version=6.1.3
-modules=java.base,java.logging,java.management,java.xml,jdk.unsupported,jdk.jfr,jdk.zipfs
+modules=java.base,java.logging,java.management,jdk.management,java.xml,jdk.unsupported,jdk.jfr,jdk.zipfs
 
 bundle() {
     local repo dir jdk m2 classpath

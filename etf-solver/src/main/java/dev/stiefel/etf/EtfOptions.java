@@ -1,5 +1,7 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.solver.StoppingCriteria;
+
 /**
  * Options of the nearest-ETF solver, its state across training steps and the implicit ETF head
  * (spec {@code nearest-etf.md} sections 1-5). Immutable; {@link #defaults()} gives the paper's
@@ -14,12 +16,11 @@ package dev.stiefel.etf;
  * @param start start point of the very first solve; default {@link EtfStart#CANONICAL}
  * @param seed seed of the Haar start; default {@code 0}
  * @param method solver of problems (6) and (7); default {@link EtfSolverMethod#CLOSED_FORM}
- * @param solverMaxIterations iteration cap of the Riemannian solvers (not used by the
- *     closed form); default {@code 1000}
- * @param solverGradientTolerance the Riemannian solvers stop when the Riemannian gradient norm
- *     falls below this; default {@code 1e-11}. The Riemannian Hessian's smallest eigenvalue is
- *     about {@code delta}, so the distance to the exact solution is about
- *     {@code tolerance / delta}: {@code 1e-8} at the defaults
+ * @param solverStopping stopping criteria of the Riemannian solvers (not used by the closed
+ *     form); default {@link StoppingCriteria#defaults()} with at most {@code 1000} iterations
+ *     and Riemannian gradient norm {@code 1e-12}: the Riemannian Hessian's smallest eigenvalue
+ *     is about {@code delta}, so the distance to the exact solution is about
+ *     {@code tolerance / delta}, {@code 1e-9} at the defaults
  * @param backwardMethod how the head differentiates the solution; default
  *     {@link EtfBackwardMethod#CLOSED_FORM}
  * @param backwardMode which paths the head's backward follows; default {@link BackwardMode#FULL}
@@ -31,8 +32,7 @@ public record EtfOptions(
         EtfStart start,
         long seed,
         EtfSolverMethod method,
-        int solverMaxIterations,
-        double solverGradientTolerance,
+        StoppingCriteria solverStopping,
         EtfBackwardMethod backwardMethod,
         BackwardMode backwardMode) {
 
@@ -45,7 +45,7 @@ public record EtfOptions(
     /** Default iteration cap of the Riemannian solvers. */
     public static final int DEFAULT_SOLVER_MAX_ITERATIONS = 1000;
     /** Default Riemannian gradient-norm tolerance of the Riemannian solvers. */
-    public static final double DEFAULT_SOLVER_GRADIENT_TOLERANCE = 1e-11;
+    public static final double DEFAULT_SOLVER_GRADIENT_TOLERANCE = 1e-12;
 
     /**
      * Validates every field.
@@ -66,60 +66,68 @@ public record EtfOptions(
         if (start == null || method == null || backwardMethod == null || backwardMode == null) {
             throw new IllegalArgumentException("start, method, backwardMethod and backwardMode must not be null");
         }
-        if (solverMaxIterations < 1) {
-            throw new IllegalArgumentException("solverMaxIterations must be >= 1, got " + solverMaxIterations);
-        }
-        if (!(solverGradientTolerance > 0) || !Double.isFinite(solverGradientTolerance)) {
-            throw new IllegalArgumentException("solverGradientTolerance must be finite and > 0, got "
-                    + solverGradientTolerance);
+        if (solverStopping == null) {
+            throw new IllegalArgumentException("solverStopping must not be null");
         }
     }
 
     /** The documented defaults. */
     public static EtfOptions defaults() {
         return new EtfOptions(DEFAULT_DELTA, DEFAULT_TAU, DEFAULT_EMA_FLOOR, EtfStart.CANONICAL, 0L,
-                EtfSolverMethod.CLOSED_FORM, DEFAULT_SOLVER_MAX_ITERATIONS, DEFAULT_SOLVER_GRADIENT_TOLERANCE,
+                EtfSolverMethod.CLOSED_FORM, StoppingCriteria.defaults().withMaxIterations(DEFAULT_SOLVER_MAX_ITERATIONS)
+                        .withMinGradientNorm(DEFAULT_SOLVER_GRADIENT_TOLERANCE),
                 EtfBackwardMethod.CLOSED_FORM, BackwardMode.FULL);
     }
 
+    /** Iteration cap of the Riemannian solvers ({@code solverStopping().maxIterations()}). */
+    public int solverMaxIterations() {
+        return solverStopping.maxIterations();
+    }
+
+    /** Gradient-norm tolerance of the Riemannian solvers ({@code solverStopping().minGradientNorm()}). */
+    public double solverGradientTolerance() {
+        return solverStopping.minGradientNorm();
+    }
+
     public EtfOptions withDelta(double value) {
-        return new EtfOptions(value, tau, emaFloor, start, seed, method, solverMaxIterations,
-                solverGradientTolerance, backwardMethod, backwardMode);
+        return new EtfOptions(value, tau, emaFloor, start, seed, method, solverStopping, backwardMethod, backwardMode);
     }
 
     public EtfOptions withTau(double value) {
-        return new EtfOptions(delta, value, emaFloor, start, seed, method, solverMaxIterations,
-                solverGradientTolerance, backwardMethod, backwardMode);
+        return new EtfOptions(delta, value, emaFloor, start, seed, method, solverStopping, backwardMethod, backwardMode);
     }
 
     public EtfOptions withEmaFloor(double value) {
-        return new EtfOptions(delta, tau, value, start, seed, method, solverMaxIterations,
-                solverGradientTolerance, backwardMethod, backwardMode);
+        return new EtfOptions(delta, tau, value, start, seed, method, solverStopping, backwardMethod, backwardMode);
     }
 
     /** Start of the first solve; {@code seed} is used by {@link EtfStart#HAAR}. */
     public EtfOptions withStart(EtfStart value, long seedValue) {
-        return new EtfOptions(delta, tau, emaFloor, value, seedValue, method, solverMaxIterations,
-                solverGradientTolerance, backwardMethod, backwardMode);
+        return new EtfOptions(delta, tau, emaFloor, value, seedValue, method, solverStopping, backwardMethod, backwardMode);
     }
 
     public EtfOptions withMethod(EtfSolverMethod value) {
-        return new EtfOptions(delta, tau, emaFloor, start, seed, value, solverMaxIterations,
-                solverGradientTolerance, backwardMethod, backwardMode);
+        return new EtfOptions(delta, tau, emaFloor, start, seed, value, solverStopping, backwardMethod, backwardMode);
     }
 
+    public EtfOptions withSolverStopping(StoppingCriteria value) {
+        return new EtfOptions(delta, tau, emaFloor, start, seed, method, value, backwardMethod, backwardMode);
+    }
+
+    /** Stopping of the Riemannian solvers with the given iteration cap and gradient-norm tolerance. */
     public EtfOptions withSolverStopping(int maxIterations, double gradientTolerance) {
-        return new EtfOptions(delta, tau, emaFloor, start, seed, method, maxIterations, gradientTolerance,
-                backwardMethod, backwardMode);
+        if (maxIterations < 1 || !(gradientTolerance > 0)) {
+            throw new IllegalArgumentException("solver stopping needs maxIterations >= 1 and gradientTolerance > 0, got "
+                    + maxIterations + ", " + gradientTolerance);
+        }
+        return withSolverStopping(solverStopping.withMaxIterations(maxIterations).withMinGradientNorm(gradientTolerance));
     }
 
     public EtfOptions withBackwardMethod(EtfBackwardMethod value) {
-        return new EtfOptions(delta, tau, emaFloor, start, seed, method, solverMaxIterations,
-                solverGradientTolerance, value, backwardMode);
+        return new EtfOptions(delta, tau, emaFloor, start, seed, method, solverStopping, value, backwardMode);
     }
 
     public EtfOptions withBackwardMode(BackwardMode value) {
-        return new EtfOptions(delta, tau, emaFloor, start, seed, method, solverMaxIterations,
-                solverGradientTolerance, backwardMethod, value);
+        return new EtfOptions(delta, tau, emaFloor, start, seed, method, solverStopping, backwardMethod, value);
     }
 }

@@ -63,6 +63,7 @@ public final class ImplicitEtfState {
     private double movingAverageNorm;
     private double rate;
     private boolean backwardReady;
+    private EtfSolveResult lastResult;
 
     private final DMatrixRMaj firstSolution;
     private final DMatrixRMaj candidateAverage;
@@ -128,6 +129,11 @@ public final class ImplicitEtfState {
         return hasSolution;
     }
 
+    /** Outcome of the last step's solve of (7) (iterations, cost, stop reason); null before the first step. */
+    public EtfSolveResult lastSolveResult() {
+        return lastResult;
+    }
+
     /** EMA rate {@code a_t} of the last step. */
     public double lastRate() {
         return rate;
@@ -155,7 +161,7 @@ public final class ImplicitEtfState {
      *     present in the batch (other columns are ignored)
      * @param presentInBatch which classes the batch contains
      * @return the new solution {@code U*} (owned)
-     * @throws IllegalArgumentException on a wrong shape, a non-finite entry or no class present
+     * @throws IllegalArgumentException on a wrong shape or a non-finite entry
      * @throws ArithmeticException when the EMA is all zero or the nearest ETF is not unique
      */
     public DMatrixRMaj advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch) {
@@ -184,9 +190,9 @@ public final class ImplicitEtfState {
         if (!hasSolution) {
             solver.startPoint(firstSolution);
             solver.solveUnregularised(normalisedMeans, firstSolution, firstSolution);
-            solver.solve(normalisedMeans, firstSolution, firstSolution, candidateSolution);
+            lastResult = solver.solve(normalisedMeans, firstSolution, firstSolution, candidateSolution);
         } else {
-            solver.solve(normalisedMeans, solution, solution, candidateSolution);
+            lastResult = solver.solve(normalisedMeans, solution, solution, candidateSolution);
         }
         movingAverage.setTo(candidateAverage);
         solution.setTo(candidateSolution);

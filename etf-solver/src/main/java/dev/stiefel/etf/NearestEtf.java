@@ -1,7 +1,15 @@
 package dev.stiefel.etf;
 
 import dev.stiefel.kernel.DenseKernels;
+import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Manifold;
+import dev.stiefel.manifold.Stiefel;
+import dev.stiefel.solver.ConjugateGradient;
+import dev.stiefel.solver.ConjugateGradientOptions;
+import dev.stiefel.solver.Solver;
+import dev.stiefel.solver.SolverResult;
+import dev.stiefel.solver.TrustRegions;
+import dev.stiefel.solver.TrustRegionsOptions;
 import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
 
@@ -27,8 +35,16 @@ import org.ejml.data.DMatrixRMaj;
  * singular value is used. The projection is done twice (classical Gram-Schmidt, "twice is
  * enough") so {@code u0} is orthogonal to {@code range(G)} to working precision.
  *
- * <p>Workspaces live in fields; repeated solves allocate nothing on the closed-form path.
- * Not thread-safe.
+ * <p><b>Riemannian solvers.</b> {@link EtfSolverMethod#TRUST_REGIONS} (the paper's solver,
+ * Absil, Baker, Gallivan 2007) or {@link EtfSolverMethod#CONJUGATE_GRADIENT} run on
+ * {@link NearestEtfProblem} with its exact Euclidean gradient and Hessian, stopped by
+ * {@link EtfOptions#solverStopping()}, without recording a history. For d > C they reach the
+ * closed form from any start; for d = C (the orthogonal group, two components that retractions
+ * never leave) a start of the other determinant sign ends at the best point of its own
+ * component, a worse stationary point.
+ *
+ * <p>Workspaces live in fields, and the solver objects keep theirs across solves. Not
+ * thread-safe.
  *
  * @param <M> the backend's matrix type
  */
@@ -53,6 +69,7 @@ public final class NearestEtf<M> {
     private final M direction;
     private final M lastLeftSingular;
     private final M coefficients;
+    private final Solver<M> iterativeSolver;
 
     /**
      * @param kernels the backend
@@ -83,6 +100,19 @@ public final class NearestEtf<M> {
         direction = kernels.create(dimension, 1);
         lastLeftSingular = kernels.create(dimension, 1);
         coefficients = kernels.create(numClasses, 1);
+        iterativeSolver = switch (options.method()) {
+            case CLOSED_FORM -> null;
+            case TRUST_REGIONS -> new TrustRegions<>(TrustRegionsOptions.defaults()
+                    .withStopping(options.solverStopping()).withRecordHistory(false));
+            case CONJUGATE_GRADIENT -> new ConjugateGradient<>(ConjugateGradientOptions.defaults()
+                    .withStopping(options.solverStopping()).withRecordHistory(false));
+        };
+    }
+
+    /** On the default CPU backend ({@link Kernels#cpu()}, St(d, C) with the QR retraction). */
+    public static NearestEtf<DMatrixRMaj> onCpu(int dimension, int numClasses, EtfOptions options) {
+        SimplexEtf.requireDimensions(dimension, numClasses);
+        return new NearestEtf<>(Kernels.cpu(), Stiefel.onCpu(dimension, numClasses), dimension, numClasses, options);
     }
 
     public EtfOptions options() {
@@ -150,8 +180,13 @@ public final class NearestEtf<M> {
     }
 
     private EtfSolveResult solveCurrent(M start, M out) {
-        if (options.method() != EtfSolverMethod.CLOSED_FORM) {
-            throw new UnsupportedOperationException(options.method() + " is not available yet");
+        if (iterativeSolver != null) {
+            if (start == null) {
+                throw new IllegalArgumentException(options.method() + " needs a start point");
+            }
+            SolverResult<M> result = iterativeSolver.solve(problem, start, out);
+            return new EtfSolveResult(options.method(), result.iterations(), result.cost(),
+                    result.stopReason().name(), result.gradientNorm());
         }
         if (problem.hasProximal()) {
             problem.procrustesMatrix(procrustes);
@@ -159,7 +194,7 @@ public final class NearestEtf<M> {
         } else {
             completedPolar(start, out);
         }
-        return new EtfSolveResult(EtfSolverMethod.CLOSED_FORM, 0, problem.cost(out), "CLOSED_FORM");
+        return new EtfSolveResult(EtfSolverMethod.CLOSED_FORM, 0, problem.cost(out), "CLOSED_FORM", Double.NaN);
     }
 
     /** Closed form of (6): completes the rank-(C-1) {@code Ht Mc} towards {@code start 1}. */

@@ -124,6 +124,28 @@ class ImplicitEtfHeadTest {
     }
 
     @Test
+    void trustRegionStepsSolveEachStepsProblemLikeTheClosedForm() {
+        SplittableRandom random = new SplittableRandom(13);
+        int dimension = 30;
+        int numClasses = 6;
+        ImplicitEtfHead head = new ImplicitEtfHead(dimension, numClasses,
+                EtfOptions.defaults().withMethod(EtfSolverMethod.TRUST_REGIONS));
+        NearestEtf<DMatrixRMaj> closedForm = new NearestEtf<>(dev.stiefel.kernel.Kernels.cpu(),
+                dev.stiefel.manifold.Stiefel.onCpu(dimension, numClasses), dimension, numClasses, EtfOptions.defaults());
+        DMatrixRMaj expected = new DMatrixRMaj(dimension, numClasses);
+        for (int step = 0; step < 3; step++) {
+            int[] labels = TestMatrices.balancedLabels(12, numClasses);
+            head.forward(TestMatrices.gaussian(12, dimension, random), labels, new DMatrixRMaj(1, 1));
+            NearestEtfProblem<DMatrixRMaj> problem = head.state().solver().problem();
+            closedForm.solve(problem.target(), problem.proximalPoint(), null, expected);
+            assertTrue(TestMatrices.maxAbsDifference(expected, head.state().solution()) < 1e-8);
+            assertEquals(EtfSolverMethod.TRUST_REGIONS, head.state().lastSolveResult().method());
+            // at step 1, (7) starts at its own solution: Uprox = U6 minimises both of its terms
+            assertTrue(head.state().lastSolveResult().iterations() > (step == 0 ? -1 : 0));
+        }
+    }
+
+    @Test
     void classifierIsTheScaledCentredSolutionAndEvaluateLeavesTheStateAlone() {
         SplittableRandom random = new SplittableRandom(8);
         ImplicitEtfHead head = new ImplicitEtfHead(9, 4, EtfOptions.defaults());

@@ -21,6 +21,7 @@ class NearestEtfProblemTest {
     private static final double DERIVATIVE_TOLERANCE = 1e-9;
     private static final double STENCIL_STEP = 1e-3;
     private static final double DELTA = 1e-3;
+    private static final double TAYLOR_SLOPE_TOLERANCE = 0.1;
 
     private final DenseKernels<DMatrixRMaj> kernels = Kernels.ejml();
 
@@ -118,6 +119,54 @@ class NearestEtfProblemTest {
             }, STENCIL_STEP);
         }
         assertTrue(TestMatrices.relativeError(adjoint, numericAdjoint) < DERIVATIVE_TOLERANCE);
+    }
+
+    /**
+     * Along the second-order polar retraction, {@code f(R(tV)) - f - t<grad, V>} is O(t^2) and
+     * subtracting {@code (t^2/2)<Hess V, V>} leaves O(t^3) (Boumal 2023, sec. 6.8): the
+     * log-log slopes check the Riemannian gradient and Hessian built from this problem's
+     * Euclidean derivatives.
+     */
+    @ParameterizedTest
+    @CsvSource({"12, 5, 1", "40, 10, 2"})
+    void riemannianTaylorRemaindersHaveSlopesTwoAndThree(int dimension, int numClasses, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        Stiefel<DMatrixRMaj> manifold = new Stiefel<>(kernels, dimension, numClasses,
+                dev.stiefel.manifold.StiefelRetraction.POLAR);
+        NearestEtfProblem<DMatrixRMaj> problem = new NearestEtfProblem<>(kernels, manifold, dimension, numClasses);
+        DMatrixRMaj target = TestMatrices.gaussian(dimension, numClasses, random);
+        problem.setTarget(target);
+        problem.setProximal(0.05, TestMatrices.haarStiefel(dimension, numClasses, random));
+        DMatrixRMaj point = TestMatrices.haarStiefel(dimension, numClasses, random);
+        DMatrixRMaj direction = new DMatrixRMaj(dimension, numClasses);
+        manifold.randomTangent(point, random, direction);
+        DMatrixRMaj euclideanGradient = new DMatrixRMaj(dimension, numClasses);
+        double cost = problem.costAndEuclideanGradient(point, euclideanGradient);
+        DMatrixRMaj gradient = new DMatrixRMaj(dimension, numClasses);
+        manifold.euclideanToRiemannianGradient(point, euclideanGradient, gradient);
+        DMatrixRMaj euclideanHessian = new DMatrixRMaj(dimension, numClasses);
+        problem.euclideanHessian(point, direction, euclideanHessian);
+        DMatrixRMaj hessian = new DMatrixRMaj(dimension, numClasses);
+        manifold.euclideanToRiemannianHessian(point, euclideanGradient, euclideanHessian, direction, hessian);
+        double slope = manifold.inner(point, gradient, direction);
+        double curvature = manifold.inner(point, hessian, direction);
+        double[] steps = {1e-1, 1e-2};
+        double[] firstOrder = new double[2];
+        double[] secondOrder = new double[2];
+        DMatrixRMaj step = new DMatrixRMaj(dimension, numClasses);
+        DMatrixRMaj moved = new DMatrixRMaj(dimension, numClasses);
+        for (int index = 0; index < 2; index++) {
+            double t = steps[index];
+            CommonOps_DDRM.scale(t, direction, step);
+            manifold.retract(point, step, moved);
+            double difference = problem.cost(moved) - cost - t * slope;
+            firstOrder[index] = Math.abs(difference);
+            secondOrder[index] = Math.abs(difference - 0.5 * t * t * curvature);
+        }
+        double gradientSlope = Math.log10(firstOrder[0] / firstOrder[1]);
+        double hessianSlope = Math.log10(secondOrder[0] / secondOrder[1]);
+        assertEquals(2.0, gradientSlope, TAYLOR_SLOPE_TOLERANCE);
+        assertEquals(3.0, hessianSlope, TAYLOR_SLOPE_TOLERANCE);
     }
 
     @Test

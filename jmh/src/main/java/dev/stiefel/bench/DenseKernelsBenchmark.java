@@ -35,15 +35,15 @@ public class DenseKernelsBenchmark {
     @Param({CpuBackends.EJML, CpuBackends.OPENBLAS})
     public String backend;
 
-    private DenseKernels<DMatrixRMaj> kernels;
-    private DMatrixRMaj matrix;
-    private DMatrixRMaj polarOut;
-    private DMatrixRMaj qOut;
-    private DMatrixRMaj rOut;
-    private DMatrixRMaj gramOut;
-    private DMatrixRMaj leftSingular;
-    private double[] singularValues;
-    private DMatrixRMaj rightSingular;
+    DenseKernels<DMatrixRMaj> kernels;
+    DMatrixRMaj matrix;
+    DMatrixRMaj polarOut;
+    DMatrixRMaj qOut;
+    DMatrixRMaj rOut;
+    DMatrixRMaj gramOut;
+    DMatrixRMaj leftSingular;
+    double[] singularValues;
+    DMatrixRMaj rightSingular;
 
     @Setup
     public void setup() {

@@ -48,14 +48,14 @@ public class SolverBenchmark {
     @Param({CpuBackends.EJML, CpuBackends.OPENBLAS})
     public String backend;
 
-    private EtfInstance<DMatrixRMaj> etf;
-    private TrustRegions<DMatrixRMaj> trustRegionsStart;
-    private TrustRegions<DMatrixRMaj> trustRegionsIteration;
-    private TrustRegions<DMatrixRMaj> trustRegionsSolve;
-    private ConjugateGradient<DMatrixRMaj> conjugateGradientStart;
-    private ConjugateGradient<DMatrixRMaj> conjugateGradientIteration;
-    private ConjugateGradient<DMatrixRMaj> conjugateGradientSolve;
-    private DMatrixRMaj out;
+    EtfInstance<DMatrixRMaj> etf;
+    TrustRegions<DMatrixRMaj> trustRegionsStart;
+    TrustRegions<DMatrixRMaj> trustRegionsIteration;
+    TrustRegions<DMatrixRMaj> trustRegionsSolve;
+    ConjugateGradient<DMatrixRMaj> conjugateGradientStart;
+    ConjugateGradient<DMatrixRMaj> conjugateGradientIteration;
+    ConjugateGradient<DMatrixRMaj> conjugateGradientSolve;
+    DMatrixRMaj out;
 
     @Setup
     public void setup() {

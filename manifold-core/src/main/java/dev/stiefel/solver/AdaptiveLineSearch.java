@@ -7,8 +7,8 @@ import dev.stiefel.problem.RiemannianDerivatives;
  * Adaptive backtracking line search (Manopt {@code linesearch_adaptive.m}, pymanopt
  * {@code AdaptiveLineSearch}): Armijo backtracking whose first trial {@code alpha} is the last
  * accepted one, doubled when the last search needed no backtracking or more than one contraction
- * and kept when it needed exactly one. On the first call of a solve, {@code alpha =
- * initialStepSize / ||d||}. A non-finite trial cost counts as insufficient decrease.
+ * and kept when it needed exactly one; after a failed search, the last trial times the
+ * contraction factor. On the first call of a solve, {@code alpha = initialStepSize / ||d||}. A non-finite trial cost counts as insufficient decrease.
  *
  * @param <P> point and tangent-vector type
  */
@@ -108,7 +108,9 @@ public final class AdaptiveLineSearch<P> implements LineSearch<P> {
             m.copy(x, newPoint);
             lastCost = cost;
             lastFailedOnNonFinite = sawNonFinite;
-            rememberedAlpha = Double.NaN;
+            // Resume the backtracking next time rather than restart it from the same too-long
+            // step, which would fail forever.
+            rememberedAlpha = alpha * parameters.contractionFactor();
             return 0.0;
         }
         // One contraction: the step is about right; none or several: be more optimistic next time.

@@ -9,7 +9,8 @@ import dev.stiefel.problem.RiemannianDerivatives;
  * Manopt {@code linesearch.m}, pymanopt {@code BackTrackingLineSearch}). The first trial step
  * comes from the previous call: {@code alpha = optimism * 2 (f(x) - f_previous) / slope}, the
  * step a quadratic interpolation of the last decrease predicts (Nocedal and Wright eq. 3.60);
- * when that decrease is at rounding level, the last accepted {@code alpha}; on the first call,
+ * when that decrease is at rounding level, the last accepted {@code alpha} (after a failed
+ * search, its last trial times the contraction factor); on the first call,
  * or when neither applies, {@code alpha = initialStepSize / ||d||}. A non-finite trial cost counts as insufficient
  * decrease.
  *
@@ -124,7 +125,8 @@ public final class ArmijoBacktracking<P> implements LineSearch<P> {
             m.copy(x, newPoint);
             lastCost = cost;
             lastFailedOnNonFinite = sawNonFinite;
-            previousAlpha = Double.NaN;
+            // Resume the backtracking next time rather than restart it from the same step.
+            previousAlpha = alpha * parameters.contractionFactor();
             return 0.0;
         }
         previousAlpha = alpha;

@@ -92,6 +92,15 @@ public final class ConjugateGradient<P> implements Solver<P> {
 
     private void ensureWorkspaces(Problem<P> problem, Manifold<P> newManifold) {
         if (newManifold != manifold) {
+            if (manifold != null) {
+                manifold.free(x);
+                manifold.free(newX);
+                manifold.free(gradient);
+                manifold.free(newGradient);
+                manifold.free(direction);
+                manifold.free(transportedGradient);
+                manifold.free(gradientChange);
+            }
             manifold = newManifold;
             x = manifold.allocate();
             newX = manifold.allocate();

@@ -14,6 +14,7 @@ final class SolverRun<P> {
     private long startNanos;
     private IterationHistory history;
     private IterationListener<P> listener;
+    private boolean recordHistory;
 
     static <P> Manifold<P> validate(Problem<P> problem, P initialPoint, P solutionOut, double pointTolerance) {
         Objects.requireNonNull(problem, "problem");
@@ -32,8 +33,6 @@ final class SolverRun<P> {
         this.recordHistory = recordHistory;
         listener = iterationListener;
     }
-
-    private boolean recordHistory;
 
     double elapsedSeconds() {
         return (System.nanoTime() - startNanos) * 1e-9;

@@ -51,6 +51,12 @@ public final class SteepestDescent<P> implements Solver<P> {
 
     private void ensureWorkspaces(Problem<P> problem, Manifold<P> newManifold) {
         if (newManifold != manifold) {
+            if (manifold != null) {
+                manifold.free(x);
+                manifold.free(newX);
+                manifold.free(gradient);
+                manifold.free(direction);
+            }
             manifold = newManifold;
             x = manifold.allocate();
             newX = manifold.allocate();

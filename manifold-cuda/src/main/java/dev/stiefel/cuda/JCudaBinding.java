@@ -1,5 +1,12 @@
 package dev.stiefel.cuda;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import jcuda.JCudaVersion;
+import jcuda.LibUtils;
 import jcuda.Pointer;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasFillMode;
@@ -29,6 +36,9 @@ import jcuda.runtime.cudaMemcpyKind;
  */
 public final class JCudaBinding implements CudaBinding {
 
+    /** The JCusolver release on Maven Central whose natives this binding ships. */
+    static final String JCUSOLVER_VERSION = "11.7.0";
+
     private final cublasHandle blas = new cublasHandle();
     private final cusolverDnHandle solver = new cusolverDnHandle();
     private final String description;
@@ -47,6 +57,11 @@ public final class JCudaBinding implements CudaBinding {
     private final Pointer floatResultPointer = Pointer.to(floatResult);
     private final int[] intResult = new int[1];
     private final Pointer intResultPointer = Pointer.to(intResult);
+    // The kernels pass the same staging arrays again and again: wrap each once, not per copy.
+    private double[] lastDoubles;
+    private Pointer lastDoublesPointer;
+    private float[] lastFloats;
+    private Pointer lastFloatsPointer;
 
     /**
      * Loads the natives, checks that a device is present and creates the cuBLAS and cuSOLVER
@@ -69,6 +84,7 @@ public final class JCudaBinding implements CudaBinding {
         check("cudaDriverGetVersion", JCuda.cudaDriverGetVersion(driver));
         check("cudaRuntimeGetVersion", JCuda.cudaRuntimeGetVersion(runtime));
         checkBlas("cublasCreate", JCublas2.cublasCreate(blas));
+        stageJCusolverNatives();
         int status = JCusolverDn.cusolverDnCreate(solver);
         if (status != cusolverStatus.CUSOLVER_STATUS_SUCCESS) {
             JCublas2.cublasDestroy(blas);
@@ -76,6 +92,38 @@ public final class JCudaBinding implements CudaBinding {
         }
         description = "jcuda: " + properties.getName() + ", driver " + version(driver[0])
                 + ", runtime " + version(runtime[0]);
+    }
+
+    /**
+     * JCusolver 11.7.0's loader asks for a native named after the JCuda runtime's version
+     * ({@code JCusolver-12.6.0-...}), which no released jar contains: its own natives are named
+     * {@code JCusolver-11.7.0-...}. JCuda's loader first looks for the file in
+     * {@code java.io.tmpdir} (where it unpacks natives) and loads it from there when present,
+     * so the shipped 11.7.0 native is copied there under the expected name; the Java classes and
+     * the native are then of the same release. Left alone when the file already exists.
+     */
+    static void stageJCusolverNatives() {
+        String runtimeVersion = JCudaVersion.get();
+        if (JCUSOLVER_VERSION.equals(runtimeVersion)) {
+            return;
+        }
+        String expected = LibUtils.createLibraryFileName(LibUtils.createPlatformLibraryName("JCusolver-" + runtimeVersion));
+        String shipped = LibUtils.createLibraryFileName(LibUtils.createPlatformLibraryName("JCusolver-" + JCUSOLVER_VERSION));
+        Path target = Path.of(System.getProperty("java.io.tmpdir"), expected);
+        if (Files.exists(target) || JCudaBinding.class.getResource("/lib/" + expected) != null) {
+            return;
+        }
+        try (InputStream in = JCudaBinding.class.getResourceAsStream("/lib/" + shipped)) {
+            if (in == null) {
+                return;
+            }
+            Path partial = Files.createTempFile(target.getParent(), "stiefel-jcusolver", ".part");
+            Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new CudaException("staging the JCusolver " + JCUSOLVER_VERSION + " natives as " + target, -1,
+                    e.getMessage());
+        }
     }
 
     private static String version(int v) {
@@ -113,6 +161,22 @@ public final class JCudaBinding implements CudaBinding {
         }
     }
 
+    private Pointer host(double[] array) {
+        if (array != lastDoubles) {
+            lastDoubles = array;
+            lastDoublesPointer = Pointer.to(array);
+        }
+        return lastDoublesPointer;
+    }
+
+    private Pointer host(float[] array) {
+        if (array != lastFloats) {
+            lastFloats = array;
+            lastFloatsPointer = Pointer.to(array);
+        }
+        return lastFloatsPointer;
+    }
+
     private static Pointer p(DevicePointer pointer) {
         if (pointer.isFreed()) {
             throw new IllegalStateException("device memory used after free");
@@ -148,7 +212,7 @@ public final class JCudaBinding implements CudaBinding {
     @Override
     public void copyToDevice(double[] src, int count, DevicePointer dst) {
         if (count > 0) {
-            check("cudaMemcpy(host to device)", JCuda.cudaMemcpy(p(dst), Pointer.to(src),
+            check("cudaMemcpy(host to device)", JCuda.cudaMemcpy(p(dst), host(src),
                     (long) count * Double.BYTES, cudaMemcpyKind.cudaMemcpyHostToDevice));
         }
     }
@@ -156,7 +220,7 @@ public final class JCudaBinding implements CudaBinding {
     @Override
     public void copyToDevice(float[] src, int count, DevicePointer dst) {
         if (count > 0) {
-            check("cudaMemcpy(host to device)", JCuda.cudaMemcpy(p(dst), Pointer.to(src),
+            check("cudaMemcpy(host to device)", JCuda.cudaMemcpy(p(dst), host(src),
                     (long) count * Float.BYTES, cudaMemcpyKind.cudaMemcpyHostToDevice));
         }
     }
@@ -165,7 +229,7 @@ public final class JCudaBinding implements CudaBinding {
     public void copyToHost(DevicePointer src, long byteOffset, int count, double[] dst) {
         if (count > 0) {
             Pointer from = byteOffset == 0 ? p(src) : p(src).withByteOffset(byteOffset);
-            check("cudaMemcpy(device to host)", JCuda.cudaMemcpy(Pointer.to(dst), from,
+            check("cudaMemcpy(device to host)", JCuda.cudaMemcpy(host(dst), from,
                     (long) count * Double.BYTES, cudaMemcpyKind.cudaMemcpyDeviceToHost));
         }
     }
@@ -174,7 +238,7 @@ public final class JCudaBinding implements CudaBinding {
     public void copyToHost(DevicePointer src, long byteOffset, int count, float[] dst) {
         if (count > 0) {
             Pointer from = byteOffset == 0 ? p(src) : p(src).withByteOffset(byteOffset);
-            check("cudaMemcpy(device to host)", JCuda.cudaMemcpy(Pointer.to(dst), from,
+            check("cudaMemcpy(device to host)", JCuda.cudaMemcpy(host(dst), from,
                     (long) count * Float.BYTES, cudaMemcpyKind.cudaMemcpyDeviceToHost));
         }
     }

@@ -480,8 +480,10 @@ public final class JavaCppCudaBinding implements CudaBinding {
     public void close() {
         cusolver.cusolverDnDestroy(solver);
         cublas.cublasDestroy_v2(blas);
-        doubleStaging.close();
-        floatStaging.close();
+        for (Pointer hostMemory : new Pointer[] {alphaDouble, betaDouble, alphaFloat, betaFloat, doubleResult,
+                floatResult, intResult, doubleStaging, floatStaging}) {
+            hostMemory.close();
+        }
     }
 
     // ---- status checks -------------------------------------------------------------------

@@ -1,0 +1,305 @@
+package dev.stiefel.check;
+
+import dev.stiefel.manifold.Manifold;
+import dev.stiefel.problem.Problem;
+import dev.stiefel.problem.RiemannianDerivatives;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * Derivative checks after Manopt's {@code checkgradient}/{@code checkhessian} (Boumal 2023,
+ * sec. 4.8 and 6.8), returning reports instead of plotting.
+ *
+ * <p>Along a unit tangent direction {@code v} at {@code x}, with {@code t} on
+ * {@code logspace(-8, 0, 51)}, the Taylor remainders
+ * <pre>
+ *   E1(t) = |f(R_x(t v)) - f(x) - t <grad f(x), v>|                          = O(t^2)
+ *   E2(t) = |f(R_x(t v)) - f(x) - t <grad f(x), v> - t^2/2 <Hess f(x)[v], v>| = O(t^3)
+ * </pre>
+ * are fitted by a line in log-log scale over the first {@link #WINDOW} points (smallest t) whose
+ * remainder is above the rounding floor {@code FLOOR eps (|f(x)| + |f(R_x(t v))| + t |<g, v>|)}:
+ * there a wrong derivative leaves a lower-order term and a smaller slope (1 for a wrong gradient,
+ * 2 for a wrong Hessian). A check passes when the slope is within {@link #SLOPE_TOLERANCE} of the
+ * expected value or above it, or when every remainder is below the floor (the model is exact to
+ * rounding). The Hessian check needs a second-order retraction, or a critical point {@code x}.
+ */
+public final class DerivativeCheck {
+
+    /** Number of points of the fit window. */
+    public static final int WINDOW = 8;
+    /** How far below the expected slope a passing fit may be. */
+    public static final double SLOPE_TOLERANCE = 0.2;
+    /** Remainders below this many rounding units of the compared values are ignored. */
+    public static final double FLOOR = 1e4;
+    /** Relative tolerance of the Hessian symmetry and tangency checks. */
+    public static final double RELATIVE_TOLERANCE = 1e-8;
+
+    private static final int POINTS = 51;
+    private static final double EPS = Math.ulp(1.0);
+
+    private DerivativeCheck() {
+    }
+
+    /**
+     * A Taylor-remainder check.
+     *
+     * @param stepSizes the {@code t} values
+     * @param remainders the remainders {@code E(t)}
+     * @param slope fitted log-log slope (NaN when the model is exact to rounding)
+     * @param fitResidual root-mean-square residual of the fit in log10 units
+     * @param fitFrom first index of the fit window
+     * @param expectedSlope 2 for the gradient, 3 for the Hessian
+     * @param passed whether the slope is at least {@code expectedSlope - SLOPE_TOLERANCE}
+     */
+    public record TaylorReport(double[] stepSizes, double[] remainders, double slope, double fitResidual, int fitFrom,
+            double expectedSlope, boolean passed) {
+    }
+
+    /**
+     * A scalar defect against a tolerance.
+     *
+     * @param defect the measured defect (relative)
+     * @param tolerance the largest passing defect
+     * @param passed {@code defect <= tolerance}
+     */
+    public record DefectReport(double defect, double tolerance, boolean passed) {
+        static DefectReport of(double defect, double tolerance) {
+            return new DefectReport(defect, tolerance, defect <= tolerance);
+        }
+    }
+
+    /** Gradient check along a random unit tangent direction at {@code x}. */
+    public static <P> TaylorReport gradient(Problem<P> problem, P x, RandomGenerator random) {
+        Manifold<P> m = problem.manifold();
+        P v = m.allocate();
+        m.randomTangent(x, random, v);
+        TaylorReport report = taylor(problem, x, v, false);
+        m.free(v);
+        return report;
+    }
+
+    /** Hessian check along a random unit tangent direction at {@code x}. */
+    public static <P> TaylorReport hessian(Problem<P> problem, P x, RandomGenerator random) {
+        Manifold<P> m = problem.manifold();
+        P v = m.allocate();
+        m.randomTangent(x, random, v);
+        TaylorReport report = taylor(problem, x, v, true);
+        m.free(v);
+        return report;
+    }
+
+    /**
+     * Taylor-remainder check along the tangent direction {@code v} (normalised here).
+     *
+     * @param secondOrder include the Hessian term (Hessian check) or not (gradient check)
+     * @throws IllegalArgumentException when {@code v} is zero or not finite
+     */
+    public static <P> TaylorReport taylor(Problem<P> problem, P x, P v, boolean secondOrder) {
+        Objects.requireNonNull(problem, "problem");
+        Manifold<P> m = problem.manifold();
+        RiemannianDerivatives<P> derivatives = new RiemannianDerivatives<>(problem);
+        P gradient = m.allocate();
+        P unit = m.allocate();
+        P hessianV = m.allocate();
+        P step = m.allocate();
+        P moved = m.allocate();
+        try {
+            double vNorm = m.norm(x, v);
+            if (!(vNorm > 0 && vNorm < Double.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("derivative check: direction norm must be finite and > 0, got " + vNorm);
+            }
+            m.linearCombination(x, 1.0 / vNorm, v, 0.0, v, unit);
+            double f0 = derivatives.evaluate(x, gradient);
+            double slope = m.inner(x, gradient, unit);
+            double curvature = 0;
+            if (secondOrder) {
+                derivatives.hessianVector(unit, hessianV);
+                curvature = m.inner(x, unit, hessianV);
+            }
+            double[] t = new double[POINTS];
+            double[] remainder = new double[POINTS];
+            boolean[] valid = new boolean[POINTS];
+            for (int i = 0; i < POINTS; i++) {
+                t[i] = Math.pow(10, -8 + 8.0 * i / (POINTS - 1));
+                m.linearCombination(x, t[i], unit, 0.0, unit, step);
+                m.retract(x, step, moved);
+                double f = problem.cost(moved);
+                double model = f0 + t[i] * slope + (secondOrder ? 0.5 * t[i] * t[i] * curvature : 0);
+                remainder[i] = Math.abs(f - model);
+                double floor = FLOOR * EPS * (Math.abs(f0) + Math.abs(f) + Math.abs(t[i] * slope)
+                        + (secondOrder ? Math.abs(0.5 * t[i] * t[i] * curvature) : 0));
+                valid[i] = Double.isFinite(remainder[i]) && remainder[i] > floor;
+            }
+            return fit(t, remainder, valid, secondOrder ? 3 : 2);
+        } finally {
+            m.free(gradient);
+            m.free(unit);
+            m.free(hessianV);
+            m.free(step);
+            m.free(moved);
+            derivatives.release();
+        }
+    }
+
+    private static TaylorReport fit(double[] t, double[] remainder, boolean[] valid, double expected) {
+        int from = -1;
+        for (int i = 0; i + WINDOW <= t.length && from < 0; i++) {
+            boolean all = true;
+            for (int k = i; k < i + WINDOW; k++) {
+                all &= valid[k];
+            }
+            if (all) {
+                from = i;
+            }
+        }
+        if (from < 0) {
+            boolean anyValid = false;
+            for (boolean b : valid) {
+                anyValid |= b;
+            }
+            // No remainder above rounding anywhere: the model is exact; otherwise too few points.
+            return new TaylorReport(t, remainder, Double.NaN, Double.NaN, -1, expected, !anyValid);
+        }
+        double sx = 0;
+        double sy = 0;
+        double sxx = 0;
+        double sxy = 0;
+        for (int k = from; k < from + WINDOW; k++) {
+            double lx = Math.log10(t[k]);
+            double ly = Math.log10(remainder[k]);
+            sx += lx;
+            sy += ly;
+            sxx += lx * lx;
+            sxy += lx * ly;
+        }
+        double slope = (WINDOW * sxy - sx * sy) / (WINDOW * sxx - sx * sx);
+        double intercept = (sy - slope * sx) / WINDOW;
+        double squares = 0;
+        for (int k = from; k < from + WINDOW; k++) {
+            double r = Math.log10(remainder[k]) - (intercept + slope * Math.log10(t[k]));
+            squares += r * r;
+        }
+        double residual = Math.sqrt(squares / WINDOW);
+        return new TaylorReport(t, remainder, slope, residual, from, expected, slope >= expected - SLOPE_TOLERANCE);
+    }
+
+    /**
+     * Hessian symmetry {@code |<H u, w> - <u, H w>| / (||H u|| ||w|| + ||u|| ||H w||)} for random
+     * unit tangent u, w at {@code x}.
+     */
+    public static <P> DefectReport hessianSymmetry(Problem<P> problem, P x, RandomGenerator random) {
+        Manifold<P> m = problem.manifold();
+        RiemannianDerivatives<P> derivatives = new RiemannianDerivatives<>(problem);
+        P gradient = m.allocate();
+        P u = m.allocate();
+        P w = m.allocate();
+        P hu = m.allocate();
+        P hw = m.allocate();
+        try {
+            derivatives.evaluate(x, gradient);
+            m.randomTangent(x, random, u);
+            m.randomTangent(x, random, w);
+            derivatives.hessianVector(u, hu);
+            derivatives.hessianVector(w, hw);
+            double scale = m.norm(x, hu) * m.norm(x, w) + m.norm(x, u) * m.norm(x, hw);
+            double defect = Math.abs(m.inner(x, hu, w) - m.inner(x, u, hw)) / Math.max(scale, Double.MIN_NORMAL);
+            return DefectReport.of(defect, RELATIVE_TOLERANCE);
+        } finally {
+            for (P a : java.util.List.of(gradient, u, w, hu, hw)) {
+                m.free(a);
+            }
+            derivatives.release();
+        }
+    }
+
+    /**
+     * Tangency of the Riemannian gradient, {@code ||P_x(g) - g|| / ||g||} (an embedded
+     * submanifold's ambient norm, through the manifold's inner product).
+     */
+    public static <P> DefectReport gradientTangency(Problem<P> problem, P x) {
+        Manifold<P> m = problem.manifold();
+        RiemannianDerivatives<P> derivatives = new RiemannianDerivatives<>(problem);
+        P gradient = m.allocate();
+        P projected = m.allocate();
+        try {
+            derivatives.evaluate(x, gradient);
+            return DefectReport.of(tangencyDefect(m, x, gradient, projected), RELATIVE_TOLERANCE);
+        } finally {
+            m.free(gradient);
+            m.free(projected);
+            derivatives.release();
+        }
+    }
+
+    /** Tangency of {@code Hess f(x)[v]} for a random unit tangent v, as {@link #gradientTangency}. */
+    public static <P> DefectReport hessianTangency(Problem<P> problem, P x, RandomGenerator random) {
+        Manifold<P> m = problem.manifold();
+        RiemannianDerivatives<P> derivatives = new RiemannianDerivatives<>(problem);
+        P gradient = m.allocate();
+        P v = m.allocate();
+        P hv = m.allocate();
+        P projected = m.allocate();
+        try {
+            derivatives.evaluate(x, gradient);
+            m.randomTangent(x, random, v);
+            derivatives.hessianVector(v, hv);
+            return DefectReport.of(tangencyDefect(m, x, hv, projected), RELATIVE_TOLERANCE);
+        } finally {
+            for (P a : java.util.List.of(gradient, v, hv, projected)) {
+                m.free(a);
+            }
+            derivatives.release();
+        }
+    }
+
+    private static <P> double tangencyDefect(Manifold<P> m, P x, P vector, P work) {
+        m.projectToTangent(x, vector, work);
+        m.linearCombination(x, 1.0, work, -1.0, vector, work);
+        return m.norm(x, work) / Math.max(m.norm(x, vector), Double.MIN_NORMAL);
+    }
+
+    /**
+     * Order of the retraction from its ambient Taylor remainder (embedded matrix manifolds):
+     * {@code ||R_x(t v) - x - t v||} is {@code O(t^2)} for every retraction, and its tangential
+     * part {@code ||P_x(R_x(t v) - x - t v)||} is {@code O(t^3)} for a second-order one
+     * (Absil, Mahony, Sepulchre 2008, prop. 5.5.5; Boumal 2023, sec. 5.12). Returns the report of
+     * the tangential remainder with expected slope 3: passing means second order.
+     *
+     * @param subtract {@code out = a - b} in the ambient space
+     */
+    public static <P> TaylorReport retractionSecondOrder(Manifold<P> m, P x, RandomGenerator random,
+            AmbientDifference<P> subtract) {
+        P v = m.allocate();
+        P step = m.allocate();
+        P moved = m.allocate();
+        P difference = m.allocate();
+        P projected = m.allocate();
+        try {
+            m.randomTangent(x, random, v);
+            double[] t = new double[POINTS];
+            double[] remainder = new double[POINTS];
+            boolean[] valid = new boolean[POINTS];
+            for (int i = 0; i < POINTS; i++) {
+                t[i] = Math.pow(10, -8 + 8.0 * i / (POINTS - 1));
+                m.linearCombination(x, t[i], v, 0.0, v, step);
+                m.retract(x, step, moved);
+                subtract.difference(moved, x, difference);
+                m.linearCombination(x, 1.0, difference, -1.0, step, difference);
+                m.projectToTangent(x, difference, projected);
+                remainder[i] = m.norm(x, projected);
+                valid[i] = Double.isFinite(remainder[i]) && remainder[i] > FLOOR * EPS * (1 + t[i]);
+            }
+            return fit(t, remainder, valid, 3);
+        } finally {
+            for (P a : java.util.List.of(v, step, moved, difference, projected)) {
+                m.free(a);
+            }
+        }
+    }
+
+    /** Ambient subtraction for {@link #retractionSecondOrder}, e.g. {@code kernels.addScaled(1, a, -1, b, out)}. */
+    @FunctionalInterface
+    public interface AmbientDifference<P> {
+        void difference(P a, P b, P out);
+    }
+}

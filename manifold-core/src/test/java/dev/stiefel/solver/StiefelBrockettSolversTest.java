@@ -1,0 +1,195 @@
+package dev.stiefel.solver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.stiefel.kernel.Kernels;
+import dev.stiefel.manifold.BrockettProblem;
+import dev.stiefel.manifold.Stiefel;
+import dev.stiefel.manifold.StiefelRetraction;
+import java.util.Arrays;
+import java.util.Random;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The "must show" runs: trust regions and conjugate gradients from random starts on the Brockett
+ * cost {@code tr(X^T A X N)}, {@code N = diag(p, ..., 1)}, on {@code St(n, p)}. The minimiser's
+ * column j is the eigenvector of the j-th smallest eigenvalue of A (up to sign), checked against
+ * EJML's symmetric eigendecomposition.
+ */
+class StiefelBrockettSolversTest {
+
+    private static final double GRADIENT_TOLERANCE = 1e-9;
+    /** Column error {@code min(||x_j - v_j||, ||x_j + v_j||)}; ~ gradient / eigengap. */
+    private static final double EIGENVECTOR_TOLERANCE = 1e-6;
+    private static final double COST_TOLERANCE = 1e-10;
+
+    static BrockettProblem<DMatrixRMaj> brockett(Stiefel<DMatrixRMaj> stiefel, DMatrixRMaj a) {
+        int p = stiefel.columns();
+        DMatrixRMaj weights = new DMatrixRMaj(p, p);
+        for (int i = 0; i < p; i++) {
+            weights.set(i, i, p - i);
+        }
+        return new BrockettProblem<>(stiefel, stiefel.kernels(), a, weights);
+    }
+
+    /**
+     * {@code A = Q diag(lambda) Q^T} with Haar-random orthogonal Q, {@code lambda_k = k} for the
+     * {@code p + 1} smallest and the rest spread over {@code (p + 1, p + 11]}: unit gaps where
+     * the minimiser lives and a bounded top keep the Brockett Hessian's condition number near
+     * {@code 30 p}, so the runs stay short on a shared machine. The eigenvectors are known to
+     * the test only through EJML's decomposition of A.
+     */
+    static DMatrixRMaj separatedSpectrum(int n, int p, Random random) {
+        Stiefel<DMatrixRMaj> orthogonal = Stiefel.onCpu(n, n);
+        DMatrixRMaj q = orthogonal.allocate();
+        orthogonal.randomPoint(random, q);
+        DMatrixRMaj a = new DMatrixRMaj(n, n);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                double value = 0;
+                for (int k = 0; k < n; k++) {
+                    double lambda = k <= p ? k + 1 : p + 1 + 10.0 * (k - p) / (n - p);
+                    value += q.get(i, k) * lambda * q.get(j, k);
+                }
+                a.set(i, j, value);
+                a.set(j, i, value);
+            }
+        }
+        return a;
+    }
+
+    static DMatrixRMaj randomSymmetric(int n, Random random) {
+        DMatrixRMaj a = new DMatrixRMaj(n, n);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                double value = random.nextGaussian();
+                a.set(i, j, value);
+                a.set(j, i, value);
+            }
+        }
+        return a;
+    }
+
+    /** Eigenvalues ascending, with the matching unit eigenvectors as columns of {@code vectors}. */
+    static double[] ascendingEigen(DMatrixRMaj a, DMatrixRMaj vectors) {
+        int n = a.numRows;
+        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, true, true);
+        assertTrue(eig.decompose(a.copy()));
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (i, j) -> Double.compare(eig.getEigenvalue(i).real, eig.getEigenvalue(j).real));
+        double[] values = new double[n];
+        vectors.reshape(n, n);
+        for (int k = 0; k < n; k++) {
+            values[k] = eig.getEigenvalue(order[k]).real;
+            DMatrixRMaj v = eig.getEigenVector(order[k]);
+            double norm = 0;
+            for (int i = 0; i < n; i++) {
+                norm += v.get(i, 0) * v.get(i, 0);
+            }
+            for (int i = 0; i < n; i++) {
+                vectors.set(i, k, v.get(i, 0) / Math.sqrt(norm));
+            }
+        }
+        return values;
+    }
+
+    @ParameterizedTest(name = "{0} on St({1}, {2}) seed {3}")
+    @CsvSource({
+        "conjugate-gradient, 200, 20, 3",
+        "trust-regions, 50, 10, 1",
+        "trust-regions, 50, 10, 2",
+        "trust-regions, 200, 20, 3",
+        "conjugate-gradient, 50, 10, 1",
+        "conjugate-gradient, 50, 10, 2",
+        "trust-regions-fd, 50, 10, 4",
+    })
+    void reachesTheEigenvectorsOfA(String solverName, int n, int p, long seed) {
+        Random random = new Random(seed);
+        // EJML: single-threaded, so timings do not depend on a native thread pool on a busy machine.
+        Stiefel<DMatrixRMaj> stiefel = new Stiefel<>(Kernels.ejml(), n, p, StiefelRetraction.QR);
+        DMatrixRMaj a = separatedSpectrum(n, p, random);
+        BrockettProblem<DMatrixRMaj> problem = brockett(stiefel, a);
+        DMatrixRMaj start = stiefel.allocate();
+        stiefel.randomPoint(random, start);
+        StoppingCriteria stopping = StoppingCriteria.defaults().withMinGradientNorm(GRADIENT_TOLERANCE)
+                .withMaxIterations(20_000).withMinStepSize(0);
+        Solver<DMatrixRMaj> solver = switch (solverName) {
+            case "trust-regions" -> new TrustRegions<>(TrustRegionsOptions.defaults().withStopping(stopping));
+            // Hessian-vector products by finite differences of gradients (RTR-FD).
+            case "trust-regions-fd" -> new TrustRegions<>(
+                    TrustRegionsOptions.defaults().withStopping(stopping).withFiniteDifferenceHessian(true));
+            default -> new ConjugateGradient<>(ConjugateGradientOptions.defaults().withStopping(stopping));
+        };
+
+        SolverResult<DMatrixRMaj> result = solver.solve(problem, start);
+
+        assertEquals(StopReason.GRADIENT_NORM, result.stopReason(), () -> solverName + " after " + result.iterations());
+        assertTrue(result.gradientNorm() < 1e-8);
+        stiefel.checkPoint(result.point(), 1e-12);
+        DMatrixRMaj vectors = new DMatrixRMaj(n, n);
+        double[] values = ascendingEigen(a, vectors);
+        double optimalCost = 0;
+        DMatrixRMaj x = result.point();
+        for (int j = 0; j < p; j++) {
+            optimalCost += (p - j) * values[j];
+            double plus = 0;
+            double minus = 0;
+            for (int i = 0; i < n; i++) {
+                plus += Math.pow(x.get(i, j) - vectors.get(i, j), 2);
+                minus += Math.pow(x.get(i, j) + vectors.get(i, j), 2);
+            }
+            double error = Math.sqrt(Math.min(plus, minus));
+            assertTrue(error < EIGENVECTOR_TOLERANCE, "column " + j + " differs from eigenvector by " + error);
+        }
+        assertEquals(optimalCost, result.cost(), COST_TOLERANCE * Math.abs(optimalCost));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"trust-regions", "trust-regions-fd", "conjugate-gradient"})
+    void warmIterationsOnStiefelDoNotAllocate(String solverName) {
+        assumeTrue(AllocationProbe.supported());
+        Random random = new Random(9);
+        Stiefel<DMatrixRMaj> stiefel = new Stiefel<>(Kernels.ejml(), 30, 5, StiefelRetraction.QR);
+        BrockettProblem<DMatrixRMaj> problem = brockett(stiefel, randomSymmetric(30, random));
+        DMatrixRMaj start = stiefel.allocate();
+        stiefel.randomPoint(random, start);
+        DMatrixRMaj out = stiefel.allocate();
+        StoppingCriteria base = StoppingCriteria.defaults().withMinGradientNorm(0).withMinStepSize(0);
+        java.util.function.IntFunction<Solver<DMatrixRMaj>> factory = iterations -> switch (solverName) {
+            case "trust-regions" -> new TrustRegions<>(TrustRegionsOptions.defaults()
+                    .withStopping(base.withMaxIterations(iterations)).withRecordHistory(false));
+            case "trust-regions-fd" -> new TrustRegions<>(TrustRegionsOptions.defaults()
+                    .withStopping(base.withMaxIterations(iterations)).withRecordHistory(false)
+                    .withFiniteDifferenceHessian(true));
+            default -> new ConjugateGradient<>(ConjugateGradientOptions.defaults()
+                    .withStopping(base.withMaxIterations(iterations)).withRecordHistory(false));
+        };
+        Solver<DMatrixRMaj> shortSolver = factory.apply(10);
+        Solver<DMatrixRMaj> longSolver = factory.apply(60);
+        for (int warm = 0; warm < 4; warm++) {
+            shortSolver.solve(problem, start, out);
+            longSolver.solve(problem, start, out);
+        }
+        long shortBytes = Long.MAX_VALUE;
+        long longBytes = Long.MAX_VALUE;
+        for (int repeat = 0; repeat < 3; repeat++) {
+            shortBytes = Math.min(shortBytes, AllocationProbe.bytesAllocatedBy(() -> shortSolver.solve(problem, start, out)));
+            longBytes = Math.min(longBytes, AllocationProbe.bytesAllocatedBy(() -> longSolver.solve(problem, start, out)));
+        }
+        // Six times the iterations must not cost more than a small constant more bytes.
+        assertTrue(longBytes - shortBytes <= ALLOCATION_SLACK_BYTES,
+                solverName + ": 10 iterations allocated " + shortBytes + " bytes, 60 iterations " + longBytes);
+    }
+
+    /** Allowance for JIT and profiling noise; one matrix of St(30, 5) alone is 1.2 kB. */
+    private static final long ALLOCATION_SLACK_BYTES = 1024;
+}
