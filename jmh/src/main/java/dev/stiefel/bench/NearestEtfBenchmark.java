@@ -4,9 +4,8 @@ import dev.stiefel.ddn.BackwardMethod;
 import dev.stiefel.ddn.DeclarativeBackward;
 import dev.stiefel.ddn.KroneckerKktBackward;
 import dev.stiefel.etf.EtfSolveResult;
-import dev.stiefel.solver.SolverResult;
-import dev.stiefel.solver.TrustRegions;
-import dev.stiefel.solver.TrustRegionsOptions;
+import dev.stiefel.etf.EtfSolverMethod;
+import dev.stiefel.etf.NearestEtf;
 import java.util.concurrent.TimeUnit;
 import org.ejml.data.DMatrixRMaj;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,8 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The nearest simplex ETF ({@code NearestEtf}, spec {@code nearest-etf.md} sections 2 and 5) on
  * the problem (7) of {@link EtfInstance}:
  * <ul>
- *   <li>forward: the closed form {@code polar(G)} against trust regions warm-started at
- *       {@code Uprox} down to the gradient tolerance of {@code EtfOptions} (the paper's solver);</li>
+ *   <li>forward: the closed form {@code polar(G)} against {@code NearestEtf}'s Riemannian trust
+ *       regions (the paper's solver) and conjugate gradients, warm-started at {@code Uprox} and
+ *       stopped by {@code EtfOptions.solverStopping()} (gradient norm {@code 1e-12});</li>
  *   <li>backward ({@code dL/dHt} from {@code dL/dU*}): closed form (polar derivative) against
  *       matrix-free (CG on the Riemannian Hessian) at the paper's sizes, and against the dense KKT
  *       reference (Gould et al., Prop. 4.5) at the small sizes where it fits
@@ -45,7 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "-Xmx3g")
 public class NearestEtfBenchmark {
 
-    /** Problem (7) at the paper's sizes, with a trust-region solver configured as {@code NearestEtf}'s. */
+    /** Problem (7) at the paper's sizes, with {@code NearestEtf} instances for each forward method. */
     @State(Scope.Thread)
     public static class Paper {
 
@@ -56,7 +56,8 @@ public class NearestEtfBenchmark {
         public String backend;
 
         EtfInstance<DMatrixRMaj> etf;
-        TrustRegions<DMatrixRMaj> trustRegions;
+        NearestEtf<DMatrixRMaj> trustRegions;
+        NearestEtf<DMatrixRMaj> conjugateGradient;
         DeclarativeBackward<DMatrixRMaj> closedForm;
         DeclarativeBackward<DMatrixRMaj> matrixFree;
         DMatrixRMaj out;
@@ -64,8 +65,8 @@ public class NearestEtfBenchmark {
         @Setup
         public void setup() {
             etf = new EtfInstance<>(CpuBackends.create(backend), Size.parse(size));
-            trustRegions = new TrustRegions<>(TrustRegionsOptions.defaults()
-                    .withStopping(etf.solverStopping()).withRecordHistory(false));
+            trustRegions = etf.nearestEtf(EtfSolverMethod.TRUST_REGIONS);
+            conjugateGradient = etf.nearestEtf(EtfSolverMethod.CONJUGATE_GRADIENT);
             closedForm = BackwardMethod.CLOSED_FORM.create(etf.kernels);
             matrixFree = BackwardMethod.MATRIX_FREE.create(etf.kernels);
             out = etf.create();
@@ -151,10 +152,16 @@ public class NearestEtfBenchmark {
         return state.etf.nearestEtf.solve(state.etf.normalisedMeans, state.etf.proximalPoint, null, state.out);
     }
 
-    /** Riemannian trust regions from {@code Uprox} to gradient norm {@code 1e-11} (the EtfOptions default). */
+    /** Riemannian trust regions from {@code Uprox} (start {@code null} means {@code Uprox}). */
     @Benchmark
-    public SolverResult<DMatrixRMaj> forwardTrustRegions(Paper state) {
-        return state.trustRegions.solve(state.etf.problem, state.etf.proximalPoint, state.out);
+    public EtfSolveResult forwardTrustRegions(Paper state) {
+        return state.trustRegions.solve(state.etf.normalisedMeans, state.etf.proximalPoint, null, state.out);
+    }
+
+    /** Riemannian conjugate gradients from {@code Uprox}. */
+    @Benchmark
+    public EtfSolveResult forwardConjugateGradient(Paper state) {
+        return state.conjugateGradient.solve(state.etf.normalisedMeans, state.etf.proximalPoint, null, state.out);
     }
 
     /** Closed-form polar derivative, {@code O(dC^2 + C^3)}. */
