@@ -2,6 +2,7 @@ package dev.stiefel.bench;
 
 import dev.stiefel.ddn.BackwardMethod;
 import dev.stiefel.ddn.DeclarativeBackward;
+import dev.stiefel.ddn.KroneckerKktBackward;
 import dev.stiefel.etf.EtfSolveResult;
 import dev.stiefel.etf.EtfSolverMethod;
 import dev.stiefel.etf.NearestEtf;
@@ -27,7 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       regions (the paper's solver) and conjugate gradients, warm-started at {@code Uprox} and
  *       stopped by {@code EtfOptions.solverStopping()} (gradient norm {@code 1e-12});</li>
  *   <li>backward ({@code dL/dHt} from {@code dL/dU*}): closed form (polar derivative) against
- *       matrix-free (CG on the Riemannian Hessian) at the paper's sizes, and against the dense KKT
+ *       matrix-free (CG on the Riemannian Hessian) at the paper's sizes; against the paper's dense
+ *       method with {@code H = I_d (x) K} ({@code KroneckerKktBackward}, memory {@code O(dC^3)},
+ *       4.3 GB at (1024, 100), hence not at C = 200 or 1000); and against the generic dense KKT
  *       reference (Gould et al., Prop. 4.5) at the small sizes where it fits
  *       ({@link DenseBackwardBudget}; its memory grows as {@code (dC)^2}).</li>
  * </ul>
@@ -38,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "-Xmx3g")
+@Fork(value = 1, jvmArgsAppend = "-Xmx8g")
 public class NearestEtfBenchmark {
 
     /** Problem (7) at the paper's sizes, with {@code NearestEtf} instances for each forward method. */
@@ -97,6 +100,41 @@ public class NearestEtfBenchmark {
         }
     }
 
+    /**
+     * Problem (7) at the paper's sizes where the paper's dense method fits: at (1024, 100) it
+     * needs {@link KroneckerKktBackward#requiredBytes} = 4.3 GB (the fork gets {@code -Xmx8g});
+     * at (1024, 200) 33 GB and at (1024, 1000) 4 TB, which {@code @Setup} refuses with the figure.
+     */
+    @State(Scope.Thread)
+    public static class Kronecker {
+
+        @Param({Size.PAPER_512_10, "1024x10", Size.PAPER_1024_100})
+        public String kroneckerSize;
+
+        @Param({CpuBackends.EJML, CpuBackends.OPENBLAS})
+        public String backend;
+
+        EtfInstance<DMatrixRMaj> etf;
+        DeclarativeBackward<DMatrixRMaj> denseKronecker;
+        DMatrixRMaj out;
+
+        @Setup
+        public void setup() {
+            Size shape = Size.parse(kroneckerSize);
+            long needed = KroneckerKktBackward.requiredBytes(shape.rows(), shape.cols(), false);
+            long limit = KroneckerKktBackward.Options.defaults().memoryLimitBytes();
+            if (needed > limit) {
+                throw new IllegalStateException(String.format(
+                        "dense (Kronecker) backward at %s skipped: it needs %.1f GB, the limit is %.1f GB"
+                                + " (%.0f%% of -Xmx)", kroneckerSize, needed / 1e9, limit / 1e9,
+                        100 * KroneckerKktBackward.Options.DEFAULT_HEAP_FRACTION));
+            }
+            etf = new EtfInstance<>(CpuBackends.create(backend), shape);
+            denseKronecker = BackwardMethod.DENSE_KRONECKER.create(etf.kernels);
+            out = etf.create();
+        }
+    }
+
     /** {@code U* = polar((2/sqrt(C-1)) Ht Mc + delta Uprox)}. */
     @Benchmark
     public EtfSolveResult forwardClosedForm(Paper state) {
@@ -125,6 +163,14 @@ public class NearestEtfBenchmark {
     @Benchmark
     public DMatrixRMaj backwardMatrixFree(Paper state) {
         return state.matrixFree.vjp(state.etf.problem, state.etf.solution, state.etf.upstream, state.out);
+    }
+
+    /** The paper's dense method, {@code H = I_d (x) K}: memory {@code O(dC^3)}, time {@code O(dC^5)}. */
+    @Benchmark
+    @Warmup(iterations = 1)
+    @Measurement(iterations = 3)
+    public DMatrixRMaj backwardDenseKronecker(Kronecker state) {
+        return state.denseKronecker.vjp(state.etf.problem, state.etf.solution, state.etf.upstream, state.out);
     }
 
     /** Dense KKT reference, memory {@code O((dC)^2)}, time {@code O((dC)^3)}. */
