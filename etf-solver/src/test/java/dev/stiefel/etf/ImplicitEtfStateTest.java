@@ -95,6 +95,8 @@ class ImplicitEtfStateTest {
         DMatrixRMaj expected = new DMatrixRMaj(DIMENSION, CLASSES);
         reference.solve(state.normalisedMeans(), unregularised, null, expected);
         assertTrue(TestMatrices.maxAbsDifference(expected, state.solution()) < TOLERANCE);
+        // (7) with Uprox = U6 returns U6: G = Ur (2S/sqrt(C-1) + delta) Vr^T + delta u0 1^T/sqrt(C)
+        assertTrue(TestMatrices.maxAbsDifference(unregularised, state.solution()) < 1e-12);
 
         DMatrixRMaj previous = state.solution().copy();
         state.advance(TestMatrices.gaussian(DIMENSION, CLASSES, random), all);
