@@ -7,10 +7,10 @@ import dev.stiefel.cuda.CudaMatrix;
 import dev.stiefel.cuda.CudaPrecision;
 import dev.stiefel.ddn.BackwardMethod;
 import dev.stiefel.ddn.DeclarativeBackward;
+import dev.stiefel.etf.EtfSolverMethod;
+import dev.stiefel.etf.NearestEtf;
 import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.manifold.StiefelRetraction;
-import dev.stiefel.solver.TrustRegions;
-import dev.stiefel.solver.TrustRegionsOptions;
 import java.util.concurrent.TimeUnit;
 import org.ejml.data.DMatrixRMaj;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link NearestEtfBenchmark} on {@link CudaKernels} (cuBLAS/cuSOLVER through the binding
  * {@link CudaBackends#load()} finds), in float64 and float32. Every operation ends with
  * {@link CudaKernels#synchronize()}: CUDA calls return before the device is done, and the time of
- * an operation is until its result exists. The iterative methods (trust regions to {@code 1e-11},
+ * an operation is until its result exists. The iterative methods (trust regions to gradient norm {@code 1e-12},
  * matrix-free backward to relative residual {@code 1e-12}) run in float64 only, since their
  * tolerances are below float32's precision.
  *
@@ -151,7 +151,7 @@ public class CudaBenchmark {
         public String size;
 
         EtfInstance<CudaMatrix> etf;
-        TrustRegions<CudaMatrix> trustRegions;
+        NearestEtf<CudaMatrix> trustRegions;
         DeclarativeBackward<CudaMatrix> matrixFree;
         CudaMatrix out;
 
@@ -159,8 +159,7 @@ public class CudaBenchmark {
         public void setup() {
             open(CudaPrecision.FLOAT64);
             etf = new EtfInstance<>(kernels, Size.parse(size));
-            trustRegions = new TrustRegions<>(TrustRegionsOptions.defaults()
-                    .withStopping(etf.solverStopping()).withRecordHistory(false));
+            trustRegions = etf.nearestEtf(EtfSolverMethod.TRUST_REGIONS);
             matrixFree = BackwardMethod.MATRIX_FREE.create(kernels);
             out = etf.create();
             kernels.synchronize();
@@ -211,7 +210,7 @@ public class CudaBenchmark {
 
     @Benchmark
     public void nearestEtfForwardTrustRegions(Iterative state) {
-        state.trustRegions.solve(state.etf.problem, state.etf.proximalPoint, state.out);
+        state.trustRegions.solve(state.etf.normalisedMeans, state.etf.proximalPoint, null, state.out);
         state.kernels.synchronize();
     }
 

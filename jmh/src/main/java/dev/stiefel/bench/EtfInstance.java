@@ -1,6 +1,7 @@
 package dev.stiefel.bench;
 
 import dev.stiefel.etf.EtfOptions;
+import dev.stiefel.etf.EtfSolverMethod;
 import dev.stiefel.etf.NearestEtf;
 import dev.stiefel.etf.NearestEtfProblem;
 import dev.stiefel.kernel.DenseKernels;
@@ -69,11 +70,18 @@ final class EtfInstance<M> {
         kernels.free(start);
     }
 
-    /** The stopping rule {@link NearestEtf} gives its Riemannian solvers (EtfOptions defaults). */
+    /** The stopping rule {@link NearestEtf} gives its Riemannian solvers ({@link EtfOptions#solverStopping()}). */
     StoppingCriteria solverStopping() {
-        return StoppingCriteria.defaults()
-                .withMaxIterations(options.solverMaxIterations())
-                .withMinGradientNorm(options.solverGradientTolerance());
+        return options.solverStopping();
+    }
+
+    /**
+     * A second {@code NearestEtf} on the same backend and manifold, solving by {@code method}
+     * with this instance's options otherwise (its own problem object, so the two never share
+     * parameters).
+     */
+    NearestEtf<M> nearestEtf(EtfSolverMethod method) {
+        return new NearestEtf<>(kernels, manifold, size.rows(), size.cols(), options.withMethod(method));
     }
 
     /** A new {@code d x C} backend matrix. */

@@ -2,10 +2,10 @@ package dev.stiefel.bench;
 
 import dev.stiefel.ddn.BackwardMethod;
 import dev.stiefel.ddn.DeclarativeBackward;
+import dev.stiefel.ddn.KroneckerKktBackward;
 import dev.stiefel.etf.EtfSolveResult;
-import dev.stiefel.solver.SolverResult;
-import dev.stiefel.solver.TrustRegions;
-import dev.stiefel.solver.TrustRegionsOptions;
+import dev.stiefel.etf.EtfSolverMethod;
+import dev.stiefel.etf.NearestEtf;
 import java.util.concurrent.TimeUnit;
 import org.ejml.data.DMatrixRMaj;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,12 +24,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * The nearest simplex ETF ({@code NearestEtf}, spec {@code nearest-etf.md} sections 2 and 5) on
  * the problem (7) of {@link EtfInstance}:
  * <ul>
- *   <li>forward: the closed form {@code polar(G)} against trust regions warm-started at
- *       {@code Uprox} down to the gradient tolerance of {@code EtfOptions} (the paper's solver);</li>
+ *   <li>forward: the closed form {@code polar(G)} against {@code NearestEtf}'s Riemannian trust
+ *       regions (the paper's solver) and conjugate gradients, warm-started at {@code Uprox} and
+ *       stopped by {@code EtfOptions.solverStopping()} (gradient norm {@code 1e-12});</li>
  *   <li>backward ({@code dL/dHt} from {@code dL/dU*}): closed form (polar derivative) against
  *       matrix-free (CG on the Riemannian Hessian) at the paper's sizes, and against the dense KKT
  *       reference (Gould et al., Prop. 4.5) at the small sizes where it fits
- *       ({@link DenseBackwardBudget}; its memory grows as {@code (dC)^2}).</li>
+ *       ({@link DenseBackwardBudget}; its memory grows as {@code (dC)^2});</li>
+ *   <li>the paper's own dense method ({@link KroneckerKktBackward}, spec 5a: {@code H = I_d (x) K},
+ *       explicit {@code m x dC} constraint Jacobian, {@code m = C(C+1)/2}) at d = 1024, single shot,
+ *       skipped with the bytes it needs above 60% of the heap (C = 200 needs 36 GB).</li>
  * </ul>
  * {@code -prof gc} gives the allocation per operation; {@link MemoryReport} gives the retained
  * workspace (peak memory) of each backward method.
@@ -41,7 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "-Xmx3g")
 public class NearestEtfBenchmark {
 
-    /** Problem (7) at the paper's sizes, with a trust-region solver configured as {@code NearestEtf}'s. */
+    /** Problem (7) at the paper's sizes, with {@code NearestEtf} instances for each forward method. */
     @State(Scope.Thread)
     public static class Paper {
 
@@ -52,7 +56,8 @@ public class NearestEtfBenchmark {
         public String backend;
 
         EtfInstance<DMatrixRMaj> etf;
-        TrustRegions<DMatrixRMaj> trustRegions;
+        NearestEtf<DMatrixRMaj> trustRegions;
+        NearestEtf<DMatrixRMaj> conjugateGradient;
         DeclarativeBackward<DMatrixRMaj> closedForm;
         DeclarativeBackward<DMatrixRMaj> matrixFree;
         DMatrixRMaj out;
@@ -60,8 +65,8 @@ public class NearestEtfBenchmark {
         @Setup
         public void setup() {
             etf = new EtfInstance<>(CpuBackends.create(backend), Size.parse(size));
-            trustRegions = new TrustRegions<>(TrustRegionsOptions.defaults()
-                    .withStopping(etf.solverStopping()).withRecordHistory(false));
+            trustRegions = etf.nearestEtf(EtfSolverMethod.TRUST_REGIONS);
+            conjugateGradient = etf.nearestEtf(EtfSolverMethod.CONJUGATE_GRADIENT);
             closedForm = BackwardMethod.CLOSED_FORM.create(etf.kernels);
             matrixFree = BackwardMethod.MATRIX_FREE.create(etf.kernels);
             out = etf.create();
@@ -96,16 +101,67 @@ public class NearestEtfBenchmark {
         }
     }
 
+    /**
+     * Problem (7) at d = 1024 for the paper's dense method, OpenBLAS only (its Schur product is
+     * one large gemm). A size whose {@link KroneckerKktBackward#requiredBytes} exceeds the
+     * method's default limit (60% of the heap) fails in setup with that number, and JMH goes on.
+     */
+    @State(Scope.Thread)
+    public static class PaperDense {
+
+        @Param({"1024x10", Size.PAPER_1024_100, Size.PAPER_1024_200})
+        public String kroneckerSize;
+
+        EtfInstance<DMatrixRMaj> etf;
+        DeclarativeBackward<DMatrixRMaj> kronecker;
+        DMatrixRMaj out;
+
+        @Setup
+        public void setup() {
+            Size shape = Size.parse(kroneckerSize);
+            KroneckerKktBackward.Options options = KroneckerKktBackward.Options.defaults();
+            long needed = KroneckerKktBackward.requiredBytes(shape.rows(), shape.cols(), false);
+            if (needed > options.memoryLimitBytes()) {
+                throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                        "dense Kronecker backward at %s skipped: it needs %.1f GB, limit %.1f GB (60%% of -Xmx)",
+                        kroneckerSize, needed / 1e9, options.memoryLimitBytes() / 1e9));
+            }
+            etf = new EtfInstance<>(CpuBackends.create(CpuBackends.OPENBLAS), shape);
+            kronecker = new KroneckerKktBackward<>(etf.kernels, options);
+            out = etf.create();
+        }
+    }
+
+    /**
+     * The paper's dense backward (spec 5a), memory {@code O(d C^3)}, time {@code O(d C^5)}:
+     * single shot (at C = 100 a 5.2e12-flop gemm for the Schur matrix and 4.3 GB).
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @Warmup(iterations = 1)
+    @Measurement(iterations = 1)
+    @Fork(value = 1, jvmArgsAppend = "-Xmx16g")
+    public DMatrixRMaj backwardDenseKronecker(PaperDense state) {
+        return state.kronecker.vjp(state.etf.problem, state.etf.solution, state.etf.upstream, state.out);
+    }
+
     /** {@code U* = polar((2/sqrt(C-1)) Ht Mc + delta Uprox)}. */
     @Benchmark
     public EtfSolveResult forwardClosedForm(Paper state) {
         return state.etf.nearestEtf.solve(state.etf.normalisedMeans, state.etf.proximalPoint, null, state.out);
     }
 
-    /** Riemannian trust regions from {@code Uprox} to gradient norm {@code 1e-11} (the EtfOptions default). */
+    /** Riemannian trust regions from {@code Uprox} (start {@code null} means {@code Uprox}). */
     @Benchmark
-    public SolverResult<DMatrixRMaj> forwardTrustRegions(Paper state) {
-        return state.trustRegions.solve(state.etf.problem, state.etf.proximalPoint, state.out);
+    public EtfSolveResult forwardTrustRegions(Paper state) {
+        return state.trustRegions.solve(state.etf.normalisedMeans, state.etf.proximalPoint, null, state.out);
+    }
+
+    /** Riemannian conjugate gradients from {@code Uprox}. */
+    @Benchmark
+    public EtfSolveResult forwardConjugateGradient(Paper state) {
+        return state.conjugateGradient.solve(state.etf.normalisedMeans, state.etf.proximalPoint, null, state.out);
     }
 
     /** Closed-form polar derivative, {@code O(dC^2 + C^3)}. */

@@ -28,8 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       cost and gradient: the fixed cost of every solve, to subtract from the next rows;</li>
  *   <li>{@code *Iteration}: a solve capped at 1 iteration (for trust regions one outer step with
  *       its whole truncated-CG inner solve; for CG one line search);</li>
- *   <li>{@code *WarmSolve}: the full warm-started solve to the gradient tolerance {@code 1e-11}
- *       of {@code EtfOptions}.</li>
+ *   <li>{@code *WarmSolve}: the full warm-started solve to the stopping rule of
+ *       {@code EtfOptions.solverStopping()} (gradient norm {@code 1e-12}).</li>
  * </ul>
  * Histories are off, as {@code NearestEtf} runs them, so with {@code -prof gc} the bytes per
  * operation are the result record and nothing that grows with the iterations.

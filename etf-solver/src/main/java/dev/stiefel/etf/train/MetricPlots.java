@@ -3,12 +3,15 @@ package dev.stiefel.etf.train;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -73,12 +76,11 @@ public final class MetricPlots {
         for (Metric metric : METRICS) {
             XYChart chart = metricChart(title, metric, results);
             Path file = folder.resolve(metric.file() + ".png");
-            BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+            savePng(chart, file);
             written.add(file);
         }
         Path histogram = folder.resolve("margin-distribution.png");
-        BitmapEncoder.saveBitmap(marginHistogram(title, results, numClasses), histogram.toString(),
-                BitmapEncoder.BitmapFormat.PNG);
+        savePng(marginHistogram(title, results, numClasses), histogram);
         written.add(histogram);
         return written;
     }
@@ -170,6 +172,14 @@ public final class MetricPlots {
                     .setFillColor(new Color(color.getRed(), color.getGreen(), color.getBlue(), 110));
         }
         return chart;
+    }
+
+    private static void savePng(org.knowm.xchart.internal.chartpart.IChart chart, Path file) throws IOException {
+        try (OutputStream stream = Files.newOutputStream(file)) {
+            if (!ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", stream)) {
+                throw new IOException("no PNG writer available for " + file);
+            }
+        }
     }
 
     private static XYSeries style(XYSeries series, Color color, BasicStroke stroke) {

@@ -68,6 +68,7 @@ public final class NeuralCollapseMetrics {
     private double[] margins = new double[0];
     private double[] centredNorms = new double[0];
     private final double[] norms;
+    private final double[] meanSquaredNorms;
     private int[] classCounts = new int[0];
     private final DenseKernels<DMatrixRMaj> kernels;
 
@@ -97,6 +98,7 @@ public final class NeuralCollapseMetrics {
         this.tau = tau;
         this.lowerBound = SimplexEtf.crossEntropyLowerBound(numClasses, tau);
         this.norms = new double[numClasses];
+        this.meanSquaredNorms = new double[numClasses];
     }
 
     public int numClasses() {
@@ -135,6 +137,7 @@ public final class NeuralCollapseMetrics {
 
         // Nearest class mean: argmin_c ||mu_c||^2 - 2 h~_i . mu_c (||h~_i||^2 is common to all c).
         product(normalised, false, classMeans, true, meanScores);
+        classMeanSquaredNorms(d);
         int correct = 0;
         int mismatches = 0;
         for (int i = 0; i < n; i++) {
@@ -142,7 +145,7 @@ public final class NeuralCollapseMetrics {
             if (predicted == labels[i]) {
                 correct++;
             }
-            if (nearestMean(i, d) != predicted) {
+            if (nearestMean(i) != predicted) {
                 mismatches++;
             }
         }
@@ -165,7 +168,7 @@ public final class NeuralCollapseMetrics {
     /**
      * The per-sample cosine margins of the last {@link #evaluate}, in sample order.
      *
-     * @param out resized if too short; its first N entries are written
+     * @param out filled and returned when it has exactly N entries; otherwise a new array is returned
      */
     public double[] margins(double[] out) {
         double[] result = out == null || out.length != margins.length ? new double[margins.length] : out;
@@ -296,22 +299,29 @@ public final class NeuralCollapseMetrics {
         return rank;
     }
 
-    private int nearestMean(int sample, int d) {
+    private int nearestMean(int sample) {
         int best = 0;
         double bestDistance = Double.POSITIVE_INFINITY;
         for (int c = 0; c < numClasses; c++) {
-            double squaredNorm = 0;
-            for (int j = 0; j < d; j++) {
-                double value = classMeans.data[c * d + j];
-                squaredNorm += value * value;
-            }
-            double distance = squaredNorm - 2 * meanScores.data[sample * numClasses + c];
+            double distance = meanSquaredNorms[c] - 2 * meanScores.data[sample * numClasses + c];
             if (distance < bestDistance) {
                 bestDistance = distance;
                 best = c;
             }
         }
         return best;
+    }
+
+    /** {@code ||mu_c||^2} of every class mean, once per evaluation. */
+    private void classMeanSquaredNorms(int d) {
+        for (int c = 0; c < numClasses; c++) {
+            double squaredNorm = 0;
+            for (int j = 0; j < d; j++) {
+                double value = classMeans.data[c * d + j];
+                squaredNorm += value * value;
+            }
+            meanSquaredNorms[c] = squaredNorm;
+        }
     }
 
     /**

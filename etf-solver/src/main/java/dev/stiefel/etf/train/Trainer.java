@@ -3,6 +3,7 @@ package dev.stiefel.etf.train;
 import dev.stiefel.etf.ClassifierHead;
 import dev.stiefel.etf.CrossEntropy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.ejml.data.DMatrixRMaj;
 
@@ -173,7 +174,7 @@ public final class Trainer {
             System.arraycopy(features.data, indices[k] * d, batchFeatures.data, k * d, d);
             batchLabels[k] = allLabels[indices[k]];
         }
-        int[] labels = count == batchLabels.length ? batchLabels : java.util.Arrays.copyOf(batchLabels, count);
+        int[] labels = count == batchLabels.length ? batchLabels : Arrays.copyOf(batchLabels, count);
         head.forward(batchFeatures, labels, logits);
         double loss = CrossEntropy.lossAndGradient(logits, labels, logitsGradient);
         if (!Double.isFinite(loss)) {

@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>Seed {@code s} fixes the model's start, the standard head's start and the batch draws, so
  * every head sees the same start for the same seed. Independent (head, seed) runs execute on
- * {@code --threads} threads.
+ * {@code --threads} threads (default: one per core); results do not depend on it.
  */
 @Command(name = "ufm", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train unconstrained feature models with the standard, fixed-ETF and implicit-ETF heads.")
@@ -62,8 +62,8 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
             description = "Metrics on the whole data every K iterations. Default: ${DEFAULT-VALUE}.")
     int evaluateEvery;
 
-    @Option(names = "--threads", defaultValue = "1",
-            description = "Runs trained at once (each run is single-threaded). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--threads", defaultValue = "0",
+            description = "(head, seed) runs trained at once; 0 = one per available core. Default: 0.")
     int threads;
 
     @Option(names = "--out", paramLabel = "FOLDER", description = "Output folder; each invocation writes a new run-NNN inside it."
@@ -106,9 +106,10 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
         if (seeds < 1) {
             throw new ParameterException(spec.commandLine(), "--seeds must be at least 1, got " + seeds);
         }
-        if (threads < 1) {
-            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
+        if (threads < 0) {
+            throw new ParameterException(spec.commandLine(), "--threads must be 0 (all cores) or positive, got " + threads);
         }
+        int poolSize = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
         Path outFolder = out != null ? out
                 : Path.of("runs", model.modelName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-"));
         try {
@@ -122,7 +123,7 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
         PrintWriter console = spec.commandLine().getOut();
         writeConfiguration(runFolder, options, thresholds);
 
-        Map<HeadKind, List<TrainingResult>> results = train(options, runFolder);
+        Map<HeadKind, List<TrainingResult>> results = train(options, runFolder, poolSize);
 
         RunSummary summary = new RunSummary(results, thresholds);
         Files.writeString(runFolder.resolve("summary.csv"), summary.toCsv(), StandardCharsets.UTF_8);
@@ -147,13 +148,13 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
                 .name().toLowerCase(Locale.ROOT) + ")";
     }
 
-    private Map<HeadKind, List<TrainingResult>> train(TrainingOptions options, Path runFolder)
+    private Map<HeadKind, List<TrainingResult>> train(TrainingOptions options, Path runFolder, int poolSize)
             throws InterruptedException, IOException {
         long total = (long) model.resolvedHeads.size() * seeds * iterations;
         ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName(model.modelName)
                 .setInitialMax(total).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(poolSize);
         Map<HeadKind, List<Future<TrainingResult>>> futures = new LinkedHashMap<>();
         try {
             for (HeadKind head : model.resolvedHeads) {

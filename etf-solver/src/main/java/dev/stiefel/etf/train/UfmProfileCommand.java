@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code ufm-profile}: per head, time per training iteration, time of one full-data metrics
  * evaluation, bytes allocated per iteration (this thread, {@code ThreadMXBean}), the heap
- * retained by model and head (used heap after a full GC, minus the baseline before building
- * them) and the peak heap during the timed iterations (sum of the heap pools' peak usage,
+ * retained by model, head, trainer and metric workspaces (used heap after a full GC, minus the
+ * baseline before building them) and the peak heap during the timed iterations (sum of the heap pools' peak usage,
  * garbage included). Warm-up iterations run first so that JIT compilation is not timed.
  * The measurements are for comparison on one machine, not benchmarks (see module {@code jmh}).
  */

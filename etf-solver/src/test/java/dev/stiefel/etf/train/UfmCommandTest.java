@@ -81,7 +81,9 @@ class UfmCommandTest {
         }
 
         Map<Path, byte[]> before = snapshot(run);
-        Outcome second = execute(args);
+        List<String> secondArgs = new ArrayList<>(List.of(args));
+        secondArgs.addAll(List.of("--threads", "3"));
+        Outcome second = execute(secondArgs.toArray(String[]::new));
         assertEquals(0, second.status(), second::err);
         assertTrue(Files.isDirectory(out.resolve("run-002")));
         Map<Path, byte[]> after = snapshot(run);
@@ -89,7 +91,7 @@ class UfmCommandTest {
         for (Path file : before.keySet()) {
             assertArrayEquals(before.get(file), after.get(file), file.toString());
         }
-        // Same seeds, same results: the runs are reproducible.
+        // Same seeds, same results, whatever the thread count: the runs are reproducible.
         assertEquals(Files.readString(run.resolve("fixed-seed2.csv")).lines().map(UfmCommandTest::withoutTime).toList(),
                 Files.readString(out.resolve("run-002").resolve("fixed-seed2.csv")).lines()
                         .map(UfmCommandTest::withoutTime).toList());
@@ -108,6 +110,7 @@ class UfmCommandTest {
         "--classes 3 --samples 12 --dim 6 --delta 0 | delta",
         "--classes 3 --samples 12 --dim 6 --tau -1 | tau",
         "--classes 3 --samples 12 --dim 6 --seeds 0 | --seeds",
+        "--classes 3 --samples 12 --dim 6 --threads -1 | --threads",
         "--classes 3 --samples 12 --dim 6 --iterations 0 | iterations",
         "--preset ufm-3 | unknown UFM preset"})
     void badOptionsFailAtOnceWithClearMessage(String options, String fragment, @TempDir Path folder) {
