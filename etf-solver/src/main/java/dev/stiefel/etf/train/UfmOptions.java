@@ -122,18 +122,6 @@ public final class UfmOptions {
                 throw new IllegalArgumentException("--batch-size must be in [1, N = " + resolvedSamples
                         + "] or 0 for automatic, got " + batchSize);
             }
-            int resolvedBatch = TrainingOptions.defaults().withBatchSize(batchSize).withFullBatch(fullBatch)
-                    .resolvedBatchSize(resolvedClasses, resolvedSamples);
-            for (HeadKind head : resolvedHeads) {
-                if (head.isImplicit() && resolvedBatch < resolvedClasses) {
-                    // The first batch then holds at most B < C classes, so its centred means span
-                    // fewer than C-1 dimensions and the first nearest-ETF problem (6) has no unique
-                    // solution: the head would stop at step 1. Say so before any work starts.
-                    throw new IllegalArgumentException("head " + head.commandLineName() + " needs --batch-size >= C = "
-                            + resolvedClasses + " (got " + resolvedBatch + "): its first nearest-ETF problem is "
-                            + "rank-deficient when the first batch misses classes");
-                }
-            }
             resolvedDevice = ComputeDevice.parse(device);
             // Fails now, not after hours of other heads, when the backend is missing.
             resolvedDevice.kernels();
