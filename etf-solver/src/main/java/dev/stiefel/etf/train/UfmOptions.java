@@ -62,6 +62,11 @@ public final class UfmOptions {
             description = "Proximal weight of the implicit heads' problem (7), > 0. Default: ${DEFAULT-VALUE}.")
     double delta;
 
+    @Option(names = "--init-std", paramLabel = "STD", defaultValue = "1",
+            description = "Standard deviation of the normal feature start (the spec: 1). "
+                    + "Use 0.044 (= 1/sqrt(512)) for rows of norm about 1, AGD's own initial scale. Default: ${DEFAULT-VALUE}.")
+    double initStd;
+
     @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu",
             description = "Where the heads' solves run. Default: ${DEFAULT-VALUE}.")
     String device;
@@ -121,6 +126,9 @@ public final class UfmOptions {
             // Fails now, not after hours of other heads, when the backend is missing.
             resolvedDevice.kernels();
             EtfOptions.defaults().withTau(tau).withDelta(delta);
+            if (!(initStd > 0) || Double.isInfinite(initStd)) {
+                throw new IllegalArgumentException("--init-std must be finite and positive, got " + initStd);
+            }
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
