@@ -110,7 +110,7 @@ public final class KroneckerKktBackward<M> implements DeclarativeBackward<M> {
     private final DenseKernels<DMatrixRMaj> host;
     private final Options options;
 
-    // Host workspaces of size O(dC + C^2), reshaped on use.
+    // Host workspaces of size O(dC + C^2 + m), reshaped on use; the m x dC and m x m arrays are per call.
     private final DMatrixRMaj point = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj upstream = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj gradient = new DMatrixRMaj(1, 1);
@@ -124,6 +124,8 @@ public final class KroneckerKktBackward<M> implements DeclarativeBackward<M> {
     private final DMatrixRMaj adjoint = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj blockIn = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj blockOut = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj schurRightHandSide = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj schurSolution = new DMatrixRMaj(1, 1);
     private double[] eigenvalues = new double[0];
     private double[] signs = new double[0];
     private double[] inverseRootScales = new double[0];
@@ -342,10 +344,10 @@ public final class KroneckerKktBackward<M> implements DeclarativeBackward<M> {
         scaledUpstream.reshape(d, c);
         host.gemm(1.0, upstream, false, inverseRoot, false, 0.0, scaledUpstream);
         host.scaleColumns(scaledUpstream, signs, scaledUpstream);
-        DMatrixRMaj schurRightHandSide = new DMatrixRMaj(m, 1);
+        schurRightHandSide.reshape(m, 1);
         host.gemm(1.0, transformed, false, DMatrixRMaj.wrap(variables, 1, scaledUpstream.data), false, 0.0,
                 schurRightHandSide);
-        DMatrixRMaj schurSolution = new DMatrixRMaj(m, 1);
+        schurSolution.reshape(m, 1);
         solveSchur(schur, schurRightHandSide, schurSolution, indefinite);
 
         // H^-1 A^T z = reshape(B^T z) J F^T; u = H^-1 A^T z - H^-1 vec(Vbar).
