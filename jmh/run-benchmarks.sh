@@ -6,7 +6,8 @@
 #
 # Profiles:
 #   quick  about 5 minutes on 2 cores: -f 1 -wi 2 -i 3 -w 1s -r 1s, one paper size
-#          ((d, C) = (1024, 100), UFM-10 for the training step, 64x10 for the dense backward),
+#          ((d, C) = (1024, 100), UFM-10 for the training step, 64x10 for the generic dense
+#          backward, 1024x10 for the paper's dense (Kronecker) backward),
 #          the OpenBLAS backend only (EJML where OpenBLAS does not load).
 #   full   every benchmark at every size with the warm-up and measurement of its annotations
 #          (hours on a laptop; run it on a quiet machine).
@@ -72,7 +73,7 @@ class_of_set() {
 case "$PROFILE" in
     quick)
         DEFAULT_SETS=(kernels retractions solvers etf training)
-        PROFILE_ARGS=(-f 1 -wi 2 -i 3 -w 1s -r 1s -p size=1024x100 -p ufm=UFM_10 -p denseSize=64x10)
+        PROFILE_ARGS=(-f 1 -wi 2 -i 3 -w 1s -r 1s -p size=1024x100 -p ufm=UFM_10 -p denseSize=64x10 -p kroneckerSize=1024x10)
         ;;
     full)
         DEFAULT_SETS=(kernels retractions solvers etf training cuda memory)
@@ -80,7 +81,7 @@ case "$PROFILE" in
         ;;
     smoke)
         DEFAULT_SETS=(kernels retractions solvers etf training cuda memory)
-        PROFILE_ARGS=(-f 1 -wi 0 -i 1 -w 100ms -r 100ms -p size=512x10 -p ufm=UFM_10 -p denseSize=32x4)
+        PROFILE_ARGS=(-f 1 -wi 0 -i 1 -w 100ms -r 100ms -p size=512x10 -p ufm=UFM_10 -p denseSize=40x10 -p kroneckerSize=512x10)
         ;;
     *) echo "run-benchmarks.sh: unknown profile '$PROFILE' (quick, full, smoke)" >&2; exit 2 ;;
 esac

@@ -10,6 +10,7 @@ import dev.stiefel.solver.Solver;
 import dev.stiefel.solver.SolverResult;
 import dev.stiefel.solver.TrustRegions;
 import dev.stiefel.solver.TrustRegionsOptions;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
 
@@ -22,18 +23,33 @@ import org.ejml.data.DMatrixRMaj;
  * (orthogonal Procrustes, Schoenemann 1966): {@code U* = polar(G)}, unique when {@code G} has
  * rank C. Computed in the backend's precision by {@link DenseKernels#polar}.
  *
- * <p><b>Closed form of (6)</b> ({@code delta = 0}). {@code G = Ht Mc} has {@code G 1 = 0} and
- * rank C-1, so its polar factor is not unique: the minimisers are
- * {@code U = Ur Vr^T + u0 1^T/sqrt(C)}, {@code G = Ur Sr Vr^T} the rank-(C-1) SVD and
- * {@code u0} any unit vector orthogonal to {@code range(G)}. They differ only in {@code U 1},
- * so the classifier {@code U Mc} is the same for all. This class completes {@code G} to
- * {@code G + s_max u0 1^T / sqrt(C)} and takes its polar factor, with {@code u0} the
- * normalised projection of {@code start 1} onto {@code range(G)}'s orthogonal complement: that
- * is the minimiser <em>nearest to the start point</em> (it maximises {@code <U, start>} over
- * all minimisers), which matches what a local solver started there would tend to. When
- * {@code start 1} lies (numerically) in {@code range(G)}, the left singular vector of the zero
- * singular value is used. The projection is done twice (classical Gram-Schmidt, "twice is
- * enough") so {@code u0} is orthogonal to {@code range(G)} to working precision.
+ * <p><b>Closed form of (6)</b> ({@code delta = 0}). {@code G = Ht Mc} has {@code G 1 = 0},
+ * so its rank is {@code r = C - k} with {@code k >= 1}; {@code k > 1} when classes are missing
+ * (a class never seen has a zero EMA column, spec section 4.4). With the thin SVD
+ * {@code G = U S V^T}, {@code Ur, Vr} the first r singular pairs and {@code Vn} (C x k) the
+ * null right singular vectors, the minimisers are {@code U = Ur Vr^T + W Vn^T}, {@code W}
+ * (d x k) with orthonormal columns orthogonal to {@code range(G)} (they all attain
+ * {@code max <U, G> = tr S}). They differ in {@code U Vn}. This class returns the minimiser
+ * <em>nearest to the start point</em> (it maximises {@code <U, start>}):
+ * {@code W = polar(X)}, {@code X = P_perp start Vn}, {@code P_perp = I - Ur Ur^T}, projected
+ * twice (classical Gram-Schmidt, "twice is enough"). It is computed from the eigenpairs of
+ * {@code T^T T + shift Vr Vr^T}, {@code T = P_perp start Vn Vn^T = X Vn^T} ({@code C x C}, so
+ * the varying k needs no workspace of its own): the k smallest eigenvalues are the squared
+ * singular values {@code sigma_i^2} of X with eigenvectors {@code Vn b_i}, and
+ * {@code W Vn^T = sum_i T q_i q_i^T / sigma_i}. When {@code sigma_i} is below
+ * {@value #COMPLETION_DIRECTION_TOLERANCE} times the start's scale (the start lies nearly in
+ * {@code range(G)} along that direction, and every unit vector is as good to within that
+ * amount), its column of W is completed deterministically: the null left singular vector of G
+ * with the largest component outside {@code range(G)} and the columns of W chosen so far
+ * (always at least {@code 1/sqrt(k)}), Gram-Schmidt twice. Finally the polar factor of
+ * {@code G + s_max W Vn^T} (whose SVD is {@code [Ur W] diag(Sr, s_max) [Vr Vn]^T}) restores
+ * orthonormality to working precision. For k = 1 this is {@code u0 1^T / sqrt(C)} with
+ * {@code u0} the normalised projection of {@code start 1}. The classifier {@code U Mc} depends
+ * on the completion only in the columns of never-seen classes: with Z the set of classes whose
+ * column of {@code Ht} is zero, generically {@code null(G) = span(1, e_a - e_b : a, b in Z)}
+ * (so k = max(|Z|, 1)), {@code Vn Vn^T Mc} is the projector onto the vectors supported on Z
+ * with zero sum, and {@code U Mc e_j = Ur Vr^T e_j} for every class j outside Z. Rank 0
+ * ({@code G = 0}, e.g. all class means equal) has no nearest ETF and throws.
  *
  * <p><b>Riemannian solvers.</b> {@link EtfSolverMethod#TRUST_REGIONS} (the paper's solver,
  * Absil, Baker, Gallivan 2007) or {@link EtfSolverMethod#CONJUGATE_GRADIENT} run on
@@ -64,11 +80,25 @@ public final class NearestEtf<M> {
     private final M leftSingular;
     private final double[] singularValues;
     private final M rightSingular;
+    private final double[] rangeMask;
+    private final double[] nullMask;
+    private final double[] completionScale;
+    private final double[] selector;
+    private final double[] eigenvalues;
+    private final M rangeLeft;
+    private final M rangeRight;
+    private final M nullRight;
+    private final M startNull;
+    private final M nullPart;
+    private final M gram;
+    private final M projectionCoefficients;
+    private final M eigenvectors;
+    private final M completion;
+    private final M candidate;
+    private final M candidateCoefficients;
     private final M ones;
-    private final M lastUnit;
-    private final M direction;
-    private final M lastLeftSingular;
-    private final M coefficients;
+    private final M onesRow;
+    private final M unitRow;
     private final Solver<M> iterativeSolver;
 
     /**
@@ -91,15 +121,29 @@ public final class NearestEtf<M> {
         leftSingular = kernels.create(dimension, numClasses);
         singularValues = new double[numClasses];
         rightSingular = kernels.create(numClasses, numClasses);
+        rangeMask = new double[numClasses];
+        nullMask = new double[numClasses];
+        completionScale = new double[numClasses];
+        selector = new double[numClasses];
+        eigenvalues = new double[numClasses];
+        rangeLeft = kernels.create(dimension, numClasses);
+        rangeRight = kernels.create(numClasses, numClasses);
+        nullRight = kernels.create(numClasses, numClasses);
+        startNull = kernels.create(dimension, numClasses);
+        nullPart = kernels.create(dimension, numClasses);
+        gram = kernels.create(numClasses, numClasses);
+        projectionCoefficients = kernels.create(numClasses, numClasses);
+        eigenvectors = kernels.create(numClasses, numClasses);
+        completion = kernels.create(dimension, numClasses);
+        candidate = kernels.create(dimension, 1);
+        candidateCoefficients = kernels.create(numClasses, 1);
         DMatrixRMaj host = new DMatrixRMaj(numClasses, 1);
         host.fill(1.0);
         ones = kernels.fromHost(host);
-        host.zero();
-        host.set(numClasses - 1, 0, 1.0);
-        lastUnit = kernels.fromHost(host);
-        direction = kernels.create(dimension, 1);
-        lastLeftSingular = kernels.create(dimension, 1);
-        coefficients = kernels.create(numClasses, 1);
+        host.reshape(1, numClasses);
+        host.fill(1.0);
+        onesRow = kernels.fromHost(host);
+        unitRow = kernels.create(1, numClasses);
         iterativeSolver = switch (options.method()) {
             case CLOSED_FORM -> null;
             case TRUST_REGIONS -> new TrustRegions<>(TrustRegionsOptions.defaults()
@@ -171,7 +215,7 @@ public final class NearestEtf<M> {
      *
      * @param start a point of St(d, C)
      * @param out receives {@code U*}; may alias any input
-     * @throws ArithmeticException when the centred means span fewer than C-1 dimensions
+     * @throws ArithmeticException when the centred means are all zero (G = 0)
      */
     public EtfSolveResult solveUnregularised(M normalisedMeans, M start, M out) {
         problem.setTarget(normalisedMeans);
@@ -197,7 +241,11 @@ public final class NearestEtf<M> {
         return new EtfSolveResult(EtfSolverMethod.CLOSED_FORM, 0, problem.cost(out), "CLOSED_FORM", Double.NaN);
     }
 
-    /** Closed form of (6): completes the rank-(C-1) {@code Ht Mc} towards {@code start 1}. */
+    /**
+     * Closed form of (6): {@code out = polar(G + s_max W Vn^T)}, the minimiser nearest to
+     * {@code start} (see the class comment). Everything runs through the kernels on workspaces
+     * sized for the largest k (C - 1): the varying k is expressed by column masks.
+     */
     private void completedPolar(M start, M out) {
         if (start == null) {
             throw new IllegalArgumentException("problem (6) needs a start point (it picks among equivalent minimisers)");
@@ -206,36 +254,131 @@ public final class NearestEtf<M> {
         kernels.svdThin(procrustes, leftSingular, singularValues, rightSingular);
         double largest = singularValues[0];
         double rankTolerance = dimension * Math.ulp(1.0) * largest;
-        if (!(largest > 0) || singularValues[numClasses - 2] <= rankTolerance) {
-            throw new ArithmeticException("nearest ETF (6): the centred class means span fewer than C-1 = "
-                    + (numClasses - 1) + " dimensions (singular values " + largest + " ... "
-                    + singularValues[numClasses - 2] + "); the nearest ETF is not unique");
+        // G = (2/sqrt(C-1)) Ht Mc is computed with rounding errors of order eps ||Ht||: a G below
+        // that is the zero matrix (all class means equal), not a rank-one signal
+        double zeroTolerance = dimension * numClasses * Math.ulp(1.0) * 2.0 / Math.sqrt(numClasses - 1.0)
+                * kernels.normF(problem.target());
+        if (!(largest > zeroTolerance) || !Double.isFinite(largest)) {
+            throw new ArithmeticException("nearest ETF (6): the centred class means are all zero (G = Ht Mc has rank"
+                    + " 0, largest singular value " + largest + "); the nearest ETF is undefined");
         }
-        kernels.gemm(1.0, leftSingular, false, lastUnit, false, 0.0, lastLeftSingular);
-        kernels.gemm(1.0, start, false, ones, false, 0.0, direction);
-        double startNorm = kernels.normF(direction);
+        // G 1 = 0 exactly, so at least the last singular value belongs to the null space even
+        // when rounding lifts it above the tolerance
+        int rank = 1;
+        while (rank < numClasses - 1 && singularValues[rank] > rankTolerance) {
+            rank++;
+        }
+        int nullity = numClasses - rank;
+        for (int index = 0; index < numClasses; index++) {
+            rangeMask[index] = index < rank ? 1.0 : 0.0;
+            nullMask[index] = 1.0 - rangeMask[index];
+        }
+        kernels.scaleColumns(leftSingular, rangeMask, rangeLeft);
+        kernels.scaleColumns(rightSingular, rangeMask, rangeRight);
+        kernels.scaleColumns(rightSingular, nullMask, nullRight);
+
+        // T = P_perp start Vn Vn^T (d x C), projected twice
+        kernels.gemm(1.0, start, false, nullRight, false, 0.0, startNull);
+        kernels.gemm(1.0, startNull, false, nullRight, true, 0.0, nullPart);
         for (int pass = 0; pass < 2; pass++) {
-            // remove the components along the first C-1 left singular vectors (range(G))
-            kernels.gemm(1.0, leftSingular, true, direction, false, 0.0, coefficients);
-            double alongLast = kernels.dot(lastUnit, coefficients);
-            kernels.gemm(-1.0, leftSingular, false, coefficients, false, 1.0, direction);
-            kernels.addScaled(1.0, direction, alongLast, lastLeftSingular, direction);
+            kernels.gemm(1.0, rangeLeft, true, nullPart, false, 0.0, projectionCoefficients);
+            kernels.gemm(-1.0, rangeLeft, false, projectionCoefficients, false, 1.0, nullPart);
         }
-        double norm = kernels.normF(direction);
-        if (!(norm > COMPLETION_DIRECTION_TOLERANCE * startNorm)) {
-            kernels.copy(lastLeftSingular, direction);
-            norm = kernels.normF(direction);
+        // T^T T lives on range(Vn) with eigenvalues sigma_i^2 <= ||start||_F^2; the shift on
+        // range(Vr) puts those eigenvalues above, so the k smallest are the wanted ones
+        double startScale = kernels.normF(start);
+        double shift = 2.0 * startScale * startScale + 1.0;
+        kernels.gemm(1.0, nullPart, true, nullPart, false, 0.0, gram);
+        kernels.gemm(shift, rangeRight, false, rangeRight, true, 1.0, gram);
+        kernels.symmetricEigen(gram, eigenvectors, eigenvalues);
+
+        // columns i < k of T Q scaled by 1/sigma_i are the columns of W (in the basis Vn b_i)
+        double directionTolerance = COMPLETION_DIRECTION_TOLERANCE * startScale / Math.sqrt(numClasses);
+        boolean needsCompletion = false;
+        for (int index = 0; index < numClasses; index++) {
+            double sigma = Math.sqrt(Math.max(eigenvalues[index], 0.0));
+            boolean accepted = index < nullity && sigma > directionTolerance;
+            completionScale[index] = accepted ? 1.0 / sigma : 0.0;
+            needsCompletion |= index < nullity && !accepted;
         }
-        kernels.gemm(largest / (norm * Math.sqrt(numClasses)), direction, false, ones, true, 1.0, procrustes);
+        kernels.gemm(1.0, nullPart, false, eigenvectors, false, 0.0, completion);
+        kernels.scaleColumns(completion, completionScale, completion);
+        if (needsCompletion) {
+            completeDegenerateColumns(rank, nullity);
+        }
+        // the eigenvectors' columns i < k, as the right factor Vn B of W Vn^T
+        for (int index = 0; index < numClasses; index++) {
+            completionScale[index] = index < nullity ? 1.0 : 0.0;
+        }
+        kernels.scaleColumns(eigenvectors, completionScale, eigenvectors);
+        kernels.gemm(largest, completion, false, eigenvectors, true, 1.0, procrustes);
         polarOrExplain(out);
+    }
+
+    /**
+     * Fills the zero columns {@code i < k} of {@code completion} (directions in which the start
+     * has no usable component outside {@code range(G)}) with unit vectors orthogonal to
+     * {@code range(G)} and to the columns already there. Candidates are the null left singular
+     * vectors of G; the one with the largest remaining component is taken. Since those k
+     * vectors are orthonormal and orthogonal to {@code range(G)}, and fewer than k columns are
+     * filled, the sum of their squared remaining norms is at least 1: the largest is at least
+     * {@code 1/sqrt(k)}. Runs at most once per training run (step 1), so the scalar loop over
+     * candidates is not a hot path.
+     */
+    private void completeDegenerateColumns(int rank, int nullity) {
+        for (int column = 0; column < nullity; column++) {
+            if (completionScale[column] != 0.0) {
+                continue;
+            }
+            int best = -1;
+            double bestNorm = -1;
+            for (int index = rank; index < numClasses; index++) {
+                double norm = projectedCandidate(index);
+                if (norm > bestNorm) {
+                    bestNorm = norm;
+                    best = index;
+                }
+            }
+            if (!(bestNorm > 0.5 / Math.sqrt(nullity))) {
+                throw new ArithmeticException("nearest ETF (6): the null left singular vectors of G are not orthonormal"
+                        + " (largest remaining component " + bestNorm + "); cannot complete the solution");
+            }
+            projectedCandidate(best);
+            Arrays.fill(selector, 0.0);
+            selector[column] = 1.0;
+            kernels.scaleColumns(onesRow, selector, unitRow);
+            kernels.gemm(1.0 / bestNorm, candidate, false, unitRow, false, 1.0, completion);
+            completionScale[column] = 1.0;
+        }
+    }
+
+    /**
+     * {@code candidate} = left singular vector {@code index} of G with the components along
+     * {@code range(G)} and along the columns of {@code completion} removed (twice).
+     *
+     * @return its norm
+     */
+    private double projectedCandidate(int index) {
+        Arrays.fill(selector, 0.0);
+        selector[index] = 1.0;
+        kernels.scaleColumns(leftSingular, selector, startNull);
+        kernels.gemm(1.0, startNull, false, ones, false, 0.0, candidate);
+        for (int pass = 0; pass < 2; pass++) {
+            kernels.gemm(1.0, rangeLeft, true, candidate, false, 0.0, candidateCoefficients);
+            kernels.gemm(-1.0, rangeLeft, false, candidateCoefficients, false, 1.0, candidate);
+            kernels.gemm(1.0, completion, true, candidate, false, 0.0, candidateCoefficients);
+            kernels.gemm(-1.0, completion, false, candidateCoefficients, false, 1.0, candidate);
+        }
+        return kernels.normF(candidate);
     }
 
     private void polarOrExplain(M out) {
         try {
             kernels.polar(procrustes, out);
         } catch (ArithmeticException rankDeficient) {
-            throw new ArithmeticException("nearest ETF: G = (2/sqrt(C-1)) Ht Mc + delta Uprox is rank deficient,"
-                    + " the nearest ETF is not unique (" + rankDeficient.getMessage() + ")");
+            throw new ArithmeticException("nearest ETF: G = (2/sqrt(C-1)) Ht Mc"
+                    + (problem.hasProximal() ? " + delta Uprox" : " + s_max W Vn^T (completed)")
+                    + " is rank deficient, the nearest ETF is not unique (" + rankDeficient.getMessage() + ")");
         }
     }
 }

@@ -21,7 +21,14 @@ final class TestMatrices {
 
     /** Haar-distributed point of St(n, p): Q of a Gaussian matrix with diag(R) > 0, by Gram-Schmidt twice. */
     static DMatrixRMaj haarStiefel(int rows, int cols, SplittableRandom random) {
-        DMatrixRMaj q = gaussian(rows, cols, random);
+        return haarStiefelFrom(gaussian(rows, cols, random));
+    }
+
+    /** Q of {@code a = Q R} with diag(R) > 0 (full column rank), by Gram-Schmidt twice; a new matrix. */
+    static DMatrixRMaj haarStiefelFrom(DMatrixRMaj a) {
+        DMatrixRMaj q = a.copy();
+        int rows = q.numRows;
+        int cols = q.numCols;
         for (int col = 0; col < cols; col++) {
             for (int pass = 0; pass < 2; pass++) {
                 for (int previous = 0; previous < col; previous++) {

@@ -169,6 +169,13 @@ class BenchmarkSmokeTest {
         DMatrixRMaj smallMatrixFree = benchmark.backwardMatrixFreeSmall(small).copy();
         assertTrue(relativeDifference(denseGradient, smallClosedForm) < AGREEMENT_TOLERANCE);
         assertTrue(relativeDifference(smallMatrixFree, smallClosedForm) < AGREEMENT_TOLERANCE);
+
+        NearestEtfBenchmark.Kronecker kronecker = new NearestEtfBenchmark.Kronecker();
+        kronecker.kroneckerSize = TINY;
+        kronecker.backend = backend;
+        kronecker.setup();
+        DMatrixRMaj kroneckerGradient = benchmark.backwardDenseKronecker(kronecker).copy();
+        assertTrue(relativeDifference(kroneckerGradient, smallClosedForm) < AGREEMENT_TOLERANCE);
     }
 
     @ParameterizedTest
@@ -184,6 +191,15 @@ class BenchmarkSmokeTest {
         double second = benchmark.step();
         assertTrue(Double.isFinite(first) && first > 0, "loss " + first);
         assertTrue(Double.isFinite(second) && second > 0, "loss " + second);
+    }
+
+    @Test
+    void paperDenseBackwardIsRefusedWithItsMemoryFigureAtCTwoHundred() {
+        NearestEtfBenchmark.Kronecker kronecker = new NearestEtfBenchmark.Kronecker();
+        kronecker.kroneckerSize = "1024x200";
+        kronecker.backend = CpuBackends.EJML;
+        IllegalStateException error = assertThrows(IllegalStateException.class, kronecker::setup);
+        assertTrue(error.getMessage().contains("GB"), error.getMessage());
     }
 
     @Test

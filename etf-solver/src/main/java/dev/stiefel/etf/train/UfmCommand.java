@@ -193,8 +193,8 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
 
     private TrainingResult trainOne(HeadKind head, long seed, TrainingOptions options, Path runFolder,
             ProgressBar bar) {
-        UnconstrainedFeatureModel ufm = UnconstrainedFeatureModel.standardNormal(model.resolvedClasses,
-                model.resolvedSamples, model.resolvedDimension, seed);
+        UnconstrainedFeatureModel ufm = UnconstrainedFeatureModel.normal(model.resolvedClasses,
+                model.resolvedSamples, model.resolvedDimension, seed, model.initStd);
         Trainer trainer = new Trainer(ufm,
                 head.create(model.resolvedDimension, model.resolvedClasses, model.tau, model.delta, seed,
                         model.resolvedDevice),
@@ -242,6 +242,7 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
         lines.add("evaluate every = " + options.evaluateEvery());
         lines.add("tau = " + options.tau());
         lines.add("delta = " + model.delta);
+        lines.add("initial feature std = " + model.initStd);
         lines.add("device = " + model.resolvedDevice.commandLineName());
         lines.add("thresholds = " + thresholds);
         lines.add("arguments = " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));

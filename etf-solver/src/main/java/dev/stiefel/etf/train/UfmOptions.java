@@ -62,6 +62,11 @@ public final class UfmOptions {
             description = "Proximal weight of the implicit heads' problem (7), > 0. Default: ${DEFAULT-VALUE}.")
     double delta;
 
+    @Option(names = "--init-std", paramLabel = "STD", defaultValue = "1",
+            description = "Standard deviation of the normal feature start (the spec: 1). "
+                    + "Use 0.044 (= 1/sqrt(512)) for rows of norm about 1, AGD's own initial scale. Default: ${DEFAULT-VALUE}.")
+    double initStd;
+
     @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu",
             description = "Where the heads' solves run. Default: ${DEFAULT-VALUE}.")
     String device;
@@ -117,22 +122,13 @@ public final class UfmOptions {
                 throw new IllegalArgumentException("--batch-size must be in [1, N = " + resolvedSamples
                         + "] or 0 for automatic, got " + batchSize);
             }
-            int resolvedBatch = TrainingOptions.defaults().withBatchSize(batchSize).withFullBatch(fullBatch)
-                    .resolvedBatchSize(resolvedClasses, resolvedSamples);
-            for (HeadKind head : resolvedHeads) {
-                if (head.isImplicit() && resolvedBatch < resolvedClasses) {
-                    // The first batch then holds at most B < C classes, so its centred means span
-                    // fewer than C-1 dimensions and the first nearest-ETF problem (6) has no unique
-                    // solution: the head would stop at step 1. Say so before any work starts.
-                    throw new IllegalArgumentException("head " + head.commandLineName() + " needs --batch-size >= C = "
-                            + resolvedClasses + " (got " + resolvedBatch + "): its first nearest-ETF problem is "
-                            + "rank-deficient when the first batch misses classes");
-                }
-            }
             resolvedDevice = ComputeDevice.parse(device);
             // Fails now, not after hours of other heads, when the backend is missing.
             resolvedDevice.kernels();
             EtfOptions.defaults().withTau(tau).withDelta(delta);
+            if (!(initStd > 0) || Double.isInfinite(initStd)) {
+                throw new IllegalArgumentException("--init-std must be finite and positive, got " + initStd);
+            }
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -102,8 +102,8 @@ public final class UfmProfileCommand implements java.util.concurrent.Callable<In
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
         double baseline = usedHeapAfterGc();
-        UnconstrainedFeatureModel ufm = UnconstrainedFeatureModel.standardNormal(model.resolvedClasses,
-                model.resolvedSamples, model.resolvedDimension, seed);
+        UnconstrainedFeatureModel ufm = UnconstrainedFeatureModel.normal(model.resolvedClasses,
+                model.resolvedSamples, model.resolvedDimension, seed, model.initStd);
         Trainer trainer = new Trainer(ufm, head.create(model.resolvedDimension, model.resolvedClasses, model.tau,
                 model.delta, seed, model.resolvedDevice), options, seed);
         for (int t = 0; t < warmup; t++) {

@@ -35,12 +35,30 @@ public final class UnconstrainedFeatureModel {
      */
     public static UnconstrainedFeatureModel standardNormal(int numClasses, int numSamples,
             int featureDimension, long seed) {
+        return normal(numClasses, numSamples, featureDimension, seed, 1.0);
+    }
+
+    /**
+     * A model with normal features of standard deviation {@code std}: the same draws as
+     * {@link #standardNormal(int, int, int, long)}, scaled. With {@code std = 1/sqrt(d)} the
+     * rows have norm about 1, the scale AGD's own orthogonal initialisation gives a weight
+     * of shape N x d ({@code sqrt(N/d)} times an orthonormal frame): AGD's steps are fixed in
+     * relative size, so this scale decides how far the normalised features can turn per step.
+     *
+     * @param std standard deviation, finite and positive
+     * @throws IllegalArgumentException for an invalid shape or std
+     */
+    public static UnconstrainedFeatureModel normal(int numClasses, int numSamples,
+            int featureDimension, long seed, double std) {
         validateShape(numClasses, numSamples, featureDimension);
+        if (!(std > 0) || Double.isInfinite(std)) {
+            throw new IllegalArgumentException("initial feature std must be finite and positive, got " + std);
+        }
         DMatrixRMaj features = new DMatrixRMaj(numSamples, featureDimension);
         GaussianSource gaussian = new GaussianSource(new SplittableRandom(seed));
         double[] data = features.data;
         for (int k = 0; k < data.length; k++) {
-            data[k] = gaussian.next();
+            data[k] = std * gaussian.next();
         }
         return new UnconstrainedFeatureModel(numClasses, features, balancedLabels(numClasses, numSamples));
     }

@@ -112,8 +112,7 @@ class UfmCommandTest {
         "--classes 3 --samples 12 --dim 6 --seeds 0 | --seeds",
         "--classes 3 --samples 12 --dim 6 --threads -1 | --threads",
         "--classes 3 --samples 12 --dim 6 --iterations 0 | iterations",
-        "--preset ufm-3 | unknown UFM preset",
-        "--classes 4 --samples 12 --dim 6 --batch-size 3 --heads implicit | needs --batch-size >= C"})
+        "--preset ufm-3 | unknown UFM preset"})
     void badOptionsFailAtOnceWithClearMessage(String options, String fragment, @TempDir Path folder) {
         List<String> args = new ArrayList<>(List.of("ufm", "--no-progress", "--out", folder.resolve("out").toString()));
         args.addAll(List.of(options.trim().split("\\s+")));
@@ -137,6 +136,16 @@ class UfmCommandTest {
                 "--out", folder.toString());
         assertEquals(0, outcome.status(), outcome::err);
         assertTrue(outcome.out().contains("batch 3 (uniform)"), outcome::out);
+    }
+
+    @Test
+    void batchesSmallerThanClassesRunWithTheImplicitHead(@TempDir Path folder) {
+        // the first batch misses classes: the first nearest-ETF problem (6) has rank < C-1
+        Outcome outcome = execute("ufm", "--classes", "4", "--samples", "12", "--dim", "6", "--heads", "implicit",
+                "--batch-size", "2", "--seeds", "1", "--iterations", "6", "--no-plots", "--no-progress",
+                "--out", folder.toString());
+        assertEquals(0, outcome.status(), outcome::err);
+        assertTrue(outcome.out().contains("batch 2 (uniform)"), outcome::out);
     }
 
     @Test

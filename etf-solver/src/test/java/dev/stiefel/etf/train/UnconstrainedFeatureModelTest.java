@@ -58,6 +58,19 @@ class UnconstrainedFeatureModelTest {
     }
 
     @Test
+    void scaledStartIsTheStandardDrawTimesTheDeviation() {
+        double std = 1.0 / Math.sqrt(7);
+        DMatrixRMaj standard = UnconstrainedFeatureModel.standardNormal(3, 12, 7, 99).features();
+        DMatrixRMaj scaled = UnconstrainedFeatureModel.normal(3, 12, 7, 99, std).features();
+        for (int k = 0; k < standard.getNumElements(); k++) {
+            assertEquals(std * standard.data[k], scaled.data[k], 0.0);
+        }
+        NeuralCollapseMetricsTest.assertMessage("std", () -> UnconstrainedFeatureModel.normal(3, 12, 7, 99, 0.0));
+        NeuralCollapseMetricsTest.assertMessage("std",
+                () -> UnconstrainedFeatureModel.normal(3, 12, 7, 99, Double.POSITIVE_INFINITY));
+    }
+
+    @Test
     void badShapesAreRejected() {
         NeuralCollapseMetricsTest.assertMessage("at least 2",
                 () -> UnconstrainedFeatureModel.standardNormal(1, 10, 5, 0));
