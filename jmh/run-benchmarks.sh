@@ -92,6 +92,11 @@ else
     NAME="$PROFILE-$(IFS=-; echo "${SETS[*]}")"
 fi
 
+if [ ! -f "$JAR" ]; then
+    echo "building $JAR"
+    (cd "$ROOT_DIR" && mvn -B -q package -pl jmh -am -DskipTests)
+fi
+
 INCLUDES=()
 MEMORY=0
 for set in "${SETS[@]}"; do
@@ -99,14 +104,13 @@ for set in "${SETS[@]}"; do
         MEMORY=1
         continue
     fi
+    if [ "$set" = cuda ] && ! java -cp "$JAR" dev.stiefel.bench.BackendProbe cuda; then
+        echo "no CUDA device or binding: leaving the cuda set out"
+        continue
+    fi
     INCLUDES+=("dev\\.stiefel\\.bench\\.$(class_of_set "$set")\\.")
 done
 PATTERN="$(IFS='|'; echo "${INCLUDES[*]}")"
-
-if [ ! -f "$JAR" ]; then
-    echo "building $JAR"
-    (cd "$ROOT_DIR" && mvn -B -q package -pl jmh -am -DskipTests)
-fi
 
 BACKEND_ARGS=()
 if ! java -cp "$JAR" dev.stiefel.bench.BackendProbe; then

@@ -42,7 +42,11 @@ import org.ejml.data.DMatrixRMaj;
  * allocations the bytes needed ({@link #requiredBytes}) are compared with
  * {@link Options#memoryLimitBytes()}: above it an {@link IllegalStateException} names both, so a
  * benchmark reports the size instead of dying with {@link OutOfMemoryError}. The large arrays are
- * allocated per call and not retained. Not thread-safe.
+ * allocated per call and not retained. Off the heap, OpenBLAS through JavaCPP works on native
+ * copies of the Java arrays it is given (JNI {@code Get<Type>ArrayElements} copies on HotSpot):
+ * during the Schur product, which passes {@code B} as both operands, the process holds about
+ * three copies of {@code B} (observed: 12.8 GB resident at d = 1024, C = 100 with a 4.3 GB
+ * estimate). Not thread-safe.
  *
  * @param <M> the backend's matrix type (of the problem's points)
  */

@@ -184,7 +184,8 @@ public final class ImplicitEtfState<M> {
      * @param presentInBatch which classes the batch contains
      * @return the new solution {@code U*} (owned)
      * @throws IllegalArgumentException on a wrong shape or a non-finite entry
-     * @throws ArithmeticException when the EMA is all zero or the nearest ETF is not unique
+     * @throws ArithmeticException when the EMA is all zero or its centred columns are (all class
+     *     means equal); classes never seen (zero columns) are fine
      */
     public M advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch) {
         MatrixChecks.requireShape(batchCentredMeans, dimension, numClasses, "batch centred class means");

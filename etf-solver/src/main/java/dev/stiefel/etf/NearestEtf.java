@@ -376,8 +376,9 @@ public final class NearestEtf<M> {
         try {
             kernels.polar(procrustes, out);
         } catch (ArithmeticException rankDeficient) {
-            throw new ArithmeticException("nearest ETF: G = (2/sqrt(C-1)) Ht Mc + delta Uprox is rank deficient,"
-                    + " the nearest ETF is not unique (" + rankDeficient.getMessage() + ")");
+            throw new ArithmeticException("nearest ETF: G = (2/sqrt(C-1)) Ht Mc"
+                    + (problem.hasProximal() ? " + delta Uprox" : " + s_max W Vn^T (completed)")
+                    + " is rank deficient, the nearest ETF is not unique (" + rankDeficient.getMessage() + ")");
         }
     }
 }

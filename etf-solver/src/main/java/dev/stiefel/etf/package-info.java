@@ -21,12 +21,15 @@
  * <p>Choices where the paper leaves room, each documented where it is made:
  * <ul>
  *   <li>A class never seen has a zero EMA column (the authors' code uses the uncentred batch
- *       mean there); a class absent from a batch keeps its EMA column.</li>
+ *       mean there); a class absent from a batch keeps its EMA column. With several classes
+ *       never seen (batches smaller than C), (6) has rank below C-1; its closed form then
+ *       returns the minimiser nearest to the start ({@link dev.stiefel.etf.NearestEtf}).</li>
  *   <li>{@code Uprox} is a constant in each backward pass, also at step 1 where it is the
  *       solution of (6) for the same {@code Ht}.</li>
  *   <li>At step 1, (7) with {@code Uprox = U6} returns {@code U6} itself: with
- *       {@code Ht Mc = Ur S Vr^T} and {@code U6 = Ur Vr^T + u0 1^T/sqrt(C)},
- *       {@code G = Ur (2S/sqrt(C-1) + delta) Vr^T + delta u0 1^T/sqrt(C)} has polar factor
+ *       {@code Ht Mc = Ur S Vr^T} and {@code U6 = Ur Vr^T + W Vn^T} ({@code W = u0},
+ *       {@code Vn = 1/sqrt(C)} when no class is missing),
+ *       {@code G = Ur (2S/sqrt(C-1) + delta) Vr^T + delta W Vn^T} has polar factor
  *       {@code U6}. The first step's classifier is therefore that of (6).</li>
  * </ul>
  */
