@@ -19,7 +19,8 @@
 #       CUDA library folders it finds on LD_LIBRARY_PATH, prints what it found, and runs every
 #       test of the manifold-cuda test jar with the JUnit console launcher. Extra arguments go
 #       to the launcher (e.g. --reports-dir=/tmp/reports). JAVA_OPTS is passed to the JVM, e.g.
-#       JAVA_OPTS=-Dstiefel.cuda.binding=javacpp forces one binding.
+#       JAVA_OPTS=-Dstiefel.cuda.binding=javacpp forces one binding. With a --select... option
+#       only the selected tests run.
 #
 #   DIR/run-on-gpu.sh timings
 #       On the GPU machine: prints rough median timings (dev.stiefel.cuda.GpuTimings) of gemm,
@@ -93,6 +94,7 @@ bundle() {
         name="$(basename "$jar")"
         [[ -e "$dir/lib/$name" ]] && continue
         case "$name" in
+            junit-*|opentest4j-*|apiguardian-*|jspecify-*) ;; # inside the console standalone
             openblas-*-linux-x86_64.jar)
                 local tmp; tmp="$(mktemp -d)"
                 (cd "$tmp" && "$jdk/bin/jar" xf "$jar" && rm -f org/bytedeco/openblas/linux-x86_64/libjniopenblas_full.so \
@@ -164,11 +166,16 @@ prepare() {
 
 run() {
     prepare
+    # The launcher refuses a class-path scan together with explicit selectors (--select-class=...).
+    local scan=(--scan-class-path "$here/lib/manifold-cuda-tests.jar") argument
+    for argument in "$@"; do
+        [[ "$argument" == --select* ]] && scan=()
+    done
     # shellcheck disable=SC2086
     "$jre_root/jre/bin/java" --enable-native-access=ALL-UNNAMED -Xmx8g ${JAVA_OPTS:-} \
         -jar "$here"/lib/junit-platform-console-standalone-*.jar execute \
         --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
-        --class-path "$classpath" --scan-class-path "$here/lib/manifold-cuda-tests.jar" "$@"
+        --class-path "$classpath" "${scan[@]}" "$@"
 }
 
 timings() {
