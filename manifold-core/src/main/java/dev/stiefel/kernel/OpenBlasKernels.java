@@ -517,7 +517,8 @@ public final class OpenBlasKernels extends HostKernels {
         factor.reshape(n, n);
         System.arraycopy(a.data, 0, factor.data, 0, n * n);
         pivots = grow(pivots, n);
-        int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, factor.data, n, pivots);
+        final int[] luPivots = pivots;
+        int info = onLargeStack(n, () -> LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, factor.data, n, luPivots));
         if (info > 0) {
             throw new ArithmeticException("solve: a (" + n + " x " + n + ") is singular: U("
                     + (info - 1) + ", " + (info - 1) + ") = 0");
@@ -527,8 +528,46 @@ public final class OpenBlasKernels extends HostKernels {
         if (x != b) {
             System.arraycopy(b.data, 0, x.data, 0, n * k);
         }
-        requireSuccess(LAPACKE_dgetrs(LAPACK_ROW_MAJOR, (byte) 'N', n, k, factor.data, n, pivots, x.data, k),
-                "solve", "dgetrs");
+        requireSuccess(onLargeStack(n, () -> LAPACKE_dgetrs(LAPACK_ROW_MAJOR, (byte) 'N', n, k, factor.data, n,
+                luPivots, x.data, k)), "solve", "dgetrs");
+    }
+
+    /**
+     * Runs an LU routine on a thread with a large stack when {@code n} is large enough for
+     * OpenBLAS to take its own multithreaded {@code getrf}: that path keeps per-thread job
+     * tables on the caller's stack and overflows a JVM thread's default 1 MiB stack (a silent
+     * SIGSEGV of the whole JVM, seen from n = 160 on 2 cores). Small systems, the common case
+     * (Cayley's and the exponential's 2p x 2p solves), run directly.
+     */
+    private static int onLargeStack(int n, java.util.function.IntSupplier lapackCall) {
+        if (n <= DIRECT_LU_LIMIT) {
+            return lapackCall.getAsInt();
+        }
+        try {
+            return LargeStackExecutor.INSTANCE.submit(lapackCall::getAsInt).get();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("solve: interrupted while waiting for the LU factorisation", interrupted);
+        } catch (java.util.concurrent.ExecutionException failed) {
+            Throwable cause = failed.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException("solve: LU factorisation failed", cause);
+        }
+    }
+
+    /** Largest n solved on the calling thread; well below the smallest size that crashed (160). */
+    private static final int DIRECT_LU_LIMIT = 64;
+
+    /** One daemon thread with a 256 MiB stack (address space only; pages are touched on use). */
+    private static final class LargeStackExecutor {
+        static final java.util.concurrent.ExecutorService INSTANCE =
+                java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+                    Thread thread = new Thread(null, task, "openblas-large-stack", 256L << 20);
+                    thread.setDaemon(true);
+                    return thread;
+                });
     }
 
     // ---- helpers -------------------------------------------------------------------------
