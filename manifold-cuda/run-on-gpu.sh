@@ -26,6 +26,19 @@
 #       QR, polar and the nearest-ETF closed form and backward at the paper's sizes, device
 #       float64 / float32 against the CPU kernels that load (EJML; OpenBLAS natives are not
 #       bundled). The JMH benchmarks of module jmh are the measurements of record.
+#
+#   DIR/run-on-gpu.sh bench [JMH options...]
+#       On the GPU machine: the JMH benchmarks of module jmh (org.openjdk.jmh.Main; forks use the
+#       bundled runtime), e.g. bench 'CudaBenchmark.polar$' -f 1 -wi 2 -i 3 -w 1s -r 1s -rf json
+#       -rff "$OUT/gpu.json". Needs the bundle's app-lib/ and, for the OpenBLAS rows, blas-lib/.
+#
+#   DIR/run-on-gpu.sh train [ufm options...]
+#       On the GPU machine: the trainer (dev.stiefel.etf.train.TrainCli), e.g. train ufm
+#       --preset ufm-100 --heads implicit --seeds 1 --iterations 200 --device cuda --no-plots.
+#
+#   The folders travel apart so a caller can carry only what a mode needs: lib/ (tests),
+#   app-lib/ (jmh and trainer jars not in lib/), blas-lib/ (the OpenBLAS natives, without the
+#   unused libjniopenblas_full.so).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -70,6 +83,25 @@ bundle() {
     cp "$repo"/manifold-cuda/target/manifold-cuda-*.jar "$dir/lib/"
     "$jdk/bin/jar" cf "$dir/lib/manifold-cuda-tests.jar" -C "$repo/manifold-cuda/target/test-classes" .
     cp "$console" "$dir/lib/"
+
+    # The benchmarks and the trainer: jmh's runtime class path, less what lib/ already has.
+    (cd "$repo" && mvn -B -q ${MVN_OPTS--o} package dependency:build-classpath -DskipTests \
+        -pl jmh -am -Dmdep.includeScope=runtime -Dmdep.outputFile="$repo/jmh/target/runtime-classpath.txt")
+    mkdir -p "$dir/app-lib" "$dir/blas-lib"
+    IFS=':' read -r -a jars <<< "$(cat "$repo/jmh/target/runtime-classpath.txt")"
+    for jar in "${jars[@]}"; do
+        name="$(basename "$jar")"
+        [[ -e "$dir/lib/$name" ]] && continue
+        case "$name" in
+            openblas-*-linux-x86_64.jar)
+                local tmp; tmp="$(mktemp -d)"
+                (cd "$tmp" && "$jdk/bin/jar" xf "$jar" && rm -f org/bytedeco/openblas/linux-x86_64/libjniopenblas_full.so \
+                    && "$jdk/bin/jar" cf "$dir/blas-lib/$name" .)
+                rm -rf "$tmp" ;;
+            *) cp "$jar" "$dir/app-lib/" ;;
+        esac
+    done
+    cp "$repo"/jmh/target/jmh-*.jar "$dir/app-lib/"
 
     local runtime; runtime="$(mktemp -d)"
     "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
@@ -123,7 +155,8 @@ prepare() {
 
     classpath=""
     local jar
-    for jar in "$here"/lib/*.jar; do
+    for jar in "$here"/lib/*.jar "$here"/app-lib/*.jar "$here"/blas-lib/*.jar; do
+        [[ -e "$jar" ]] || continue
         case "$(basename "$jar")" in junit-platform-console-standalone-*) continue ;; esac
         classpath="${classpath:+$classpath:}$jar"
     done
@@ -145,9 +178,25 @@ timings() {
         -cp "$classpath" dev.stiefel.cuda.GpuTimings "$@"
 }
 
+bench() {
+    prepare
+    # shellcheck disable=SC2086
+    "$jre_root/jre/bin/java" --enable-native-access=ALL-UNNAMED ${JAVA_OPTS:-} \
+        -cp "$classpath" org.openjdk.jmh.Main "$@"
+}
+
+train() {
+    prepare
+    # shellcheck disable=SC2086
+    "$jre_root/jre/bin/java" --enable-native-access=ALL-UNNAMED -Xmx8g ${JAVA_OPTS:-} \
+        -cp "$classpath" dev.stiefel.etf.train.TrainCli "$@"
+}
+
 case "${1:-}" in
     bundle) shift; bundle "$@" ;;
     run) shift; run "$@" ;;
     timings) shift; timings "$@" ;;
-    *) sed -n '2,31p' "${BASH_SOURCE[0]}"; exit 2 ;;
+    bench) shift; bench "$@" ;;
+    train) shift; train "$@" ;;
+    *) sed -n '2,41p' "${BASH_SOURCE[0]}"; exit 2 ;;
 esac

@@ -23,11 +23,18 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * then {@link ImplicitEtfState#backward} to {@code dL/dHbar} of the batch, then the class means
  * and batch mean to the features. {@link BackwardMode#FORWARD_ONLY} holds {@code U*} fixed.
  * No trainable parameters. Not thread-safe.
+ *
+ * <p>Backends: the public API is on the host ({@link DMatrixRMaj} features and logits); the
+ * nearest-ETF solve and its closed-form backward run on any {@link DenseKernels} backend, where
+ * {@code U*} and the EMA stay across steps. Per step the batch's centred class means go up and
+ * {@code U*} comes down once (the host forms {@code W = U* Mh}, an {@code O(dC)} centring); per
+ * backward {@code dL/dU*} goes up and {@code dL/dHbar} comes down. On a host backend these
+ * transfers are copies.
  */
 public final class ImplicitEtfHead extends NormalisedLinearHead {
 
     private final EtfOptions options;
-    private final ImplicitEtfState state;
+    private final Backend<?> backend;
     private final double normalisedScale;
 
     private final DMatrixRMaj batchMeans;
@@ -35,6 +42,7 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
     private final DMatrixRMaj classifierGradient;
     private final DMatrixRMaj solutionGradient;
     private final DMatrixRMaj meansGradient;
+    private final DMatrixRMaj hostSolution;
 
     /**
      * On the default CPU backend ({@link Kernels#cpu()}, St(d, C) with the QR retraction).
@@ -47,23 +55,58 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
     }
 
     /**
-     * @param kernels host backend for the solves
+     * @param kernels backend for the solves (host or device), where the state lives
      * @param manifold St(d, C) on that backend
+     * @param <M> the backend's matrix type
      * @throws IllegalArgumentException on {@code C < 2}, {@code d < C} or invalid options
      */
-    public ImplicitEtfHead(DenseKernels<DMatrixRMaj> kernels, Manifold<DMatrixRMaj> manifold, int dimension,
+    public <M> ImplicitEtfHead(DenseKernels<M> kernels, Manifold<M> manifold, int dimension,
             int numClasses, EtfOptions options) {
         super(checked(dimension, numClasses, options), numClasses, options.tau());
         this.options = options;
-        this.state = new ImplicitEtfState(kernels, manifold, dimension, numClasses, options);
+        this.backend = new Backend<>(new ImplicitEtfState<>(kernels, manifold, dimension, numClasses, options));
         this.normalisedScale = SimplexEtf.normalisedScale(numClasses);
         batchMeans = new DMatrixRMaj(dimension, numClasses);
         present = new boolean[numClasses];
         classifierGradient = new DMatrixRMaj(dimension, numClasses);
         solutionGradient = new DMatrixRMaj(dimension, numClasses);
         meansGradient = new DMatrixRMaj(dimension, numClasses);
-        DMatrixRMaj start = state.solver().startPoint(new DMatrixRMaj(dimension, numClasses));
-        centreRows(start, normalisedScale, classifier);
+        hostSolution = new DMatrixRMaj(dimension, numClasses);
+        centreRows(backend.startPoint(hostSolution), normalisedScale, classifier);
+    }
+
+    /**
+     * The state and its device-side workspaces, typed by the backend's matrix type; the head
+     * only talks to it in host matrices.
+     */
+    private static final class Backend<M> {
+
+        final ImplicitEtfState<M> state;
+        final M solutionGradient;
+        final M meansGradient;
+
+        Backend(ImplicitEtfState<M> state) {
+            this.state = state;
+            solutionGradient = state.kernels().create(state.dimension(), state.numClasses());
+            meansGradient = state.kernels().create(state.dimension(), state.numClasses());
+        }
+
+        DMatrixRMaj startPoint(DMatrixRMaj hostOut) {
+            return state.kernels().toHost(state.solver().startPoint(meansGradient), hostOut);
+        }
+
+        DMatrixRMaj advance(DMatrixRMaj batchMeans, boolean[] present, DMatrixRMaj hostOut) {
+            return state.kernels().toHost(state.advance(batchMeans, present), hostOut);
+        }
+
+        DMatrixRMaj solution(DMatrixRMaj hostOut) {
+            return state.kernels().toHost(state.solution(), hostOut);
+        }
+
+        DMatrixRMaj backward(DMatrixRMaj hostSolutionGradient, DMatrixRMaj hostOut) {
+            state.kernels().copyFromHost(hostSolutionGradient, solutionGradient);
+            return state.kernels().toHost(state.backward(solutionGradient, meansGradient), hostOut);
+        }
     }
 
     private static int checked(int dimension, int numClasses, EtfOptions options) {
@@ -78,21 +121,36 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
         return options;
     }
 
-    /** The state across steps (EMA, solution); use {@link #saveState}/{@link #restoreState} to persist it. */
-    public ImplicitEtfState state() {
-        return state;
+    /**
+     * The state across steps (EMA, solution) of a head on a host backend; use
+     * {@link #saveState}/{@link #restoreState} to persist it.
+     *
+     * @throws IllegalStateException when the head runs on a device backend (use {@link #backendState()})
+     */
+    @SuppressWarnings("unchecked")
+    public ImplicitEtfState<DMatrixRMaj> state() {
+        if (!(backend.state.solution() instanceof DMatrixRMaj)) {
+            throw new IllegalStateException("implicit ETF head on backend " + backend.state.kernels().name()
+                    + ": its state is not in host matrices; use backendState()");
+        }
+        return (ImplicitEtfState<DMatrixRMaj>) backend.state;
+    }
+
+    /** The state across steps on whichever backend the head runs (host or device). */
+    public ImplicitEtfState<?> backendState() {
+        return backend.state;
     }
 
     /** Writes the state across steps (format: {@link ImplicitEtfState#save}). */
     public void saveState(DataOutputStream output) throws IOException {
-        state.save(output);
+        backend.state.save(output);
     }
 
     /** Restores the state written by {@link #saveState} and the classifier {@code W = U* Mh} with it. */
     public void restoreState(DataInputStream input) throws IOException {
-        state.restore(input);
-        if (state.hasSolution()) {
-            centreRows(state.solution(), normalisedScale, classifier);
+        backend.state.restore(input);
+        if (backend.state.hasSolution()) {
+            centreRows(backend.solution(hostSolution), normalisedScale, classifier);
         }
     }
 
@@ -100,8 +158,7 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
     @Override
     protected void updateClassifier() {
         features.centredClassMeans(batchMeans, present);
-        DMatrixRMaj solution = state.advance(batchMeans, present);
-        centreRows(solution, normalisedScale, classifier);
+        centreRows(backend.advance(batchMeans, present, hostSolution), normalisedScale, classifier);
     }
 
     @Override
@@ -112,7 +169,7 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
         CommonOps_DDRM.multTransA(centred, logitsGradient, classifierGradient);
         // dL/dU* = dL/dW Mh^T, Mh symmetric
         centreRows(classifierGradient, normalisedScale, solutionGradient);
-        return state.backward(solutionGradient, meansGradient);
+        return backend.backward(solutionGradient, meansGradient);
     }
 
     @Override

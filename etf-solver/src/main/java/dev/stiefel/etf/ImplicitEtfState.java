@@ -9,11 +9,12 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
-import org.ejml.dense.row.NormOps_DDRM;
 
 /**
- * The implicit ETF across training steps (spec {@code nearest-etf.md} section 4), on the host:
+ * The implicit ETF across training steps (spec {@code nearest-etf.md} section 4), on any
+ * {@link DenseKernels} backend: the EMA, {@code Ht} and {@code U*} stay in the backend's matrices
+ * {@code M} across steps (on a device they never leave it); only the batch's class means come in
+ * from the host ({@link #advance}), one upload per step.
  * <ol>
  *   <li>EMA of the centred class means (paper eq. 9):
  *       {@code HbarEMA_t = a_t Hbar_t + (1 - a_t) HbarEMA_{t-1}},
@@ -35,8 +36,14 @@ import org.ejml.dense.row.NormOps_DDRM;
  * <p>{@link #save}/{@link #restore} write and read the persistent part (step count, EMA, seen
  * classes, current solution) in a documented binary format so a trainer can resume. Not
  * thread-safe.
+ *
+ * <p>The EMA update is done column-wise with {@link DenseKernels#scaleColumns}:
+ * {@code a_t Hbar_t diag(p) + HbarEMA_{t-1} diag(1 - a_t p)}, {@code p} the 0/1 presence of each
+ * class, which on a host backend rounds exactly as the entrywise formula.
+ *
+ * @param <M> the backend's matrix type
  */
-public final class ImplicitEtfState {
+public final class ImplicitEtfState<M> {
 
     /** First int of the binary format: the ASCII bytes {@code "ETFS"}. */
     public static final int FORMAT_MAGIC = 0x45544653;
@@ -48,49 +55,64 @@ public final class ImplicitEtfState {
     private final int dimension;
     private final int numClasses;
     private final EtfOptions options;
-    private final NearestEtf<DMatrixRMaj> solver;
-    private final DeclarativeBackward<DMatrixRMaj> solutionBackward;
+    private final DenseKernels<M> kernels;
+    private final NearestEtf<M> solver;
+    private final DeclarativeBackward<M> solutionBackward;
 
     private long step;
-    private final DMatrixRMaj movingAverage;
+    private final M movingAverage;
     private final boolean[] seen;
-    private final DMatrixRMaj solution;
+    private final M solution;
     private boolean hasSolution;
 
     // the last step, for the backward pass
-    private final DMatrixRMaj normalisedMeans;
+    private final M normalisedMeans;
     private final boolean[] present;
     private double movingAverageNorm;
     private double rate;
     private boolean backwardReady;
     private EtfSolveResult lastResult;
 
-    private final DMatrixRMaj firstSolution;
-    private final DMatrixRMaj candidateAverage;
-    private final DMatrixRMaj candidateSolution;
-    private final DMatrixRMaj targetGradient;
+    private final M firstSolution;
+    private final M candidateAverage;
+    private final M candidateSolution;
+    private final M targetGradient;
+    private final M batchMeans;
+    private final M scaledBatch;
+    private final double[] batchWeights;
+    private final double[] averageWeights;
 
     /**
-     * @param kernels host backend for the solves
+     * @param kernels backend for the solves, where the state lives
      * @param manifold St(d, C) on that backend
      * @throws IllegalArgumentException on {@code C < 2}, {@code d < C} or null options
      */
-    public ImplicitEtfState(DenseKernels<DMatrixRMaj> kernels, Manifold<DMatrixRMaj> manifold, int dimension,
+    public ImplicitEtfState(DenseKernels<M> kernels, Manifold<M> manifold, int dimension,
             int numClasses, EtfOptions options) {
+        this.kernels = kernels;
         this.solver = new NearestEtf<>(kernels, manifold, dimension, numClasses, options);
         this.solutionBackward = options.backwardMethod().declarativeMethod().create(kernels);
         this.dimension = dimension;
         this.numClasses = numClasses;
         this.options = options;
-        movingAverage = new DMatrixRMaj(dimension, numClasses);
+        movingAverage = kernels.create(dimension, numClasses);
         seen = new boolean[numClasses];
-        solution = new DMatrixRMaj(dimension, numClasses);
-        normalisedMeans = new DMatrixRMaj(dimension, numClasses);
+        solution = kernels.create(dimension, numClasses);
+        normalisedMeans = kernels.create(dimension, numClasses);
         present = new boolean[numClasses];
-        firstSolution = new DMatrixRMaj(dimension, numClasses);
-        candidateAverage = new DMatrixRMaj(dimension, numClasses);
-        candidateSolution = new DMatrixRMaj(dimension, numClasses);
-        targetGradient = new DMatrixRMaj(dimension, numClasses);
+        firstSolution = kernels.create(dimension, numClasses);
+        candidateAverage = kernels.create(dimension, numClasses);
+        candidateSolution = kernels.create(dimension, numClasses);
+        targetGradient = kernels.create(dimension, numClasses);
+        batchMeans = kernels.create(dimension, numClasses);
+        scaledBatch = kernels.create(dimension, numClasses);
+        batchWeights = new double[numClasses];
+        averageWeights = new double[numClasses];
+    }
+
+    /** The backend the state lives on. */
+    public DenseKernels<M> kernels() {
+        return kernels;
     }
 
     public int dimension() {
@@ -111,17 +133,17 @@ public final class ImplicitEtfState {
     }
 
     /** The EMA {@code HbarEMA_t}, unnormalised ({@code d x C}, owned; do not modify). */
-    public DMatrixRMaj movingAverage() {
+    public M movingAverage() {
         return movingAverage;
     }
 
     /** {@code Ht} of the last step ({@code d x C}, owned; do not modify). */
-    public DMatrixRMaj normalisedMeans() {
+    public M normalisedMeans() {
         return normalisedMeans;
     }
 
     /** The current solution {@code U*} ({@code d x C}, owned; do not modify). */
-    public DMatrixRMaj solution() {
+    public M solution() {
         return solution;
     }
 
@@ -145,7 +167,7 @@ public final class ImplicitEtfState {
     }
 
     /** The solver (its problem keeps the last step's parameters). */
-    public NearestEtf<DMatrixRMaj> solver() {
+    public NearestEtf<M> solver() {
         return solver;
     }
 
@@ -157,15 +179,15 @@ public final class ImplicitEtfState {
     /**
      * One training step: EMA update with the batch's centred class means, normalisation, solve.
      *
-     * @param batchCentredMeans {@code Hbar_t}: column c is {@code hbar_c - hG} for the classes
-     *     present in the batch (other columns are ignored)
+     * @param batchCentredMeans {@code Hbar_t} on the host (uploaded to the backend): column c is
+     *     {@code hbar_c - hG} for the classes present in the batch (other columns are ignored)
      * @param presentInBatch which classes the batch contains
      * @return the new solution {@code U*} (owned)
      * @throws IllegalArgumentException on a wrong shape or a non-finite entry
      * @throws ArithmeticException when the EMA is all zero or its centred columns are (all class
      *     means equal); classes never seen (zero columns) are fine
      */
-    public DMatrixRMaj advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch) {
+    public M advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch) {
         MatrixChecks.requireShape(batchCentredMeans, dimension, numClasses, "batch centred class means");
         MatrixChecks.requireFinite(batchCentredMeans, "batch centred class means");
         if (presentInBatch == null || presentInBatch.length != numClasses) {
@@ -175,19 +197,22 @@ public final class ImplicitEtfState {
         long nextStep = step + 1;
         double nextRate = rate(nextStep, options.emaFloor());
         // everything goes into candidates first: a failed step leaves the state as it was
-        for (int row = 0; row < dimension; row++) {
-            for (int label = 0; label < numClasses; label++) {
-                candidateAverage.unsafe_set(row, label,
-                        movingAverageValue(batchCentredMeans, presentInBatch, nextRate, row, label));
-            }
+        kernels.copyFromHost(batchCentredMeans, batchMeans);
+        for (int label = 0; label < numClasses; label++) {
+            batchWeights[label] = presentInBatch[label] ? nextRate : 0;
+            averageWeights[label] = presentInBatch[label] ? 1 - nextRate : 1;
         }
-        double norm = NormOps_DDRM.normF(candidateAverage);
+        kernels.scaleColumns(batchMeans, batchWeights, scaledBatch);
+        kernels.scaleColumns(movingAverage, averageWeights, candidateAverage);
+        kernels.addScaled(1, scaledBatch, 1, candidateAverage, candidateAverage);
+        double norm = kernels.normF(candidateAverage);
         if (!(norm > 0) || !Double.isFinite(norm)) {
             throw new ArithmeticException("implicit ETF: the moving average of the centred class means is "
                     + (norm == 0 ? "all zero" : "not finite") + " at step " + nextStep
                     + "; the nearest ETF is undefined");
         }
-        CommonOps_DDRM.scale(1.0 / norm, candidateAverage, normalisedMeans);
+        kernels.copy(candidateAverage, normalisedMeans);
+        kernels.scale(1.0 / norm, normalisedMeans);
         if (!hasSolution) {
             solver.startPoint(firstSolution);
             solver.solveUnregularised(normalisedMeans, firstSolution, firstSolution);
@@ -195,8 +220,8 @@ public final class ImplicitEtfState {
         } else {
             lastResult = solver.solve(normalisedMeans, solution, solution, candidateSolution);
         }
-        movingAverage.setTo(candidateAverage);
-        solution.setTo(candidateSolution);
+        kernels.copy(candidateAverage, movingAverage);
+        kernels.copy(candidateSolution, solution);
         hasSolution = true;
         step = nextStep;
         rate = nextRate;
@@ -209,15 +234,6 @@ public final class ImplicitEtfState {
         return solution;
     }
 
-    private double movingAverageValue(DMatrixRMaj batch, boolean[] presentInBatch, double stepRate, int row,
-            int label) {
-        double previous = movingAverage.unsafe_get(row, label);
-        if (!presentInBatch[label]) {
-            return previous;
-        }
-        return stepRate * batch.unsafe_get(row, label) + (1 - stepRate) * previous;
-    }
-
     /**
      * {@code dL/dHbar_t} from {@code dL/dU*} for the last {@link #advance}: through the
      * solution (configured {@link EtfBackwardMethod}), the normalisation
@@ -225,33 +241,39 @@ public final class ImplicitEtfState {
      * classes present, 0 for the others).
      *
      * @param solutionGradient {@code dL/dU*}, {@code d x C}
-     * @param out reshaped to {@code d x C}
+     * @param out {@code d x C} (a host {@link DMatrixRMaj} is reshaped to it)
      * @throws IllegalStateException when no step has been taken since construction or restore
      */
-    public DMatrixRMaj backward(DMatrixRMaj solutionGradient, DMatrixRMaj out) {
+    public M backward(M solutionGradient, M out) {
         if (!backwardReady) {
             throw new IllegalStateException("implicit ETF backward: no forward step to differentiate");
         }
-        MatrixChecks.requireShape(solutionGradient, dimension, numClasses, "solution gradient dL/dU*");
-        MatrixChecks.requireFinite(solutionGradient, "solution gradient dL/dU*");
+        requireShape(solutionGradient, "solution gradient dL/dU*");
+        if (out instanceof DMatrixRMaj host) {
+            host.reshape(dimension, numClasses);
+        }
+        requireShape(out, "out");
+        if (!kernels.allFinite(solutionGradient)) {
+            throw new IllegalArgumentException("solution gradient dL/dU*: contains NaN or infinite entries");
+        }
         normalisedMeansGradient(solutionGradient, targetGradient);
-        double radial = 0;
-        for (int index = 0; index < dimension * numClasses; index++) {
-            radial += targetGradient.data[index] * normalisedMeans.data[index];
+        double radial = kernels.dot(targetGradient, normalisedMeans);
+        kernels.addScaled(1, targetGradient, -radial, normalisedMeans, scaledBatch);
+        for (int label = 0; label < numClasses; label++) {
+            batchWeights[label] = present[label] ? rate / movingAverageNorm : 0;
         }
-        out.reshape(dimension, numClasses);
-        for (int row = 0; row < dimension; row++) {
-            for (int label = 0; label < numClasses; label++) {
-                double value = 0;
-                if (present[label]) {
-                    int index = row * numClasses + label;
-                    value = rate * (targetGradient.data[index] - radial * normalisedMeans.data[index])
-                            / movingAverageNorm;
-                }
-                out.unsafe_set(row, label, value);
-            }
-        }
+        kernels.scaleColumns(scaledBatch, batchWeights, out);
         return out;
+    }
+
+    private void requireShape(M matrix, String name) {
+        if (matrix == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        if (kernels.rows(matrix) != dimension || kernels.cols(matrix) != numClasses) {
+            throw new IllegalArgumentException(name + ": expected " + dimension + " x " + numClasses + ", got "
+                    + kernels.rows(matrix) + " x " + kernels.cols(matrix));
+        }
     }
 
     /**
@@ -261,7 +283,7 @@ public final class ImplicitEtfState {
      * Riemannian Hessian and apply the mixed-derivative adjoint {@code -(2/sqrt(C-1)) xi Mc}.
      * The problem still holds this step's {@code Ht} and {@code Uprox}.
      */
-    private void normalisedMeansGradient(DMatrixRMaj solutionGradient, DMatrixRMaj out) {
+    private void normalisedMeansGradient(M solutionGradient, M out) {
         solutionBackward.vjp(solver.problem(), solution, solutionGradient, out);
     }
 
@@ -283,9 +305,9 @@ public final class ImplicitEtfState {
         for (boolean flag : seen) {
             output.writeBoolean(flag);
         }
-        writeMatrix(output, movingAverage);
+        writeMatrix(output, kernels.toHost(movingAverage, new DMatrixRMaj(dimension, numClasses)));
         if (hasSolution) {
-            writeMatrix(output, solution);
+            writeMatrix(output, kernels.toHost(solution, new DMatrixRMaj(dimension, numClasses)));
         }
         output.flush();
     }
@@ -325,8 +347,9 @@ public final class ImplicitEtfState {
         DMatrixRMaj storedAverage = readMatrix(input, "moving average");
         DMatrixRMaj storedSolution = storedHasSolution ? readMatrix(input, "solution") : null;
         if (storedSolution != null) {
+            kernels.copyFromHost(storedSolution, candidateSolution);
             try {
-                solver.manifold().checkPoint(storedSolution, RESTORED_POINT_TOLERANCE);
+                solver.manifold().checkPoint(candidateSolution, RESTORED_POINT_TOLERANCE);
             } catch (IllegalArgumentException notAPoint) {
                 throw new IOException("implicit ETF state: the stored solution is not a point of St(d, C): "
                         + notAPoint.getMessage(), notAPoint);
@@ -334,12 +357,12 @@ public final class ImplicitEtfState {
         }
         step = storedStep;
         System.arraycopy(storedSeen, 0, seen, 0, numClasses);
-        movingAverage.setTo(storedAverage);
+        kernels.copyFromHost(storedAverage, movingAverage);
         hasSolution = storedHasSolution;
         if (storedHasSolution) {
-            solution.setTo(storedSolution);
+            kernels.copy(candidateSolution, solution);
         } else {
-            solution.zero();
+            kernels.zero(solution);
         }
         backwardReady = false;
         Arrays.fill(present, false);

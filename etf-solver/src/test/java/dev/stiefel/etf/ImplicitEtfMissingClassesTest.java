@@ -73,7 +73,7 @@ class ImplicitEtfMissingClassesTest {
     void stateAdvancesWithClassesNeverSeenAndSolvesSixThenSeven(int dimension, int numClasses, int seenClasses,
             long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        ImplicitEtfState state = new ImplicitEtfState(Kernels.cpu(), Stiefel.onCpu(dimension, numClasses), dimension,
+        ImplicitEtfState<DMatrixRMaj> state = new ImplicitEtfState<>(Kernels.cpu(), Stiefel.onCpu(dimension, numClasses), dimension,
                 numClasses, EtfOptions.defaults());
         DMatrixRMaj batch = TestMatrices.gaussian(dimension, numClasses, random);
         boolean[] present = new boolean[numClasses];

@@ -26,11 +26,11 @@ class ImplicitEtfStateTest {
     private static final int DIMENSION = 7;
     private static final int CLASSES = 3;
 
-    private static ImplicitEtfState state(EtfOptions options) {
-        return new ImplicitEtfState(Kernels.cpu(), Stiefel.onCpu(DIMENSION, CLASSES), DIMENSION, CLASSES, options);
+    private static ImplicitEtfState<DMatrixRMaj> state(EtfOptions options) {
+        return new ImplicitEtfState<>(Kernels.cpu(), Stiefel.onCpu(DIMENSION, CLASSES), DIMENSION, CLASSES, options);
     }
 
-    private static byte[] save(ImplicitEtfState state) throws IOException {
+    private static byte[] save(ImplicitEtfState<DMatrixRMaj> state) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         state.save(new DataOutputStream(bytes));
         return bytes.toByteArray();
@@ -39,7 +39,7 @@ class ImplicitEtfStateTest {
     @Test
     void movingAverageFollowsEquationNineColumnByColumn() {
         double floor = 0.45;
-        ImplicitEtfState state = state(EtfOptions.defaults().withEmaFloor(floor));
+        ImplicitEtfState<DMatrixRMaj> state = state(EtfOptions.defaults().withEmaFloor(floor));
         SplittableRandom random = new SplittableRandom(1);
         DMatrixRMaj expected = new DMatrixRMaj(DIMENSION, CLASSES);
         boolean[][] presence = {
@@ -83,7 +83,7 @@ class ImplicitEtfStateTest {
     @Test
     void firstStepSolvesSixThenSevenAndLaterStepsArePulledTowardThePreviousSolution() {
         EtfOptions options = EtfOptions.defaults();
-        ImplicitEtfState state = state(options);
+        ImplicitEtfState<DMatrixRMaj> state = state(options);
         NearestEtf<DMatrixRMaj> reference = new NearestEtf<>(Kernels.cpu(), Stiefel.onCpu(DIMENSION, CLASSES),
                 DIMENSION, CLASSES, options);
         SplittableRandom random = new SplittableRandom(2);
@@ -108,13 +108,13 @@ class ImplicitEtfStateTest {
     @Test
     void saveAndRestoreRoundTripsAndTheRestoredStateContinuesIdentically() throws IOException {
         SplittableRandom random = new SplittableRandom(3);
-        ImplicitEtfState original = state(EtfOptions.defaults());
+        ImplicitEtfState<DMatrixRMaj> original = state(EtfOptions.defaults());
         boolean[] all = {true, true, true};
         for (int step = 0; step < 4; step++) {
             original.advance(TestMatrices.gaussian(DIMENSION, CLASSES, random), step == 1 ? new boolean[] {true, false, true} : all);
         }
         byte[] bytes = save(original);
-        ImplicitEtfState restored = state(EtfOptions.defaults());
+        ImplicitEtfState<DMatrixRMaj> restored = state(EtfOptions.defaults());
         restored.restore(new DataInputStream(new ByteArrayInputStream(bytes)));
         assertEquals(original.step(), restored.step());
         assertArrayEquals(original.movingAverage().data, restored.movingAverage().data, EXACT);
@@ -129,9 +129,9 @@ class ImplicitEtfStateTest {
         assertArrayEquals(original.solution().data, restored.solution().data, EXACT);
         assertEquals(5, restored.step());
 
-        ImplicitEtfState fresh = state(EtfOptions.defaults());
+        ImplicitEtfState<DMatrixRMaj> fresh = state(EtfOptions.defaults());
         byte[] freshBytes = save(fresh);
-        ImplicitEtfState intoFresh = state(EtfOptions.defaults());
+        ImplicitEtfState<DMatrixRMaj> intoFresh = state(EtfOptions.defaults());
         intoFresh.restore(new DataInputStream(new ByteArrayInputStream(freshBytes)));
         assertFalse(intoFresh.hasSolution());
         assertEquals(0, intoFresh.step());
@@ -139,17 +139,17 @@ class ImplicitEtfStateTest {
 
     @Test
     void malformedOrMismatchedStatesAreRejectedAndLeaveTheStateUnchanged() throws IOException {
-        ImplicitEtfState state = state(EtfOptions.defaults());
+        ImplicitEtfState<DMatrixRMaj> state = state(EtfOptions.defaults());
         state.advance(TestMatrices.gaussian(DIMENSION, CLASSES, new SplittableRandom(4)), new boolean[] {true, true, true});
         byte[] bytes = save(state);
         byte[] badMagic = bytes.clone();
         badMagic[0] = 'X';
-        ImplicitEtfState target = state(EtfOptions.defaults());
+        ImplicitEtfState<DMatrixRMaj> target = state(EtfOptions.defaults());
         assertThrows(IOException.class, () -> target.restore(new DataInputStream(new ByteArrayInputStream(badMagic))));
         byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length - 8);
         assertThrows(IOException.class, () -> target.restore(new DataInputStream(new ByteArrayInputStream(truncated))));
         assertEquals(0, target.step());
-        ImplicitEtfState otherShape = new ImplicitEtfState(Kernels.cpu(), Stiefel.onCpu(DIMENSION + 1, CLASSES),
+        ImplicitEtfState<DMatrixRMaj> otherShape = new ImplicitEtfState<>(Kernels.cpu(), Stiefel.onCpu(DIMENSION + 1, CLASSES),
                 DIMENSION + 1, CLASSES, EtfOptions.defaults());
         IOException mismatch = assertThrows(IOException.class,
                 () -> otherShape.restore(new DataInputStream(new ByteArrayInputStream(bytes))));
@@ -163,7 +163,7 @@ class ImplicitEtfStateTest {
 
     @Test
     void degenerateBatchesAreRejectedWithoutAdvancing() {
-        ImplicitEtfState state = state(EtfOptions.defaults());
+        ImplicitEtfState<DMatrixRMaj> state = state(EtfOptions.defaults());
         assertThrows(ArithmeticException.class,
                 () -> state.advance(new DMatrixRMaj(DIMENSION, CLASSES), new boolean[] {true, true, true}));
         assertEquals(0, state.step());

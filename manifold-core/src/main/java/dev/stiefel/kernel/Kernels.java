@@ -1,5 +1,9 @@
 package dev.stiefel.kernel;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import org.ejml.data.DMatrixRMaj;
 
 /**
@@ -8,6 +12,8 @@ import org.ejml.data.DMatrixRMaj;
  *
  * <p>{@link #cpu()} honours the system property {@value #BACKEND_PROPERTY}
  * ({@code ejml} or {@code openblas}); without it, it prefers OpenBLAS when its natives load.
+ * {@link #device(String)} finds a backend of another module (e.g. {@code manifold-cuda}'s
+ * {@code "cuda"}) through the {@link KernelsProvider} service.
  */
 public final class Kernels {
 
@@ -92,5 +98,43 @@ public final class Kernels {
                     + ": unknown backend (expected " + EJML + " or " + OPENBLAS + ")");
         }
         return normalised;
+    }
+
+    /**
+     * The kernels of the {@link KernelsProvider} named {@code name}, found with
+     * {@link ServiceLoader} on the class path.
+     *
+     * @throws UnsupportedOperationException when no provider of that name is on the class path
+     *     (the message lists those that are) or its device is absent (the message carries the
+     *     provider's report)
+     */
+    public static DenseKernels<?> device(String name) {
+        KernelsProvider provider = provider(name);
+        Optional<DenseKernels<?>> kernels = provider.create();
+        if (kernels.isEmpty()) {
+            throw new UnsupportedOperationException("device '" + name + "' is not available: " + provider.report());
+        }
+        return kernels.get();
+    }
+
+    /**
+     * The provider named {@code name} (without creating kernels, so nothing is opened on the device).
+     *
+     * @throws UnsupportedOperationException when none of that name is on the class path
+     */
+    public static KernelsProvider provider(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("device name must not be blank");
+        }
+        List<String> names = new ArrayList<>();
+        for (KernelsProvider provider : ServiceLoader.load(KernelsProvider.class)) {
+            if (provider.name().equals(name.trim())) {
+                return provider;
+            }
+            names.add(provider.name());
+        }
+        throw new UnsupportedOperationException("no kernels provider named '" + name + "' on the class path"
+                + (names.isEmpty() ? " (none at all; the device backends live in module manifold-cuda)"
+                        : " (found: " + String.join(", ", names) + ")"));
     }
 }

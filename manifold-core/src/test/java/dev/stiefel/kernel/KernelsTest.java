@@ -69,4 +69,19 @@ class KernelsTest {
         assertTrue(error.getMessage().contains("fortran77"), error.getMessage());
         assertTrue(Kernels.cpuBackendReport().contains("fortran77"), Kernels.cpuBackendReport());
     }
+
+    @Test
+    void deviceWithoutAnyProviderSaysWhereTheBackendsLive() {
+        // manifold-core registers no provider: the device backends come from other modules
+        UnsupportedOperationException absent = assertThrows(UnsupportedOperationException.class,
+                () -> Kernels.device("cuda"));
+        assertTrue(absent.getMessage().contains("no kernels provider named 'cuda'"), absent.getMessage());
+        assertTrue(absent.getMessage().contains("manifold-cuda"), absent.getMessage());
+    }
+
+    @Test
+    void deviceRejectsABlankName() {
+        assertThrows(IllegalArgumentException.class, () -> Kernels.device(" "));
+        assertThrows(IllegalArgumentException.class, () -> Kernels.device(null));
+    }
 }

@@ -3,29 +3,57 @@ package dev.stiefel.etf.train;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import java.util.Locale;
-import org.ejml.data.DMatrixRMaj;
 
 /**
  * Where the heads' dense work runs. The training loop itself stays on the host; a device
- * backend plugs in here by returning its kernels (the hook module {@code manifold-cuda} fills).
+ * backend plugs in through {@link Kernels#device(String)} (module {@code manifold-cuda} provides
+ * {@code "cuda"} when it is on the class path; this module cannot depend on it).
  */
 public enum ComputeDevice {
     /** {@link Kernels#cpu()}: OpenBLAS when its natives load, else EJML. */
     CPU,
-    /** Not available yet: selecting it fails with a clear message. */
+    /** {@code Kernels.device("cuda")}: float64 on the GPU, when module manifold-cuda and a device are there. */
     CUDA;
 
+    /** The {@link dev.stiefel.kernel.KernelsProvider} name of {@link #CUDA}. */
+    static final String CUDA_PROVIDER = "cuda";
+
     /**
-     * The kernels for the heads' solves.
+     * New kernels for the heads' solves.
      *
-     * @throws UnsupportedOperationException for a backend this build does not provide
+     * @throws UnsupportedOperationException when the backend is not on the class path or its
+     *     device is absent; the message says which and why
      */
-    public DenseKernels<DMatrixRMaj> kernels() {
+    public DenseKernels<?> kernels() {
         return switch (this) {
             case CPU -> Kernels.cpu();
-            case CUDA -> throw new UnsupportedOperationException(
-                    "cuda backend not available: this build's trainer runs on the CPU only (use --device cpu)");
+            case CUDA -> {
+                try {
+                    yield Kernels.device(CUDA_PROVIDER);
+                } catch (UnsupportedOperationException absent) {
+                    throw new UnsupportedOperationException("cuda backend not available: " + absent.getMessage()
+                            + " (use --device cpu)", absent);
+                }
+            }
         };
+    }
+
+    /**
+     * Checks that {@link #kernels()} would succeed, releasing what the check opened where the
+     * backend allows it.
+     *
+     * @throws UnsupportedOperationException as {@link #kernels()}
+     */
+    public void requireAvailable() {
+        DenseKernels<?> kernels = kernels();
+        if (kernels instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception releaseFailure) {
+                throw new UnsupportedOperationException(commandLineName() + " backend failed to release its "
+                        + "workspaces: " + releaseFailure.getMessage(), releaseFailure);
+            }
+        }
     }
 
     /**

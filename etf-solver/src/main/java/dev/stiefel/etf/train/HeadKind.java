@@ -58,11 +58,15 @@ public enum HeadKind {
             case IMPLICIT, IMPLICIT_FORWARD_ONLY -> {
                 EtfOptions options = EtfOptions.defaults().withTau(tau).withDelta(delta)
                         .withBackwardMode(this == IMPLICIT ? BackwardMode.FULL : BackwardMode.FORWARD_ONLY);
-                DenseKernels<DMatrixRMaj> kernels = device.kernels();
-                yield new ImplicitEtfHead(kernels, new Stiefel<>(kernels, dimension, numClasses, StiefelRetraction.QR),
-                        dimension, numClasses, options);
+                yield implicitHead(device.kernels(), dimension, numClasses, options);
             }
         };
+    }
+
+    private static <M> ImplicitEtfHead implicitHead(DenseKernels<M> kernels, int dimension, int numClasses,
+            EtfOptions options) {
+        return new ImplicitEtfHead(kernels, new Stiefel<>(kernels, dimension, numClasses, StiefelRetraction.QR),
+                dimension, numClasses, options);
     }
 
     /** The command-line spelling, e.g. {@code implicit-forward-only}. */

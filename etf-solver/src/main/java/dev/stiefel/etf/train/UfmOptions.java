@@ -124,7 +124,7 @@ public final class UfmOptions {
             }
             resolvedDevice = ComputeDevice.parse(device);
             // Fails now, not after hours of other heads, when the backend is missing.
-            resolvedDevice.kernels();
+            resolvedDevice.requireAvailable();
             EtfOptions.defaults().withTau(tau).withDelta(delta);
             if (!(initStd > 0) || Double.isInfinite(initStd)) {
                 throw new IllegalArgumentException("--init-std must be finite and positive, got " + initStd);
