@@ -518,7 +518,11 @@ public final class OpenBlasKernels extends HostKernels {
         System.arraycopy(a.data, 0, factor.data, 0, n * n);
         pivots = grow(pivots, n);
         final int[] luPivots = pivots;
-        int info = onLargeStack(n, () -> LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, factor.data, n, luPivots));
+        // The direct calls are spelled out, not routed through onLargeStack: a capturing lambda
+        // would allocate on every solve, and solve sits inside warm loops (Cayley, expm).
+        int info = n <= DIRECT_LU_LIMIT
+                ? LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, factor.data, n, luPivots)
+                : onLargeStack(() -> LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, factor.data, n, luPivots));
         if (info > 0) {
             throw new ArithmeticException("solve: a (" + n + " x " + n + ") is singular: U("
                     + (info - 1) + ", " + (info - 1) + ") = 0");
@@ -528,21 +532,20 @@ public final class OpenBlasKernels extends HostKernels {
         if (x != b) {
             System.arraycopy(b.data, 0, x.data, 0, n * k);
         }
-        requireSuccess(onLargeStack(n, () -> LAPACKE_dgetrs(LAPACK_ROW_MAJOR, (byte) 'N', n, k, factor.data, n,
-                luPivots, x.data, k)), "solve", "dgetrs");
+        requireSuccess(n <= DIRECT_LU_LIMIT
+                ? LAPACKE_dgetrs(LAPACK_ROW_MAJOR, (byte) 'N', n, k, factor.data, n, luPivots, x.data, k)
+                : onLargeStack(() -> LAPACKE_dgetrs(LAPACK_ROW_MAJOR, (byte) 'N', n, k, factor.data, n,
+                        luPivots, x.data, k)), "solve", "dgetrs");
     }
 
     /**
-     * Runs an LU routine on a thread with a large stack when {@code n} is large enough for
+     * Runs an LU routine on a thread with a large stack, for {@code n} large enough for
      * OpenBLAS to take its own multithreaded {@code getrf}: that path keeps per-thread job
      * tables on the caller's stack and overflows a JVM thread's default 1 MiB stack (a silent
      * SIGSEGV of the whole JVM, seen from n = 160 on 2 cores). Small systems, the common case
-     * (Cayley's and the exponential's 2p x 2p solves), run directly.
+     * (Cayley's and the exponential's 2p x 2p solves), are called directly by {@link #solve}.
      */
-    private static int onLargeStack(int n, java.util.function.IntSupplier lapackCall) {
-        if (n <= DIRECT_LU_LIMIT) {
-            return lapackCall.getAsInt();
-        }
+    private static int onLargeStack(java.util.function.IntSupplier lapackCall) {
         try {
             return LargeStackExecutor.INSTANCE.submit(lapackCall::getAsInt).get();
         } catch (InterruptedException interrupted) {
