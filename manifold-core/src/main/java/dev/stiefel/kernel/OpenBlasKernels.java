@@ -403,11 +403,8 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void symmetricEigen(DMatrixRMaj a, DMatrixRMaj vectors, double[] eigenvalues) {
-        MatrixChecks.requireSquare(a, "symmetricEigen a");
+        checkSymmetricEigen(a, vectors, eigenvalues);
         final int n = a.numRows;
-        MatrixChecks.requireShape(vectors, n, n, "symmetricEigen vectors");
-        requireLength(eigenvalues, n, "symmetricEigen values");
-        MatrixChecks.requireFinite(a, "symmetricEigen a");
         if (n == 0) {
             return;
         }
@@ -435,14 +432,9 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void svdThin(DMatrixRMaj a, DMatrixRMaj u, double[] s, DMatrixRMaj v) {
-        requireTall(a, "svdThin a");
+        checkSvdThin(a, u, s, v);
         final int m = a.numRows;
         final int n = a.numCols;
-        MatrixChecks.requireShape(u, m, n, "svdThin u");
-        MatrixChecks.requireShape(v, n, n, "svdThin v");
-        requireLength(s, n, "svdThin s");
-        requireNotAliased(u, "u", v, "v");
-        MatrixChecks.requireFinite(a, "svdThin a");
         if (n == 0) {
             return;
         }
@@ -468,17 +460,12 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void cholesky(DMatrixRMaj a, DMatrixRMaj lower) {
-        MatrixChecks.requireSquare(a, "cholesky a");
+        checkCholesky(a, lower);
         final int n = a.numRows;
-        MatrixChecks.requireShape(lower, n, n, "cholesky lower");
-        MatrixChecks.requireFinite(a, "cholesky a");
         if (n == 0) {
             return;
         }
-        double largestDiagonal = 0.0;
-        for (int i = 0; i < n; i++) {
-            largestDiagonal = Math.max(largestDiagonal, a.data[i * n + i]);
-        }
+        double largestDiagonal = largestDiagonal(a);
         if (lower != a) {
             System.arraycopy(a.data, 0, lower.data, 0, n * n);
         }
@@ -499,18 +486,9 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void solve(DMatrixRMaj a, DMatrixRMaj b, DMatrixRMaj x) {
-        MatrixChecks.requireSquare(a, "solve a");
+        checkSolve(a, b, x);
         final int n = a.numRows;
-        requireNonNull(b, "solve b");
-        if (b.numRows != n) {
-            throw new IllegalArgumentException("solve: a is " + n + " x " + n + " but b is "
-                    + b.numRows + " x " + b.numCols);
-        }
         final int k = b.numCols;
-        MatrixChecks.requireShape(x, n, k, "solve x");
-        requireNotAliased(a, "a", x, "solve x");
-        MatrixChecks.requireFinite(a, "solve a");
-        MatrixChecks.requireFinite(b, "solve b");
         if (n == 0 || k == 0) {
             return;
         }
