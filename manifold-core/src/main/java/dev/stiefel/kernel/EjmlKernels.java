@@ -182,11 +182,8 @@ public final class EjmlKernels extends HostKernels {
      */
     @Override
     public void symmetricEigen(DMatrixRMaj a, DMatrixRMaj vectors, double[] values) {
-        MatrixChecks.requireSquare(a, "symmetricEigen a");
+        checkSymmetricEigen(a, vectors, values);
         final int n = a.numRows;
-        MatrixChecks.requireShape(vectors, n, n, "symmetricEigen vectors");
-        requireLength(values, n, "symmetricEigen values");
-        MatrixChecks.requireFinite(a, "symmetricEigen a");
         if (n == 0) {
             return;
         }
@@ -243,14 +240,9 @@ public final class EjmlKernels extends HostKernels {
      */
     @Override
     public void svdThin(DMatrixRMaj a, DMatrixRMaj u, double[] s, DMatrixRMaj v) {
-        requireTall(a, "svdThin a");
+        checkSvdThin(a, u, s, v);
         final int rows = a.numRows;
         final int cols = a.numCols;
-        MatrixChecks.requireShape(u, rows, cols, "svdThin u");
-        MatrixChecks.requireShape(v, cols, cols, "svdThin v");
-        requireLength(s, cols, "svdThin s");
-        requireNotAliased(u, "u", v, "v");
-        MatrixChecks.requireFinite(a, "svdThin a");
         if (cols == 0) {
             return;
         }
@@ -303,17 +295,12 @@ public final class EjmlKernels extends HostKernels {
      */
     @Override
     public void cholesky(DMatrixRMaj a, DMatrixRMaj lower) {
-        MatrixChecks.requireSquare(a, "cholesky a");
+        checkCholesky(a, lower);
         final int n = a.numRows;
-        MatrixChecks.requireShape(lower, n, n, "cholesky lower");
-        MatrixChecks.requireFinite(a, "cholesky a");
         if (n == 0) {
             return;
         }
-        double largestDiagonal = 0.0;
-        for (int i = 0; i < n; i++) {
-            largestDiagonal = Math.max(largestDiagonal, a.data[i * n + i]);
-        }
+        double largestDiagonal = largestDiagonal(a);
         inputCopy.reshape(n, n);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j <= i; j++) {
@@ -356,17 +343,8 @@ public final class EjmlKernels extends HostKernels {
      */
     @Override
     public void solve(DMatrixRMaj a, DMatrixRMaj b, DMatrixRMaj x) {
-        MatrixChecks.requireSquare(a, "solve a");
+        checkSolve(a, b, x);
         final int n = a.numRows;
-        requireNonNull(b, "solve b");
-        if (b.numRows != n) {
-            throw new IllegalArgumentException("solve: a is " + n + " x " + n + " but b is "
-                    + b.numRows + " x " + b.numCols);
-        }
-        MatrixChecks.requireShape(x, n, b.numCols, "solve x");
-        requireNotAliased(a, "a", x, "solve x");
-        MatrixChecks.requireFinite(a, "solve a");
-        MatrixChecks.requireFinite(b, "solve b");
         if (n == 0 || b.numCols == 0) {
             return;
         }

@@ -393,6 +393,72 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
         }
     }
 
+    // ---- shared checks for the decompositions and solves -----------------------------------
+
+    /**
+     * Validates {@code svdThin(a, u, s, v)}: {@code a} tall ({@code m x n}, {@code m >= n}),
+     * {@code u} {@code m x n}, {@code v} {@code n x n}, {@code s} of length at least {@code n},
+     * {@code u} not aliasing {@code v}, every entry of {@code a} finite.
+     */
+    static void checkSvdThin(DMatrixRMaj a, DMatrixRMaj u, double[] s, DMatrixRMaj v) {
+        requireTall(a, "svdThin a");
+        final int rows = a.numRows;
+        final int cols = a.numCols;
+        MatrixChecks.requireShape(u, rows, cols, "svdThin u");
+        MatrixChecks.requireShape(v, cols, cols, "svdThin v");
+        requireLength(s, cols, "svdThin s");
+        requireNotAliased(u, "u", v, "v");
+        MatrixChecks.requireFinite(a, "svdThin a");
+    }
+
+    /**
+     * Validates {@code symmetricEigen(a, vectors, values)}: {@code a} square {@code n x n} and
+     * finite, {@code vectors} {@code n x n}, {@code values} of length at least {@code n}.
+     */
+    static void checkSymmetricEigen(DMatrixRMaj a, DMatrixRMaj vectors, double[] values) {
+        MatrixChecks.requireSquare(a, "symmetricEigen a");
+        final int n = a.numRows;
+        MatrixChecks.requireShape(vectors, n, n, "symmetricEigen vectors");
+        requireLength(values, n, "symmetricEigen values");
+        MatrixChecks.requireFinite(a, "symmetricEigen a");
+    }
+
+    /** Validates {@code cholesky(a, lower)}: {@code a} square and finite, {@code lower} of its shape. */
+    static void checkCholesky(DMatrixRMaj a, DMatrixRMaj lower) {
+        MatrixChecks.requireSquare(a, "cholesky a");
+        final int n = a.numRows;
+        MatrixChecks.requireShape(lower, n, n, "cholesky lower");
+        MatrixChecks.requireFinite(a, "cholesky a");
+    }
+
+    /**
+     * Validates {@code solve(a, b, x)}: {@code a} square {@code n x n}, {@code b} with {@code n}
+     * rows, {@code x} of {@code b}'s shape and not aliasing {@code a}, {@code a} and {@code b} finite.
+     */
+    static void checkSolve(DMatrixRMaj a, DMatrixRMaj b, DMatrixRMaj x) {
+        MatrixChecks.requireSquare(a, "solve a");
+        final int n = a.numRows;
+        requireNonNull(b, "solve b");
+        if (b.numRows != n) {
+            throw new IllegalArgumentException("solve: a is " + n + " x " + n + " but b is "
+                    + b.numRows + " x " + b.numCols);
+        }
+        MatrixChecks.requireShape(x, n, b.numCols, "solve x");
+        requireNotAliased(a, "a", x, "solve x");
+        MatrixChecks.requireFinite(a, "solve a");
+        MatrixChecks.requireFinite(b, "solve b");
+    }
+
+    /** {@code max(0, max_i a_ii)} of a square matrix: the scale of a Cholesky pivot test. */
+    static double largestDiagonal(DMatrixRMaj a) {
+        final int n = a.numRows;
+        double largest = 0.0;
+        for (int i = 0; i < n; i++) {
+            largest = Math.max(largest, a.data[i * n + i]);
+        }
+        return largest;
+    }
+
     // ---- argument helpers ----------------------------------------------------------------
 
     static DMatrixRMaj requireNonNull(DMatrixRMaj a, String name) {

@@ -403,11 +403,8 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void symmetricEigen(DMatrixRMaj a, DMatrixRMaj vectors, double[] eigenvalues) {
-        MatrixChecks.requireSquare(a, "symmetricEigen a");
+        checkSymmetricEigen(a, vectors, eigenvalues);
         final int n = a.numRows;
-        MatrixChecks.requireShape(vectors, n, n, "symmetricEigen vectors");
-        requireLength(eigenvalues, n, "symmetricEigen values");
-        MatrixChecks.requireFinite(a, "symmetricEigen a");
         if (n == 0) {
             return;
         }
@@ -435,14 +432,9 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void svdThin(DMatrixRMaj a, DMatrixRMaj u, double[] s, DMatrixRMaj v) {
-        requireTall(a, "svdThin a");
+        checkSvdThin(a, u, s, v);
         final int m = a.numRows;
         final int n = a.numCols;
-        MatrixChecks.requireShape(u, m, n, "svdThin u");
-        MatrixChecks.requireShape(v, n, n, "svdThin v");
-        requireLength(s, n, "svdThin s");
-        requireNotAliased(u, "u", v, "v");
-        MatrixChecks.requireFinite(a, "svdThin a");
         if (n == 0) {
             return;
         }
@@ -468,17 +460,12 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void cholesky(DMatrixRMaj a, DMatrixRMaj lower) {
-        MatrixChecks.requireSquare(a, "cholesky a");
+        checkCholesky(a, lower);
         final int n = a.numRows;
-        MatrixChecks.requireShape(lower, n, n, "cholesky lower");
-        MatrixChecks.requireFinite(a, "cholesky a");
         if (n == 0) {
             return;
         }
-        double largestDiagonal = 0.0;
-        for (int i = 0; i < n; i++) {
-            largestDiagonal = Math.max(largestDiagonal, a.data[i * n + i]);
-        }
+        double largestDiagonal = largestDiagonal(a);
         if (lower != a) {
             System.arraycopy(a.data, 0, lower.data, 0, n * n);
         }
@@ -499,25 +486,21 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void solve(DMatrixRMaj a, DMatrixRMaj b, DMatrixRMaj x) {
-        MatrixChecks.requireSquare(a, "solve a");
+        checkSolve(a, b, x);
         final int n = a.numRows;
-        requireNonNull(b, "solve b");
-        if (b.numRows != n) {
-            throw new IllegalArgumentException("solve: a is " + n + " x " + n + " but b is "
-                    + b.numRows + " x " + b.numCols);
-        }
         final int k = b.numCols;
-        MatrixChecks.requireShape(x, n, k, "solve x");
-        requireNotAliased(a, "a", x, "solve x");
-        MatrixChecks.requireFinite(a, "solve a");
-        MatrixChecks.requireFinite(b, "solve b");
         if (n == 0 || k == 0) {
             return;
         }
         factor.reshape(n, n);
         System.arraycopy(a.data, 0, factor.data, 0, n * n);
         pivots = grow(pivots, n);
-        int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, factor.data, n, pivots);
+        final int[] luPivots = pivots;
+        // The direct calls are spelled out, not routed through onLargeStack: a capturing lambda
+        // would allocate on every solve, and solve sits inside warm loops (Cayley, expm).
+        int info = n <= DIRECT_LU_LIMIT
+                ? LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, factor.data, n, luPivots)
+                : onLargeStack(() -> LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, factor.data, n, luPivots));
         if (info > 0) {
             throw new ArithmeticException("solve: a (" + n + " x " + n + ") is singular: U("
                     + (info - 1) + ", " + (info - 1) + ") = 0");
@@ -527,8 +510,45 @@ public final class OpenBlasKernels extends HostKernels {
         if (x != b) {
             System.arraycopy(b.data, 0, x.data, 0, n * k);
         }
-        requireSuccess(LAPACKE_dgetrs(LAPACK_ROW_MAJOR, (byte) 'N', n, k, factor.data, n, pivots, x.data, k),
-                "solve", "dgetrs");
+        requireSuccess(n <= DIRECT_LU_LIMIT
+                ? LAPACKE_dgetrs(LAPACK_ROW_MAJOR, (byte) 'N', n, k, factor.data, n, luPivots, x.data, k)
+                : onLargeStack(() -> LAPACKE_dgetrs(LAPACK_ROW_MAJOR, (byte) 'N', n, k, factor.data, n,
+                        luPivots, x.data, k)), "solve", "dgetrs");
+    }
+
+    /**
+     * Runs an LU routine on a thread with a large stack, for {@code n} large enough for
+     * OpenBLAS to take its own multithreaded {@code getrf}: that path keeps per-thread job
+     * tables on the caller's stack and overflows a JVM thread's default 1 MiB stack (a silent
+     * SIGSEGV of the whole JVM, seen from n = 160 on 2 cores). Small systems, the common case
+     * (Cayley's and the exponential's 2p x 2p solves), are called directly by {@link #solve}.
+     */
+    private static int onLargeStack(java.util.function.IntSupplier lapackCall) {
+        try {
+            return LargeStackExecutor.INSTANCE.submit(lapackCall::getAsInt).get();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("solve: interrupted while waiting for the LU factorisation", interrupted);
+        } catch (java.util.concurrent.ExecutionException failed) {
+            Throwable cause = failed.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException("solve: LU factorisation failed", cause);
+        }
+    }
+
+    /** Largest n solved on the calling thread; well below the smallest size that crashed (160). */
+    private static final int DIRECT_LU_LIMIT = 64;
+
+    /** One daemon thread with a 256 MiB stack (address space only; pages are touched on use). */
+    private static final class LargeStackExecutor {
+        static final java.util.concurrent.ExecutorService INSTANCE =
+                java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+                    Thread thread = new Thread(null, task, "openblas-large-stack", 256L << 20);
+                    thread.setDaemon(true);
+                    return thread;
+                });
     }
 
     // ---- helpers -------------------------------------------------------------------------

@@ -91,16 +91,12 @@ public final class Euclidean<M> implements Manifold<M> {
 
     @Override
     public void copy(M src, M dst) {
-        check(src, "src");
-        check(dst, "dst");
-        kernels.copy(src, dst);
+        ManifoldSupport.copy(kernels, rows, cols, name, src, dst);
     }
 
     @Override
     public double inner(M x, M u, M v) {
-        check(u, "u");
-        check(v, "v");
-        return kernels.dot(u, v);
+        return ManifoldSupport.inner(kernels, rows, cols, name, u, v);
     }
 
     /** The identity: {@code out = z}. */
@@ -173,16 +169,12 @@ public final class Euclidean<M> implements Manifold<M> {
 
     @Override
     public void zeroTangent(M x, M out) {
-        check(out, "out");
-        kernels.zero(out);
+        ManifoldSupport.zeroTangent(kernels, rows, cols, name, out);
     }
 
     @Override
     public void linearCombination(M x, double a, M u, double b, M v, M out) {
-        check(u, "u");
-        check(v, "v");
-        check(out, "out");
-        kernels.addScaled(a, u, b, v, out);
+        ManifoldSupport.linearCombination(kernels, rows, cols, name, a, u, b, v, out);
     }
 
     /** {@code sqrt(rows * cols)}, as Manopt's {@code euclideanfactory}. */

@@ -114,16 +114,12 @@ public final class Grassmann<M> implements Manifold<M> {
 
     @Override
     public void copy(M src, M dst) {
-        check(src, "src");
-        check(dst, "dst");
-        kernels.copy(src, dst);
+        ManifoldSupport.copy(kernels, n, p, name, src, dst);
     }
 
     @Override
     public double inner(M x, M u, M v) {
-        check(u, "u");
-        check(v, "v");
-        return kernels.dot(u, v);
+        return ManifoldSupport.inner(kernels, n, p, name, u, v);
     }
 
     /** Horizontal projection {@code out = Z - X (X^T Z)}; {@code out} may alias {@code z}. */
@@ -225,28 +221,17 @@ public final class Grassmann<M> implements Manifold<M> {
     public void randomTangent(M x, RandomGenerator random, M out) {
         ManifoldSupport.requireRandom(random, name);
         check(out, "out");
-        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), ambientSecond);
-        projectToTangent(x, ambientSecond, out);
-        double norm = kernels.normF(out);
-        if (dimension() == 0 || norm == 0.0) {
-            kernels.zero(out);
-        } else {
-            kernels.scale(1.0 / norm, out);
-        }
+        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, ambientSecond, out);
     }
 
     @Override
     public void zeroTangent(M x, M out) {
-        check(out, "out");
-        kernels.zero(out);
+        ManifoldSupport.zeroTangent(kernels, n, p, name, out);
     }
 
     @Override
     public void linearCombination(M x, double a, M u, double b, M v, M out) {
-        check(u, "u");
-        check(v, "v");
-        check(out, "out");
-        kernels.addScaled(a, u, b, v, out);
+        ManifoldSupport.linearCombination(kernels, n, p, name, a, u, b, v, out);
     }
 
     /** {@code sqrt(p)}, as Manopt's {@code grassmannfactory}. */
@@ -263,9 +248,7 @@ public final class Grassmann<M> implements Manifold<M> {
     public void checkPoint(M x, double tolerance) {
         ManifoldSupport.requireTolerance(tolerance, name);
         requireFiniteShape(kernels, x, n, p, name, "point");
-        kernels.gemm(1.0, x, true, x, false, 0.0, small);
-        kernels.addIdentity(small, -1.0, small);
-        double defect = kernels.normF(small);
+        double defect = ManifoldSupport.orthonormalityDefect(kernels, x, small);
         if (!(defect <= tolerance)) {
             throw new IllegalArgumentException(name + ": representative does not have orthonormal columns, "
                     + "||X^T X - I||_F = " + defect + " > tolerance " + tolerance);

@@ -101,16 +101,12 @@ public final class Sphere<M> implements Manifold<M> {
 
     @Override
     public void copy(M src, M dst) {
-        check(src, "src");
-        check(dst, "dst");
-        kernels.copy(src, dst);
+        ManifoldSupport.copy(kernels, rows, cols, name, src, dst);
     }
 
     @Override
     public double inner(M x, M u, M v) {
-        check(u, "u");
-        check(v, "v");
-        return kernels.dot(u, v);
+        return ManifoldSupport.inner(kernels, rows, cols, name, u, v);
     }
 
     /** {@code out = z - <x, z> x}; {@code out} may alias {@code z}. */
@@ -245,28 +241,17 @@ public final class Sphere<M> implements Manifold<M> {
     public void randomTangent(M x, RandomGenerator random, M out) {
         ManifoldSupport.requireRandom(random, name);
         check(out, "out");
-        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), ambient);
-        projectToTangent(x, ambient, out);
-        double norm = kernels.normF(out);
-        if (dimension() == 0 || norm == 0.0) {
-            kernels.zero(out);
-        } else {
-            kernels.scale(1.0 / norm, out);
-        }
+        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, ambient, out);
     }
 
     @Override
     public void zeroTangent(M x, M out) {
-        check(out, "out");
-        kernels.zero(out);
+        ManifoldSupport.zeroTangent(kernels, rows, cols, name, out);
     }
 
     @Override
     public void linearCombination(M x, double a, M u, double b, M v, M out) {
-        check(u, "u");
-        check(v, "v");
-        check(out, "out");
-        kernels.addScaled(a, u, b, v, out);
+        ManifoldSupport.linearCombination(kernels, rows, cols, name, a, u, b, v, out);
     }
 
     /** {@code pi}, the diameter, as pymanopt's and Manopt's spheres. */

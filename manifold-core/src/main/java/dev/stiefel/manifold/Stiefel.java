@@ -199,17 +199,13 @@ public final class Stiefel<M> implements Manifold<M> {
 
     @Override
     public void copy(M src, M dst) {
-        requireShape(kernels, src, n, p, name, "src");
-        requireShape(kernels, dst, n, p, name, "dst");
-        kernels.copy(src, dst);
+        ManifoldSupport.copy(kernels, n, p, name, src, dst);
     }
 
     /** Embedded metric: {@code <U, V> = tr(U^T V)}. */
     @Override
     public double inner(M x, M u, M v) {
-        requireShape(kernels, u, n, p, name, "u");
-        requireShape(kernels, v, n, p, name, "v");
-        return kernels.dot(u, v);
+        return ManifoldSupport.inner(kernels, n, p, name, u, v);
     }
 
     /** {@code out = Z - X sym(X^T Z)}; {@code out} may alias {@code z}. */
@@ -549,28 +545,17 @@ public final class Stiefel<M> implements Manifold<M> {
     public void randomTangent(M x, RandomGenerator random, M out) {
         ManifoldSupport.requireRandom(random, name);
         requireShape(kernels, out, n, p, name, "out");
-        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), ambient);
-        projectToTangent(x, ambient, out);
-        double norm = kernels.normF(out);
-        if (dimension() == 0 || norm == 0.0) {
-            kernels.zero(out);
-        } else {
-            kernels.scale(1.0 / norm, out);
-        }
+        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, ambient, out);
     }
 
     @Override
     public void zeroTangent(M x, M out) {
-        requireShape(kernels, out, n, p, name, "out");
-        kernels.zero(out);
+        ManifoldSupport.zeroTangent(kernels, n, p, name, out);
     }
 
     @Override
     public void linearCombination(M x, double a, M u, double b, M v, M out) {
-        requireShape(kernels, u, n, p, name, "u");
-        requireShape(kernels, v, n, p, name, "v");
-        requireShape(kernels, out, n, p, name, "out");
-        kernels.addScaled(a, u, b, v, out);
+        ManifoldSupport.linearCombination(kernels, n, p, name, a, u, b, v, out);
     }
 
     /** {@code sqrt(p)}, as Manopt's and pymanopt's Stiefel. */
@@ -587,9 +572,7 @@ public final class Stiefel<M> implements Manifold<M> {
     public void checkPoint(M x, double tolerance) {
         ManifoldSupport.requireTolerance(tolerance, name);
         requireFiniteShape(kernels, x, n, p, name, "point");
-        kernels.gemm(1.0, x, true, x, false, 0.0, small);
-        kernels.addIdentity(small, -1.0, small);
-        double defect = kernels.normF(small);
+        double defect = ManifoldSupport.orthonormalityDefect(kernels, x, small);
         if (!(defect <= tolerance)) {
             throw new IllegalArgumentException(name + ": point does not have orthonormal columns, ||X^T X - I||_F = "
                     + defect + " > tolerance " + tolerance);

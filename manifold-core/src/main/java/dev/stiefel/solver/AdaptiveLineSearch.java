@@ -75,39 +75,24 @@ public final class AdaptiveLineSearch<P> implements LineSearch<P> {
     public double search(RiemannianDerivatives<P> derivatives, P x, P direction, double cost, double slope,
             P newPoint) {
         Manifold<P> m = workspace.bind(derivatives.manifold());
-        P step = workspace.step;
         double directionNorm = m.norm(x, direction);
         double alpha = rememberedAlpha;
         if (!(alpha > 0 && alpha < Double.POSITIVE_INFINITY)) {
             alpha = parameters.initialStepSize() / directionNorm;
         }
         double noise = Math.max(1.0, Math.abs(cost)) * Math.ulp(1.0) * parameters.roundingSlack();
-        boolean sawNonFinite = false;
-        boolean accepted = false;
-        double trialCost = Double.NaN;
-        int evaluations = 0;
-        while (true) {
-            m.linearCombination(x, alpha, direction, 0.0, direction, step);
-            m.retract(x, step, newPoint);
-            trialCost = derivatives.cost(newPoint);
-            evaluations++;
-            if (workspace.sufficientDecrease(derivatives, x, direction, newPoint, cost, slope, alpha, trialCost,
-                    parameters.sufficientDecrease(), noise)) {
-                accepted = true;
-                break;
-            }
-            sawNonFinite |= !SolverRun.finite(trialCost);
-            if (evaluations >= parameters.maxSteps()) {
-                break;
-            }
-            alpha *= parameters.contractionFactor();
-        }
+        boolean accepted = workspace.backtrack(derivatives, x, direction, cost, slope, alpha,
+                parameters.sufficientDecrease(), noise, parameters.contractionFactor(), parameters.maxSteps(),
+                newPoint);
+        alpha = workspace.alpha;
+        double trialCost = workspace.trialCost;
+        int evaluations = workspace.evaluations;
         lastEvaluations = evaluations;
         // Out of budget, any strict decrease is still kept (as pymanopt does).
         if (!accepted && !(trialCost < cost)) {
             m.copy(x, newPoint);
             lastCost = cost;
-            lastFailedOnNonFinite = sawNonFinite;
+            lastFailedOnNonFinite = workspace.sawNonFinite;
             // Resume the backtracking next time rather than restart it from the same too-long
             // step, which would fail forever.
             rememberedAlpha = alpha * parameters.contractionFactor();

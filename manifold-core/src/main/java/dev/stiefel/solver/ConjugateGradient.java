@@ -110,12 +110,7 @@ public final class ConjugateGradient<P> implements Solver<P> {
             transportedGradient = manifold.allocate();
             gradientChange = manifold.allocate();
         }
-        if (derivatives == null) {
-            derivatives = new RiemannianDerivatives<>(problem);
-        } else {
-            derivatives.bind(problem);
-        }
-        derivatives.resetCounters();
+        derivatives = SolverRun.bindDerivatives(derivatives, problem);
     }
 
     @Override
@@ -133,9 +128,7 @@ public final class ConjugateGradient<P> implements Solver<P> {
         m.linearCombination(x, -1.0, gradient, 0.0, gradient, direction);
         double elapsed = run.record(0, x, cost, gradientNorm, Double.NaN, Double.NaN, 0);
         int iteration = 0;
-        StopReason reason = SolverRun.finite(cost) && SolverRun.finite(gradientNorm)
-                ? stopping.check(0, elapsed, gradientNorm, Double.NaN, Double.NaN)
-                : StopReason.NON_FINITE;
+        StopReason reason = SolverRun.initialReason(stopping, elapsed, cost, gradientNorm);
 
         while (reason == null) {
             iteration++;
@@ -150,9 +143,7 @@ public final class ConjugateGradient<P> implements Solver<P> {
                 // No decrease along d: the next iteration restarts from -g if d was the problem.
                 m.linearCombination(x, -1.0, gradient, 0.0, gradient, direction);
                 restarts++;
-                elapsed = run.record(iteration, x, cost, gradientNorm, 0.0, Double.NaN, lineSearch.lastEvaluations());
-                reason = lineSearch.lastFailedOnNonFinite() ? StopReason.NON_FINITE
-                        : stopping.check(iteration, elapsed, gradientNorm, Double.NaN, 0.0);
+                reason = run.recordFailedStep(iteration, x, cost, gradientNorm, lineSearch, stopping);
                 continue;
             }
             double newCost = derivatives.evaluate(newX, newGradient);

@@ -15,6 +15,15 @@ final class LineSearchWorkspace<P> {
     private P trialGradient;
     private P transportedDirection;
 
+    /** Outcome of the last {@link #backtrack}: its last trial step size. */
+    double alpha;
+    /** Outcome of the last {@link #backtrack}: the cost at its last trial point. */
+    double trialCost;
+    /** Outcome of the last {@link #backtrack}: how many costs it evaluated. */
+    int evaluations;
+    /** Outcome of the last {@link #backtrack}: whether some trial cost was NaN or infinite. */
+    boolean sawNonFinite;
+
     Manifold<P> bind(Manifold<P> forManifold) {
         if (forManifold != manifold) {
             if (manifold != null) {
@@ -28,6 +37,46 @@ final class LineSearchWorkspace<P> {
             transportedDirection = forManifold.allocate();
         }
         return forManifold;
+    }
+
+    /**
+     * Armijo backtracking from {@code initialAlpha}: tries {@code newPoint = R_x(alpha d)} and
+     * multiplies {@code alpha} by {@code contractionFactor} until {@link #sufficientDecrease}
+     * holds or {@code maxSteps} costs have been evaluated. Leaves the last trial in
+     * {@code newPoint} and the outcome in {@link #alpha}, {@link #trialCost},
+     * {@link #evaluations} and {@link #sawNonFinite}; what to do with an unaccepted trial and
+     * which step to try next is the caller's policy. Requires {@link #bind} first.
+     *
+     * @return whether the last trial was accepted
+     */
+    boolean backtrack(RiemannianDerivatives<P> derivatives, P x, P direction, double cost, double slope,
+            double initialAlpha, double c, double noise, double contractionFactor, int maxSteps, P newPoint) {
+        double trialAlpha = initialAlpha;
+        boolean nonFinite = false;
+        boolean accepted = false;
+        double lastTrialCost = Double.NaN;
+        int count = 0;
+        while (true) {
+            manifold.linearCombination(x, trialAlpha, direction, 0.0, direction, step);
+            manifold.retract(x, step, newPoint);
+            lastTrialCost = derivatives.cost(newPoint);
+            count++;
+            if (sufficientDecrease(derivatives, x, direction, newPoint, cost, slope, trialAlpha, lastTrialCost,
+                    c, noise)) {
+                accepted = true;
+                break;
+            }
+            nonFinite |= !SolverRun.finite(lastTrialCost);
+            if (count >= maxSteps) {
+                break;
+            }
+            trialAlpha *= contractionFactor;
+        }
+        alpha = trialAlpha;
+        trialCost = lastTrialCost;
+        evaluations = count;
+        sawNonFinite = nonFinite;
+        return accepted;
     }
 
     /**

@@ -25,6 +25,45 @@ final class SolverRun<P> {
         return manifold;
     }
 
+    /**
+     * The derivative adapter for {@code problem}: {@code existing} rebound to it (keeping its
+     * workspaces), or a new one on the first solve; its evaluation counters start from zero.
+     */
+    static <P> RiemannianDerivatives<P> bindDerivatives(RiemannianDerivatives<P> existing, Problem<P> problem) {
+        RiemannianDerivatives<P> derivatives;
+        if (existing == null) {
+            derivatives = new RiemannianDerivatives<>(problem);
+        } else {
+            derivatives = existing;
+            derivatives.bind(problem);
+        }
+        derivatives.resetCounters();
+        return derivatives;
+    }
+
+    /**
+     * The stop reason at the initial point, after its {@link #record}: {@link StopReason#NON_FINITE}
+     * when the cost or gradient norm is NaN or infinite, else what {@code stopping} says with no
+     * cost decrease and no step yet; null to iterate.
+     */
+    static StopReason initialReason(StoppingCriteria stopping, double elapsed, double cost, double gradientNorm) {
+        return finite(cost) && finite(gradientNorm)
+                ? stopping.check(0, elapsed, gradientNorm, Double.NaN, Double.NaN)
+                : StopReason.NON_FINITE;
+    }
+
+    /**
+     * Records an iteration whose line search found no acceptable step (the point stays) and
+     * returns its stop reason: {@link StopReason#NON_FINITE} when the search failed on NaN or
+     * infinite costs, else what {@code stopping} says of a zero step with no known decrease.
+     */
+    StopReason recordFailedStep(int iteration, P point, double cost, double gradientNorm, LineSearch<P> lineSearch,
+            StoppingCriteria stopping) {
+        double elapsed = record(iteration, point, cost, gradientNorm, 0.0, Double.NaN, lineSearch.lastEvaluations());
+        return lineSearch.lastFailedOnNonFinite() ? StopReason.NON_FINITE
+                : stopping.check(iteration, elapsed, gradientNorm, Double.NaN, 0.0);
+    }
+
     void start(boolean recordHistory, int expectedIterations, IterationListener<P> iterationListener) {
         startNanos = System.nanoTime();
         history = recordHistory

@@ -63,12 +63,7 @@ public final class SteepestDescent<P> implements Solver<P> {
             gradient = manifold.allocate();
             direction = manifold.allocate();
         }
-        if (derivatives == null) {
-            derivatives = new RiemannianDerivatives<>(problem);
-        } else {
-            derivatives.bind(problem);
-        }
-        derivatives.resetCounters();
+        derivatives = SolverRun.bindDerivatives(derivatives, problem);
     }
 
     @Override
@@ -83,17 +78,13 @@ public final class SteepestDescent<P> implements Solver<P> {
         double gradientNorm = m.norm(x, gradient);
         double elapsed = run.record(0, x, cost, gradientNorm, Double.NaN, Double.NaN, 0);
         int iteration = 0;
-        StopReason reason = SolverRun.finite(cost) && SolverRun.finite(gradientNorm)
-                ? stopping.check(0, elapsed, gradientNorm, Double.NaN, Double.NaN)
-                : StopReason.NON_FINITE;
+        StopReason reason = SolverRun.initialReason(stopping, elapsed, cost, gradientNorm);
         while (reason == null) {
             iteration++;
             m.linearCombination(x, -1.0, gradient, 0.0, gradient, direction);
             double stepSize = lineSearch.search(derivatives, x, direction, cost, -gradientNorm * gradientNorm, newX);
             if (stepSize == 0) {
-                elapsed = run.record(iteration, x, cost, gradientNorm, 0.0, Double.NaN, lineSearch.lastEvaluations());
-                reason = lineSearch.lastFailedOnNonFinite() ? StopReason.NON_FINITE
-                        : stopping.check(iteration, elapsed, gradientNorm, Double.NaN, 0.0);
+                reason = run.recordFailedStep(iteration, x, cost, gradientNorm, lineSearch, stopping);
                 continue;
             }
             P swap = x;

@@ -115,12 +115,7 @@ public final class TrustRegions<P> implements Solver<P> {
             hessianDirection = manifold.allocate();
             work = manifold.allocate();
         }
-        if (derivatives == null) {
-            derivatives = new RiemannianDerivatives<>(problem);
-        } else {
-            derivatives.bind(problem);
-        }
-        derivatives.resetCounters();
+        derivatives = SolverRun.bindDerivatives(derivatives, problem);
         derivatives.setForceFiniteDifferences(options.finiteDifferenceHessian());
     }
 
@@ -158,9 +153,7 @@ public final class TrustRegions<P> implements Solver<P> {
         double gradientNorm = m.norm(x, gradient);
         double elapsed = run.record(0, x, cost, gradientNorm, Double.NaN, radius, 0);
         int iteration = 0;
-        StopReason reason = SolverRun.finite(cost) && SolverRun.finite(gradientNorm)
-                ? stopping.check(0, elapsed, gradientNorm, Double.NaN, Double.NaN)
-                : StopReason.NON_FINITE;
+        StopReason reason = SolverRun.initialReason(stopping, elapsed, cost, gradientNorm);
 
         while (reason == null) {
             iteration++;

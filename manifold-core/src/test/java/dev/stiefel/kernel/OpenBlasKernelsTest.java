@@ -29,6 +29,32 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
         return TOLERANCE;
     }
 
+    /**
+     * Regression: OpenBLAS's multithreaded getrf overflowed the default JVM thread stack from
+     * n = 160 (the JVM died with SIGSEGV). Large systems now factor on a large-stack thread.
+     */
+    @Test
+    void largeSolveWithSeveralThreadsMatchesEjml() {
+        OpenBlasKernels openBlas = (OpenBlasKernels) kernels();
+        int saved = OpenBlasKernels.threads();
+        int n = 300;
+        java.util.Random random = new java.util.Random(160);
+        DMatrixRMaj a = org.ejml.dense.row.RandomMatrices_DDRM.rectangle(n, n, -1, 1, random);
+        org.ejml.dense.row.CommonOps_DDRM.addEquals(a, n, org.ejml.dense.row.CommonOps_DDRM.identity(n));
+        DMatrixRMaj b = org.ejml.dense.row.RandomMatrices_DDRM.rectangle(n, 4, -1, 1, random);
+        DMatrixRMaj expected = new DMatrixRMaj(n, 4);
+        DMatrixRMaj actual = new DMatrixRMaj(n, 4);
+        new EjmlKernels().solve(a, b, expected);
+        try {
+            OpenBlasKernels.setThreads(Math.max(2, Runtime.getRuntime().availableProcessors()));
+            openBlas.solve(a, b, actual);
+        } finally {
+            OpenBlasKernels.setThreads(saved);
+        }
+        assertTrue(org.ejml.dense.row.MatrixFeatures_DDRM.isIdentical(expected, actual, 1e-12),
+                "OpenBLAS and EJML solves differ");
+    }
+
     @Test
     void threadSettingsAreValidated() {
         assertThrows(IllegalArgumentException.class, () -> OpenBlasKernels.setThreads(0));
