@@ -6,15 +6,18 @@ import java.util.Optional;
 
 /**
  * The {@link KernelsProvider} of this module: {@code "cuda"} ({@link CudaPrecision#FLOAT64}) and,
- * as the nested {@link Float32}, {@code "cuda-f32"}. Each {@link #create()} opens one binding with
- * {@link CudaBackends#load()} and puts new {@link CudaKernels} on it; the binding lives as long as
- * the process (a trainer's device), since {@link CudaKernels#close()} releases workspaces only.
+ * as the nested {@link Float32}, {@code "cuda-f32"}. The first {@link #create()} of the process
+ * loads one binding with {@link CudaBackends#load()} (or records why none loads) and every
+ * {@link #create()} puts new {@link CudaKernels} on that shared binding: a trainer creating a head
+ * per seed opens the cuBLAS/cuSOLVER handles once. The binding lives as long as the process;
+ * {@link CudaKernels#close()} releases the kernels' workspaces only.
  */
 public class CudaKernelsProvider implements KernelsProvider {
 
     private final String name;
     private final CudaPrecision precision;
-    private volatile String lastReport = "not loaded yet";
+
+    private static CudaBackends.Loaded shared;
 
     /** The float64 provider, {@code "cuda"}. */
     public CudaKernelsProvider() {
@@ -39,16 +42,21 @@ public class CudaKernelsProvider implements KernelsProvider {
         return name;
     }
 
-    @Override
-    public Optional<DenseKernels<?>> create() {
-        CudaBackends.Loaded loaded = CudaBackends.load();
-        lastReport = loaded.report();
-        return loaded.binding().map(binding -> new CudaKernels(binding, precision));
+    private static synchronized CudaBackends.Loaded shared() {
+        if (shared == null) {
+            shared = CudaBackends.load();
+        }
+        return shared;
     }
 
-    /** The loader's report of the last {@link #create()} ({@code "not loaded yet"} before the first). */
+    @Override
+    public Optional<DenseKernels<?>> create() {
+        return shared().binding().map(binding -> new CudaKernels(binding, precision));
+    }
+
+    /** The loader's report of the process's shared binding (loading it on first use). */
     @Override
     public String report() {
-        return lastReport;
+        return shared().report();
     }
 }
