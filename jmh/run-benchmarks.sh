@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the JMH suite of the Stiefel toolkit and writes a markdown table of the results.
 #
-# Usage: jmh/run-benchmarks.sh [--profile quick|full|smoke] [--set NAME]... [--gc] [--no-numpy]
+# Usage: jmh/run-benchmarks.sh [--profile quick|readme|full|smoke] [--set NAME]... [--gc] [--no-numpy]
 #                              [--jar PATH] [-- extra JMH arguments]
 #
 # Profiles:
@@ -11,6 +11,11 @@
 #          the OpenBLAS backend only (EJML where OpenBLAS does not load).
 #   full   every benchmark at every size with the warm-up and measurement of its annotations
 #          (hours on a laptop; run it on a quiet machine).
+#   readme the README's table: every CPU benchmark at every paper size and the tall case with
+#          -f 1 -wi 1 -i 3 -w 1s -r 1s, OpenBLAS backend (the default CPU backend; the EJML
+#          reference rows come from the kernels set run with -- -p backend=ejml), leaving out
+#          CG's full forward solve and the paper's dense backward beyond 1024x10 (single shots
+#          of minutes; see the README). About 15 minutes on 2 cores.
 #   smoke  proves every benchmark runs: one 100 ms iteration, no warm-up, the smallest size.
 #          The numbers mean nothing.
 # Sets (repeatable; default: every set the profile covers):
@@ -79,11 +84,15 @@ case "$PROFILE" in
         DEFAULT_SETS=(kernels retractions solvers etf training cuda memory)
         PROFILE_ARGS=()
         ;;
+    readme)
+        DEFAULT_SETS=(kernels retractions solvers etf training)
+        PROFILE_ARGS=(-f 1 -wi 1 -i 3 -w 1s -r 1s -p kroneckerSize=1024x10 -e forwardConjugateGradient)
+        ;;
     smoke)
         DEFAULT_SETS=(kernels retractions solvers etf training cuda memory)
         PROFILE_ARGS=(-f 1 -wi 0 -i 1 -w 100ms -r 100ms -p size=512x10 -p ufm=UFM_10 -p denseSize=40x10 -p kroneckerSize=512x10)
         ;;
-    *) echo "run-benchmarks.sh: unknown profile '$PROFILE' (quick, full, smoke)" >&2; exit 2 ;;
+    *) echo "run-benchmarks.sh: unknown profile '$PROFILE' (quick, readme, full, smoke)" >&2; exit 2 ;;
 esac
 if [ ${#SETS[@]} -eq 0 ]; then
     SETS=("${DEFAULT_SETS[@]}")
@@ -116,9 +125,13 @@ BACKEND_ARGS=()
 if ! java -cp "$JAR" dev.stiefel.bench.BackendProbe; then
     echo "OpenBLAS natives unavailable: measuring the ejml backend only"
     BACKEND_ARGS=(-p backend=ejml)
-elif [ "$PROFILE" = quick ]; then
+elif [ "$PROFILE" = quick ] || [ "$PROFILE" = readme ]; then
     BACKEND_ARGS=(-p backend=openblas)
 fi
+
+case " ${EXTRA[*]} " in
+    *" backend="*) BACKEND_ARGS=() ;;  # an explicit -p backend=... after -- wins
+esac
 
 PROFILER_ARGS=()
 if [ "$GC" -eq 1 ]; then
