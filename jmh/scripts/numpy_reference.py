@@ -62,10 +62,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="write raw results to this file")
     parser.add_argument("--min-time", type=float, default=1.0, help="seconds per operation (default 1)")
+    parser.add_argument("--size", action="append", metavar="NxP",
+                        help="only this size, e.g. 1024x1000 (repeatable; default: every size)")
+    parser.add_argument("--op", action="append", metavar="NAME",
+                        help="only this operation, e.g. 'polar (eigh)' (repeatable; default: every operation)")
     args = parser.parse_args()
+    sizes = SIZES
+    if args.size:
+        sizes = [tuple(int(x) for x in s.lower().split("x")) for s in args.size]
     rng = np.random.default_rng(42)
     rows = []
-    for d, c in SIZES:
+    for d, c in sizes:
         g = rng.standard_normal((d, c))
         x = polar_svd(rng.standard_normal((d, c)))
         v = rng.standard_normal((d, c))
@@ -77,6 +84,8 @@ def main():
                ("qr retraction", lambda: qr_retraction(x, v)),
                ("polar backward (svd)", lambda: polar_backward(g, vbar))]
         for name, fn in ops:
+            if args.op and name not in args.op:
+                continue
             med, lo, hi, reps = time_op(fn, args.min_time)
             rows.append({"operation": name, "n": d, "p": c, "median_ms": med * 1e3,
                          "min_ms": lo * 1e3, "max_ms": hi * 1e3, "reps": reps})

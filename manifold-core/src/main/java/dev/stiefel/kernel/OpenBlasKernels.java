@@ -14,6 +14,7 @@ import static org.bytedeco.openblas.global.openblas.LAPACKE_dgetrs;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dorglq;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dpotrf;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd_work;
 import static org.bytedeco.openblas.global.openblas.LAPACK_COL_MAJOR;
 import static org.bytedeco.openblas.global.openblas.LAPACK_ROW_MAJOR;
 import static org.bytedeco.openblas.global.openblas.cblas_dgemm;
@@ -22,6 +23,7 @@ import static org.bytedeco.openblas.global.openblas.cblas_dsymm;
 import static org.bytedeco.openblas.global.openblas.cblas_dsyrk;
 
 import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas;
@@ -77,6 +79,11 @@ public final class OpenBlasKernels extends HostKernels {
     private DoublePointer nativeInverseRoot = new DoublePointer(1L);
     private DoublePointer nativeResult = new DoublePointer(1L);
     private DoublePointer nativeValues = new DoublePointer(1L);
+    // dsyevd's workspace, kept across calls: LAPACKE_dsyevd would malloc (and page in) 2 n^2
+    // doubles on every call.
+    private DoublePointer eigenWork = new DoublePointer(1L);
+    private IntPointer eigenIntegerWork = new IntPointer(1L);
+    private int eigenWorkOrder = -1;
     private double[] svdLeftVectors = new double[1];
     private double[] values = new double[1];
     private double[] scratch = new double[1];
@@ -312,7 +319,9 @@ public final class OpenBlasKernels extends HostKernels {
         // a^T a: the column-major view of a is a^T (n x m), so this is dsyrk of that view.
         cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, 1.0, nativeInput, n, 0.0, nativeGram, n);
         nativeValues = ensureCapacity(nativeValues, n);
-        requireSuccess(LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, nativeGram, n, nativeValues),
+        ensureEigenWorkspace(n);
+        requireSuccess(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, nativeGram, n, nativeValues,
+                eigenWork, (int) eigenWork.capacity(), eigenIntegerWork, (int) eigenIntegerWork.capacity()),
                 "polar", "dsyevd");
         nativeValues.get(values, 0, n);
         double largest = values[n - 1];
@@ -338,10 +347,37 @@ public final class OpenBlasKernels extends HostKernels {
         nativeResult.get(out.data, 0, m * n);
     }
 
+    /** Sizes dsyevd's workspace for order {@code n} once (workspace query), then reuses it. */
+    private void ensureEigenWorkspace(int n) {
+        if (eigenWorkOrder == n) {
+            return;
+        }
+        double[] optimalWork = new double[1];
+        int[] optimalIntegerWork = new int[1];
+        requireSuccess(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, (double[]) null, n,
+                (double[]) null, optimalWork, -1, optimalIntegerWork, -1), "polar", "dsyevd workspace query");
+        // LAPACK's documented minimum for JOBZ = 'V', in case the query under-reports
+        long work = Math.max((long) optimalWork[0], 1L + 6L * n + 2L * n * n);
+        long integerWork = Math.max(optimalIntegerWork[0], 3L + 5L * n);
+        eigenWork = ensureCapacity(eigenWork, work);
+        if (eigenIntegerWork.capacity() < integerWork) {
+            eigenIntegerWork.close();
+            eigenIntegerWork = new IntPointer(integerWork);
+        }
+        eigenWorkOrder = n;
+    }
+
     /**
      * Newton–Schulz steps {@code q <- q + q (I - q^T q) / 2} on the native result while the
-     * largest entry of {@code I - q^T q} exceeds a rounding-level threshold (Higham, Functions
-     * of Matrices, 2008, eq. 8.20); converges quadratically from the eigen route's start.
+     * largest entry of {@code E = I - q^T q} exceeds a rounding-level threshold (Higham,
+     * Functions of Matrices, 2008, eq. 8.20); converges quadratically from the eigen route's start.
+     *
+     * <p>After a step from {@code E}, exact arithmetic gives {@code I - q'^T q' = (3/4) E^2 +
+     * (1/4) E^3} ({@code E} commutes with itself), and rounding the update {@code q + q E / 2}
+     * entrywise to {@code |q'| u} adds at most {@code 2u} to each entry of {@code q'^T q'}; the
+     * rest is the rounding of the computed {@code E}, the same as the rounding a re-check would
+     * make. So when {@code (3/4) ||E||_F^2 (1 + ||E||_F / 3) <= eps} the re-check could only
+     * measure its own rounding, and it is skipped (it costs as much as the step's product).
      *
      * @return the number of steps taken
      */
@@ -350,26 +386,39 @@ public final class OpenBlasKernels extends HostKernels {
         double target = 8.0 * Math.sqrt(m) * EPS;
         gram = grow(gram, n * n);
         for (int step = 0; step <= MAX_REFINEMENT_STEPS; step++) {
-            cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, 1.0, nativeResult, n, 0.0, nativeGram, n);
+            // lower triangle of -q^T q / 2; adding 1/2 on the diagonal makes it E / 2
+            cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, -0.5, nativeResult, n, 0.0, nativeGram, n);
             nativeGram.get(gram, 0, n * n);
-            double largestError = 0.0;
+            double largestHalfError = 0.0;
+            double halfSumOfSquares = 0.0;
             for (int j = 0; j < n; j++) {
-                for (int i = j; i < n; i++) {
-                    double error = (i == j ? 1.0 : 0.0) - gram[j * n + i];
-                    largestError = Math.max(largestError, Math.abs(error));
-                    gram[j * n + i] = 0.5 * error;
+                int diagonal = j * n + j;
+                gram[diagonal] += 0.5;
+                largestHalfError = Math.max(largestHalfError, Math.abs(gram[diagonal]));
+                halfSumOfSquares += 0.5 * gram[diagonal] * gram[diagonal];
+                for (int i = diagonal + 1; i < (j + 1) * n; i++) {
+                    largestHalfError = Math.max(largestHalfError, Math.abs(gram[i]));
+                    halfSumOfSquares += gram[i] * gram[i];
                 }
             }
-            if (largestError <= target) {
+            if (2.0 * largestHalfError <= target) {
                 return step;
             }
             if (step == MAX_REFINEMENT_STEPS) {
                 break;
             }
-            nativeGram.put(gram, 0, n * n);
+            // only the diagonal changed on the Java side
+            for (int j = 0; j < n; j++) {
+                nativeGram.put((long) j * n + j, gram[j * n + j]);
+            }
             Pointer.memcpy(nativeInput, nativeResult, (long) m * n * Double.BYTES);
             cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, m, n, 1.0, nativeGram, n, nativeInput, n,
                     1.0, nativeResult, n);
+            // ||E||_F^2 = 4 sum (E/2)_ij^2 over all entries = 8 * halfSumOfSquares
+            double errorNorm = Math.sqrt(8.0 * halfSumOfSquares);
+            if (0.75 * errorNorm * errorNorm * (1.0 + errorNorm / 3.0) <= EPS) {
+                return step + 1;
+            }
         }
         throw new ArithmeticException("polar: Newton-Schulz refinement did not reach orthonormality in "
                 + MAX_REFINEMENT_STEPS + " steps (a is " + m + " x " + n + ")");

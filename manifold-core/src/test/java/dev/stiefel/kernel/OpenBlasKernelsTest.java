@@ -103,4 +103,28 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
                     "the eigen route needs refinement at cond " + condition);
         }
     }
+
+    /**
+     * The eigen route ends as orthonormal as rounding allows, whether or not it refined and
+     * whether or not it re-checked after the step (the re-check is skipped when the step
+     * provably left only rounding): {@code q^T q}, recomputed in EJML, is the identity to
+     * twice the refinement's own threshold {@code 8 sqrt(m) eps} (the recomputation adds its
+     * own rounding of that order).
+     */
+    @ParameterizedTest
+    @CsvSource({"80, 60, 1.0", "80, 60, 3e2", "80, 60, 1e4", "80, 60, 9e4", "300, 200, 1e3", "300, 200, 5e4",
+        "257, 256, 2e4", "1000, 12, 9e4"})
+    void eigenRouteEndsOrthonormalToRounding(int rows, int cols, double condition) {
+        Random random = new Random(Double.doubleToLongBits(condition) + 31L * rows + cols);
+        DMatrixRMaj u = randomOrthonormal(rows, cols, random);
+        DMatrixRMaj v = randomOrthonormal(cols, cols, random);
+        DMatrixRMaj a = withSingularValues(u, spectrum(cols, condition), v);
+        OpenBlasKernels openBlas = (OpenBlasKernels) kernels;
+        DMatrixRMaj q = new DMatrixRMaj(rows, cols);
+        openBlas.polar(a, q);
+        assertEquals(OpenBlasKernels.PolarRoute.EIGEN, openBlas.lastPolarRoute());
+        double threshold = 16.0 * Math.sqrt(rows) * Math.ulp(1.0);
+        assertTrue(orthonormalityError(q) <= threshold, "q^T q - I = " + orthonormalityError(q) + " after "
+                + openBlas.lastRefinementSteps() + " steps, threshold " + threshold);
+    }
 }
