@@ -120,8 +120,7 @@ public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M
     public void setTarget(M normalisedMeans) {
         requirePointShape(normalisedMeans, "normalised class means Ht");
         kernels.copy(normalisedMeans, target);
-        centreRows(target, weightedCentredTarget);
-        kernels.scale(targetWeight, weightedCentredTarget);
+        centreRows(target, targetWeight, weightedCentredTarget);
         hasTarget = true;
     }
 
@@ -165,9 +164,10 @@ public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M
     @Override
     public M procrustesMatrix(M out) {
         requireTarget();
-        kernels.copy(weightedCentredTarget, out);
         if (delta > 0) {
-            kernels.addScaled(1.0, out, delta, proximalCentre, out);
+            kernels.addScaled(1.0, weightedCentredTarget, delta, proximalCentre, out);
+        } else {
+            kernels.copy(weightedCentredTarget, out);
         }
         return out;
     }
@@ -252,6 +252,13 @@ public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M
         }
         kernels.gemm(-1.0 / numClasses, rowSums, false, ones, true, 1.0, out);
         return out;
+    }
+
+    /** {@code out = weight a Mc}, one pass fewer than centring and then scaling. */
+    private void centreRows(M a, double weight, M out) {
+        kernels.gemm(1.0, a, false, ones, false, 0.0, rowSums);
+        kernels.addScaled(weight, a, 0.0, a, out);
+        kernels.gemm(-weight / numClasses, rowSums, false, ones, true, 1.0, out);
     }
 
     /**

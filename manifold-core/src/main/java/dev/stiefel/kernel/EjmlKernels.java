@@ -33,7 +33,6 @@ public final class EjmlKernels extends HostKernels {
     private final DMatrixRMaj leftVectors = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj rightVectors = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj rightHandSide = new DMatrixRMaj(1, 1);
-    private double[] transposeProductRow = new double[1];
     private int[] order = new int[1];
     private double[] unsortedValues = new double[1];
 
@@ -49,31 +48,7 @@ public final class EjmlKernels extends HostKernels {
     @Override
     public void gemm(double alpha, DMatrixRMaj a, boolean transposeA, DMatrixRMaj b,
             boolean transposeB, double beta, DMatrixRMaj c) {
-        int inner = checkGemm(a, transposeA, b, transposeB, c);
-        if (c.getNumElements() == 0) {
-            return;
-        }
-        if (beta == 0.0) {
-            c.zero();
-        } else if (beta != 1.0) {
-            scale(beta, c);
-        }
-        if (inner == 0 || alpha == 0.0) {
-            return;
-        }
-        if (!transposeA && !transposeB) {
-            CommonOps_DDRM.multAdd(alpha, a, b, c);
-        } else if (transposeA && !transposeB) {
-            CommonOps_DDRM.multAddTransA(alpha, a, b, c);
-        } else if (!transposeA) {
-            CommonOps_DDRM.multAddTransB(alpha, a, b, c);
-        } else {
-            // EJML's dispatcher for a^T b^T allocates its row buffer; ours is a reused field.
-            if (transposeProductRow.length < a.numRows) {
-                transposeProductRow = new double[a.numRows];
-            }
-            MatrixMatrixMult_DDRM.multAddTransAB_aux(alpha, a, b, c, transposeProductRow);
-        }
+        gemmInJava(alpha, a, transposeA, b, transposeB, beta, c);
     }
 
     /**

@@ -373,7 +373,8 @@ public abstract class DenseKernelsContract<M> {
 
     static Stream<Arguments> gemmCases() {
         List<Arguments> cases = new ArrayList<>();
-        int[][] shapes = {{7, 5, 4}, {1, 1, 1}, {6, 1, 1}, {1, 8, 1}, {20, 17, 33}, {5, 0, 3}};
+        int[][] shapes = {{7, 5, 4}, {1, 1, 1}, {6, 1, 1}, {1, 8, 1}, {9, 1, 7}, {9, 13, 1}, {1, 13, 9}, {20, 17, 33},
+            {5, 0, 3}};
         double[] betas = {0.0, 1.0, -0.7};
         long seed = 100;
         for (int[] shape : shapes) {
