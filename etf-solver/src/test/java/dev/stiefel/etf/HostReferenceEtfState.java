@@ -6,7 +6,6 @@ import dev.stiefel.kernel.MatrixChecks;
 import dev.stiefel.manifold.Manifold;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
-import org.ejml.dense.row.NormOps_DDRM;
 
 /**
  * The host implementation of {@link ImplicitEtfState} as it was before the state became generic
@@ -19,6 +18,7 @@ final class HostReferenceEtfState {
     private final int dimension;
     private final int numClasses;
     private final EtfOptions options;
+    private final DenseKernels<DMatrixRMaj> kernels;
     private final NearestEtf<DMatrixRMaj> solver;
     private final DeclarativeBackward<DMatrixRMaj> solutionBackward;
 
@@ -48,6 +48,7 @@ final class HostReferenceEtfState {
      */
     HostReferenceEtfState(DenseKernels<DMatrixRMaj> kernels, Manifold<DMatrixRMaj> manifold, int dimension,
             int numClasses, EtfOptions options) {
+        this.kernels = kernels;
         this.solver = new NearestEtf<>(kernels, manifold, dimension, numClasses, options);
         this.solutionBackward = options.backwardMethod().declarativeMethod().create(kernels);
         this.dimension = dimension;
@@ -151,7 +152,9 @@ final class HostReferenceEtfState {
                         movingAverageValue(batchCentredMeans, presentInBatch, nextRate, row, label));
             }
         }
-        double norm = NormOps_DDRM.normF(candidateAverage);
+        // the backend's norm, so that the comparison stays bit for bit (its summation order
+        // is the kernels' business, not the state's)
+        double norm = kernels.normF(candidateAverage);
         if (!(norm > 0) || !Double.isFinite(norm)) {
             throw new ArithmeticException("implicit ETF: the moving average of the centred class means is "
                     + (norm == 0 ? "all zero" : "not finite") + " at step " + nextStep
