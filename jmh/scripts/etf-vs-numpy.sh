@@ -6,9 +6,10 @@
 # Usage: jmh/scripts/etf-vs-numpy.sh [--rounds N] [--size DxC] [--jar PATH] [--out FILE]
 #
 # Each round runs JMH (NearestEtfBenchmark.forwardClosedForm and DenseKernelsBenchmark.polar,
-# OpenBLAS backend, -f 1 -wi 3 -i 5 -w 1s -r 1s) and then numpy_reference.py's
-# 'polar (eigh)' (median of at least 3 s of calls). Alternating the two spreads the drift of a
-# shared machine over both. Writes a markdown table (per round and the median over rounds) to
+# -f 1 -wi 3 -i 5 -w 1s -r 1s) on the OpenBLAS backend as shipped (orthonormality checked and
+# refined) and on 'openblas-plain-polar' (OpenBlasKernels.refinePolar(false): the plain eigen
+# route, the same work as numpy's), then numpy_reference.py's 'polar (eigh)' (median of at
+# least 3 s of calls). Alternating the two spreads the drift of a shared machine over both. Writes a markdown table (per round and the median over rounds) to
 # FILE (default jmh/results/etf-vs-numpy.md) and prints it.
 set -euo pipefail
 
@@ -37,7 +38,7 @@ trap 'rm -rf "$WORK"' EXIT
 for round in $(seq 1 "$ROUNDS"); do
     echo "round $round/$ROUNDS: JMH" >&2
     java -jar "$JAR" 'NearestEtfBenchmark.forwardClosedForm$|DenseKernelsBenchmark.polar$' \
-        -p size="$SIZE" -p backend=openblas -f 1 -wi 3 -i 5 -w 1s -r 1s \
+        -p size="$SIZE" -p backend=openblas,openblas-plain-polar -f 1 -wi 3 -i 5 -w 1s -r 1s \
         -rf json -rff "$WORK/jmh-$round.json" > "$WORK/jmh-$round.log"
     echo "round $round/$ROUNDS: numpy" >&2
     python3 "$SCRIPT_DIR/numpy_reference.py" --size "$SIZE" --op 'polar (eigh)' --min-time 3 \
@@ -47,14 +48,16 @@ done
 python3 - "$WORK" "$ROUNDS" "$SIZE" "$OUT" <<'PY'
 import json, os, platform, statistics, subprocess, sys
 work, rounds, size, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-names = {"NearestEtfBenchmark.forwardClosedForm": "nearest ETF, closed form (JVM, OpenBLAS)",
-         "DenseKernelsBenchmark.polar": "polar factor (JVM, OpenBLAS)"}
+names = {("NearestEtfBenchmark.forwardClosedForm", "openblas"): "nearest ETF, closed form",
+         ("DenseKernelsBenchmark.polar", "openblas"): "polar factor",
+         ("NearestEtfBenchmark.forwardClosedForm", "openblas-plain-polar"): "nearest ETF, plain polar",
+         ("DenseKernelsBenchmark.polar", "openblas-plain-polar"): "plain polar factor"}
 per_round = []
 for r in range(1, rounds + 1):
     row = {}
     for result in json.load(open(os.path.join(work, f"jmh-{r}.json"))):
         short = result["benchmark"].rsplit(".", 2)[-2] + "." + result["benchmark"].rsplit(".", 1)[-1]
-        row[names[short]] = result["primaryMetric"]["score"] / 1e3
+        row[names[(short, result["params"]["backend"])]] = result["primaryMetric"]["score"] / 1e3
     numpy = json.load(open(os.path.join(work, f"numpy-{r}.json")))
     row["numpy eigh polar"] = numpy["results"][0]["median_ms"]
     per_round.append(row)
@@ -63,14 +66,17 @@ cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d:
                      capture_output=True, text=True).stdout.strip()
 lines = [f"Size {size}, {rounds} alternating rounds; {cpu}, {os.cpu_count()} cores; "
          f"numpy {numpy['numpy']}; command: jmh/scripts/etf-vs-numpy.sh --rounds {rounds} --size {size}", "",
-         "| round | " + " | ".join(f"{c} ms" for c in columns) + " | ETF / numpy |",
-         "|---|" + "---:|" * (len(columns) + 1)]
+         "JVM columns: OpenBLAS backend; 'plain' = refinePolar(false), the same work as numpy's route.", "",
+         "| round | " + " | ".join(f"{c} ms" for c in columns) + " | ETF / numpy | plain ETF / numpy |",
+         "|---|" + "---:|" * (len(columns) + 2)]
+etf, plain = "nearest ETF, closed form", "nearest ETF, plain polar"
 for r, row in enumerate(per_round, 1):
-    lines.append(f"| {r} | " + " | ".join(f"{row[c]:.1f}" for c in columns)
-                 + f" | {row[columns[0]] / row['numpy eigh polar']:.2f} |")
+    lines.append(f"| {r} | " + " | ".join(f"{row[c]:.4g}" for c in columns)
+                 + f" | {row[etf] / row['numpy eigh polar']:.2f} | {row[plain] / row['numpy eigh polar']:.2f} |")
 medians = {c: statistics.median(row[c] for row in per_round) for c in columns}
-lines.append("| median | " + " | ".join(f"**{medians[c]:.1f}**" for c in columns)
-             + f" | **{medians[columns[0]] / medians['numpy eigh polar']:.2f}** |")
+lines.append("| median | " + " | ".join(f"**{medians[c]:.4g}**" for c in columns)
+             + f" | **{medians[etf] / medians['numpy eigh polar']:.2f}** |"
+             + f" **{medians[plain] / medians['numpy eigh polar']:.2f}** |")
 text = "\n".join(lines) + "\n"
 os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
 open(out, "w").write(text)

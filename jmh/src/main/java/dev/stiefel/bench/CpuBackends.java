@@ -7,12 +7,15 @@ import org.ejml.data.DMatrixRMaj;
 
 /**
  * The host backends a benchmark's {@code backend} parameter names: {@code ejml} (pure Java, the
- * reference) and {@code openblas} (native BLAS/LAPACK).
+ * reference), {@code openblas} (native BLAS/LAPACK) and {@code openblas-plain-polar} (the same
+ * with {@link OpenBlasKernels#refinePolar} off: the plain eigen-route polar factor numpy users
+ * write, for like-for-like comparisons with numpy; not a default anywhere).
  */
 final class CpuBackends {
 
     static final String EJML = "ejml";
     static final String OPENBLAS = "openblas";
+    static final String OPENBLAS_PLAIN_POLAR = "openblas-plain-polar";
 
     private CpuBackends() {
     }
@@ -30,13 +33,14 @@ final class CpuBackends {
         if (EJML.equals(name)) {
             return Kernels.ejml();
         }
-        if (OPENBLAS.equals(name)) {
+        if (OPENBLAS.equals(name) || OPENBLAS_PLAIN_POLAR.equals(name)) {
             if (!OpenBlasKernels.isAvailable()) {
-                throw new IllegalStateException("backend=openblas skipped: the OpenBLAS natives did not load on this"
-                        + " machine (" + OpenBlasKernels.loadFailure() + "); rerun with -p backend=ejml");
+                throw new IllegalStateException("backend=" + name + " skipped: the OpenBLAS natives did not load on"
+                        + " this machine (" + OpenBlasKernels.loadFailure() + "); rerun with -p backend=ejml");
             }
-            return Kernels.openBlas();
+            return OPENBLAS.equals(name) ? Kernels.openBlas() : new OpenBlasKernels().refinePolar(false);
         }
-        throw new IllegalArgumentException("backend '" + name + "': expected " + EJML + " or " + OPENBLAS);
+        throw new IllegalArgumentException("backend '" + name + "': expected " + EJML + ", " + OPENBLAS + " or "
+                + OPENBLAS_PLAIN_POLAR);
     }
 }

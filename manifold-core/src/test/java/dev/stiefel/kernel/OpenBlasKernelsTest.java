@@ -127,4 +127,37 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
         assertTrue(orthonormalityError(q) <= threshold, "q^T q - I = " + orthonormalityError(q) + " after "
                 + openBlas.lastRefinementSteps() + " steps, threshold " + threshold);
     }
+
+    /**
+     * Without refinement the eigen route is the plain one: no steps, the exact factor only up
+     * to {@code eps cond^2}, and an orthonormality error that grows like {@code eps cond^2}
+     * (so the default, refined route is what keeps it at rounding level).
+     */
+    @ParameterizedTest
+    @CsvSource({"80, 60, 1.0", "80, 60, 1e4", "300, 200, 5e4"})
+    void unrefinedPolarIsThePlainEigenRoute(int rows, int cols, double condition) {
+        Random random = new Random(Double.doubleToLongBits(condition) + 7L * rows + cols);
+        DMatrixRMaj u = randomOrthonormal(rows, cols, random);
+        DMatrixRMaj v = randomOrthonormal(cols, cols, random);
+        DMatrixRMaj a = withSingularValues(u, spectrum(cols, condition), v);
+        DMatrixRMaj expected = new DMatrixRMaj(rows, cols);
+        CommonOps_DDRM.multTransB(u, v, expected);
+        OpenBlasKernels plain = new OpenBlasKernels().refinePolar(false);
+        OpenBlasKernels refined = new OpenBlasKernels();
+        assertTrue(refined.refinesPolar() && !plain.refinesPolar());
+        DMatrixRMaj q = new DMatrixRMaj(rows, cols);
+        plain.polar(a, q);
+        assertEquals(OpenBlasKernels.PolarRoute.EIGEN, plain.lastPolarRoute());
+        assertEquals(0, plain.lastRefinementSteps());
+        assertTrue(maxAbsDifference(expected, q) <= 1e-12 * condition * condition,
+                "|q - u v^T| = " + maxAbsDifference(expected, q));
+        DMatrixRMaj qRefined = new DMatrixRMaj(rows, cols);
+        refined.polar(a, qRefined);
+        double threshold = 16.0 * Math.sqrt(rows) * Math.ulp(1.0);
+        assertTrue(orthonormalityError(qRefined) <= threshold);
+        if (condition >= 1e4) {
+            assertTrue(orthonormalityError(q) > 100 * threshold,
+                    "unrefined orthonormality error " + orthonormalityError(q) + " should show eps cond^2");
+        }
+    }
 }
