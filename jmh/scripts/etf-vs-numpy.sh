@@ -6,7 +6,7 @@
 # Usage: jmh/scripts/etf-vs-numpy.sh [--rounds N] [--size DxC] [--jar PATH] [--out FILE]
 #
 # Each round runs JMH (NearestEtfBenchmark.forwardClosedForm and DenseKernelsBenchmark.polar,
-# -f 1 -wi 3 -i 5 -w 1s -r 1s) on the OpenBLAS backend as shipped (orthonormality checked and
+# -f 1 -wi 3 -i 5 -w 1s -r 1s, sample mode: the median call) on the OpenBLAS backend as shipped (orthonormality checked and
 # refined) and on 'openblas-plain-polar' (OpenBlasKernels.refinePolar(false): the plain eigen
 # route, the same work as numpy's), then numpy_reference.py's 'polar (eigh)' (median of at
 # least 3 s of calls). Alternating the two spreads the drift of a shared machine over both. Writes a markdown table (per round and the median over rounds) to
@@ -38,7 +38,7 @@ trap 'rm -rf "$WORK"' EXIT
 for round in $(seq 1 "$ROUNDS"); do
     echo "round $round/$ROUNDS: JMH" >&2
     java -jar "$JAR" 'NearestEtfBenchmark.forwardClosedForm$|DenseKernelsBenchmark.polar$' \
-        -p size="$SIZE" -p backend=openblas,openblas-plain-polar -f 1 -wi 3 -i 5 -w 1s -r 1s \
+        -p size="$SIZE" -p backend=openblas,openblas-plain-polar -f 1 -wi 3 -i 5 -w 1s -r 1s -bm sample -tu ms \
         -rf json -rff "$WORK/jmh-$round.json" > "$WORK/jmh-$round.log"
     echo "round $round/$ROUNDS: numpy" >&2
     python3 "$SCRIPT_DIR/numpy_reference.py" --size "$SIZE" --op 'polar (eigh)' --min-time 3 \
@@ -57,7 +57,9 @@ for r in range(1, rounds + 1):
     row = {}
     for result in json.load(open(os.path.join(work, f"jmh-{r}.json"))):
         short = result["benchmark"].rsplit(".", 2)[-2] + "." + result["benchmark"].rsplit(".", 1)[-1]
-        row[names[(short, result["params"]["backend"])]] = result["primaryMetric"]["score"] / 1e3
+        # median of the sampled calls, like numpy_reference.py's median (a mean would let the
+        # shared machine's slow outliers count against one side only)
+        row[names[(short, result["params"]["backend"])]] = result["primaryMetric"]["scorePercentiles"]["50.0"]
     numpy = json.load(open(os.path.join(work, f"numpy-{r}.json")))
     row["numpy eigh polar"] = numpy["results"][0]["median_ms"]
     per_round.append(row)
