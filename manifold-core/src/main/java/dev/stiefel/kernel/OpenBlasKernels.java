@@ -333,7 +333,6 @@ public final class OpenBlasKernels extends HostKernels {
         final int m = a.numRows;
         final int n = a.numCols;
         MatrixChecks.requireShape(out, m, n, "polar out");
-        MatrixChecks.requireFinite(a, "polar a");
         lastPolarRoute = PolarRoute.NONE;
         lastRefinementSteps = 0;
         if (n == 0) {
@@ -346,6 +345,14 @@ public final class OpenBlasKernels extends HostKernels {
         nativeInput.put(a.data, 0, m * n);
         // a^T a: the column-major view of a is a^T (n x m), so this is dsyrk of that view.
         cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, 1.0, nativeInput, n, 0.0, nativeGram, n);
+        // A NaN or infinite entry of a makes its column's squared norm, a diagonal entry of
+        // a^T a, non-finite too, so n reads replace a pass over a; squares that overflow from
+        // finite entries go to the SVD, which scales.
+        if (!diagonalFinite(nativeGram, n)) {
+            MatrixChecks.requireFinite(a, "polar a");
+            polarBySvd(a, out);
+            return;
+        }
         nativeValues = ensureCapacity(nativeValues, n);
         ensureEigenWorkspace(n);
         requireSuccess(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, nativeGram, n, nativeValues,
@@ -375,6 +382,15 @@ public final class OpenBlasKernels extends HostKernels {
             lastRefinementSteps = refineOrthonormality(m, n);
         }
         nativeResult.get(out.data, 0, m * n);
+    }
+
+    private static boolean diagonalFinite(DoublePointer columnMajorSquare, int n) {
+        for (int j = 0; j < n; j++) {
+            if (!Double.isFinite(columnMajorSquare.get((long) j * n + j))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Sizes dsyevd's workspace for order {@code n} once (workspace query), then reuses it. */

@@ -160,4 +160,42 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
                     "unrefined orthonormality error " + orthonormalityError(q) + " should show eps cond^2");
         }
     }
+
+    /**
+     * Entries whose squares overflow (1e200) are finite input: the Gram matrix overflows, so
+     * the SVD route (which scales) answers, with the factor of the unscaled matrix. A NaN or an
+     * infinity is still rejected with its position, though polar no longer scans a up front.
+     */
+    @ParameterizedTest
+    @CsvSource({"30, 20, 1e200", "30, 20, 1e-200", "12, 12, 1e180"})
+    void polarIsScaleInvariantAtExtremeScales(int rows, int cols, double scale) {
+        Random random = new Random(rows * 131L + cols);
+        DMatrixRMaj a = new DMatrixRMaj(rows, cols);
+        for (int i = 0; i < a.data.length; i++) {
+            a.data[i] = random.nextGaussian();
+        }
+        OpenBlasKernels openBlas = (OpenBlasKernels) kernels;
+        DMatrixRMaj expected = new DMatrixRMaj(rows, cols);
+        openBlas.polar(a, expected);
+        DMatrixRMaj scaled = a.copy();
+        CommonOps_DDRM.scale(scale, scaled);
+        DMatrixRMaj q = new DMatrixRMaj(rows, cols);
+        openBlas.polar(scaled, q);
+        assertTrue(maxAbsDifference(expected, q) <= 1e-12, "|polar(s a) - polar(a)| = " + maxAbsDifference(expected, q));
+        assertTrue(orthonormalityError(q) <= TOLERANCE);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"NaN, 3, 4", "Infinity, 0, 0", "-Infinity, 29, 19"})
+    void polarNamesTheNonFiniteEntry(double bad, int row, int col) {
+        DMatrixRMaj a = new DMatrixRMaj(30, 20);
+        Random random = new Random(5);
+        for (int i = 0; i < a.data.length; i++) {
+            a.data[i] = random.nextGaussian();
+        }
+        a.set(row, col, bad);
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> kernels.polar(a, new DMatrixRMaj(30, 20)));
+        assertTrue(error.getMessage().contains("entry (" + row + ", " + col + ")"), error.getMessage());
+    }
 }
