@@ -43,7 +43,8 @@ public final class EjmlKernels extends HostKernels {
 
     /**
      * {@inheritDoc} Delegates to EJML's {@code MatrixMatrixMult_DDRM} kernels (row reordering
-     * for wide outputs); {@code beta} other than 0 or 1 scales {@code c} first.
+     * for wide outputs), rank-one updates to a plain loop; {@code beta} other than 0 or 1
+     * scales {@code c} first.
      */
     @Override
     public void gemm(double alpha, DMatrixRMaj a, boolean transposeA, DMatrixRMaj b,
