@@ -47,11 +47,14 @@ import org.ejml.data.DMatrixRMaj;
  * {@code eps cond(a)}, the problem's own sensitivity. When {@code lambda_min / lambda_max}
  * of {@code a^T a} is below {@value #EIGEN_ROUTE_SMALLEST_RATIO} (condition above 1e5) the
  * eigenvalues themselves are unreliable and the SVD route ({@code dgesdd}) is taken instead.
+ * {@link #refinePolar refinePolar(false)} leaves the check and the refinement out.
  *
  * <p>Thread count is OpenBLAS's global setting (environment variable
  * {@code OPENBLAS_NUM_THREADS}, system property {@value #THREADS_PROPERTY}, or
- * {@link #setThreads}; default all cores). Not thread-safe; native work arrays inside
- * LAPACKE are allocated by LAPACKE itself, Java-side workspaces are fields.
+ * {@link #setThreads}; default all cores). Not thread-safe: the workspaces (Java arrays, and
+ * native buffers for gemm's operands, the polar factor and dsyevd's work arrays) are fields,
+ * grown to the largest problem seen and kept; the other LAPACKE drivers allocate their work
+ * arrays per call.
  */
 public final class OpenBlasKernels extends HostKernels {
 
