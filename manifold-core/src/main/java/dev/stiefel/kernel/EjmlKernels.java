@@ -8,7 +8,6 @@ import org.ejml.dense.row.decomposition.lu.LUDecompositionAlt_DDRM;
 import org.ejml.dense.row.decomposition.qr.QRDecompositionHouseholderColumn_DDRM;
 import org.ejml.dense.row.decomposition.svd.SvdImplicitQrDecompose_DDRM;
 import org.ejml.dense.row.linsol.lu.LinearSolverLu_DDRM;
-import org.ejml.dense.row.mult.MatrixMatrixMult_DDRM;
 
 /**
  * The pure-Java reference backend on EJML 0.46.1: every decomposition is one of EJML's
@@ -49,7 +48,7 @@ public final class EjmlKernels extends HostKernels {
     @Override
     public void gemm(double alpha, DMatrixRMaj a, boolean transposeA, DMatrixRMaj b,
             boolean transposeB, double beta, DMatrixRMaj c) {
-        gemmInJava(alpha, a, transposeA, b, transposeB, beta, c);
+        gemmInJava(alpha, a, transposeA, b, transposeB, beta, c, checkGemm(a, transposeA, b, transposeB, c));
     }
 
     /**

@@ -165,8 +165,8 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
 
     /**
      * {@inheritDoc} One pass of plain squares (four partial sums) where they neither overflow
-     * nor come near underflow; otherwise EJML's scaled two-pass norm, which is safe for any
-     * finite input but costs a division per entry.
+     * nor come near underflow; otherwise (a zero matrix included) EJML's scaled two-pass norm,
+     * which is safe for any finite input but costs a division per entry.
      */
     @Override
     public double normF(DMatrixRMaj a) {
@@ -193,23 +193,11 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
         if (sum >= SMALLEST_SAFE_SUM_OF_SQUARES && sum < Double.POSITIVE_INFINITY) {
             return Math.sqrt(sum);
         }
-        if (sum == 0.0 && !anyNonZero(data, size)) {
-            return 0.0;
-        }
         return NormOps_DDRM.normF(a);
     }
 
     /** A sum of squares at least this large has every square that matters normal. */
     private static final double SMALLEST_SAFE_SUM_OF_SQUARES = Double.MIN_NORMAL / EPS;
-
-    private static boolean anyNonZero(double[] data, int size) {
-        for (int i = 0; i < size; i++) {
-            if (data[i] != 0.0) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     @Override
     public boolean allFinite(DMatrixRMaj a) {
@@ -304,10 +292,10 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
      * {@code c = alpha op(a) op(b) + beta c} with EJML's row-major loops: the pure-Java
      * product, also the native backend's choice for thin (matrix-vector, rank-one) products,
      * where copying the arrays across JNI costs more than the memory-bound product itself.
+     * {@code inner} is {@link #checkGemm}'s result: callers validate first.
      */
     final void gemmInJava(double alpha, DMatrixRMaj a, boolean transposeA, DMatrixRMaj b,
-            boolean transposeB, double beta, DMatrixRMaj c) {
-        int inner = checkGemm(a, transposeA, b, transposeB, c);
+            boolean transposeB, double beta, DMatrixRMaj c, int inner) {
         if (c.getNumElements() == 0) {
             return;
         }

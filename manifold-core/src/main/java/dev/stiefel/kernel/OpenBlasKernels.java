@@ -250,21 +250,10 @@ public final class OpenBlasKernels extends HostKernels {
         int inner = checkGemm(a, transposeA, b, transposeB, c);
         int m = c.numRows;
         int n = c.numCols;
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (m == 1 || n == 1 || inner == 1) {
-            // matrix-vector and rank-one products are memory-bound: JNI's copies of the arrays
-            // in and out would cost about twice the product (measured at 1024 x 1000)
-            gemmInJava(alpha, a, transposeA, b, transposeB, beta, c);
-            return;
-        }
-        if (inner == 0) {
-            if (beta == 0.0) {
-                c.zero();
-            } else {
-                scale(beta, c);
-            }
+        if (m <= 1 || n <= 1 || inner <= 1) {
+            // empty, matrix-vector and rank-one products are memory-bound: JNI's copies of the
+            // arrays in and out would cost about twice the product (measured at 1024 x 1000)
+            gemmInJava(alpha, a, transposeA, b, transposeB, beta, c, inner);
             return;
         }
         // Staged through native buffers kept across calls: passing the Java arrays makes JNI
@@ -435,10 +424,7 @@ public final class OpenBlasKernels extends HostKernels {
         long work = Math.max((long) optimalWork[0], 1L + 6L * n + 2L * n * n);
         long integerWork = Math.max(optimalIntegerWork[0], 3L + 5L * n);
         eigenWork = ensureCapacity(eigenWork, work);
-        if (eigenIntegerWork.capacity() < integerWork) {
-            eigenIntegerWork.close();
-            eigenIntegerWork = new IntPointer(integerWork);
-        }
+        eigenIntegerWork = ensureCapacity(eigenIntegerWork, integerWork);
         eigenWorkOrder = n;
     }
 
@@ -701,6 +687,15 @@ public final class OpenBlasKernels extends HostKernels {
         }
         buffer.close();
         return new DoublePointer(length);
+    }
+
+    /** A native buffer of at least {@code length} ints, reusing {@code buffer} when it is large enough. */
+    private static IntPointer ensureCapacity(IntPointer buffer, long length) {
+        if (buffer.capacity() >= length) {
+            return buffer;
+        }
+        buffer.close();
+        return new IntPointer(length);
     }
 
     private static int[] grow(int[] array, int length) {
