@@ -246,19 +246,19 @@ public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M
      * @return {@code out}
      */
     public M centreRows(M a, M out) {
-        kernels.gemm(1.0, a, false, ones, false, 0.0, rowSums);
-        if (out != a) {
-            kernels.copy(a, out);
-        }
-        kernels.gemm(-1.0 / numClasses, rowSums, false, ones, true, 1.0, out);
-        return out;
+        return centreRows(a, 1.0, out);
     }
 
-    /** {@code out = weight a Mc}, one pass fewer than centring and then scaling. */
-    private void centreRows(M a, double weight, M out) {
+    /** {@code out = weight a Mc}: the scaling rides on the pass that fills {@code out}. */
+    private M centreRows(M a, double weight, M out) {
         kernels.gemm(1.0, a, false, ones, false, 0.0, rowSums);
-        kernels.addScaled(weight, a, 0.0, a, out);
+        if (weight != 1.0) {
+            kernels.addScaled(weight, a, 0.0, a, out);
+        } else if (out != a) {
+            kernels.copy(a, out);
+        }
         kernels.gemm(-weight / numClasses, rowSums, false, ones, true, 1.0, out);
+        return out;
     }
 
     /**
