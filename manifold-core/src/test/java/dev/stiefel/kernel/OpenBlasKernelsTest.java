@@ -169,11 +169,7 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
     @ParameterizedTest
     @CsvSource({"30, 20, 1e200", "30, 20, 1e-200", "12, 12, 1e180"})
     void polarIsScaleInvariantAtExtremeScales(int rows, int cols, double scale) {
-        Random random = new Random(rows * 131L + cols);
-        DMatrixRMaj a = new DMatrixRMaj(rows, cols);
-        for (int i = 0; i < a.data.length; i++) {
-            a.data[i] = random.nextGaussian();
-        }
+        DMatrixRMaj a = gaussian(rows, cols, new Random(rows * 131L + cols));
         OpenBlasKernels openBlas = (OpenBlasKernels) kernels;
         DMatrixRMaj expected = new DMatrixRMaj(rows, cols);
         openBlas.polar(a, expected);
@@ -188,11 +184,7 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
     @ParameterizedTest
     @CsvSource({"NaN, 3, 4", "Infinity, 0, 0", "-Infinity, 29, 19"})
     void polarNamesTheNonFiniteEntry(double bad, int row, int col) {
-        DMatrixRMaj a = new DMatrixRMaj(30, 20);
-        Random random = new Random(5);
-        for (int i = 0; i < a.data.length; i++) {
-            a.data[i] = random.nextGaussian();
-        }
+        DMatrixRMaj a = gaussian(30, 20, new Random(5));
         a.set(row, col, bad);
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
                 () -> kernels.polar(a, new DMatrixRMaj(30, 20)));
