@@ -220,10 +220,10 @@ public final class OpenBlasKernels extends HostKernels {
     /**
      * Turns the eigen-route polar factor's orthonormality check and Newton–Schulz refinement
      * off or on (default on). Off, {@link #polar} is the plain eigen route numpy users write
-     * ({@code a V diag(lambda)^(-1/2) V^T}): one {@code m n^2} product less (about a tenth of
-     * the time at 1024 x 1000), but {@code q^T q = I} only to about {@code eps cond(a)^2}
-     * (7.7e-10 at cond 1e4 in the tests) instead of {@code 8 sqrt(m) eps}, and nothing checks
-     * it. The SVD route for {@code cond(a) > 1e5} is unchanged. For callers that orthonormalise
+     * ({@code a V diag(lambda)^(-1/2) V^T}): one {@code m n^2} product less (6% of the time at
+     * 1024 x 1000 in the JMH comparison with numpy), but {@code q^T q = I} only to about
+     * {@code eps cond(a)^2} (5.3e-10 at cond 1e4, 1024 x 1000, in the benchmark module's
+     * {@code PolarAccuracyReport}) instead of {@code 8 sqrt(m) eps}, and nothing checks it. The SVD route for {@code cond(a) > 1e5} is unchanged. For callers that orthonormalise
      * again anyway, or that compare against that plain route.
      *
      * @return this
