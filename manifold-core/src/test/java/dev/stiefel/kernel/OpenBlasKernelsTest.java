@@ -195,8 +195,7 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
      * A seeded sweep over 200 random shapes and spectra (condition 1 to 1e5, clustered and
      * spread singular values): whenever the eigen route answers, with or without a step and
      * whether or not the re-check was skipped, {@code q^T q} recomputed in EJML is the
-     * identity to {@code 16 sqrt(m) eps}. (A 1500-case run of the same sweep peaked at
-     * 7.8 sqrt(m) eps without a step and 5.9 with one.)
+     * identity to {@code 16 sqrt(m) eps}.
      */
     @Test
     void eigenRouteOrthonormalityHoldsOverRandomSpectra() {
