@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Recovers JMH's JSON records from its human-readable log.
 
-JMH writes -rf json only when the whole run ends; a run cut short (a device session's time
+JMH writes -rf json only when the whole run ends; a run cut short (a device machine's time
 limit) leaves the log with every finished parameter set. This reads the '# Benchmark:',
 '# Parameters:', 'Iteration N:' and 'Result' blocks and writes the same record shape as JMH's
 JSON (benchmark, mode, params, primaryMetric score / scoreError / scoreUnit / rawData, vmName,

@@ -3,7 +3,7 @@
 
 Same sizes as the JMH benchmarks, same machine, same run: the polar factor of a d x C matrix
 (eigh route G (G^T G)^(-1/2) and SVD route U V^T), the QR retraction qf(X + V) with
-diag(R) > 0, and the nearest-ETF closed-form backward (spec section 5c).
+diag(R) > 0, and the nearest-ETF closed-form backward (docs/mathematics.md section 5c).
 Prints a markdown table; with --json FILE also writes the raw numbers.
 Exits 0 with a message when numpy is missing, so a caller can skip cleanly.
 """

@@ -31,7 +31,7 @@ public enum BackwardMethod {
     DENSE,
 
     /**
-     * The paper's dense method (spec section 5a) for problems with {@code Hess f[V] = V S}
+     * The paper's dense method (docs/mathematics.md section 5a) for problems with {@code Hess f[V] = V S}
      * ({@link RightMultiplicationHessian}): {@code H = I_d (x) K}, the explicit {@code m x dC}
      * constraint Jacobian and the {@code m x m} Schur matrix {@code A H^-1 A^T},
      * {@code m = C(C+1)/2} ({@link KroneckerKktBackward}); memory {@code O(d C^3)}, time

@@ -6,8 +6,8 @@ import java.util.Locale;
 import org.ejml.data.DMatrixRMaj;
 
 /**
- * {@link BackwardMethod#DENSE_KRONECKER}: the paper's dense implicit differentiation (spec
- * {@code nearest-etf.md} section 5a; Gould, Hartley, Campbell, "Deep Declarative Networks",
+ * {@link BackwardMethod#DENSE_KRONECKER}: the paper's dense implicit differentiation ({@code docs/mathematics.md}
+ * section 5a; Gould, Hartley, Campbell, "Deep Declarative Networks",
  * Prop. 4.5) for problems on St(d, C) whose Euclidean Hessian is a right multiplication,
  * {@code Hess f[V] = V S} ({@link RightMultiplicationHessian}). With row-major
  * {@code vec} ({@code y[a C + b] = U_ab}) and the {@code m = C(C+1)/2} constraints

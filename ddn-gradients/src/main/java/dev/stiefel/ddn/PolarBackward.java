@@ -16,7 +16,7 @@ import org.ejml.data.DMatrixRMaj;
  * Derivation: differentiating {@code U = G (G^T G)^(-1/2)} gives
  * {@code dU = Usvd Omega Vsvd^T + (I - Usvd Usvd^T) dG Vsvd S^-1 Vsvd^T} with
  * {@code Omega_ij = (M_ij - M_ji) / (s_i + s_j)}, {@code M = Usvd^T dG Vsvd}; the formula above
- * is its adjoint under the Frobenius inner product. Spec {@code nearest-etf.md} section 5c;
+ * is its adjoint under the Frobenius inner product. {@code docs/mathematics.md} section 5c;
  * the same expression appears in Markou, Ajanthan, Gould, "Guiding Neural Collapse", NeurIPS
  * 2024, and follows the SVD-derivative calculus of Ionescu, Vantzos, Sminchisescu, "Matrix
  * backpropagation for deep networks with structured layers", ICCV 2015. The result is a tangent

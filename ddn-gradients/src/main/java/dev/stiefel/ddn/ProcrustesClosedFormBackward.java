@@ -7,7 +7,7 @@ import dev.stiefel.kernel.DenseKernels;
  * is {@code U = polar(G(x))}, {@code xi = dL/dG} comes from {@link PolarBackward} and
  * {@code dL/dx = (DG)^T xi = -mixedDerivativeAdjoint(U, xi)}. The polar backward's {@code dL/dG}
  * is a tangent vector at {@code U} and equals {@code Hess f(U)^-1 P_U(Vbar)}, so this is the
- * same quantity the implicit methods compute (spec section 5c).
+ * same quantity the implicit methods compute (docs/mathematics.md section 5c).
  *
  * <p>The given solution must be {@code polar(G)} to {@link #SOLUTION_TOLERANCE} (relative,
  * Frobenius): a mismatch means the caller solved a different problem. Not thread-safe.

@@ -10,7 +10,7 @@ package dev.stiefel.ddn;
  * ({@link PolarBackward}) serve as a {@link DeclarativeBackward}.
  *
  * <p>Example: the nearest-ETF problem (7), {@code G = (2/sqrt(C-1)) Ht Mc + delta Uprox}
- * (spec {@code nearest-etf.md} section 2).
+ * ({@code docs/mathematics.md} section 2).
  *
  * @param <P> point type
  * @param <X> parameter type

@@ -6,7 +6,7 @@ import org.ejml.data.DMatrixRMaj;
 /**
  * {@link BackwardMethod#DENSE}: the explicit KKT reference for any {@link ParametricProblem} on
  * St(n, p), built from the problem's Euclidean derivatives and solved by
- * {@link DenseKktBackward} (Gould et al., Prop. 4.5; spec section 5a).
+ * {@link DenseKktBackward} (Gould et al., Prop. 4.5; docs/mathematics.md section 5a).
  *
  * <p>Variables {@code y = vec(U)}, row-major ({@code y[a p + b] = U_ab}), {@code m = n p}.
  * Constraints {@code h_ij(U) = u_i^T u_j - delta_ij} for {@code i <= j} (columns {@code u_i}),
@@ -16,7 +16,7 @@ import org.ejml.data.DMatrixRMaj;
  *   sum_{i<=j} lambda_ij D^2 h_ij = I_n (x) L,   L_ii = 2 lambda_ii,  L_ij = L_ji = lambda_ij.
  * </pre>
  * {@link DenseKktBackward} finds the multipliers from stationarity by least squares; at a
- * critical point {@code L = sym(U^T grad f)}, the spec's {@code Sigma} (embedded gradient
+ * critical point {@code L = sym(U^T grad f)}, {@code Sigma} of docs/mathematics.md section 5 (embedded gradient
  * vector field, paper App. B.1), which the tests check. The Euclidean Hessian is assembled
  * column by column from {@code m} Hessian-vector products with the unit matrices {@code E_k},
  * and {@code dL/dx = B^T u = mixedDerivativeAdjoint(U, reshape(u))}.

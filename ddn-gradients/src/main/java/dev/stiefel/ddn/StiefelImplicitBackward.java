@@ -14,7 +14,7 @@ import java.util.List;
  * (signs derived in {@link DeclarativeBackward}). The Riemannian Hessian-vector product is
  * {@link Manifold#euclideanToRiemannianHessian}; on Stiefel with the embedded metric it is
  * {@code P_U(Hess f[V] - V sym(U^T grad f))}, whose {@code sym(U^T grad f)} are the Lagrange
- * multipliers of {@code U^T U = I} from the embedded gradient vector field (spec section 5a–b;
+ * multipliers of {@code U^T U = I} from the embedded gradient vector field (docs/mathematics.md section 5a–b;
  * Absil, Mahony, Sepulchre 2008, section 5.5; Boumal 2023, section 7.7). Nothing here is
  * specific to Stiefel: any manifold whose Hessian conversion is right works. On a
  * {@link Stiefel} manifold the multipliers {@code Sigma = sym(U^T grad f)} are formed once per

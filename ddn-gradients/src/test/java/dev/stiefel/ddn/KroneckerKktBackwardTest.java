@@ -18,13 +18,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The paper's dense backward with {@code H = I_d (x) K} (spec section 5a) against the closed
+ * The paper's dense backward with {@code H = I_d (x) K} (docs/mathematics.md section 5a) against the closed
  * form, matrix-free CG, the generic dense KKT reference and five-point finite differences; its
  * indefinite path at saddles and maximisers; its refusals (singular K, memory limit, no structure).
  */
 class KroneckerKktBackwardTest {
 
-    /** Agreement with the five-point stencil and between methods (the brief's bar). */
+    /** Agreement with the five-point stencil and between methods. */
     private static final double AGREEMENT_TOLERANCE = 1e-8;
     /** Identities that hold to rounding, relative. */
     private static final double IDENTITY_TOLERANCE = 1e-11;
@@ -160,7 +160,7 @@ class KroneckerKktBackwardTest {
                 TestMatrices.gaussian(d, c, random), new DMatrixRMaj(d, c));
     }
 
-    /** The brief's sizes: A alone at d = 1024, C = 100 is 5050 x 102400 doubles, 4.1 GB. */
+    /** The paper's sizes: A alone at d = 1024, C = 100 is 5050 x 102400 doubles, 4.1 GB. */
     @Test
     void requiredBytesAtThePaperSizes() {
         long jacobian100 = 8L * 5050 * 102400;

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class PolarBackwardTest {
 
-    /** Agreement with the five-point stencil required by the spec (section 5). */
+    /** Agreement with the five-point stencil (docs/mathematics.md section 5). */
     private static final double FINITE_DIFFERENCE_TOLERANCE = 1e-8;
     /** Identities that hold to rounding (orthonormality, skew-symmetry, repeatability). */
     private static final double IDENTITY_TOLERANCE = 1e-12;
@@ -36,7 +36,7 @@ class PolarBackwardTest {
     }
 
     /**
-     * The ETF case of the spec (section 5): {@code G = (2/sqrt(C-1)) Ht Mc + delta Uprox} has
+     * The ETF case (docs/mathematics.md section 5): {@code G = (2/sqrt(C-1)) Ht Mc + delta Uprox} has
      * smallest singular value about delta, so the stencil differentiates {@code Ht} (whose
      * perturbations leave the weak direction {@code G 1} alone, as in training), and the chain
      * rule {@code dL/dHt = (2/sqrt(C-1)) dL/dG Mc} closes the comparison.
@@ -167,14 +167,14 @@ class PolarBackwardTest {
         assertTrue(error < FINITE_DIFFERENCE_TOLERANCE, "relative error " + error + " at " + d + " x " + c);
     }
 
-    /** {@code G = (2/sqrt(C-1)) Ht Mc + delta Uprox}, spec section 2, with random Ht and Uprox. */
+    /** {@code G = (2/sqrt(C-1)) Ht Mc + delta Uprox}, docs/mathematics.md section 2, with random Ht and Uprox. */
     static DMatrixRMaj etfArgument(int d, int c, double delta, Random random) {
         DMatrixRMaj ht = TestMatrices.gaussian(d, c, random);
         CommonOps_DDRM.divide(ht, NormOps_DDRM.normF(ht));
         return etfArgument(ht, polar(TestMatrices.gaussian(d, c, random)), delta);
     }
 
-    /** {@code G = (2/sqrt(C-1)) Ht Mc + delta Uprox}, spec section 2. */
+    /** {@code G = (2/sqrt(C-1)) Ht Mc + delta Uprox}, docs/mathematics.md section 2. */
     static DMatrixRMaj etfArgument(DMatrixRMaj ht, DMatrixRMaj prox, double delta) {
         int c = ht.numCols;
         DMatrixRMaj g = new DMatrixRMaj(ht.numRows, c);

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class StiefelBackwardTest {
 
-    /** Agreement with the five-point stencil (spec section 5). */
+    /** Agreement with the five-point stencil (docs/mathematics.md section 5). */
     private static final double FINITE_DIFFERENCE_TOLERANCE = 1e-8;
     /** Agreement between two exact methods (CG stopped at relative residual 1e-12). */
     private static final double METHOD_TOLERANCE = 1e-9;
@@ -74,7 +74,7 @@ class StiefelBackwardTest {
         assertTrue(error.getMessage().contains("ProcrustesParametricProblem"), error.getMessage());
     }
 
-    /** The brief's polar test: PolarBackward against the matrix-free backward of max <U, G>. */
+    /** PolarBackward against the matrix-free backward of max <U, G>. */
     @ParameterizedTest
     @CsvSource({"12, 5, 31", "40, 10, 32", "64, 20, 33"})
     void polarBackwardEqualsMatrixFreeBackwardOfMaxInnerProduct(int d, int c, long seed) {
@@ -95,7 +95,7 @@ class StiefelBackwardTest {
         assertTrue(matrixFree.lastRelativeResidual() < 1e-10);
     }
 
-    /** Nearest-ETF problem (7), x = Ht: spec section 5, all three methods and the stencil. */
+    /** Nearest-ETF problem (7), x = Ht: docs/mathematics.md section 5, all three methods and the stencil. */
     @ParameterizedTest
     @CsvSource({"12, 5, 41", "40, 10, 42"})
     void nearestEtfAllMethodsMatchFiniteDifferences(int d, int c, long seed) {
@@ -112,7 +112,7 @@ class StiefelBackwardTest {
         assertAllMethodsAgree(problem, solution, upstream, stencil, BackwardMethod.values());
     }
 
-    /** The dense node's least-squares multipliers are the spec's Sigma = sym(U^T grad f). */
+    /** The dense node's least-squares multipliers are Sigma = sym(U^T grad f). */
     @Test
     void denseMultipliersAreTheEmbeddedGradientFieldSigma() {
         Random random = new Random(51);

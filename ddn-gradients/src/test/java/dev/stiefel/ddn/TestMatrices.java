@@ -9,7 +9,7 @@ import org.ejml.dense.row.NormOps_DDRM;
 /** Seeded random matrices, the five-point finite-difference stencil and error measures. */
 final class TestMatrices {
 
-    /** Step of the five-point stencil; spec section 5 (reaches 1e-10 at condition 1e3). */
+    /** Step of the five-point stencil; docs/mathematics.md section 5 (reaches 1e-10 at condition 1e3). */
     static final double STENCIL_STEP = 1e-3;
 
     private TestMatrices() {

@@ -192,7 +192,7 @@ final class TestProblems {
     }
 
     /**
-     * The nearest-ETF problem (7) of the spec, x = Ht:
+     * The nearest-ETF problem (7) of the paper, x = Ht:
      * {@code f = ||Ht - U Mt||^2 + (delta/2) ||U - Uprox||^2},
      * {@code grad f = (2/(C-1)) U Mc - (2/sqrt(C-1)) Ht Mc + delta (U - Uprox)},
      * {@code Hess f[V] = (2/(C-1)) V Mc + delta V}, {@code grad_Ht <grad f, w> = -(2/sqrt(C-1)) w Mc},

@@ -4,7 +4,7 @@ import dev.stiefel.ddn.BackwardMethod;
 
 /**
  * How the implicit ETF head differentiates the solution {@code U*} with respect to the
- * normalised class means (spec section 5). All of them agree to float64 accuracy.
+ * normalised class means (docs/mathematics.md section 5). All of them agree to float64 accuracy.
  */
 public enum EtfBackwardMethod {
     /** Closed form of the polar factor's derivative, {@code O(dC^2 + C^3)}. The default. */
@@ -14,7 +14,7 @@ public enum EtfBackwardMethod {
     /** Dense implicit differentiation (Gould et al., Prop. 4.5) with the explicit (dC)^2 Hessian; small sizes only. */
     DENSE,
     /**
-     * The paper's dense method as it wrote it (spec section 5a): {@code H = I_d (x) K} and the
+     * The paper's dense method as it wrote it (docs/mathematics.md section 5a): {@code H = I_d (x) K} and the
      * explicit {@code m x dC} constraint Jacobian, {@code m = C(C+1)/2}; memory {@code O(d C^3)},
      * refused with a message above 60% of the heap.
      */

@@ -4,7 +4,7 @@ import dev.stiefel.solver.StoppingCriteria;
 
 /**
  * Options of the nearest-ETF solver, its state across training steps and the implicit ETF head
- * (spec {@code nearest-etf.md} sections 1-5). Immutable; {@link #defaults()} gives the paper's
+ * ({@code docs/mathematics.md} sections 1-5). Immutable; {@link #defaults()} gives the paper's
  * values and the {@code withX} methods return modified copies.
  *
  * @param delta proximal weight of problem (7), {@code > 0}; default {@code 1e-3} (paper). It

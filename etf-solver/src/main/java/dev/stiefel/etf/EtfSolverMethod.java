@@ -2,7 +2,7 @@ package dev.stiefel.etf;
 
 /** How {@link NearestEtf} solves the nearest-ETF problems (6) and (7). */
 public enum EtfSolverMethod {
-    /** Orthogonal Procrustes: the polar factor of {@code G}, float64 (spec section 2). The default. */
+    /** Orthogonal Procrustes: the polar factor of {@code G}, float64 (docs/mathematics.md section 2). The default. */
     CLOSED_FORM,
     /** Riemannian trust regions (Absil, Baker, Gallivan 2007), the solver of the paper. */
     TRUST_REGIONS,

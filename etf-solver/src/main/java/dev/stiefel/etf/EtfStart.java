@@ -1,6 +1,6 @@
 package dev.stiefel.etf;
 
-/** Start point of the very first nearest-ETF solve (spec section 4, step 1). */
+/** Start point of the very first nearest-ETF solve (docs/mathematics.md section 4, step 1). */
 public enum EtfStart {
     /** The canonical point {@code [I_C; 0]}. The default. */
     CANONICAL,

@@ -12,7 +12,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
- * The implicit ETF head (Markou, Ajanthan, Gould, NeurIPS 2024, eq. 8; spec sections 3-5): the
+ * The implicit ETF head (Markou, Ajanthan, Gould, NeurIPS 2024, eq. 8; docs/mathematics.md sections 3-5): the
  * classifier is {@code W = U* Mh}, {@code U*} the nearest simplex ETF to the moving average of
  * the batch's centred class means ({@link ImplicitEtfState}); features are normalised to norm
  * {@code tau} and centred by the batch mean ({@code b = -W^T hG}); logits

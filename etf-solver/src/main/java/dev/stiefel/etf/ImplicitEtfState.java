@@ -11,7 +11,7 @@ import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
 
 /**
- * The implicit ETF across training steps (spec {@code nearest-etf.md} section 4), on any
+ * The implicit ETF across training steps ({@code docs/mathematics.md} section 4), on any
  * {@link DenseKernels} backend: the EMA, {@code Ht} and {@code U*} stay in the backend's matrices
  * {@code M} across steps (on a device they never leave it); only the batch's class means come in
  * from the host ({@link #advance}), one upload per step.
@@ -29,7 +29,7 @@ import org.ejml.data.DMatrixRMaj;
  *       {@code Uprox} = previous {@code U*}.</li>
  * </ol>
  * The backward pass ({@link #backward}) maps {@code dL/dU*} to {@code dL/dHbar_t} (the batch's
- * centred means), with {@code Uprox} and the previous EMA constant (spec section 5):
+ * centred means), with {@code Uprox} and the previous EMA constant (docs/mathematics.md section 5):
  * {@code dL/dHt} by the configured {@link EtfBackwardMethod}, then through the Frobenius
  * normalisation and the EMA (scaled by {@code a_t}, zero for absent classes).
  *

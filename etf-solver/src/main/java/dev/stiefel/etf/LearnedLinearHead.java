@@ -12,7 +12,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * unit norm after every step ({@link #afterUpdate()}; the paper: "rows re-normalised to unit
  * norm", rows of its {@code C x d} weight, i.e. our columns). Features are normalised to norm
  * {@code tau} and centred by the batch mean as in the ETF heads, so the three heads differ only
- * in {@code W}. No separate bias is trained (spec section 7: no biases).
+ * in {@code W}. No separate bias is trained (docs/mathematics.md section 7: no biases).
  */
 public final class LearnedLinearHead extends NormalisedLinearHead {
 

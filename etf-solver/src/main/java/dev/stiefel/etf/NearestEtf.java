@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
 
 /**
- * Solves the nearest simplex-ETF problems (6) and (7) on St(d, C) (spec {@code nearest-etf.md}
+ * Solves the nearest simplex-ETF problems (6) and (7) on St(d, C) ({@code docs/mathematics.md}
  * section 2) by the closed form (the default) or by a Riemannian solver.
  *
  * <p><b>Closed form of (7).</b> On St(d, C) {@code ||U Mt||_F} and {@code ||U||_F} are
@@ -25,7 +25,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * <p><b>Closed form of (6)</b> ({@code delta = 0}). {@code G = Ht Mc} has {@code G 1 = 0},
  * so its rank is {@code r = C - k} with {@code k >= 1}; {@code k > 1} when classes are missing
- * (a class never seen has a zero EMA column, spec section 4.4). With the thin SVD
+ * (a class never seen has a zero EMA column, docs/mathematics.md section 4.4). With the thin SVD
  * {@code G = U S V^T}, {@code Ur, Vr} the first r singular pairs and {@code Vn} (C x k) the
  * null right singular vectors, the minimisers are {@code U = Ur Vr^T + W Vn^T}, {@code W}
  * (d x k) with orthonormal columns orthogonal to {@code range(G)} (they all attain

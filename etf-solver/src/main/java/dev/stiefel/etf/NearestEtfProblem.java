@@ -8,7 +8,7 @@ import org.ejml.data.DMatrixRMaj;
 
 /**
  * The nearest simplex-ETF problems on St(d, C) (Markou, Ajanthan, Gould, NeurIPS 2024,
- * problems (6) and (7); spec {@code nearest-etf.md} section 2), parametrised by the normalised
+ * problems (6) and (7); {@code docs/mathematics.md} section 2), parametrised by the normalised
  * centred class means {@code Ht} ({@code d x C}):
  * <pre>
  *   f(U) = ||Ht - U Mt||_F^2 + (delta/2) ||U - Uprox||_F^2,   Mt = Mc / sqrt(C-1),
@@ -156,7 +156,7 @@ public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M
 
     /**
      * The matrix of the equivalent Procrustes problem {@code max_U <U, G>}:
-     * {@code G = (2/sqrt(C-1)) Ht Mc + delta Uprox} (spec section 2). On St(d, C) the cost is
+     * {@code G = (2/sqrt(C-1)) Ht Mc + delta Uprox} (docs/mathematics.md section 2). On St(d, C) the cost is
      * {@code const - <U, G>}, so {@code U* = polar(G)}.
      *
      * @return {@code out}
@@ -212,7 +212,7 @@ public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M
 
     /**
      * {@code out = S = (2/(C-1)) Mc + delta I}, the factor of {@code Hess f[V] = V S} (for the
-     * paper's dense backward, {@code H = I_d (x) (S - Sigma)}, spec section 5a).
+     * paper's dense backward, {@code H = I_d (x) (S - Sigma)}, docs/mathematics.md section 5a).
      *
      * @param out {@code C x C}, overwritten
      * @return {@code out}

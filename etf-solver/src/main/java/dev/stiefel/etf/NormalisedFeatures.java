@@ -4,7 +4,7 @@ import dev.stiefel.kernel.MatrixChecks;
 import org.ejml.data.DMatrixRMaj;
 
 /**
- * The feature side shared by every head (spec sections 1 and 3), forward and backward:
+ * The feature side shared by every head (docs/mathematics.md sections 1 and 3), forward and backward:
  * <pre>
  *   h~_i = tau h_i / ||h_i||            (normalisation onto the sphere of radius tau)
  *   hG   = (1/B) sum_i h~_i             (batch mean; the bias b = -W^T hG centres the features)

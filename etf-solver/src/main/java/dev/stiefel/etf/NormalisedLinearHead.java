@@ -5,7 +5,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
- * What the three heads share (paper eq. 8, spec section 3): features normalised to norm
+ * What the three heads share (paper eq. 8, docs/mathematics.md section 3): features normalised to norm
  * {@code tau} and centred by the batch mean (the bias {@code b = -W^T hG}), logits
  * {@code z_i = W^T h~_i + b = W^T (h~_i - hG)}, i.e. {@code Z = Hc W} with features as rows.
  * Subclasses provide {@code W} and what depends on it.

@@ -4,7 +4,7 @@ import org.ejml.data.DMatrixRMaj;
 
 /**
  * Simplex equiangular tight frames (Markou, Ajanthan, Gould, "Guiding Neural Collapse",
- * NeurIPS 2024, eq. 1; spec {@code nearest-etf.md} section 1) on the host.
+ * NeurIPS 2024, eq. 1; {@code docs/mathematics.md} section 1) on the host.
  *
  * <ul>
  *   <li>centring matrix {@code Mc = I_C - (1/C) 1 1^T} (symmetric, idempotent, rank C-1);</li>
@@ -65,7 +65,7 @@ public final class SimplexEtf {
     /**
      * Lower bound of the mean cross-entropy with features of norm {@code tau} and unit-norm
      * classifiers, attained by a simplex ETF: {@code log(1 + (C-1) exp(-tau C/(C-1)))}
-     * (Yaras et al., NeurIPS 2022, Theorem 1; spec section 3). Evaluated with {@code log1p} so
+     * (Yaras et al., NeurIPS 2022, Theorem 1; docs/mathematics.md section 3). Evaluated with {@code log1p} so
      * that small bounds keep full relative precision.
      */
     public static double crossEntropyLowerBound(int numClasses, double tau) {

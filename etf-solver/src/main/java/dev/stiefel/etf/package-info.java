@@ -1,7 +1,7 @@
 /**
  * The nearest simplex-ETF classifier head of Markou, Ajanthan, Gould, "Guiding Neural
  * Collapse: Optimising Towards the Nearest Simplex Equiangular Tight Frame", NeurIPS 2024
- * (specification: {@code nearest-etf.md}), and the two heads it is compared with.
+ * (mathematics: {@code docs/mathematics.md}), and the two heads it is compared with.
  *
  * <ul>
  *   <li>{@link dev.stiefel.etf.SimplexEtf}: {@code Mc}, {@code Mt}, {@code Mh}, the canonical

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The three ways of differentiating the nearest-ETF solution (spec section 5: closed form,
+ * The three ways of differentiating the nearest-ETF solution (docs/mathematics.md section 5: closed form,
  * matrix-free, dense) agree with each other and with the five-point stencil (h = 1e-3) applied
  * to the closed-form solution, {@code L(Ht) = <Vbar, U*(Ht)>}.
  */

@@ -98,7 +98,7 @@ class ImplicitEtfHeadTest {
         SplittableRandom random = new SplittableRandom(seed);
         ImplicitEtfHead head = new ImplicitEtfHead(dimension, numClasses,
                 EtfOptions.defaults().withBackwardMethod(method));
-        // warm up: step 1 treats Uprox = U6(Ht) as a constant (spec), so differentiate a later step
+        // warm up: step 1 treats Uprox = U6(Ht) as a constant (docs/mathematics.md section 5), so differentiate a later step
         for (int step = 0; step < WARM_UP_STEPS; step++) {
             int[] labels = TestMatrices.balancedLabels(batch, numClasses);
             head.forward(TestMatrices.gaussian(batch, dimension, random), labels, new DMatrixRMaj(1, 1));

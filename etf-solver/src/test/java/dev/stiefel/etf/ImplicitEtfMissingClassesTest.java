@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The implicit ETF when the first batches miss classes (B < C, spec section 4.4): the first
+ * The implicit ETF when the first batches miss classes (B < C, docs/mathematics.md section 4.4): the first
  * problem (6) then has rank {@code < C-1} and is completed nearest to the start.
  */
 class ImplicitEtfMissingClassesTest {
@@ -132,7 +132,7 @@ class ImplicitEtfMissingClassesTest {
     @CsvSource({"6, 4, 3, 2, 4", "8, 5, 4, 3, 5"})
     void fullBackwardWhileClassesAreStillUnseenMatchesFiniteDifferences(int dimension, int numClasses, int batch,
             int seenClasses, long seed) {
-        // step 1 treats Uprox = U6 as a constant (spec), so differentiate step 2, classes still unseen
+        // step 1 treats Uprox = U6 as a constant (docs/mathematics.md section 5), so differentiate step 2, classes still unseen
         SplittableRandom random = new SplittableRandom(seed);
         ImplicitEtfHead head = new ImplicitEtfHead(dimension, numClasses, EtfOptions.defaults());
         head.forward(TestMatrices.gaussian(batch, dimension, random), labelsAmong(batch, seenClasses, random),

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Problem (6) when classes were never seen (zero columns of {@code Ht}, spec section 4.4):
+ * Problem (6) when classes were never seen (zero columns of {@code Ht}, docs/mathematics.md section 4.4):
  * {@code G = Ht Mc} has rank {@code C - k}, k > 1. Checked against an independent EJML SVD of G:
  * the minimum of (6) is {@code 2 - ||G||_*} ({@code G = (2/sqrt(C-1)) Ht Mc}, nuclear norm, Procrustes), every
  * admissible completion {@code Ur Vr^T + W Vn^T} attains it, and the nearest one to the start

@@ -15,13 +15,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Riemannian solvers against the closed form (spec section 2): for d > C trust regions and
+ * Riemannian solvers against the closed form (docs/mathematics.md section 2): for d > C trust regions and
  * conjugate gradients reach the polar factor from any start; for d = C the closed form is
  * global while trust regions can stop at a worse stationary point of the other component.
  */
 class RiemannianSolverTest {
 
-    /** Brief: the trust-region solution equals the closed form to 1e-8. */
+    /** The trust-region solution equals the closed form to 1e-8. */
     private static final double SOLUTION_TOLERANCE = 1e-8;
     /** Trust regions converge superlinearly here; far fewer outer iterations than this. */
     private static final int ITERATION_BOUND = 200;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class SimplexEtfTest {
 
     private static final double TOLERANCE = 1e-13;
-    /** The spec quotes the bounds to 3-4 significant digits. */
+    /** The paper quotes the bounds to 3-4 significant digits. */
     private static final double QUOTED_BOUND_TOLERANCE = 5e-4;
 
     @ParameterizedTest

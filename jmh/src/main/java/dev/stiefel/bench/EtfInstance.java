@@ -11,7 +11,7 @@ import dev.stiefel.solver.StoppingCriteria;
 import org.ejml.data.DMatrixRMaj;
 
 /**
- * One nearest-ETF problem (7) as a training step meets it (spec {@code nearest-etf.md} sections
+ * One nearest-ETF problem (7) as a training step meets it ({@code docs/mathematics.md} sections
  * 2 and 4), shared by the solver, nearest-ETF and CUDA benchmarks:
  * <ul>
  *   <li>{@code Ht}: normalised centred Gaussian "class means";</li>

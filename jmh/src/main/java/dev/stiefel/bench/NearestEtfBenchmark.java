@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The nearest simplex ETF ({@code NearestEtf}, spec {@code nearest-etf.md} sections 2 and 5) on
+ * The nearest simplex ETF ({@code NearestEtf}, {@code docs/mathematics.md} sections 2 and 5) on
  * the problem (7) of {@link EtfInstance}:
  * <ul>
  *   <li>forward: the closed form {@code polar(G)} against {@code NearestEtf}'s Riemannian trust
@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       matrix-free (CG on the Riemannian Hessian) at the paper's sizes, and against the generic
  *       dense KKT reference (Gould et al., Prop. 4.5) at the small sizes where it fits
  *       ({@link DenseBackwardBudget}; its memory grows as {@code (dC)^2});</li>
- *   <li>the paper's own dense method ({@link KroneckerKktBackward}, spec 5a: {@code H = I_d (x) K},
+ *   <li>the paper's own dense method ({@link KroneckerKktBackward}, docs/mathematics.md section 5a: {@code H = I_d (x) K},
  *       explicit {@code m x dC} constraint Jacobian, {@code m = C(C+1)/2}), single shots, skipped
  *       with the bytes it needs above 60% of the heap (4.3 GB at C = 100, 33 GB at C = 200).</li>
  * </ul>
@@ -169,7 +169,7 @@ public class NearestEtfBenchmark {
     }
 
     /**
-     * The paper's dense method (spec 5a), {@code H = I_d (x) K}: memory {@code O(dC^3)}, time
+     * The paper's dense method (docs/mathematics.md section 5a), {@code H = I_d (x) K}: memory {@code O(dC^3)}, time
      * {@code O(dC^5)}; single shots (at C = 100 a 5.2e12-flop gemm for the Schur matrix and 4.3 GB).
      */
     @Benchmark

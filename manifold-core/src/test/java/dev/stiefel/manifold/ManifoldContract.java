@@ -41,7 +41,7 @@ public abstract class ManifoldContract<P> {
         SECOND
     }
 
-    /** {@code checkPoint} tolerance for retracted points, as the brief asks. */
+    /** {@code checkPoint} tolerance for retracted points. */
     protected static final double POINT_TOLERANCE = 1e-12;
     /** Relative tolerance for identities that hold to rounding (idempotence, symmetry, aliasing). */
     protected static final double IDENTITY_TOLERANCE = 1e-12;

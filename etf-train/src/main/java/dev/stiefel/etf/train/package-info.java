@@ -1,7 +1,7 @@
 /**
  * Training loop, neural-collapse metrics and command line for the unconstrained feature model
  * experiments of Markou, Ajanthan, Gould, "Guiding Neural Collapse", NeurIPS 2024, Section 4
- * (spec {@code nearest-etf.md} sections 3, 4, 6, 7).
+ * ({@code docs/mathematics.md} sections 3, 4, 6, 7).
  *
  * <h2>Pieces</h2>
  * <ul>

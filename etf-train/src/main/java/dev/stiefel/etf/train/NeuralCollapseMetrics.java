@@ -11,7 +11,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.NormOps_DDRM;
 
 /**
- * Neural-collapse metrics on a whole data set (spec {@code nearest-etf.md} section 6; paper
+ * Neural-collapse metrics on a whole data set ({@code docs/mathematics.md} section 6; paper
  * Appendix A, eqs. 11–16; Papyan, Han, Donoho 2020; Zhou et al. 2022 for the cosine margin).
  *
  * <p>Features {@code h_i} (rows of {@code N x d}) are first normalised and scaled as in the

@@ -38,7 +38,7 @@ class TrainerTest {
     }
 
     /**
-     * A batch missing a class that earlier batches held: the heads apply the spec's missing-class
+     * A batch missing a class that earlier batches held: the heads apply the missing-class
      * rule (section 4.4: the implicit head keeps that class's previous EMA column); the loop's
      * gradients must still match finite differences. The checked batch holds classes 1 and 2 only.
      */

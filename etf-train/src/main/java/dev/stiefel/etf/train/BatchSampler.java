@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  *   reshuffled when used up (epochs per class).</li>
  *   <li>{@link Mode#UNIFORM} (for {@code B < C}): B samples without replacement from a
  *   shuffled order of all samples, reshuffled when used up; some classes are then missing from
- *   a batch and the head applies the spec's rule for missing classes (section 4.4).</li>
+ *   a batch and the head applies the rule for missing classes (docs/mathematics.md section 4.4).</li>
  * </ul>
  *
  * Indices within a batch are distinct. Seeded; allocates nothing per batch.

@@ -16,7 +16,7 @@ package dev.stiefel.etf.train;
  *   (SGD only);</li>
  *   <li>{@code evaluateEvery = 10} iterations (metrics on the whole data set);</li>
  *   <li>{@code tau = 5}: feature scale after normalisation, used by the metrics and given to
- *   the heads (spec section 1).</li>
+ *   the heads (docs/mathematics.md section 1).</li>
  * </ul>
  *
  * @param iterations number of optimiser steps, at least 1

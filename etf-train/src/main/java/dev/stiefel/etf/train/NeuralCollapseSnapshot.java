@@ -1,8 +1,8 @@
 package dev.stiefel.etf.train;
 
 /**
- * The neural-collapse metrics of one evaluation on the whole data set (spec
- * {@code nearest-etf.md} section 6; paper Appendix A). All are computed on the normalised,
+ * The neural-collapse metrics of one evaluation on the whole data set ({@code docs/mathematics.md}
+ * section 6; paper Appendix A). All are computed on the normalised,
  * temperature-scaled features {@code h~_i = tau h_i / ||h_i||}.
  *
  * @param iteration training iterations done before the evaluation (0 = the start)

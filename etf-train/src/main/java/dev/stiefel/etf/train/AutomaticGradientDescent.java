@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Automatic Gradient Descent (Bernstein, Mingard, Huang, Azizan, Yue, "Automatic Gradient
  * Descent: Deep Learning without Hyperparameters", arXiv:2304.05187, 2023), as the paper uses it
- * (gain 10, no weight decay, no biases; spec {@code nearest-etf.md} section 7). With L tensors:
+ * (gain 10, no weight decay, no biases; {@code docs/mathematics.md} section 7). With L tensors:
  *
  * <pre>
  *   G   = (1/L) sum_p sqrt(fan_out/fan_in) ||grad p||_F

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The unconstrained feature models of the paper's Section 4 (Markou, Ajanthan, Gould,
- * "Guiding Neural Collapse", NeurIPS 2024; spec {@code nearest-etf.md} section 7).
+ * "Guiding Neural Collapse", NeurIPS 2024; {@code docs/mathematics.md} section 7).
  */
 public enum UfmPreset {
     /** 10 classes, 1000 samples, dimension 512. */
