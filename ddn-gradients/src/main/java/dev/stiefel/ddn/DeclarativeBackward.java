@@ -13,7 +13,10 @@ package dev.stiefel.ddn;
  * <pre>
  *   dL/dx = -B^T xi = -problem.mixedDerivativeAdjoint(y, xi).
  * </pre>
- * The three methods of {@link BackwardMethod} differ only in how {@code xi} is found.
+ * The four methods of {@link BackwardMethod} differ only in how {@code xi} is found: in closed
+ * form ({@link BackwardMethod#CLOSED_FORM}, for the polar factor), by conjugate gradients
+ * ({@link BackwardMethod#MATRIX_FREE}), or from an explicit KKT system
+ * ({@link BackwardMethod#DENSE}, {@link BackwardMethod#DENSE_KRONECKER}).
  *
  * @param <P> point type of y (the manifold's storage)
  */

@@ -6,28 +6,33 @@ import dev.stiefel.manifold.Stiefel;
 import java.util.List;
 
 /**
- * Matrix-free implicit differentiation of {@code U(x) = argmin_{U in M} f(x, U)}: conjugate
- * gradients on the tangent space solve
+ * Matrix-free implicit differentiation of {@code U(x) = argmin_{U in M} f(x, U)}
+ * ({@link BackwardMethod#MATRIX_FREE}): conjugate gradients on the tangent space solve
  * <pre>
- *   Hess f(U)[xi] = P_U(Vbar),     then     dL/dx = -mixedDerivativeAdjoint(U, xi),
+ *   Hess f(U)[xi] = P_U(Vbar),     then     dL/dx = -mixedDerivativeAdjoint(U, xi)
  * </pre>
  * (signs derived in {@link DeclarativeBackward}). The Riemannian Hessian-vector product is
  * {@link Manifold#euclideanToRiemannianHessian}; on Stiefel with the embedded metric it is
- * {@code P_U(Hess f[V] - V sym(U^T grad f))}, whose {@code sym(U^T grad f)} are the Lagrange
- * multipliers of {@code U^T U = I} from the embedded gradient vector field (docs/mathematics.md section 5a–b;
- * Absil, Mahony, Sepulchre 2008, section 5.5; Boumal 2023, section 7.7). Nothing here is
- * specific to Stiefel: any manifold whose Hessian conversion is right works. On a
- * {@link Stiefel} manifold the multipliers {@code Sigma = sym(U^T grad f)} are formed once per
- * solve rather than in every Hessian-vector product (one {@code n p^2} product saved out of
- * about five per iteration); the result is the same.
+ * {@code P_U(Hess f[V] - V sym(U^T grad f))}, where {@code sym(U^T grad f)} are the Lagrange
+ * multipliers of {@code U^T U = I} given by the embedded gradient vector field
+ * ({@code docs/mathematics.md} sections 5a and 5b; Absil, Mahony, Sepulchre 2008, section 5.5;
+ * Boumal 2023, section 7.7).
  *
- * <p>Conjugate gradients need a positive-definite operator, which the Riemannian Hessian is at
- * a strict local minimiser. Zero or negative curvature, a numerically singular Hessian
- * (Rayleigh quotient below {@link ImplicitBackwardOptions#curvatureTolerance()} times the
- * largest seen) or no convergence within {@link ImplicitBackwardOptions#maxIterations()} throw
- * {@link ArithmeticException}. Memory: six vectors of the point's size ({@code O(np)}), kept
- * across calls for the same manifold; each iteration costs one Euclidean Hessian-vector
- * product and its conversion. Not thread-safe.
+ * <p>Despite the name, the algorithm is written against {@link Manifold} and works on any
+ * manifold whose Hessian conversion is right; the name records that Stiefel is the case it is
+ * tuned for. On a {@link Stiefel} manifold the multipliers {@code Sigma = sym(U^T grad f)} are
+ * formed once per solve rather than in every Hessian-vector product (one {@code n p^2} product
+ * saved out of about five per iteration); the result is the same.
+ *
+ * <p>Conjugate gradients need a positive-definite operator. The Riemannian Hessian is positive
+ * definite at a nondegenerate local minimiser; at a degenerate one (or at a saddle) the solve
+ * fails loudly: zero or negative curvature, a numerically singular Hessian (Rayleigh quotient
+ * below {@link ImplicitBackwardOptions#curvatureTolerance()} times the largest seen) or no
+ * convergence within {@link ImplicitBackwardOptions#maxIterations()} throw
+ * {@link ArithmeticException}. Memory: six vectors of the point's size, plus on Stiefel a
+ * {@code p x p} multiplier matrix and one more ambient buffer ({@code O(np)} in all), kept
+ * across calls for the same manifold; each iteration costs one Euclidean Hessian-vector product
+ * and its conversion. Not thread-safe.
  *
  * @param <P> point type
  */

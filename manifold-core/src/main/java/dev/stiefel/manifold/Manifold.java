@@ -4,7 +4,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * A Riemannian manifold as the solvers see it: points and tangent vectors of one type
- * {@code P}, in-place operations with the output last (Manifolds.jl's {@code retract!(M, q, p, X)}).
+ * {@code P}, in-place operations with the output last, as in EJML (Manifolds.jl's
+ * {@code retract!(M, q, p, X)} puts the output {@code q} first, after the manifold).
  *
  * <p>Unless a method says otherwise, an output may alias a tangent-vector input but not the
  * base point. Implementations own their workspaces and are not thread-safe. Nothing here

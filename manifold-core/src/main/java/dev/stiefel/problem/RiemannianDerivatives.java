@@ -10,7 +10,7 @@ import java.util.Objects;
  * <p>{@link #evaluate} fixes the <em>current point</em> and caches its cost and Euclidean
  * gradient; {@link #hessianVector} then works at that point. The Hessian is exact when the
  * problem supplies a Euclidean Hessian,
- * {@code Hess f(x)[v] = P_x(D egrad(x)[v]) + Weingarten term} (Absil, Mahony, Trumbull,
+ * {@code Hess f(x)[v] = P_x(D egrad(x)[v]) + Weingarten term} (Absil, Mahony, Trumpf,
  * "An extrinsic look at the Riemannian Hessian", 2013), and otherwise the finite difference of
  * gradients of Manopt's {@code getHessianFD} / pymanopt:
  * <pre>

@@ -61,7 +61,7 @@ public final class ArraySphere implements Manifold<double[]> {
         projectToTangent(x, euclideanGradient, out);
     }
 
-    /** {@code Hess f(x)[v] = P_x(ehess v) - <x, egrad> v} (Absil, Mahony, Trumbull 2013). */
+    /** {@code Hess f(x)[v] = P_x(ehess v) - <x, egrad> v} (Absil, Mahony, Trumpf 2013). */
     @Override
     public void euclideanToRiemannianHessian(double[] x, double[] euclideanGradient, double[] euclideanHessianV,
             double[] v, double[] out) {
