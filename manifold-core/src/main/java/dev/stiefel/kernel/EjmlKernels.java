@@ -1,5 +1,7 @@
 package dev.stiefel.kernel;
 
+import static dev.stiefel.kernel.MatrixChecks.*;
+
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.decomposition.chol.CholeskyDecompositionInner_DDRM;
@@ -65,12 +67,12 @@ public final class EjmlKernels extends HostKernels {
         requireTall(a, "qrPositive a");
         final int rows = a.numRows;
         final int cols = a.numCols;
-        MatrixChecks.requireShape(q, rows, cols, "qrPositive q");
+        requireShape(q, rows, cols, "qrPositive q");
         if (r != null) {
-            MatrixChecks.requireShape(r, cols, cols, "qrPositive r");
+            requireShape(r, cols, cols, "qrPositive r");
             requireNotAliased(q, "q", r, "r");
         }
-        MatrixChecks.requireFinite(a, "qrPositive a");
+        requireFinite(a, "qrPositive a");
         if (cols == 0) {
             return;
         }
@@ -117,8 +119,8 @@ public final class EjmlKernels extends HostKernels {
     @Override
     public void polar(DMatrixRMaj a, DMatrixRMaj out) {
         requireTall(a, "polar a");
-        MatrixChecks.requireShape(out, a.numRows, a.numCols, "polar out");
-        MatrixChecks.requireFinite(a, "polar a");
+        requireShape(out, a.numRows, a.numCols, "polar out");
+        requireFinite(a, "polar a");
         if (a.numCols == 0) {
             return;
         }
@@ -134,15 +136,6 @@ public final class EjmlKernels extends HostKernels {
         svd.getU(leftVectors, false);
         svd.getV(rightVectors, false);
         CommonOps_DDRM.multTransB(leftVectors, rightVectors, out);
-    }
-
-    /** Throws when {@code smallest < rows * eps * largest}, the polar factor's uniqueness limit. */
-    static void requirePolarRank(int rows, int cols, double smallest, double largest) {
-        if (!(smallest >= rows * EPS * largest) || largest == 0.0) {
-            throw new ArithmeticException("polar: a (" + rows + " x " + cols
-                    + ") is rank deficient: smallest singular value " + smallest
-                    + " < rows * eps * largest = " + rows * EPS * largest);
-        }
     }
 
     /**
@@ -291,23 +284,6 @@ public final class EjmlKernels extends HostKernels {
         requirePositivePivots(lower, largestDiagonal);
     }
 
-    /** Zeroes the strict upper triangle and rejects pivots too small for working precision. */
-    static void requirePositivePivots(DMatrixRMaj lower, double largestDiagonal) {
-        final int n = lower.numRows;
-        double threshold = n * EPS * largestDiagonal;
-        for (int i = 0; i < n; i++) {
-            double pivot = lower.data[i * n + i];
-            if (!(pivot > 0.0 && pivot * pivot > threshold)) {
-                throw new ArithmeticException("cholesky: a (" + n + " x " + n
-                        + ") is not positive definite to working precision: pivot " + i
-                        + " squared is " + pivot * pivot + " <= n * eps * max diag = " + threshold);
-            }
-            for (int j = i + 1; j < n; j++) {
-                lower.data[i * n + j] = 0.0;
-            }
-        }
-    }
-
     /**
      * {@inheritDoc}
      *
@@ -330,19 +306,5 @@ public final class EjmlKernels extends HostKernels {
         rightHandSide.reshape(b.numRows, b.numCols);
         System.arraycopy(b.data, 0, rightHandSide.data, 0, b.getNumElements());
         luSolver.solve(rightHandSide, x);
-    }
-
-    /** Rejects an LU factor (row-major, U on and above the diagonal) with a negligible pivot. */
-    static void requireNonsingularPivots(DMatrixRMaj factor, double largestEntry) {
-        final int n = factor.numRows;
-        double threshold = n * EPS * largestEntry;
-        for (int j = 0; j < n; j++) {
-            double pivot = Math.abs(factor.data[j * n + j]);
-            if (!(pivot > threshold)) {
-                throw new ArithmeticException("solve: a (" + n + " x " + n
-                        + ") is singular to working precision: |U(" + j + ", " + j + ")| = "
-                        + pivot + " <= n * eps * max|a_ij| = " + threshold);
-            }
-        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.stiefel.kernel;
 
+import static dev.stiefel.kernel.MatrixChecks.*;
+
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.NormOps_DDRM;
@@ -17,9 +19,6 @@ import org.ejml.dense.row.mult.MatrixMatrixMult_DDRM;
 abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
 
     private double[] transposeProductRow = new double[1];
-
-    /** Unit roundoff of float64 (2^-52 spacing at 1, as LAPACK's {@code dlamch('E') * 2}). */
-    static final double EPS = Math.ulp(1.0);
 
     /**
      * theta_13 of Higham (2005), Table 2.3: the largest 1-norm for which the [13/13] Padé
@@ -95,7 +94,7 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
 
     @Override
     public void copy(DMatrixRMaj src, DMatrixRMaj dst) {
-        MatrixChecks.requireSameShape(src, "src", dst, "dst");
+        requireSameShape(src, "src", dst, "dst");
         if (src != dst) {
             System.arraycopy(src.data, 0, dst.data, 0, src.getNumElements());
         }
@@ -139,8 +138,8 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
 
     @Override
     public void addScaled(double alpha, DMatrixRMaj x, double beta, DMatrixRMaj y, DMatrixRMaj out) {
-        MatrixChecks.requireSameShape(x, "x", y, "y");
-        MatrixChecks.requireSameShape(x, "x", out, "out");
+        requireSameShape(x, "x", y, "y");
+        requireSameShape(x, "x", out, "out");
         final double[] xs = x.data;
         final double[] ys = y.data;
         final double[] os = out.data;
@@ -152,7 +151,7 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
 
     @Override
     public double dot(DMatrixRMaj a, DMatrixRMaj b) {
-        MatrixChecks.requireSameShape(a, "a", b, "b");
+        requireSameShape(a, "a", b, "b");
         final double[] as = a.data;
         final double[] bs = b.data;
         final int size = a.getNumElements();
@@ -215,7 +214,7 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
     @Override
     public void transpose(DMatrixRMaj a, DMatrixRMaj out) {
         requireNonNull(a, "a");
-        MatrixChecks.requireShape(out, a.numCols, a.numRows, "transpose out");
+        requireShape(out, a.numCols, a.numRows, "transpose out");
         requireNotAliased(a, "a", out, "transpose out");
         final int rows = a.numRows;
         final int cols = a.numCols;
@@ -228,8 +227,8 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
 
     @Override
     public void symmetricPart(DMatrixRMaj a, DMatrixRMaj out) {
-        MatrixChecks.requireSquare(a, "symmetricPart a");
-        MatrixChecks.requireSameShape(a, "a", out, "out");
+        requireSquare(a, "symmetricPart a");
+        requireSameShape(a, "a", out, "out");
         final int n = a.numRows;
         for (int i = 0; i < n; i++) {
             out.data[i * n + i] = a.data[i * n + i];
@@ -243,8 +242,8 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
 
     @Override
     public void skewPart(DMatrixRMaj a, DMatrixRMaj out) {
-        MatrixChecks.requireSquare(a, "skewPart a");
-        MatrixChecks.requireSameShape(a, "a", out, "out");
+        requireSquare(a, "skewPart a");
+        requireSameShape(a, "a", out, "out");
         final int n = a.numRows;
         for (int i = 0; i < n; i++) {
             out.data[i * n + i] = 0.0;
@@ -264,7 +263,7 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
                     + " scales for a " + a.numRows + " x " + a.numCols + " matrix, got "
                     + (s == null ? "null" : s.length));
         }
-        MatrixChecks.requireSameShape(a, "a", out, "out");
+        requireSameShape(a, "a", out, "out");
         final int rows = a.numRows;
         final int cols = a.numCols;
         for (int i = 0; i < rows; i++) {
@@ -277,8 +276,8 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
 
     @Override
     public void addIdentity(DMatrixRMaj a, double alpha, DMatrixRMaj out) {
-        MatrixChecks.requireSquare(a, "addIdentity a");
-        MatrixChecks.requireSameShape(a, "a", out, "out");
+        requireSquare(a, "addIdentity a");
+        requireSameShape(a, "a", out, "out");
         copy(a, out);
         final int n = a.numRows;
         for (int i = 0; i < n; i++) {
@@ -344,30 +343,6 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
         }
     }
 
-    /**
-     * Validates the shapes and aliasing of {@code c = alpha op(a) op(b) + beta c}.
-     *
-     * @return the inner dimension k of {@code op(a)} (m x k) times {@code op(b)} (k x n)
-     */
-    static int checkGemm(DMatrixRMaj a, boolean transposeA, DMatrixRMaj b, boolean transposeB,
-            DMatrixRMaj c) {
-        requireNonNull(a, "gemm a");
-        requireNonNull(b, "gemm b");
-        requireNonNull(c, "gemm c");
-        int m = transposeA ? a.numCols : a.numRows;
-        int k = transposeA ? a.numRows : a.numCols;
-        int kb = transposeB ? b.numCols : b.numRows;
-        int n = transposeB ? b.numRows : b.numCols;
-        if (k != kb || c.numRows != m || c.numCols != n) {
-            throw new IllegalArgumentException("gemm: op(a) is " + m + " x " + k + ", op(b) is "
-                    + kb + " x " + n + ", c is " + c.numRows + " x " + c.numCols
-                    + " (need inner dimensions equal and c = " + m + " x " + n + ")");
-        }
-        requireNotAliased(a, "gemm a", c, "gemm c");
-        requireNotAliased(b, "gemm b", c, "gemm c");
-        return k;
-    }
-
     // ---- matrix exponential --------------------------------------------------------------
 
     /**
@@ -386,9 +361,9 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
      */
     @Override
     public void expm(DMatrixRMaj a, DMatrixRMaj out) {
-        MatrixChecks.requireSquare(a, "expm a");
-        MatrixChecks.requireSameShape(a, "a", out, "out");
-        MatrixChecks.requireFinite(a, "expm a");
+        requireSquare(a, "expm a");
+        requireSameShape(a, "a", out, "out");
+        requireFinite(a, "expm a");
         final int n = a.numRows;
         if (n == 0) {
             return;
@@ -483,62 +458,6 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
         }
     }
 
-    // ---- shared checks for the decompositions and solves -----------------------------------
-
-    /**
-     * Validates {@code svdThin(a, u, s, v)}: {@code a} tall ({@code m x n}, {@code m >= n}),
-     * {@code u} {@code m x n}, {@code v} {@code n x n}, {@code s} of length at least {@code n},
-     * {@code u} not aliasing {@code v}, every entry of {@code a} finite.
-     */
-    static void checkSvdThin(DMatrixRMaj a, DMatrixRMaj u, double[] s, DMatrixRMaj v) {
-        requireTall(a, "svdThin a");
-        final int rows = a.numRows;
-        final int cols = a.numCols;
-        MatrixChecks.requireShape(u, rows, cols, "svdThin u");
-        MatrixChecks.requireShape(v, cols, cols, "svdThin v");
-        requireLength(s, cols, "svdThin s");
-        requireNotAliased(u, "u", v, "v");
-        MatrixChecks.requireFinite(a, "svdThin a");
-    }
-
-    /**
-     * Validates {@code symmetricEigen(a, vectors, values)}: {@code a} square {@code n x n} and
-     * finite, {@code vectors} {@code n x n}, {@code values} of length at least {@code n}.
-     */
-    static void checkSymmetricEigen(DMatrixRMaj a, DMatrixRMaj vectors, double[] values) {
-        MatrixChecks.requireSquare(a, "symmetricEigen a");
-        final int n = a.numRows;
-        MatrixChecks.requireShape(vectors, n, n, "symmetricEigen vectors");
-        requireLength(values, n, "symmetricEigen values");
-        MatrixChecks.requireFinite(a, "symmetricEigen a");
-    }
-
-    /** Validates {@code cholesky(a, lower)}: {@code a} square and finite, {@code lower} of its shape. */
-    static void checkCholesky(DMatrixRMaj a, DMatrixRMaj lower) {
-        MatrixChecks.requireSquare(a, "cholesky a");
-        final int n = a.numRows;
-        MatrixChecks.requireShape(lower, n, n, "cholesky lower");
-        MatrixChecks.requireFinite(a, "cholesky a");
-    }
-
-    /**
-     * Validates {@code solve(a, b, x)}: {@code a} square {@code n x n}, {@code b} with {@code n}
-     * rows, {@code x} of {@code b}'s shape and not aliasing {@code a}, {@code a} and {@code b} finite.
-     */
-    static void checkSolve(DMatrixRMaj a, DMatrixRMaj b, DMatrixRMaj x) {
-        MatrixChecks.requireSquare(a, "solve a");
-        final int n = a.numRows;
-        requireNonNull(b, "solve b");
-        if (b.numRows != n) {
-            throw new IllegalArgumentException("solve: a is " + n + " x " + n + " but b is "
-                    + b.numRows + " x " + b.numCols);
-        }
-        MatrixChecks.requireShape(x, n, b.numCols, "solve x");
-        requireNotAliased(a, "a", x, "solve x");
-        MatrixChecks.requireFinite(a, "solve a");
-        MatrixChecks.requireFinite(b, "solve b");
-    }
-
     /** {@code max(0, max_i a_ii)} of a square matrix: the scale of a Cholesky pivot test. */
     static double largestDiagonal(DMatrixRMaj a) {
         final int n = a.numRows;
@@ -547,37 +466,5 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
             largest = Math.max(largest, a.data[i * n + i]);
         }
         return largest;
-    }
-
-    // ---- argument helpers ----------------------------------------------------------------
-
-    static DMatrixRMaj requireNonNull(DMatrixRMaj a, String name) {
-        if (a == null) {
-            throw new IllegalArgumentException(name + ": must not be null");
-        }
-        return a;
-    }
-
-    static void requireNotAliased(DMatrixRMaj input, String inputName, DMatrixRMaj output,
-            String outputName) {
-        if (input == output) {
-            throw new IllegalArgumentException(outputName + " must not alias " + inputName);
-        }
-    }
-
-    /** Requires a tall (rows >= cols) matrix, as thin QR, thin SVD and polar need. */
-    static void requireTall(DMatrixRMaj a, String name) {
-        requireNonNull(a, name);
-        if (a.numRows < a.numCols) {
-            throw new IllegalArgumentException(name + ": expected rows >= cols, got "
-                    + a.numRows + " x " + a.numCols);
-        }
-    }
-
-    static void requireLength(double[] values, int length, String name) {
-        if (values == null || values.length < length) {
-            throw new IllegalArgumentException(name + ": expected an array of length at least "
-                    + length + ", got " + (values == null ? "null" : values.length));
-        }
     }
 }

@@ -3,12 +3,17 @@ package dev.stiefel.kernel;
 import org.ejml.data.DMatrixRMaj;
 
 /**
- * Argument validation shared by every module: each check throws {@link IllegalArgumentException}
- * whose message names the argument and the problem, e.g. {@code "features: expected 32 x 512,
- * got 32 x 511"} or {@code "features: entry (3, 7) is NaN"}, and returns its argument so that
- * checks can be chained in field initialisers.
+ * The one place for argument and result checks, shared by every module and every dense-kernel
+ * backend. Argument checks throw {@link IllegalArgumentException} whose message names the
+ * argument and the problem, e.g. {@code "features: expected 32 x 512, got 32 x 511"} or
+ * {@code "features: entry (3, 7) is NaN"}, and return their argument so that checks can be
+ * chained in field initialisers. Checks of a factorisation's result (rank, pivots) throw
+ * {@link ArithmeticException} naming the quantity and the threshold it missed.
  */
 public final class MatrixChecks {
+
+    /** Unit roundoff of float64 (2^-52 spacing at 1, as LAPACK's {@code dlamch('E') * 2}). */
+    static final double EPS = Math.ulp(1.0);
 
     private MatrixChecks() {
     }
@@ -105,9 +110,156 @@ public final class MatrixChecks {
         return value > 0 ? "+Infinity" : "-Infinity";
     }
 
-    private static void requireNonNull(DMatrixRMaj a, String name) {
+    // ---- the dense kernels' operation checks (shapes, aliasing, finiteness) ----
+
+    /**
+     * Validates the shapes and aliasing of {@code c = alpha op(a) op(b) + beta c}.
+     *
+     * @return the inner dimension k of {@code op(a)} (m x k) times {@code op(b)} (k x n)
+     */
+    static int checkGemm(DMatrixRMaj a, boolean transposeA, DMatrixRMaj b, boolean transposeB,
+            DMatrixRMaj c) {
+        requireNonNull(a, "gemm a");
+        requireNonNull(b, "gemm b");
+        requireNonNull(c, "gemm c");
+        int m = transposeA ? a.numCols : a.numRows;
+        int k = transposeA ? a.numRows : a.numCols;
+        int kb = transposeB ? b.numCols : b.numRows;
+        int n = transposeB ? b.numRows : b.numCols;
+        if (k != kb || c.numRows != m || c.numCols != n) {
+            throw new IllegalArgumentException("gemm: op(a) is " + m + " x " + k + ", op(b) is "
+                    + kb + " x " + n + ", c is " + c.numRows + " x " + c.numCols
+                    + " (need inner dimensions equal and c = " + m + " x " + n + ")");
+        }
+        requireNotAliased(a, "gemm a", c, "gemm c");
+        requireNotAliased(b, "gemm b", c, "gemm c");
+        return k;
+    }
+
+    /**
+     * Validates {@code svdThin(a, u, s, v)}: {@code a} tall ({@code m x n}, {@code m >= n}),
+     * {@code u} {@code m x n}, {@code v} {@code n x n}, {@code s} of length at least {@code n},
+     * {@code u} not aliasing {@code v}, every entry of {@code a} finite.
+     */
+    static void checkSvdThin(DMatrixRMaj a, DMatrixRMaj u, double[] s, DMatrixRMaj v) {
+        requireTall(a, "svdThin a");
+        final int rows = a.numRows;
+        final int cols = a.numCols;
+        requireShape(u, rows, cols, "svdThin u");
+        requireShape(v, cols, cols, "svdThin v");
+        requireLength(s, cols, "svdThin s");
+        requireNotAliased(u, "u", v, "v");
+        requireFinite(a, "svdThin a");
+    }
+
+    /**
+     * Validates {@code symmetricEigen(a, vectors, values)}: {@code a} square {@code n x n} and
+     * finite, {@code vectors} {@code n x n}, {@code values} of length at least {@code n}.
+     */
+    static void checkSymmetricEigen(DMatrixRMaj a, DMatrixRMaj vectors, double[] values) {
+        requireSquare(a, "symmetricEigen a");
+        final int n = a.numRows;
+        requireShape(vectors, n, n, "symmetricEigen vectors");
+        requireLength(values, n, "symmetricEigen values");
+        requireFinite(a, "symmetricEigen a");
+    }
+
+    /** Validates {@code cholesky(a, lower)}: {@code a} square and finite, {@code lower} of its shape. */
+    static void checkCholesky(DMatrixRMaj a, DMatrixRMaj lower) {
+        requireSquare(a, "cholesky a");
+        final int n = a.numRows;
+        requireShape(lower, n, n, "cholesky lower");
+        requireFinite(a, "cholesky a");
+    }
+
+    /**
+     * Validates {@code solve(a, b, x)}: {@code a} square {@code n x n}, {@code b} with {@code n}
+     * rows, {@code x} of {@code b}'s shape and not aliasing {@code a}, {@code a} and {@code b} finite.
+     */
+    static void checkSolve(DMatrixRMaj a, DMatrixRMaj b, DMatrixRMaj x) {
+        requireSquare(a, "solve a");
+        final int n = a.numRows;
+        requireNonNull(b, "solve b");
+        if (b.numRows != n) {
+            throw new IllegalArgumentException("solve: a is " + n + " x " + n + " but b is "
+                    + b.numRows + " x " + b.numCols);
+        }
+        requireShape(x, n, b.numCols, "solve x");
+        requireNotAliased(a, "a", x, "solve x");
+        requireFinite(a, "solve a");
+        requireFinite(b, "solve b");
+    }
+
+    // ---- results of factorisations: rank and pivots, ArithmeticException ----
+
+    /** Throws when {@code smallest < rows * eps * largest}, the polar factor's uniqueness limit. */
+    static void requirePolarRank(int rows, int cols, double smallest, double largest) {
+        if (!(smallest >= rows * EPS * largest) || largest == 0.0) {
+            throw new ArithmeticException("polar: a (" + rows + " x " + cols
+                    + ") is rank deficient: smallest singular value " + smallest
+                    + " < rows * eps * largest = " + rows * EPS * largest);
+        }
+    }
+
+    /** Zeroes the strict upper triangle and rejects pivots too small for working precision. */
+    static void requirePositivePivots(DMatrixRMaj lower, double largestDiagonal) {
+        final int n = lower.numRows;
+        double threshold = n * EPS * largestDiagonal;
+        for (int i = 0; i < n; i++) {
+            double pivot = lower.data[i * n + i];
+            if (!(pivot > 0.0 && pivot * pivot > threshold)) {
+                throw new ArithmeticException("cholesky: a (" + n + " x " + n
+                        + ") is not positive definite to working precision: pivot " + i
+                        + " squared is " + pivot * pivot + " <= n * eps * max diag = " + threshold);
+            }
+            for (int j = i + 1; j < n; j++) {
+                lower.data[i * n + j] = 0.0;
+            }
+        }
+    }
+
+    /** Rejects an LU factor (row-major, U on and above the diagonal) with a negligible pivot. */
+    static void requireNonsingularPivots(DMatrixRMaj factor, double largestEntry) {
+        final int n = factor.numRows;
+        double threshold = n * EPS * largestEntry;
+        for (int j = 0; j < n; j++) {
+            double pivot = Math.abs(factor.data[j * n + j]);
+            if (!(pivot > threshold)) {
+                throw new ArithmeticException("solve: a (" + n + " x " + n
+                        + ") is singular to working precision: |U(" + j + ", " + j + ")| = "
+                        + pivot + " <= n * eps * max|a_ij| = " + threshold);
+            }
+        }
+    }
+    // ---- argument helpers ----
+
+    static DMatrixRMaj requireNonNull(DMatrixRMaj a, String name) {
         if (a == null) {
             throw new IllegalArgumentException(name + ": must not be null");
+        }
+        return a;
+    }
+
+    static void requireNotAliased(DMatrixRMaj input, String inputName, DMatrixRMaj output,
+            String outputName) {
+        if (input == output) {
+            throw new IllegalArgumentException(outputName + " must not alias " + inputName);
+        }
+    }
+
+    /** Requires a tall (rows >= cols) matrix, as thin QR, thin SVD and polar need. */
+    static void requireTall(DMatrixRMaj a, String name) {
+        requireNonNull(a, name);
+        if (a.numRows < a.numCols) {
+            throw new IllegalArgumentException(name + ": expected rows >= cols, got "
+                    + a.numRows + " x " + a.numCols);
+        }
+    }
+
+    static void requireLength(double[] values, int length, String name) {
+        if (values == null || values.length < length) {
+            throw new IllegalArgumentException(name + ": expected an array of length at least "
+                    + length + ", got " + (values == null ? "null" : values.length));
         }
     }
 }

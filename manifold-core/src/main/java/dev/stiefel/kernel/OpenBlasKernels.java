@@ -1,5 +1,7 @@
 package dev.stiefel.kernel;
 
+import static dev.stiefel.kernel.MatrixChecks.*;
+
 import static org.bytedeco.openblas.global.openblas.CblasColMajor;
 import static org.bytedeco.openblas.global.openblas.CblasLower;
 import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
@@ -295,13 +297,13 @@ public final class OpenBlasKernels extends HostKernels {
         requireTall(a, "qrPositive a");
         final int rows = a.numRows;
         final int cols = a.numCols;
-        MatrixChecks.requireShape(q, rows, cols, "qrPositive q");
+        requireShape(q, rows, cols, "qrPositive q");
         if (r != null) {
-            MatrixChecks.requireShape(r, cols, cols, "qrPositive r");
+            requireShape(r, cols, cols, "qrPositive r");
             requireNotAliased(q, "q", r, "r");
             requireNotAliased(a, "a", r, "r");
         }
-        MatrixChecks.requireFinite(a, "qrPositive a");
+        requireFinite(a, "qrPositive a");
         if (cols == 0) {
             return;
         }
@@ -350,7 +352,7 @@ public final class OpenBlasKernels extends HostKernels {
         requireTall(a, "polar a");
         final int m = a.numRows;
         final int n = a.numCols;
-        MatrixChecks.requireShape(out, m, n, "polar out");
+        requireShape(out, m, n, "polar out");
         lastPolarRoute = PolarRoute.NONE;
         lastRefinementSteps = 0;
         if (n == 0) {
@@ -367,7 +369,7 @@ public final class OpenBlasKernels extends HostKernels {
         // a^T a, non-finite too, so n reads replace a pass over a; squares that overflow from
         // finite entries go to the SVD, which scales.
         if (!diagonalFinite(nativeGram, n)) {
-            MatrixChecks.requireFinite(a, "polar a");
+            requireFinite(a, "polar a");
             polarBySvd(a, out);
             return;
         }
@@ -498,7 +500,7 @@ public final class OpenBlasKernels extends HostKernels {
         // column-major n x m product read row-major is exactly that m x n transpose.
         requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, singularValues,
                 svdLeftVectors, n, out.data, n), "polar", "dgesdd");
-        EjmlKernels.requirePolarRank(m, n, singularValues[n - 1], singularValues[0]);
+        requirePolarRank(m, n, singularValues[n - 1], singularValues[0]);
         gram = grow(gram, m * n);
         System.arraycopy(out.data, 0, gram, 0, m * n);
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, m, n, 1.0, svdLeftVectors, n,
@@ -585,7 +587,7 @@ public final class OpenBlasKernels extends HostKernels {
                     + ") is not positive definite (leading minor " + info + ")");
         }
         requireSuccess(info, "cholesky", "dpotrf");
-        EjmlKernels.requirePositivePivots(lower, largestDiagonal);
+        requirePositivePivots(lower, largestDiagonal);
     }
 
     /**
@@ -616,7 +618,7 @@ public final class OpenBlasKernels extends HostKernels {
                     + (info - 1) + ", " + (info - 1) + ") = 0");
         }
         requireSuccess(info, "solve", "dgetrf");
-        EjmlKernels.requireNonsingularPivots(factor, maxAbs(a));
+        requireNonsingularPivots(factor, maxAbs(a));
         if (x != b) {
             System.arraycopy(b.data, 0, x.data, 0, n * k);
         }
