@@ -1,5 +1,6 @@
 package dev.stiefel.ddn;
 
+import dev.stiefel.testkit.TestMatrices;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

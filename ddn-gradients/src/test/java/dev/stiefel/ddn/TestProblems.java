@@ -1,5 +1,6 @@
 package dev.stiefel.ddn;
 
+import dev.stiefel.testkit.TestMatrices;
 import dev.stiefel.manifold.Manifold;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;

@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.testkit.TestMatrices;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stiefel.ddn.DeclarativeBackward;

@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.testkit.TestMatrices;
 import org.ejml.data.DMatrixRMaj;
 
 /** Finite-difference checks of a head's backward pass with the mean cross-entropy as the loss. */

@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.testkit.TestMatrices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package dev.stiefel.bench;
 
+import dev.stiefel.testkit.TestMatrices;
 import dev.stiefel.cuda.CudaBackends;
 import dev.stiefel.cuda.CudaBinding;
 import dev.stiefel.cuda.CudaKernels;
@@ -99,16 +100,16 @@ public class CudaBenchmark {
             Size shape = Size.parse(size);
             int n = shape.rows();
             int p = shape.cols();
-            matrix = kernels.fromHost(Fixtures.gaussian(n, p, Fixtures.SEED));
+            matrix = kernels.fromHost(TestMatrices.gaussian(n, p, TestMatrices.SEED));
             polarOut = kernels.create(n, p);
             qOut = kernels.create(n, p);
             rOut = kernels.create(p, p);
             qr = new Stiefel<>(kernels, n, p, StiefelRetraction.QR);
             polar = qr.withRetraction(StiefelRetraction.POLAR);
-            DMatrixRMaj hostPoint = Fixtures.stiefelPoint(n, p, Fixtures.SEED);
+            DMatrixRMaj hostPoint = TestMatrices.stiefelPoint(n, p, TestMatrices.SEED);
             point = kernels.fromHost(hostPoint);
-            step = kernels.fromHost(Fixtures.tangent(hostPoint, StiefelRetractionBenchmark.STEP_NORM,
-                    Fixtures.SEED + 1));
+            step = kernels.fromHost(TestMatrices.tangent(hostPoint, StiefelRetractionBenchmark.STEP_NORM,
+                    TestMatrices.SEED + 1));
             out = kernels.create(n, p);
             kernels.synchronize();
         }

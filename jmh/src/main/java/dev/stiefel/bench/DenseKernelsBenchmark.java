@@ -1,5 +1,6 @@
 package dev.stiefel.bench;
 
+import dev.stiefel.testkit.TestMatrices;
 import dev.stiefel.kernel.DenseKernels;
 import java.util.concurrent.TimeUnit;
 import org.ejml.data.DMatrixRMaj;
@@ -49,7 +50,7 @@ public class DenseKernelsBenchmark {
     public void setup() {
         Size shape = Size.parse(size);
         kernels = CpuBackends.create(backend);
-        matrix = kernels.fromHost(Fixtures.gaussian(shape.rows(), shape.cols(), Fixtures.SEED));
+        matrix = kernels.fromHost(TestMatrices.gaussian(shape.rows(), shape.cols(), TestMatrices.SEED));
         polarOut = kernels.create(shape.rows(), shape.cols());
         qOut = kernels.create(shape.rows(), shape.cols());
         rOut = kernels.create(shape.cols(), shape.cols());

@@ -1,5 +1,6 @@
 package dev.stiefel.bench;
 
+import dev.stiefel.testkit.TestMatrices;
 import dev.stiefel.etf.EtfOptions;
 import dev.stiefel.etf.EtfSolverMethod;
 import dev.stiefel.etf.NearestEtf;
@@ -52,8 +53,8 @@ final class EtfInstance<M> {
         this.nearestEtf = new NearestEtf<>(kernels, manifold, d, c, options);
         this.problem = nearestEtf.problem();
 
-        DMatrixRMaj means = centredNormalised(Fixtures.gaussian(d, c, Fixtures.SEED + 10));
-        DMatrixRMaj drifted = Fixtures.gaussian(d, c, Fixtures.SEED + 11);
+        DMatrixRMaj means = centredNormalised(TestMatrices.gaussian(d, c, TestMatrices.SEED + 10));
+        DMatrixRMaj drifted = TestMatrices.gaussian(d, c, TestMatrices.SEED + 11);
         for (int i = 0; i < drifted.data.length; i++) {
             drifted.data[i] = means.data[i] + DRIFT * drifted.data[i] / Math.sqrt(drifted.data.length);
         }
@@ -65,7 +66,7 @@ final class EtfInstance<M> {
         nearestEtf.solveUnregularised(previousMeans, start, proximalPoint);
         solution = kernels.create(d, c);
         nearestEtf.solve(normalisedMeans, proximalPoint, null, solution);
-        upstream = kernels.fromHost(Fixtures.gaussian(d, c, Fixtures.SEED + 12));
+        upstream = kernels.fromHost(TestMatrices.gaussian(d, c, TestMatrices.SEED + 12));
         kernels.free(previousMeans);
         kernels.free(start);
     }

@@ -1,5 +1,6 @@
 package dev.stiefel.bench;
 
+import dev.stiefel.testkit.TestMatrices;
 import dev.stiefel.ddn.BackwardMethod;
 import dev.stiefel.ddn.DeclarativeBackward;
 import dev.stiefel.kernel.DenseKernels;
@@ -132,8 +133,8 @@ public final class MemoryReport {
         System.out.println(rule);
         for (Size size : sizes) {
             DenseKernels<DMatrixRMaj> kernels = CpuBackends.create(backend);
-            DMatrixRMaj point = Fixtures.stiefelPoint(size.rows(), size.cols(), Fixtures.SEED);
-            DMatrixRMaj step = Fixtures.tangent(point, StiefelRetractionBenchmark.STEP_NORM, Fixtures.SEED + 1);
+            DMatrixRMaj point = TestMatrices.stiefelPoint(size.rows(), size.cols(), TestMatrices.SEED);
+            DMatrixRMaj step = TestMatrices.tangent(point, StiefelRetractionBenchmark.STEP_NORM, TestMatrices.SEED + 1);
             DMatrixRMaj out = new DMatrixRMaj(size.rows(), size.cols());
             StringBuilder row = new StringBuilder("| " + label(size) + " |");
             for (StiefelRetraction retraction : StiefelRetraction.values()) {

@@ -1,5 +1,6 @@
 package dev.stiefel.bench;
 
+import dev.stiefel.testkit.TestMatrices;
 import dev.stiefel.kernel.OpenBlasKernels;
 import java.util.Locale;
 import java.util.Random;
@@ -33,10 +34,10 @@ public final class PolarAccuracyReport {
                 rows, cols);
         System.out.println("| input | refined (default): steps | refined: max error | plain: max error |");
         System.out.println("|---|---:|---:|---:|");
-        report("Gaussian", Fixtures.gaussian(rows, cols, Fixtures.SEED), rows);
+        report("Gaussian", TestMatrices.gaussian(rows, cols, TestMatrices.SEED), rows);
         for (double condition : new double[] {1e2, 1e4}) {
             report(String.format(Locale.ROOT, "singular values 1 .. 1/%.0e", condition),
-                    withCondition(rows, cols, condition, new Random(Fixtures.SEED)), rows);
+                    withCondition(rows, cols, condition, new Random(TestMatrices.SEED)), rows);
         }
     }
 
@@ -68,7 +69,7 @@ public final class PolarAccuracyReport {
     }
 
     private static DMatrixRMaj orthonormal(int rows, int cols, Random random) {
-        DMatrixRMaj g = Fixtures.gaussian(rows, cols, random.nextLong());
+        DMatrixRMaj g = TestMatrices.gaussian(rows, cols, random.nextLong());
         QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(rows, cols);
         qr.decompose(g);
         return qr.getQ(null, true);

@@ -1,5 +1,6 @@
 package dev.stiefel.bench;
 
+import dev.stiefel.testkit.TestMatrices;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.manifold.StiefelRetraction;
@@ -60,11 +61,11 @@ public class StiefelRetractionBenchmark {
         polar = qr.withRetraction(StiefelRetraction.POLAR);
         cayley = qr.withRetraction(StiefelRetraction.CAYLEY);
         exponential = qr.withRetraction(StiefelRetraction.EXPONENTIAL);
-        point = kernels.fromHost(Fixtures.stiefelPoint(shape.rows(), shape.cols(), Fixtures.SEED));
-        step = kernels.fromHost(Fixtures.tangent(point, STEP_NORM, Fixtures.SEED + 1));
+        point = kernels.fromHost(TestMatrices.stiefelPoint(shape.rows(), shape.cols(), TestMatrices.SEED));
+        step = kernels.fromHost(TestMatrices.tangent(point, STEP_NORM, TestMatrices.SEED + 1));
         target = qr.allocate();
         polar.retract(point, step, target);
-        ambient = kernels.fromHost(Fixtures.gaussian(shape.rows(), shape.cols(), Fixtures.SEED + 2));
+        ambient = kernels.fromHost(TestMatrices.gaussian(shape.rows(), shape.cols(), TestMatrices.SEED + 2));
         out = qr.allocate();
     }
 

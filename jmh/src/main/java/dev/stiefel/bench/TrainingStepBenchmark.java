@@ -1,5 +1,6 @@
 package dev.stiefel.bench;
 
+import dev.stiefel.testkit.TestMatrices;
 import dev.stiefel.etf.BackwardMode;
 import dev.stiefel.etf.ClassifierHead;
 import dev.stiefel.etf.EtfOptions;
@@ -64,8 +65,8 @@ public class TrainingStepBenchmark {
     public void setup() {
         UfmPreset preset = UfmPreset.parse(ufm);
         TrainingOptions options = TrainingOptions.defaults();
-        UnconstrainedFeatureModel model = UnconstrainedFeatureModel.standardNormal(preset, Fixtures.SEED);
-        trainer = new Trainer(model, createHead(preset, options.tau()), options, Fixtures.SEED);
+        UnconstrainedFeatureModel model = UnconstrainedFeatureModel.standardNormal(preset, TestMatrices.SEED);
+        trainer = new Trainer(model, createHead(preset, options.tau()), options, TestMatrices.SEED);
     }
 
     private ClassifierHead createHead(UfmPreset preset, double tau) {
@@ -75,7 +76,7 @@ public class TrainingStepBenchmark {
         EtfOptions etfOptions = EtfOptions.defaults().withTau(tau);
         switch (head) {
             case STANDARD:
-                return new LearnedLinearHead(d, c, tau, Fixtures.SEED);
+                return new LearnedLinearHead(d, c, tau, TestMatrices.SEED);
             case FIXED:
                 return new FixedEtfHead(d, c, tau);
             case IMPLICIT:

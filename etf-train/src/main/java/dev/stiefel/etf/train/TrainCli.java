@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  * {@code ufm-profile} (time and memory per iteration). Only this package's command classes
  * print; the library classes never do.
  */
-@Command(name = "stiefel-train", mixinStandardHelpOptions = true,
+@Command(name = "stiefel", mixinStandardHelpOptions = true,
         subcommands = {UfmCommand.class, UfmProfileCommand.class},
         description = "Guiding Neural Collapse experiments on unconstrained feature models.")
 public final class TrainCli implements Runnable {
