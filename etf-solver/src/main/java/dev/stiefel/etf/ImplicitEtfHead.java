@@ -95,8 +95,8 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
             return state.kernels().toHost(state.solver().startPoint(meansGradient), hostOut);
         }
 
-        DMatrixRMaj advance(DMatrixRMaj batchMeans, boolean[] present, DMatrixRMaj hostOut) {
-            return state.kernels().toHost(state.advance(batchMeans, present), hostOut);
+        DMatrixRMaj advance(DMatrixRMaj batchMeans, boolean[] present, double featureScale, DMatrixRMaj hostOut) {
+            return state.kernels().toHost(state.advance(batchMeans, present, featureScale), hostOut);
         }
 
         DMatrixRMaj solution(DMatrixRMaj hostOut) {
@@ -158,7 +158,8 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
     @Override
     protected void updateClassifier() {
         features.centredClassMeans(batchMeans, present);
-        centreRows(backend.advance(batchMeans, present, hostSolution), normalisedScale, classifier);
+        // the features are normalised to norm tau: centred means far below it are rounding noise
+        centreRows(backend.advance(batchMeans, present, options.tau(), hostSolution), normalisedScale, classifier);
     }
 
     @Override

@@ -49,6 +49,14 @@ public final class ImplicitEtfState<M> {
     public static final int FORMAT_MAGIC = 0x45544653;
     /** Version of the binary format written by {@link #save}. */
     public static final int FORMAT_VERSION = 1;
+    /**
+     * An EMA of centred class means at most this times the feature scale is rounding noise: the
+     * centring {@code hbar_c - hG} of equal means leaves errors of order {@code eps} times the
+     * scale, grown at most linearly with the rows summed ({@code eps B < 1e-10} up to
+     * {@code B = 4.5e5}, and like {@code sqrt(B)} in practice); a real difference between class
+     * means is many orders of magnitude larger.
+     */
+    public static final double ROUNDING_NOISE = 1e-10;
     /** Orthonormality a restored solution must have ({@code ||U^T U - I||_F}). */
     private static final double RESTORED_POINT_TOLERANCE = 1e-10;
 
@@ -177,24 +185,44 @@ public final class ImplicitEtfState<M> {
     }
 
     /**
+     * One training step with the feature scale unknown: {@link #advance(DMatrixRMaj, boolean[],
+     * double)} with scale 0, so only exactly zero centred means and a first batch of a single
+     * class are rejected. Callers that know the scale of the features (a head normalising them
+     * to {@code tau}) should pass it.
+     */
+    public M advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch) {
+        return advance(batchCentredMeans, presentInBatch, 0.0);
+    }
+
+    /**
      * One training step: EMA update with the batch's centred class means, normalisation, solve.
      *
      * @param batchCentredMeans {@code Hbar_t} on the host (uploaded to the backend): column c is
      *     {@code hbar_c - hG} for the classes present in the batch (other columns are ignored)
      * @param presentInBatch which classes the batch contains
+     * @param featureScale the norm of the features the means were taken of ({@code tau} for
+     *     normalised features), or 0 when unknown: an EMA of norm at most
+     *     {@value #ROUNDING_NOISE} times it is rounding noise, not a direction
      * @return the new solution {@code U*} (owned)
-     * @throws IllegalArgumentException on a wrong shape or a non-finite entry
-     * @throws ArithmeticException when the EMA is all zero or its centred columns are (all class
-     *     means equal); classes never seen (zero columns) are fine
+     * @throws IllegalArgumentException on a wrong shape, a non-finite entry or a negative or
+     *     non-finite scale
+     * @throws ArithmeticException when the EMA is zero relative to the feature scale (all class
+     *     means equal, e.g. a batch of a single class: normalising the rounding noise of the
+     *     centring would make {@code U*} depend on the batch's row order), or when the first
+     *     batch holds fewer than two classes; classes never seen (zero columns) are fine
      */
-    public M advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch) {
+    public M advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch, double featureScale) {
         MatrixChecks.requireShape(batchCentredMeans, dimension, numClasses, "batch centred class means");
         MatrixChecks.requireFinite(batchCentredMeans, "batch centred class means");
         if (presentInBatch == null || presentInBatch.length != numClasses) {
             throw new IllegalArgumentException("presentInBatch: expected " + numClasses + " flags");
         }
-        backwardReady = false;
+        if (!(featureScale >= 0) || !Double.isFinite(featureScale)) {
+            throw new IllegalArgumentException("featureScale must be finite and >= 0, got " + featureScale);
+        }
         long nextStep = step + 1;
+        requireTwoClassesSeen(presentInBatch, nextStep);
+        backwardReady = false;
         double nextRate = rate(nextStep, options.emaFloor());
         // everything goes into candidates first: a failed step leaves the state as it was
         kernels.copyFromHost(batchCentredMeans, batchMeans);
@@ -211,14 +239,21 @@ public final class ImplicitEtfState<M> {
                     + (norm == 0 ? "all zero" : "not finite") + " at step " + nextStep
                     + "; the nearest ETF is undefined");
         }
+        double noiseLevel = ROUNDING_NOISE * featureScale;
+        if (norm <= noiseLevel) {
+            throw new ArithmeticException("implicit ETF: the moving average of the centred class means has norm "
+                    + norm + " at step " + nextStep + ", at most the rounding level " + noiseLevel + " ("
+                    + ROUNDING_NOISE + " x feature scale " + featureScale + "): the class means seen are all"
+                    + " equal (e.g. only one class present), so there is nothing to align the ETF to");
+        }
         kernels.copy(candidateAverage, normalisedMeans);
         kernels.scale(1.0 / norm, normalisedMeans);
         if (!hasSolution) {
             solver.startPoint(firstSolution);
             solver.solveUnregularised(normalisedMeans, firstSolution, firstSolution);
-            lastResult = solver.solve(normalisedMeans, firstSolution, firstSolution, candidateSolution);
+            lastResult = solver.solveFromSolution(normalisedMeans, firstSolution, firstSolution, candidateSolution);
         } else {
-            lastResult = solver.solve(normalisedMeans, solution, solution, candidateSolution);
+            lastResult = solver.solveFromSolution(normalisedMeans, solution, solution, candidateSolution);
         }
         kernels.copy(candidateAverage, movingAverage);
         kernels.copy(candidateSolution, solution);
@@ -264,6 +299,27 @@ public final class ImplicitEtfState<M> {
         }
         kernels.scaleColumns(scaledBatch, batchWeights, out);
         return out;
+    }
+
+    /**
+     * Before any class is seen the EMA is zero, so the first batch alone must hold two classes:
+     * the centred mean of a single class is {@code hbar_c - hG = 0}, computed as rounding noise.
+     */
+    private void requireTwoClassesSeen(boolean[] presentInBatch, long nextStep) {
+        int classesSeen = 0;
+        int onlyClass = -1;
+        for (int label = 0; label < numClasses; label++) {
+            if (seen[label] || presentInBatch[label]) {
+                classesSeen++;
+                onlyClass = label;
+            }
+        }
+        if (classesSeen < 2) {
+            throw new ArithmeticException("implicit ETF: " + (classesSeen == 0 ? "no class"
+                    : "only one class (" + onlyClass + ")") + " present by step " + nextStep
+                    + "; its centred mean is zero, so there is nothing to align the ETF to"
+                    + " (the first batch needs at least two classes)");
+        }
     }
 
     private void requireShape(M matrix, String name) {

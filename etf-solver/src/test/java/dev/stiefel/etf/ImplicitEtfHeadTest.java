@@ -190,4 +190,17 @@ class ImplicitEtfHeadTest {
         assertEquals(0, head.state().step());
         assertThrows(IllegalStateException.class, () -> head.backward(new DMatrixRMaj(3, 3), new DMatrixRMaj(1, 1)));
     }
+
+    @Test
+    void aFirstBatchOfOneClassIsRejectedWithTheReason() {
+        int dimension = 6;
+        int numClasses = 3;
+        ImplicitEtfHead head = new ImplicitEtfHead(dimension, numClasses, EtfOptions.defaults());
+        DMatrixRMaj features = TestMatrices.gaussian(5, dimension, new SplittableRandom(22));
+        int[] onlyClassTwo = {2, 2, 2, 2, 2};
+        ArithmeticException error = assertThrows(ArithmeticException.class,
+                () -> head.forward(features, onlyClassTwo, new DMatrixRMaj(1, 1)));
+        assertTrue(error.getMessage().contains("only one class (2)"), error.getMessage());
+        assertTrue(error.getMessage().contains("nothing to align"), error.getMessage());
+    }
 }

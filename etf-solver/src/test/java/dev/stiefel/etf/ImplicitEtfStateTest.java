@@ -162,6 +162,34 @@ class ImplicitEtfStateTest {
     }
 
     @Test
+    void aSingleClassFirstBatchIsRejectedWithTheReason() {
+        ImplicitEtfState<DMatrixRMaj> state = state(EtfOptions.defaults());
+        DMatrixRMaj batch = TestMatrices.gaussian(DIMENSION, CLASSES, new SplittableRandom(13));
+        ArithmeticException error = assertThrows(ArithmeticException.class,
+                () -> state.advance(batch, new boolean[] {false, true, false}));
+        assertTrue(error.getMessage().contains("only one class (1)"), error.getMessage());
+        assertTrue(error.getMessage().contains("nothing to align"), error.getMessage());
+        assertEquals(0, state.step());
+    }
+
+    @Test
+    void centredMeansAtTheRoundingLevelOfTheFeaturesAreRejected() {
+        ImplicitEtfState<DMatrixRMaj> state = state(EtfOptions.defaults());
+        // what centring equal class means of features of norm 5 leaves: noise of order eps * 5
+        DMatrixRMaj noise = TestMatrices.gaussian(DIMENSION, CLASSES, new SplittableRandom(14));
+        CommonOps_DDRM.scale(5.0 * Math.ulp(1.0) / NormOps_DDRM.normF(noise), noise);
+        boolean[] all = {true, true, true};
+        ArithmeticException error = assertThrows(ArithmeticException.class, () -> state.advance(noise, all, 5.0));
+        assertTrue(error.getMessage().contains("feature scale 5.0"), error.getMessage());
+        assertTrue(error.getMessage().contains("nothing to align"), error.getMessage());
+        assertEquals(0, state.step());
+        // the same directions at the features' own scale are a signal
+        CommonOps_DDRM.scale(1.0 / Math.ulp(1.0), noise);
+        state.advance(noise, all, 5.0);
+        assertEquals(1, state.step());
+    }
+
+    @Test
     void degenerateBatchesAreRejectedWithoutAdvancing() {
         ImplicitEtfState<DMatrixRMaj> state = state(EtfOptions.defaults());
         assertThrows(ArithmeticException.class,
