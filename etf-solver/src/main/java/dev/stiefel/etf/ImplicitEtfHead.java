@@ -146,12 +146,16 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
         backend.state.save(output);
     }
 
-    /** Restores the state written by {@link #saveState} and the classifier {@code W = U* Mh} with it. */
+    /**
+     * Restores the state written by {@link #saveState} and the classifier {@code W = U* Mh} with
+     * it; a state saved before any step gives the classifier of a new head (the configured start
+     * point's), so {@link #classifier()} and evaluation always agree with the state.
+     */
     public void restoreState(DataInputStream input) throws IOException {
         backend.state.restore(input);
-        if (backend.state.hasSolution()) {
-            centreRows(backend.solution(hostSolution), normalisedScale, classifier);
-        }
+        DMatrixRMaj point = backend.state.hasSolution() ? backend.solution(hostSolution)
+                : backend.startPoint(hostSolution);
+        centreRows(point, normalisedScale, classifier);
     }
 
     /** EMA step with this batch's centred class means, solve, {@code W = U* Mh = sqrt(C/(C-1)) U* Mc}. */

@@ -192,6 +192,29 @@ class ImplicitEtfHeadTest {
     }
 
     @Test
+    void restoringANeverSteppedStateResetsTheClassifierToANewHeads() {
+        int dimension = 6;
+        int numClasses = 3;
+        SplittableRandom random = new SplittableRandom(21);
+        ImplicitEtfHead trained = new ImplicitEtfHead(dimension, numClasses, EtfOptions.defaults());
+        int[] labels = TestMatrices.balancedLabels(9, numClasses);
+        DMatrixRMaj features = TestMatrices.gaussian(9, dimension, random);
+        DMatrixRMaj initialClassifier = trained.classifier().copy();
+        for (int step = 0; step < WARM_UP_STEPS; step++) {
+            trained.forward(TestMatrices.gaussian(9, dimension, random), labels, new DMatrixRMaj(1, 1));
+        }
+        assertTrue(TestMatrices.maxAbsDifference(initialClassifier, trained.classifier()) > 1e-3);
+
+        ImplicitEtfHead fresh = new ImplicitEtfHead(dimension, numClasses, EtfOptions.defaults());
+        restorer(trained, saved(fresh)).run();
+        assertEquals(0, trained.state().step());
+        assertEquals(0.0, TestMatrices.maxAbsDifference(fresh.classifier(), trained.classifier()));
+        DMatrixRMaj expected = fresh.evaluate(features, new DMatrixRMaj(1, 1));
+        DMatrixRMaj actual = trained.evaluate(features, new DMatrixRMaj(1, 1));
+        assertEquals(0.0, TestMatrices.maxAbsDifference(expected, actual));
+    }
+
+    @Test
     void aFirstBatchOfOneClassIsRejectedWithTheReason() {
         int dimension = 6;
         int numClasses = 3;
