@@ -154,11 +154,80 @@ class ImplicitEtfStateTest {
         IOException mismatch = assertThrows(IOException.class,
                 () -> otherShape.restore(new DataInputStream(new ByteArrayInputStream(bytes))));
         assertTrue(mismatch.getMessage().contains("d = " + DIMENSION), mismatch.getMessage());
-        // a stored "solution" that is not orthonormal
+        // a stored "solution" that is not orthonormal, with a checksum that matches
         byte[] notOrthonormal = bytes.clone();
-        java.nio.ByteBuffer.wrap(notOrthonormal).putDouble(notOrthonormal.length - 8, 3.0);
-        assertThrows(IOException.class,
+        java.nio.ByteBuffer.wrap(notOrthonormal).putDouble(notOrthonormal.length - CHECKSUM_BYTES - 8, 3.0);
+        rewriteChecksum(notOrthonormal);
+        IOException notAPoint = assertThrows(IOException.class,
                 () -> target.restore(new DataInputStream(new ByteArrayInputStream(notOrthonormal))));
+        assertTrue(notAPoint.getMessage().contains("not a point of St(d, C)"), notAPoint.getMessage());
+    }
+
+    private static final int CHECKSUM_BYTES = 4;
+
+    private static void rewriteChecksum(byte[] state) {
+        java.util.zip.CRC32 checksum = new java.util.zip.CRC32();
+        checksum.update(state, 0, state.length - CHECKSUM_BYTES);
+        java.nio.ByteBuffer.wrap(state).putInt(state.length - CHECKSUM_BYTES, (int) checksum.getValue());
+    }
+
+    private static String restoreFailure(byte[] bytes) {
+        ImplicitEtfState<DMatrixRMaj> target = state(EtfOptions.defaults());
+        IOException error = assertThrows(IOException.class,
+                () -> target.restore(new DataInputStream(new ByteArrayInputStream(bytes))));
+        assertEquals(0, target.step());
+        assertFalse(target.hasSolution());
+        assertTrue(error.getMessage() != null, "the exception names the problem");
+        return error.getMessage();
+    }
+
+    private static byte[] savedAfterTwoSteps() throws IOException {
+        ImplicitEtfState<DMatrixRMaj> state = state(EtfOptions.defaults());
+        SplittableRandom random = new SplittableRandom(12);
+        state.advance(TestMatrices.gaussian(DIMENSION, CLASSES, random), new boolean[] {true, true, true});
+        state.advance(TestMatrices.gaussian(DIMENSION, CLASSES, random), new boolean[] {true, true, true});
+        return save(state);
+    }
+
+    @Test
+    void anEmptyStateIsNamed() {
+        String message = restoreFailure(new byte[0]);
+        assertTrue(message.contains("empty"), message);
+    }
+
+    @Test
+    void aTruncatedStateIsNamedWhereverItIsCut() throws IOException {
+        byte[] bytes = savedAfterTwoSteps();
+        for (int length : new int[] {2, 10, 30, bytes.length / 2, bytes.length - 1}) {
+            String message = restoreFailure(java.util.Arrays.copyOf(bytes, length));
+            assertTrue(message.contains("truncated"), length + ": " + message);
+        }
+    }
+
+    @Test
+    void aFlippedByteFailsTheChecksum() throws IOException {
+        byte[] bytes = savedAfterTwoSteps();
+        // one bit of the EMA's first entry's mantissa: still a finite double
+        int index = 24 + 8 + 1 + CLASSES + 7;
+        bytes[index] ^= 0x01;
+        String message = restoreFailure(bytes);
+        assertTrue(message.contains("corrupted") && message.contains("CRC-32"), message);
+    }
+
+    @Test
+    void trailingBytesAreNamed() throws IOException {
+        byte[] bytes = savedAfterTwoSteps();
+        byte[] longer = java.util.Arrays.copyOf(bytes, bytes.length + 3);
+        String message = restoreFailure(longer);
+        assertTrue(message.contains("3 unexpected byte(s) after the checksum"), message);
+    }
+
+    @Test
+    void aWrongMagicIsNamed() throws IOException {
+        byte[] bytes = savedAfterTwoSteps();
+        bytes[0] = 'X';
+        String message = restoreFailure(bytes);
+        assertTrue(message.contains("not an implicit ETF state") && message.contains("magic"), message);
     }
 
     @Test
