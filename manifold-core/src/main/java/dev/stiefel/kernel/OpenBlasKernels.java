@@ -142,6 +142,10 @@ public final class OpenBlasKernels extends HostKernels {
             throw new IllegalArgumentException(THREADS_PROPERTY + "=" + value + ": expected a positive integer",
                     notANumber);
         }
+        if (threads < 1) {
+            throw new IllegalArgumentException(THREADS_PROPERTY + "=" + value
+                    + ": expected a positive integer (the number of OpenBLAS threads)");
+        }
         if (threads != configuredThreads) {
             setThreads(threads);
         }

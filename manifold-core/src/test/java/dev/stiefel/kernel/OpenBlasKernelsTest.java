@@ -60,9 +60,12 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
         assertThrows(IllegalArgumentException.class, () -> OpenBlasKernels.setThreads(0));
         String saved = System.getProperty(OpenBlasKernels.THREADS_PROPERTY);
         try {
-            System.setProperty(OpenBlasKernels.THREADS_PROPERTY, "many");
-            IllegalArgumentException error = assertThrows(IllegalArgumentException.class, OpenBlasKernels::new);
-            assertTrue(error.getMessage().contains("many"), error.getMessage());
+            for (String bad : new String[] {"many", "0", "-2"}) {
+                System.setProperty(OpenBlasKernels.THREADS_PROPERTY, bad);
+                IllegalArgumentException error = assertThrows(IllegalArgumentException.class, OpenBlasKernels::new);
+                assertTrue(error.getMessage().contains(OpenBlasKernels.THREADS_PROPERTY + "=" + bad), error.getMessage());
+                assertTrue(error.getMessage().contains("positive integer"), error.getMessage());
+            }
         } finally {
             if (saved == null) {
                 System.clearProperty(OpenBlasKernels.THREADS_PROPERTY);
