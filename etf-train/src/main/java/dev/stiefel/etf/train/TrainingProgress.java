@@ -26,14 +26,14 @@ abstract class TrainingProgress implements AutoCloseable {
     /**
      * @param terminal whether the output is a terminal ({@code System.console() != null}):
      *     the progress bar there, plain lines otherwise
-     * @param task the model's name, first on every line
+     * @param modelName the model's name, first on every line
      * @param totalSteps iterations of all runs together (the bar's length)
      * @param terminalOut where the bar draws
      * @param plainOut where the plain lines go
      */
-    static TrainingProgress create(boolean terminal, String task, long totalSteps, PrintStream terminalOut,
+    static TrainingProgress create(boolean terminal, String modelName, long totalSteps, PrintStream terminalOut,
             PrintWriter plainOut) {
-        return terminal ? new Bar(task, totalSteps, terminalOut) : new PlainLines(task, plainOut, System::nanoTime);
+        return terminal ? new Bar(modelName, totalSteps, terminalOut) : new PlainLines(modelName, plainOut, System::nanoTime);
     }
 
     /** Shows nothing ({@code --no-progress}). */
@@ -61,8 +61,8 @@ abstract class TrainingProgress implements AutoCloseable {
         private final ProgressBar bar;
         private boolean closed;
 
-        Bar(String task, long totalSteps, PrintStream out) {
-            bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(totalSteps).setStyle(ProgressBarStyle.ASCII)
+        Bar(String modelName, long totalSteps, PrintStream out) {
+            bar = new ProgressBarBuilder().setTaskName(modelName).setInitialMax(totalSteps).setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(out)).build();
         }
 
@@ -89,7 +89,7 @@ abstract class TrainingProgress implements AutoCloseable {
     /** One line per evaluation, at most every few seconds: for logs and pipes. */
     static final class PlainLines extends TrainingProgress {
 
-        private final String task;
+        private final String modelName;
         private final PrintWriter out;
         private final LongSupplier clock;
         private final long start;
@@ -97,8 +97,8 @@ abstract class TrainingProgress implements AutoCloseable {
         private boolean printedAny;
 
         /** @param clock nanoseconds, {@link System#nanoTime} or a test's clock */
-        PlainLines(String task, PrintWriter out, LongSupplier clock) {
-            this.task = task;
+        PlainLines(String modelName, PrintWriter out, LongSupplier clock) {
+            this.modelName = modelName;
             this.out = out;
             this.clock = clock;
             this.start = clock.getAsLong();
@@ -113,7 +113,7 @@ abstract class TrainingProgress implements AutoCloseable {
             }
             printedAny = true;
             lastLine = now;
-            out.printf(Locale.ROOT, "%s %s seed %d: iteration %d/%d, CE %.4g, NC1 %.2g, %d s elapsed%n", task,
+            out.printf(Locale.ROOT, "%s %s seed %d: iteration %d/%d, CE %.4g, NC1 %.2g, %d s elapsed%n", modelName,
                     head.commandLineName(), seed, snapshot.iteration(), iterations, snapshot.crossEntropy(),
                     snapshot.nc1(), TimeUnit.NANOSECONDS.toSeconds(now - start));
             out.flush();
