@@ -26,7 +26,7 @@ public enum BackwardMethod {
     /**
      * Explicit KKT matrices (Gould et al., Prop. 4.5; {@link StiefelDenseBackward} over
      * {@link DenseKktBackward}): the reference, small sizes only ({@code (np)^2} memory,
-     * {@code (np)^3} time). Spec section 5a.
+     * {@code (np)^3} time), refused with a message above a memory limit. Spec section 5a.
      */
     DENSE,
 

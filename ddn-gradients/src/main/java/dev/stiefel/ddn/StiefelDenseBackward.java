@@ -1,6 +1,7 @@
 package dev.stiefel.ddn;
 
 import dev.stiefel.kernel.DenseKernels;
+import java.util.Locale;
 import org.ejml.data.DMatrixRMaj;
 
 /**
@@ -23,7 +24,11 @@ import org.ejml.data.DMatrixRMaj;
  *
  * <p>Memory {@code O((np)^2)} for the explicit Hessian and null-space basis, time
  * {@code O((np)^3)}: small sizes only (at {@code n = 1024, p = 100} the Hessian alone would be
- * 80 GB). Matrices cross to the host through the kernels. Not thread-safe.
+ * 84 GB). Before anything is assembled the bytes needed ({@link #requiredBytes}) are compared
+ * with the memory limit (default 60% of {@link Runtime#maxMemory()}, as
+ * {@link KroneckerKktBackward}): above it an {@link IllegalStateException} names both and the
+ * methods that fit, instead of an {@link OutOfMemoryError} after minutes of assembly.
+ * Matrices cross to the host through the kernels. Not thread-safe.
  *
  * @param <M> the backend's matrix type
  */
@@ -31,7 +36,11 @@ public final class StiefelDenseBackward<M> implements DeclarativeBackward<M> {
 
     /** Orthonormality a solution must have. */
     private static final double POINT_TOLERANCE = 1e-8;
+    /** Largest element count of one Java array (a little below Integer.MAX_VALUE, as the JDK allows). */
+    private static final long MAX_ARRAY_ELEMENTS = Integer.MAX_VALUE - 8L;
+    private static final double BYTES_PER_GB = 1e9;
 
+    private final long memoryLimitBytes;
     private final DenseKernels<M> kernels;
     private final DenseKktBackward kkt;
 
@@ -45,12 +54,49 @@ public final class StiefelDenseBackward<M> implements DeclarativeBackward<M> {
         this(kernels, DenseKktBackward.Options.DEFAULTS);
     }
 
+    /** With the default memory limit, 60% of {@link Runtime#maxMemory()}. */
     public StiefelDenseBackward(DenseKernels<M> kernels, DenseKktBackward.Options options) {
+        this(kernels, options, (long) (KroneckerKktBackward.Options.DEFAULT_HEAP_FRACTION * Runtime.getRuntime().maxMemory()));
+    }
+
+    /**
+     * @param memoryLimitBytes the most bytes {@link #vjp} may allocate ({@link #requiredBytes});
+     *     above it, it throws {@link IllegalStateException} before allocating
+     * @throws IllegalArgumentException on null arguments or a non-positive limit
+     */
+    public StiefelDenseBackward(DenseKernels<M> kernels, DenseKktBackward.Options options, long memoryLimitBytes) {
         if (kernels == null) {
             throw new IllegalArgumentException("kernels must not be null");
         }
+        if (memoryLimitBytes <= 0) {
+            throw new IllegalArgumentException("memoryLimitBytes must be positive, got " + memoryLimitBytes);
+        }
         this.kernels = kernels;
         this.kkt = new DenseKktBackward(options);
+        this.memoryLimitBytes = memoryLimitBytes;
+    }
+
+    /**
+     * Bytes of the arrays {@link #vjp} holds at once for a point of St(n, p), with
+     * {@code m = np} variables, {@code q = p(p+1)/2} constraints and {@code k = m - q}: the
+     * Hessian of the Lagrangian, the constraint curvature and the SVD's {@code m x m} left
+     * factor (twice, EJML's and its copy), the null-space basis and its product with the
+     * Hessian ({@code m x k} each), the reduced Hessian, its copy and the eigensolver's two
+     * {@code k x k} arrays, and six {@code m x q} copies of the constraint Jacobian and its
+     * factors. An estimate of the peak, not a bound (the decompositions' small workspaces are
+     * left out).
+     */
+    public static long requiredBytes(int n, int p) {
+        double m = (double) n * p;
+        double q = p * (p + 1.0) / 2.0;
+        double k = m - q;
+        double total = Double.BYTES * (4.0 * m * m + 2.0 * m * k + 4.0 * k * k + 6.0 * m * q);
+        return total >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) total;
+    }
+
+    /** The limit {@link #vjp} checks {@link #requiredBytes} against. */
+    public long memoryLimitBytes() {
+        return memoryLimitBytes;
     }
 
     @Override
@@ -69,6 +115,8 @@ public final class StiefelDenseBackward<M> implements DeclarativeBackward<M> {
      * @throws IllegalArgumentException when the problem has no Euclidean Hessian, the solution is
      *     not a point of St(n, p) or not a KKT point
      * @throws ArithmeticException when the KKT system is singular
+     * @throws IllegalStateException when the memory needed ({@link #requiredBytes}) exceeds the
+     *     limit, or an {@code np x np} matrix exceeds a Java array
      */
     @Override
     public <X> X vjp(ParametricProblem<M, X> problem, M solution, M upstream, X out) {
@@ -86,6 +134,7 @@ public final class StiefelDenseBackward<M> implements DeclarativeBackward<M> {
             throw new IllegalArgumentException("upstream must be " + n + " x " + p + " (the solution's shape), got "
                     + kernels.rows(upstream) + " x " + kernels.cols(upstream));
         }
+        requireMemory(n, p);
         kernels.toHost(solution, hostPoint);
         kernels.toHost(upstream, hostUpstream);
         StiefelConstraints<X> pieces = new StiefelConstraints<>(problem, solution, n, p);
@@ -102,6 +151,25 @@ public final class StiefelDenseBackward<M> implements DeclarativeBackward<M> {
             pieces.free();
         }
         return out;
+    }
+
+    private void requireMemory(int n, int p) {
+        long variables = (long) n * p;
+        long needed = requiredBytes(n, p);
+        String instead = " Use BackwardMethod.MATRIX_FREE (conjugate gradients, O(np) memory), or CLOSED_FORM for"
+                + " Procrustes-form problems such as the nearest ETF.";
+        if (needed > memoryLimitBytes) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "dense backward (DENSE) needs %.1f GB at"
+                    + " n = %d, p = %d (Hessian of the Lagrangian, SVD factors and null-space basis: %d x %d doubles"
+                    + " each); limit is %.1f GB (StiefelDenseBackward memoryLimitBytes, default %.0f%% of the maximum"
+                    + " heap).", needed / BYTES_PER_GB, n, p, variables, variables, memoryLimitBytes / BYTES_PER_GB,
+                    100 * KroneckerKktBackward.Options.DEFAULT_HEAP_FRACTION) + instead);
+        }
+        if (variables * variables > MAX_ARRAY_ELEMENTS) {
+            throw new IllegalStateException("dense backward (DENSE) at n = " + n + ", p = " + p + ": the " + variables
+                    + " x " + variables + " Hessian has " + variables * variables
+                    + " entries, more than one Java array holds (" + MAX_ARRAY_ELEMENTS + ")." + instead);
+        }
     }
 
     /** The KKT pieces of a problem on St(n, p) at a fixed solution (see the class comment). */

@@ -323,4 +323,49 @@ class StiefelBackwardTest {
         kernels.polar(product, out);
         return out;
     }
+
+    /**
+     * Regression: at the paper's (d, C) = (1024, 100) the dense method assembled for half a
+     * minute and died with OutOfMemoryError; it now refuses at once, naming the bytes and the
+     * methods that fit.
+     */
+    @Test
+    void denseRefusesThePaperSizeUpFrontWithTheBytesNeeded() {
+        int d = 1024;
+        int c = 100;
+        Random random = new Random(1024);
+        DMatrixRMaj ht = TestMatrices.gaussian(d, c, random);
+        CommonOps_DDRM.divide(ht, NormOps_DDRM.normF(ht));
+        DMatrixRMaj prox = CommonOps_DDRM.identity(d, c);
+        TestProblems.NearestEtf problem = new TestProblems.NearestEtf(Stiefel.onCpu(d, c), ht, prox, 1e-3);
+        IllegalStateException error = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(20), () -> assertThrows(IllegalStateException.class,
+                        () -> new StiefelDenseBackward<>(kernels).vjp(problem, prox, TestMatrices.gaussian(d, c, random),
+                                new DMatrixRMaj(d, c))));
+        assertTrue(error.getMessage().startsWith("dense backward (DENSE) needs "), error.getMessage());
+        assertTrue(error.getMessage().contains("n = 1024, p = 100"), error.getMessage());
+        assertTrue(error.getMessage().contains("102400 x 102400"), error.getMessage());
+        assertTrue(error.getMessage().contains("MATRIX_FREE"), error.getMessage());
+        assertTrue(StiefelDenseBackward.requiredBytes(d, c) > 8L * 102400 * 102400);
+    }
+
+    @Test
+    void denseRunsAtItsMemoryLimitAndRefusesBelowIt() {
+        int d = 6;
+        int c = 3;
+        Random random = new Random(63);
+        DMatrixRMaj ht = TestMatrices.gaussian(d, c, random);
+        CommonOps_DDRM.divide(ht, NormOps_DDRM.normF(ht));
+        DMatrixRMaj prox = PolarBackwardTest.polar(TestMatrices.gaussian(d, c, random));
+        TestProblems.NearestEtf problem = new TestProblems.NearestEtf(Stiefel.onCpu(d, c), ht, prox, 1e-3);
+        DMatrixRMaj solution = PolarBackwardTest.polar(PolarBackwardTest.etfArgument(ht, prox, 1e-3));
+        DMatrixRMaj upstream = TestMatrices.gaussian(d, c, random);
+        long needed = StiefelDenseBackward.requiredBytes(d, c);
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> new StiefelDenseBackward<>(kernels, DenseKktBackward.Options.DEFAULTS, needed - 1)
+                        .vjp(problem, solution, upstream, new DMatrixRMaj(d, c)));
+        assertTrue(error.getMessage().contains("limit is"), error.getMessage());
+        new StiefelDenseBackward<>(kernels, DenseKktBackward.Options.DEFAULTS, needed)
+                .vjp(problem, solution, upstream, new DMatrixRMaj(d, c));
+    }
 }

@@ -95,8 +95,8 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
             return state.kernels().toHost(state.solver().startPoint(meansGradient), hostOut);
         }
 
-        DMatrixRMaj advance(DMatrixRMaj batchMeans, boolean[] present, DMatrixRMaj hostOut) {
-            return state.kernels().toHost(state.advance(batchMeans, present), hostOut);
+        DMatrixRMaj advance(DMatrixRMaj batchMeans, boolean[] present, double featureScale, DMatrixRMaj hostOut) {
+            return state.kernels().toHost(state.advance(batchMeans, present, featureScale), hostOut);
         }
 
         DMatrixRMaj solution(DMatrixRMaj hostOut) {
@@ -146,19 +146,24 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
         backend.state.save(output);
     }
 
-    /** Restores the state written by {@link #saveState} and the classifier {@code W = U* Mh} with it. */
+    /**
+     * Restores the state written by {@link #saveState} and the classifier {@code W = U* Mh} with
+     * it; a state saved before any step gives the classifier of a new head (the configured start
+     * point's), so {@link #classifier()} and evaluation always agree with the state.
+     */
     public void restoreState(DataInputStream input) throws IOException {
         backend.state.restore(input);
-        if (backend.state.hasSolution()) {
-            centreRows(backend.solution(hostSolution), normalisedScale, classifier);
-        }
+        DMatrixRMaj point = backend.state.hasSolution() ? backend.solution(hostSolution)
+                : backend.startPoint(hostSolution);
+        centreRows(point, normalisedScale, classifier);
     }
 
     /** EMA step with this batch's centred class means, solve, {@code W = U* Mh = sqrt(C/(C-1)) U* Mc}. */
     @Override
     protected void updateClassifier() {
         features.centredClassMeans(batchMeans, present);
-        centreRows(backend.advance(batchMeans, present, hostSolution), normalisedScale, classifier);
+        // the features are normalised to norm tau: centred means far below it are rounding noise
+        centreRows(backend.advance(batchMeans, present, options.tau(), hostSolution), normalisedScale, classifier);
     }
 
     @Override

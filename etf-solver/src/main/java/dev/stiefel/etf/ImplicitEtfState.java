@@ -7,7 +7,10 @@ import dev.stiefel.manifold.Manifold;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedOutputStream;
 import org.ejml.data.DMatrixRMaj;
 
 /**
@@ -47,8 +50,18 @@ public final class ImplicitEtfState<M> {
 
     /** First int of the binary format: the ASCII bytes {@code "ETFS"}. */
     public static final int FORMAT_MAGIC = 0x45544653;
-    /** Version of the binary format written by {@link #save}. */
-    public static final int FORMAT_VERSION = 1;
+    /** Version of the binary format written by {@link #save}: 2 adds the payload length and a CRC-32. */
+    public static final int FORMAT_VERSION = 2;
+    /** Magic, version, d, C and the payload length. */
+    private static final int HEADER_BYTES = 4 * Integer.BYTES + Long.BYTES;
+    /**
+     * An EMA of centred class means at most this times the feature scale is rounding noise: the
+     * centring {@code hbar_c - hG} of equal means leaves errors of order {@code eps} times the
+     * scale, grown at most linearly with the rows summed ({@code eps B < 1e-10} up to
+     * {@code B = 4.5e5}, and like {@code sqrt(B)} in practice); a real difference between class
+     * means is many orders of magnitude larger.
+     */
+    public static final double ROUNDING_NOISE = 1e-10;
     /** Orthonormality a restored solution must have ({@code ||U^T U - I||_F}). */
     private static final double RESTORED_POINT_TOLERANCE = 1e-10;
 
@@ -177,24 +190,44 @@ public final class ImplicitEtfState<M> {
     }
 
     /**
+     * One training step with the feature scale unknown: {@link #advance(DMatrixRMaj, boolean[],
+     * double)} with scale 0, so only exactly zero centred means and a first batch of a single
+     * class are rejected. Callers that know the scale of the features (a head normalising them
+     * to {@code tau}) should pass it.
+     */
+    public M advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch) {
+        return advance(batchCentredMeans, presentInBatch, 0.0);
+    }
+
+    /**
      * One training step: EMA update with the batch's centred class means, normalisation, solve.
      *
      * @param batchCentredMeans {@code Hbar_t} on the host (uploaded to the backend): column c is
      *     {@code hbar_c - hG} for the classes present in the batch (other columns are ignored)
      * @param presentInBatch which classes the batch contains
+     * @param featureScale the norm of the features the means were taken of ({@code tau} for
+     *     normalised features), or 0 when unknown: an EMA of norm at most
+     *     {@value #ROUNDING_NOISE} times it is rounding noise, not a direction
      * @return the new solution {@code U*} (owned)
-     * @throws IllegalArgumentException on a wrong shape or a non-finite entry
-     * @throws ArithmeticException when the EMA is all zero or its centred columns are (all class
-     *     means equal); classes never seen (zero columns) are fine
+     * @throws IllegalArgumentException on a wrong shape, a non-finite entry or a negative or
+     *     non-finite scale
+     * @throws ArithmeticException when the EMA is zero relative to the feature scale (all class
+     *     means equal, e.g. a batch of a single class: normalising the rounding noise of the
+     *     centring would make {@code U*} depend on the batch's row order), or when the first
+     *     batch holds fewer than two classes; classes never seen (zero columns) are fine
      */
-    public M advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch) {
+    public M advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch, double featureScale) {
         MatrixChecks.requireShape(batchCentredMeans, dimension, numClasses, "batch centred class means");
         MatrixChecks.requireFinite(batchCentredMeans, "batch centred class means");
         if (presentInBatch == null || presentInBatch.length != numClasses) {
             throw new IllegalArgumentException("presentInBatch: expected " + numClasses + " flags");
         }
-        backwardReady = false;
+        if (!(featureScale >= 0) || !Double.isFinite(featureScale)) {
+            throw new IllegalArgumentException("featureScale must be finite and >= 0, got " + featureScale);
+        }
         long nextStep = step + 1;
+        requireTwoClassesSeen(presentInBatch, nextStep);
+        backwardReady = false;
         double nextRate = rate(nextStep, options.emaFloor());
         // everything goes into candidates first: a failed step leaves the state as it was
         kernels.copyFromHost(batchCentredMeans, batchMeans);
@@ -211,14 +244,21 @@ public final class ImplicitEtfState<M> {
                     + (norm == 0 ? "all zero" : "not finite") + " at step " + nextStep
                     + "; the nearest ETF is undefined");
         }
+        double noiseLevel = ROUNDING_NOISE * featureScale;
+        if (norm <= noiseLevel) {
+            throw new ArithmeticException("implicit ETF: the moving average of the centred class means has norm "
+                    + norm + " at step " + nextStep + ", at most the rounding level " + noiseLevel + " ("
+                    + ROUNDING_NOISE + " x feature scale " + featureScale + "): the class means seen are all"
+                    + " equal (e.g. only one class present), so there is nothing to align the ETF to");
+        }
         kernels.copy(candidateAverage, normalisedMeans);
         kernels.scale(1.0 / norm, normalisedMeans);
         if (!hasSolution) {
             solver.startPoint(firstSolution);
             solver.solveUnregularised(normalisedMeans, firstSolution, firstSolution);
-            lastResult = solver.solve(normalisedMeans, firstSolution, firstSolution, candidateSolution);
+            lastResult = solver.solveFromSolution(normalisedMeans, firstSolution, firstSolution, candidateSolution);
         } else {
-            lastResult = solver.solve(normalisedMeans, solution, solution, candidateSolution);
+            lastResult = solver.solveFromSolution(normalisedMeans, solution, solution, candidateSolution);
         }
         kernels.copy(candidateAverage, movingAverage);
         kernels.copy(candidateSolution, solution);
@@ -266,6 +306,27 @@ public final class ImplicitEtfState<M> {
         return out;
     }
 
+    /**
+     * Before any class is seen the EMA is zero, so the first batch alone must hold two classes:
+     * the centred mean of a single class is {@code hbar_c - hG = 0}, computed as rounding noise.
+     */
+    private void requireTwoClassesSeen(boolean[] presentInBatch, long nextStep) {
+        int classesSeen = 0;
+        int onlyClass = -1;
+        for (int label = 0; label < numClasses; label++) {
+            if (seen[label] || presentInBatch[label]) {
+                classesSeen++;
+                onlyClass = label;
+            }
+        }
+        if (classesSeen < 2) {
+            throw new ArithmeticException("implicit ETF: " + (classesSeen == 0 ? "no class"
+                    : "only one class (" + onlyClass + ")") + " present by step " + nextStep
+                    + "; its centred mean is zero, so there is nothing to align the ETF to"
+                    + " (the first batch needs at least two classes)");
+        }
+    }
+
     private void requireShape(M matrix, String name) {
         if (matrix == null) {
             throw new IllegalArgumentException(name + " must not be null");
@@ -288,64 +349,131 @@ public final class ImplicitEtfState<M> {
     }
 
     /**
-     * Writes the persistent state. Format (big-endian, {@link DataOutputStream}):
-     * {@code int magic "ETFS"}, {@code int version (1)}, {@code int d}, {@code int C},
-     * {@code long step}, {@code boolean hasSolution}, {@code C booleans seen},
-     * {@code d*C doubles HbarEMA} (row-major), then, when {@code hasSolution},
-     * {@code d*C doubles U*} (row-major). Options are not stored: the caller restores into a
-     * state built with its own options.
+     * Writes the persistent state. Format version 2 (big-endian, {@link DataOutputStream}):
+     * <pre>
+     *   header:   int magic "ETFS", int version (2), int d, int C, long payloadLength
+     *   payload:  long step, boolean hasSolution, C booleans seen,
+     *             d*C doubles HbarEMA (row-major), then, when hasSolution, d*C doubles U* (row-major)
+     *   trailer:  int CRC-32 of header and payload
+     * </pre>
+     * {@code payloadLength} is the payload's byte count, so that {@link #restore} can name a
+     * truncated state, a corrupted one (checksum) and bytes after the end. Options are not
+     * stored: the caller restores into a state built with its own options.
      */
     public void save(DataOutputStream output) throws IOException {
-        output.writeInt(FORMAT_MAGIC);
-        output.writeInt(FORMAT_VERSION);
-        output.writeInt(dimension);
-        output.writeInt(numClasses);
-        output.writeLong(step);
-        output.writeBoolean(hasSolution);
+        CRC32 checksum = new CRC32();
+        DataOutputStream checked = new DataOutputStream(new CheckedOutputStream(output, checksum));
+        checked.writeInt(FORMAT_MAGIC);
+        checked.writeInt(FORMAT_VERSION);
+        checked.writeInt(dimension);
+        checked.writeInt(numClasses);
+        checked.writeLong(payloadBytes(hasSolution));
+        checked.writeLong(step);
+        checked.writeBoolean(hasSolution);
         for (boolean flag : seen) {
-            output.writeBoolean(flag);
+            checked.writeBoolean(flag);
         }
-        writeMatrix(output, kernels.toHost(movingAverage, new DMatrixRMaj(dimension, numClasses)));
+        writeMatrix(checked, kernels.toHost(movingAverage, new DMatrixRMaj(dimension, numClasses)));
         if (hasSolution) {
-            writeMatrix(output, kernels.toHost(solution, new DMatrixRMaj(dimension, numClasses)));
+            writeMatrix(checked, kernels.toHost(solution, new DMatrixRMaj(dimension, numClasses)));
         }
+        checked.flush();
+        output.writeInt((int) checksum.getValue());
         output.flush();
     }
 
     /**
-     * Replaces the persistent state by one written by {@link #save}. The next {@link #advance}
-     * continues with step {@code t + 1}; {@link #backward} needs a new step first.
+     * Replaces the persistent state by one written by {@link #save}; the state must be the
+     * whole rest of {@code input} (it is read to its end, so that bytes after the state are
+     * noticed). The next {@link #advance} continues with step {@code t + 1}; {@link #backward}
+     * needs a new step first.
      *
-     * @throws IOException on a read failure or a malformed, mismatched or non-finite state (the
-     *     state is unchanged then)
+     * @throws IOException on a read failure, or naming what is wrong: an empty or truncated
+     *     input, another magic number or version, another d or C, a checksum that does not
+     *     match (a corrupted byte), bytes after the checksum, or a non-finite EMA or a solution
+     *     that is not a point of St(d, C) (the state is unchanged then)
      */
     public void restore(DataInputStream input) throws IOException {
-        int magic = input.readInt();
-        if (magic != FORMAT_MAGIC) {
-            throw new IOException("not an implicit ETF state (magic " + Integer.toHexString(magic) + ")");
+        byte[] header = input.readNBytes(HEADER_BYTES);
+        if (header.length == 0) {
+            throw new IOException("implicit ETF state: the input is empty");
         }
-        int version = input.readInt();
+        ByteBuffer headerFields = ByteBuffer.wrap(header);
+        if (header.length >= Integer.BYTES) {
+            int magic = headerFields.getInt();
+            if (magic != FORMAT_MAGIC) {
+                throw new IOException("not an implicit ETF state: magic 0x" + Integer.toHexString(magic)
+                        + ", expected 0x" + Integer.toHexString(FORMAT_MAGIC) + " (\"ETFS\")");
+            }
+        }
+        if (header.length < HEADER_BYTES) {
+            throw new IOException("implicit ETF state is truncated: " + header.length + " of the header's "
+                    + HEADER_BYTES + " bytes");
+        }
+        int version = headerFields.getInt();
         if (version != FORMAT_VERSION) {
             throw new IOException("unsupported implicit ETF state version " + version + ", expected "
                     + FORMAT_VERSION);
         }
-        int storedDimension = input.readInt();
-        int storedClasses = input.readInt();
+        int storedDimension = headerFields.getInt();
+        int storedClasses = headerFields.getInt();
         if (storedDimension != dimension || storedClasses != numClasses) {
             throw new IOException("implicit ETF state is for d = " + storedDimension + ", C = " + storedClasses
                     + ", this head has d = " + dimension + ", C = " + numClasses);
         }
-        long storedStep = input.readLong();
+        long payloadLength = headerFields.getLong();
+        if (payloadLength != payloadBytes(false) && payloadLength != payloadBytes(true)) {
+            throw new IOException("implicit ETF state: payload length " + payloadLength + " fits no state of d = "
+                    + dimension + ", C = " + numClasses + " (expected " + payloadBytes(false)
+                    + " without a solution or " + payloadBytes(true) + " with one)");
+        }
+        if (payloadLength > Integer.MAX_VALUE - 8) {
+            throw new IOException("implicit ETF state of d = " + dimension + ", C = " + numClasses + " has "
+                    + payloadLength + " payload bytes, more than one array holds");
+        }
+        byte[] payload = input.readNBytes((int) payloadLength);
+        if (payload.length < payloadLength) {
+            throw new IOException("implicit ETF state is truncated: " + payload.length + " of " + payloadLength
+                    + " payload bytes");
+        }
+        byte[] trailer = input.readNBytes(Integer.BYTES);
+        if (trailer.length < Integer.BYTES) {
+            throw new IOException("implicit ETF state is truncated: " + trailer.length + " of the checksum's "
+                    + Integer.BYTES + " bytes");
+        }
+        CRC32 checksum = new CRC32();
+        checksum.update(header);
+        checksum.update(payload);
+        int stored = ByteBuffer.wrap(trailer).getInt();
+        if (stored != (int) checksum.getValue()) {
+            throw new IOException("implicit ETF state is corrupted: CRC-32 0x" + Integer.toHexString(stored)
+                    + " stored, 0x" + Integer.toHexString((int) checksum.getValue()) + " computed");
+        }
+        long extra = 0;
+        while (input.read() >= 0) {
+            extra++;
+        }
+        if (extra > 0) {
+            throw new IOException("implicit ETF state: " + extra + " unexpected byte(s) after the checksum");
+        }
+
+        ByteBuffer fields = ByteBuffer.wrap(payload);
+        long storedStep = fields.getLong();
         if (storedStep < 0) {
             throw new IOException("implicit ETF state: negative step count " + storedStep);
         }
-        boolean storedHasSolution = input.readBoolean();
+        boolean storedHasSolution = readBoolean(fields, "hasSolution");
+        if (payloadLength != payloadBytes(storedHasSolution)) {
+            throw new IOException("implicit ETF state: payload length " + payloadLength + " does not match"
+                    + (storedHasSolution ? " a state with" : " a state without") + " a solution ("
+                    + payloadBytes(storedHasSolution) + " bytes)");
+        }
         boolean[] storedSeen = new boolean[numClasses];
         for (int label = 0; label < numClasses; label++) {
-            storedSeen[label] = input.readBoolean();
+            storedSeen[label] = readBoolean(fields, "seen[" + label + "]");
         }
-        DMatrixRMaj storedAverage = readMatrix(input, "moving average");
-        DMatrixRMaj storedSolution = storedHasSolution ? readMatrix(input, "solution") : null;
+        DMatrixRMaj storedAverage = readMatrix(fields, "moving average");
+        DMatrixRMaj storedSolution = storedHasSolution ? readMatrix(fields, "solution") : null;
         if (storedSolution != null) {
             kernels.copyFromHost(storedSolution, candidateSolution);
             try {
@@ -368,6 +496,20 @@ public final class ImplicitEtfState<M> {
         Arrays.fill(present, false);
     }
 
+    /** Bytes of the payload of {@link #save}'s format. */
+    private long payloadBytes(boolean withSolution) {
+        long matrixBytes = (long) Double.BYTES * dimension * numClasses;
+        return Long.BYTES + 1L + numClasses + (withSolution ? 2 : 1) * matrixBytes;
+    }
+
+    private static boolean readBoolean(ByteBuffer fields, String name) throws IOException {
+        byte value = fields.get();
+        if (value != 0 && value != 1) {
+            throw new IOException("implicit ETF state: " + name + " is byte " + value + ", not a boolean");
+        }
+        return value == 1;
+    }
+
     private static void writeMatrix(DataOutputStream output, DMatrixRMaj matrix) throws IOException {
         int size = matrix.numRows * matrix.numCols;
         for (int index = 0; index < size; index++) {
@@ -375,10 +517,10 @@ public final class ImplicitEtfState<M> {
         }
     }
 
-    private DMatrixRMaj readMatrix(DataInputStream input, String name) throws IOException {
+    private DMatrixRMaj readMatrix(ByteBuffer fields, String name) throws IOException {
         DMatrixRMaj matrix = new DMatrixRMaj(dimension, numClasses);
         for (int index = 0; index < dimension * numClasses; index++) {
-            double value = input.readDouble();
+            double value = fields.getDouble();
             if (!Double.isFinite(value)) {
                 throw new IOException("implicit ETF state: " + name + " entry " + index + " is not finite");
             }

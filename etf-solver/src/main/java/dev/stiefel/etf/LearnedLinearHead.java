@@ -16,6 +16,9 @@ import org.ejml.dense.row.CommonOps_DDRM;
  */
 public final class LearnedLinearHead extends NormalisedLinearHead {
 
+    /** A sum of squares at least this large has every square that matters normal (as in the kernels' normF). */
+    private static final double SMALLEST_SAFE_SUM_OF_SQUARES = Double.MIN_NORMAL / Math.ulp(1.0);
+
     private final DMatrixRMaj gradient;
     private final List<Parameter> parameters;
 
@@ -68,7 +71,9 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
     }
 
     /**
-     * Re-normalises each classifier vector (column of {@code W}) to unit norm.
+     * Re-normalises each classifier vector (column of {@code W}) to unit norm. A column whose
+     * sum of squares overflows or underflows is scaled by its largest magnitude first (as
+     * {@code NormOps_DDRM.normF} does), so every finite nonzero column is normalised.
      *
      * @throws ArithmeticException when a column is zero or not finite (the update diverged)
      */
@@ -80,14 +85,43 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
                 double value = classifier.unsafe_get(row, col);
                 sum += value * value;
             }
-            double norm = Math.sqrt(sum);
-            if (!(norm > 0) || !Double.isFinite(norm)) {
-                throw new ArithmeticException("learned classifier: column " + col + " has norm " + norm
-                        + " and cannot be re-normalised");
+            if (sum >= SMALLEST_SAFE_SUM_OF_SQUARES && sum < Double.POSITIVE_INFINITY) {
+                double norm = Math.sqrt(sum);
+                for (int row = 0; row < dimension; row++) {
+                    classifier.unsafe_set(row, col, classifier.unsafe_get(row, col) / norm);
+                }
+            } else {
+                normaliseScaled(col);
             }
-            for (int row = 0; row < dimension; row++) {
-                classifier.unsafe_set(row, col, classifier.unsafe_get(row, col) / norm);
+        }
+    }
+
+    /**
+     * {@code w / ||w||} as {@code (w / m) / ||w / m||} with {@code m = max |w_i|}: the scaled
+     * entries are at most 1 and one of them is 1, so their sum of squares neither overflows nor
+     * underflows.
+     */
+    private void normaliseScaled(int col) {
+        double largest = 0;
+        for (int row = 0; row < dimension; row++) {
+            double value = classifier.unsafe_get(row, col);
+            if (!Double.isFinite(value)) {
+                throw new ArithmeticException("learned classifier: column " + col + " has entry " + value
+                        + " in row " + row + " and cannot be re-normalised");
             }
+            largest = Math.max(largest, Math.abs(value));
+        }
+        if (largest == 0) {
+            throw new ArithmeticException("learned classifier: column " + col + " is zero and cannot be re-normalised");
+        }
+        double sum = 0;
+        for (int row = 0; row < dimension; row++) {
+            double scaled = classifier.unsafe_get(row, col) / largest;
+            sum += scaled * scaled;
+        }
+        double scaledNorm = Math.sqrt(sum);
+        for (int row = 0; row < dimension; row++) {
+            classifier.unsafe_set(row, col, classifier.unsafe_get(row, col) / largest / scaledNorm);
         }
     }
 }

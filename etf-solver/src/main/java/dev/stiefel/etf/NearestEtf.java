@@ -68,6 +68,11 @@ public final class NearestEtf<M> {
 
     /** Below this relative norm the projection of {@code start 1} is not trusted as a direction. */
     private static final double COMPLETION_DIRECTION_TOLERANCE = 1e-6;
+    /**
+     * Largest {@code ||Uprox^T Uprox - I||_F} accepted for the proximal point: the default of the
+     * solvers' start-point check ({@link TrustRegionsOptions#pointTolerance()}).
+     */
+    static final double PROXIMAL_POINT_TOLERANCE = 1e-8;
 
     private final DenseKernels<M> kernels;
     private final Manifold<M> manifold;
@@ -200,9 +205,30 @@ public final class NearestEtf<M> {
      * @param start start of an iterative solver; {@code null} means {@code Uprox}; unused by
      *     the closed form
      * @param out receives {@code U*}; may alias any input
+     * @throws IllegalArgumentException when {@code Uprox} is not a point of St(d, C) (checked with
+     *     {@code manifold.checkPoint} to {@value #PROXIMAL_POINT_TOLERANCE}, as the solvers check
+     *     their start points): the closed form would silently solve another problem
      * @throws ArithmeticException when {@code G} is rank deficient
      */
     public EtfSolveResult solve(M normalisedMeans, M proximalPoint, M start, M out) {
+        if (proximalPoint == null) {
+            throw new IllegalArgumentException("nearest ETF (7): the proximal point Uprox must not be null");
+        }
+        try {
+            manifold.checkPoint(proximalPoint, PROXIMAL_POINT_TOLERANCE);
+        } catch (IllegalArgumentException notAPoint) {
+            throw new IllegalArgumentException("nearest ETF (7): the proximal point Uprox is not a point of St("
+                    + dimension + ", " + numClasses + "): " + notAPoint.getMessage(), notAPoint);
+        }
+        return solveFromSolution(normalisedMeans, proximalPoint, start, out);
+    }
+
+    /**
+     * {@link #solve} without the proximal point's check, for a {@code Uprox} that is a solution
+     * of this class (a polar factor, orthonormal to working precision) or was checked when it
+     * was restored: the check would add a {@code d x C x C} product to every training step.
+     */
+    EtfSolveResult solveFromSolution(M normalisedMeans, M proximalPoint, M start, M out) {
         problem.setTarget(normalisedMeans);
         problem.setProximal(options.delta(), proximalPoint);
         return solveCurrent(start == null ? proximalPoint : start, out);

@@ -191,4 +191,40 @@ class ImplicitEtfHeadTest {
         assertEquals(0, head.state().step());
         assertThrows(IllegalStateException.class, () -> head.backward(new DMatrixRMaj(3, 3), new DMatrixRMaj(1, 1)));
     }
+
+    @Test
+    void restoringANeverSteppedStateResetsTheClassifierToANewHeads() {
+        int dimension = 6;
+        int numClasses = 3;
+        SplittableRandom random = new SplittableRandom(21);
+        ImplicitEtfHead trained = new ImplicitEtfHead(dimension, numClasses, EtfOptions.defaults());
+        int[] labels = TestMatrices.balancedLabels(9, numClasses);
+        DMatrixRMaj features = TestMatrices.gaussian(9, dimension, random);
+        DMatrixRMaj initialClassifier = trained.classifier().copy();
+        for (int step = 0; step < WARM_UP_STEPS; step++) {
+            trained.forward(TestMatrices.gaussian(9, dimension, random), labels, new DMatrixRMaj(1, 1));
+        }
+        assertTrue(TestMatrices.maxAbsDifference(initialClassifier, trained.classifier()) > 1e-3);
+
+        ImplicitEtfHead fresh = new ImplicitEtfHead(dimension, numClasses, EtfOptions.defaults());
+        restorer(trained, saved(fresh)).run();
+        assertEquals(0, trained.state().step());
+        assertEquals(0.0, TestMatrices.maxAbsDifference(fresh.classifier(), trained.classifier()));
+        DMatrixRMaj expected = fresh.evaluate(features, new DMatrixRMaj(1, 1));
+        DMatrixRMaj actual = trained.evaluate(features, new DMatrixRMaj(1, 1));
+        assertEquals(0.0, TestMatrices.maxAbsDifference(expected, actual));
+    }
+
+    @Test
+    void aFirstBatchOfOneClassIsRejectedWithTheReason() {
+        int dimension = 6;
+        int numClasses = 3;
+        ImplicitEtfHead head = new ImplicitEtfHead(dimension, numClasses, EtfOptions.defaults());
+        DMatrixRMaj features = TestMatrices.gaussian(5, dimension, new SplittableRandom(22));
+        int[] onlyClassTwo = {2, 2, 2, 2, 2};
+        ArithmeticException error = assertThrows(ArithmeticException.class,
+                () -> head.forward(features, onlyClassTwo, new DMatrixRMaj(1, 1)));
+        assertTrue(error.getMessage().contains("only one class (2)"), error.getMessage());
+        assertTrue(error.getMessage().contains("nothing to align"), error.getMessage());
+    }
 }

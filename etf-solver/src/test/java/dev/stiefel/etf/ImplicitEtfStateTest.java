@@ -155,11 +155,108 @@ class ImplicitEtfStateTest {
         IOException mismatch = assertThrows(IOException.class,
                 () -> otherShape.restore(new DataInputStream(new ByteArrayInputStream(bytes))));
         assertTrue(mismatch.getMessage().contains("d = " + DIMENSION), mismatch.getMessage());
-        // a stored "solution" that is not orthonormal
+        // a stored "solution" that is not orthonormal, with a checksum that matches
         byte[] notOrthonormal = bytes.clone();
-        java.nio.ByteBuffer.wrap(notOrthonormal).putDouble(notOrthonormal.length - 8, 3.0);
-        assertThrows(IOException.class,
+        java.nio.ByteBuffer.wrap(notOrthonormal).putDouble(notOrthonormal.length - CHECKSUM_BYTES - 8, 3.0);
+        rewriteChecksum(notOrthonormal);
+        IOException notAPoint = assertThrows(IOException.class,
                 () -> target.restore(new DataInputStream(new ByteArrayInputStream(notOrthonormal))));
+        assertTrue(notAPoint.getMessage().contains("not a point of St(d, C)"), notAPoint.getMessage());
+    }
+
+    private static final int CHECKSUM_BYTES = 4;
+
+    private static void rewriteChecksum(byte[] state) {
+        java.util.zip.CRC32 checksum = new java.util.zip.CRC32();
+        checksum.update(state, 0, state.length - CHECKSUM_BYTES);
+        java.nio.ByteBuffer.wrap(state).putInt(state.length - CHECKSUM_BYTES, (int) checksum.getValue());
+    }
+
+    private static String restoreFailure(byte[] bytes) {
+        ImplicitEtfState<DMatrixRMaj> target = state(EtfOptions.defaults());
+        IOException error = assertThrows(IOException.class,
+                () -> target.restore(new DataInputStream(new ByteArrayInputStream(bytes))));
+        assertEquals(0, target.step());
+        assertFalse(target.hasSolution());
+        assertTrue(error.getMessage() != null, "the exception names the problem");
+        return error.getMessage();
+    }
+
+    private static byte[] savedAfterTwoSteps() throws IOException {
+        ImplicitEtfState<DMatrixRMaj> state = state(EtfOptions.defaults());
+        SplittableRandom random = new SplittableRandom(12);
+        state.advance(TestMatrices.gaussian(DIMENSION, CLASSES, random), new boolean[] {true, true, true});
+        state.advance(TestMatrices.gaussian(DIMENSION, CLASSES, random), new boolean[] {true, true, true});
+        return save(state);
+    }
+
+    @Test
+    void anEmptyStateIsNamed() {
+        String message = restoreFailure(new byte[0]);
+        assertTrue(message.contains("empty"), message);
+    }
+
+    @Test
+    void aTruncatedStateIsNamedWhereverItIsCut() throws IOException {
+        byte[] bytes = savedAfterTwoSteps();
+        for (int length : new int[] {2, 10, 30, bytes.length / 2, bytes.length - 1}) {
+            String message = restoreFailure(java.util.Arrays.copyOf(bytes, length));
+            assertTrue(message.contains("truncated"), length + ": " + message);
+        }
+    }
+
+    @Test
+    void aFlippedByteFailsTheChecksum() throws IOException {
+        byte[] bytes = savedAfterTwoSteps();
+        // one bit of the EMA's first entry's mantissa: still a finite double
+        int index = 24 + 8 + 1 + CLASSES + 7;
+        bytes[index] ^= 0x01;
+        String message = restoreFailure(bytes);
+        assertTrue(message.contains("corrupted") && message.contains("CRC-32"), message);
+    }
+
+    @Test
+    void trailingBytesAreNamed() throws IOException {
+        byte[] bytes = savedAfterTwoSteps();
+        byte[] longer = java.util.Arrays.copyOf(bytes, bytes.length + 3);
+        String message = restoreFailure(longer);
+        assertTrue(message.contains("3 unexpected byte(s) after the checksum"), message);
+    }
+
+    @Test
+    void aWrongMagicIsNamed() throws IOException {
+        byte[] bytes = savedAfterTwoSteps();
+        bytes[0] = 'X';
+        String message = restoreFailure(bytes);
+        assertTrue(message.contains("not an implicit ETF state") && message.contains("magic"), message);
+    }
+
+    @Test
+    void aSingleClassFirstBatchIsRejectedWithTheReason() {
+        ImplicitEtfState<DMatrixRMaj> state = state(EtfOptions.defaults());
+        DMatrixRMaj batch = TestMatrices.gaussian(DIMENSION, CLASSES, new SplittableRandom(13));
+        ArithmeticException error = assertThrows(ArithmeticException.class,
+                () -> state.advance(batch, new boolean[] {false, true, false}));
+        assertTrue(error.getMessage().contains("only one class (1)"), error.getMessage());
+        assertTrue(error.getMessage().contains("nothing to align"), error.getMessage());
+        assertEquals(0, state.step());
+    }
+
+    @Test
+    void centredMeansAtTheRoundingLevelOfTheFeaturesAreRejected() {
+        ImplicitEtfState<DMatrixRMaj> state = state(EtfOptions.defaults());
+        // what centring equal class means of features of norm 5 leaves: noise of order eps * 5
+        DMatrixRMaj noise = TestMatrices.gaussian(DIMENSION, CLASSES, new SplittableRandom(14));
+        CommonOps_DDRM.scale(5.0 * Math.ulp(1.0) / NormOps_DDRM.normF(noise), noise);
+        boolean[] all = {true, true, true};
+        ArithmeticException error = assertThrows(ArithmeticException.class, () -> state.advance(noise, all, 5.0));
+        assertTrue(error.getMessage().contains("feature scale 5.0"), error.getMessage());
+        assertTrue(error.getMessage().contains("nothing to align"), error.getMessage());
+        assertEquals(0, state.step());
+        // the same directions at the features' own scale are a signal
+        CommonOps_DDRM.scale(1.0 / Math.ulp(1.0), noise);
+        state.advance(noise, all, 5.0);
+        assertEquals(1, state.step());
     }
 
     @Test

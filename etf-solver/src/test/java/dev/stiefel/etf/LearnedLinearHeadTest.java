@@ -98,4 +98,26 @@ class LearnedLinearHeadTest {
         head.parameters().get(0).value().set(0, 0, Double.NaN);
         assertThrows(ArithmeticException.class, head::afterUpdate);
     }
+
+    @Test
+    void finiteColumnsOfAnyMagnitudeAreNormalised() {
+        DMatrixRMaj classifier = new DMatrixRMaj(2, 3);
+        // norms 5e200 (squares overflow), 5e-200 (squares underflow) and 5 (the ordinary path)
+        double[] scales = {1e200, 1e-200, 1.0};
+        for (int col = 0; col < 3; col++) {
+            classifier.set(0, col, 3 * scales[col]);
+            classifier.set(1, col, 4 * scales[col]);
+        }
+        LearnedLinearHead head = new LearnedLinearHead(classifier, TAU);
+        for (int col = 0; col < 3; col++) {
+            assertEquals(0.6, head.classifier().get(0, col), 1e-15, "column " + col);
+            assertEquals(0.8, head.classifier().get(1, col), 1e-15, "column " + col);
+        }
+        DMatrixRMaj subnormal = new DMatrixRMaj(2, 2);
+        subnormal.set(0, 0, Double.MIN_VALUE);
+        subnormal.set(1, 1, -Double.MAX_VALUE);
+        LearnedLinearHead extremes = new LearnedLinearHead(subnormal, TAU);
+        assertEquals(1.0, extremes.classifier().get(0, 0));
+        assertEquals(-1.0, extremes.classifier().get(1, 1));
+    }
 }

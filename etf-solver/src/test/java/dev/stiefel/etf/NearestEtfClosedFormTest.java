@@ -207,4 +207,20 @@ class NearestEtfClosedFormTest {
         assertThrows(IllegalArgumentException.class, () -> solver(4, 5, EtfOptions.defaults()));
         assertThrows(IllegalArgumentException.class, () -> solver(4, 1, EtfOptions.defaults()));
     }
+
+    @Test
+    void aProximalPointOffTheManifoldIsRejectedWithItsDefect() {
+        int dimension = 8;
+        int numClasses = 4;
+        NearestEtf<DMatrixRMaj> solver = solver(dimension, numClasses, EtfOptions.defaults());
+        DMatrixRMaj means = normalisedMeans(dimension, numClasses, new SplittableRandom(11));
+        DMatrixRMaj twiceStart = solver.startPoint(new DMatrixRMaj(dimension, numClasses));
+        CommonOps_DDRM.scale(2.0, twiceStart);
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> solver.solve(means, twiceStart, null, new DMatrixRMaj(dimension, numClasses)));
+        // ||(2[I;0])^T (2[I;0]) - I||_F = 3 sqrt(C) = 6
+        assertTrue(error.getMessage().contains("proximal point"), error.getMessage());
+        assertTrue(error.getMessage().contains("= 6.0"), error.getMessage());
+        assertTrue(error.getMessage().contains("tolerance " + NearestEtf.PROXIMAL_POINT_TOLERANCE), error.getMessage());
+    }
 }

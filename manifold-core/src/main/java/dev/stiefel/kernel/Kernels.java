@@ -50,11 +50,26 @@ public final class Kernels {
      *     cannot be loaded
      */
     public static DenseKernels<DMatrixRMaj> cpu() {
-        String forced = forcedBackend();
+        return cpu(forcedBackend(), OpenBlasKernels.loadFailure());
+    }
+
+    /**
+     * {@link #cpu()} for a given forced backend (null when none) and OpenBLAS load failure
+     * (null when the natives loaded), so that a failed load can be tested where they load.
+     */
+    static DenseKernels<DMatrixRMaj> cpu(String forced, Throwable openBlasLoadFailure) {
         if (forced == null) {
-            return OpenBlasKernels.isAvailable() ? openBlas() : ejml();
+            return openBlasLoadFailure == null ? openBlas() : ejml();
         }
-        return forced.equals(EJML) ? ejml() : openBlas();
+        if (forced.equals(EJML)) {
+            return ejml();
+        }
+        if (openBlasLoadFailure != null) {
+            throw new UnsupportedOperationException("-D" + BACKEND_PROPERTY + "=" + OPENBLAS
+                    + " asks for the OpenBLAS backend, but its natives failed to load (" + openBlasLoadFailure
+                    + "); use -D" + BACKEND_PROPERTY + "=" + EJML + " or leave the property unset", openBlasLoadFailure);
+        }
+        return openBlas();
     }
 
     /**

@@ -77,21 +77,24 @@ public final class OpenBlasKernels extends HostKernels {
 
     private static volatile int configuredThreads;
 
+    private final NativeAllocator allocator;
     private double[] gram = new double[1];
-    // Native buffers for polar: released by JavaCPP's deallocator when this object is collected.
-    private DoublePointer nativeInput = new DoublePointer(1L);
-    private DoublePointer nativeGram = new DoublePointer(1L);
-    private DoublePointer nativeInverseRoot = new DoublePointer(1L);
-    private DoublePointer nativeResult = new DoublePointer(1L);
-    private DoublePointer nativeValues = new DoublePointer(1L);
+    // Native buffers, allocated on first use (so that nothing native runs before the constructor
+    // has checked that the natives loaded) and released by JavaCPP's deallocator when this
+    // object is collected. For polar:
+    private DoublePointer nativeInput;
+    private DoublePointer nativeGram;
+    private DoublePointer nativeInverseRoot;
+    private DoublePointer nativeResult;
+    private DoublePointer nativeValues;
     // gemm's operands and product, kept across calls (see gemm)
-    private DoublePointer gemmLeft = new DoublePointer(1L);
-    private DoublePointer gemmRight = new DoublePointer(1L);
-    private DoublePointer gemmProduct = new DoublePointer(1L);
+    private DoublePointer gemmLeft;
+    private DoublePointer gemmRight;
+    private DoublePointer gemmProduct;
     // dsyevd's workspace, kept across calls: LAPACKE_dsyevd would malloc (and page in) 2 n^2
     // doubles on every call.
-    private DoublePointer eigenWork = new DoublePointer(1L);
-    private IntPointer eigenIntegerWork = new IntPointer(1L);
+    private DoublePointer eigenWork;
+    private IntPointer eigenIntegerWork;
     private int eigenWorkOrder = -1;
     private double[] svdLeftVectors = new double[1];
     private double[] values = new double[1];
@@ -117,14 +120,47 @@ public final class OpenBlasKernels extends HostKernels {
     }
 
     /**
+     * Allocates the native workspaces: JavaCPP's pointers, or in tests an allocator that fails
+     * on demand, to show that a failed allocation leaves the object usable.
+     */
+    interface NativeAllocator {
+
+        DoublePointer doubles(long length);
+
+        IntPointer ints(long length);
+    }
+
+    private static final NativeAllocator JAVACPP = new NativeAllocator() {
+        @Override
+        public DoublePointer doubles(long length) {
+            return new DoublePointer(length);
+        }
+
+        @Override
+        public IntPointer ints(long length) {
+            return new IntPointer(length);
+        }
+    };
+
+    /**
      * @throws UnsupportedOperationException when the OpenBLAS natives cannot be loaded on this
      *     platform; the loading error is the cause
+     * @throws IllegalArgumentException when {@value #THREADS_PROPERTY} is set to anything but a
+     *     positive integer
      */
     public OpenBlasKernels() {
-        if (LOAD_FAILURE != null) {
-            throw new UnsupportedOperationException("OpenBLAS natives failed to load: " + LOAD_FAILURE,
-                    LOAD_FAILURE);
+        this(LOAD_FAILURE, JAVACPP);
+    }
+
+    /**
+     * @param loadFailure why the natives did not load, or null when they did
+     * @param allocator where the native workspaces come from
+     */
+    OpenBlasKernels(Throwable loadFailure, NativeAllocator allocator) {
+        if (loadFailure != null) {
+            throw new UnsupportedOperationException("OpenBLAS natives failed to load: " + loadFailure, loadFailure);
         }
+        this.allocator = allocator;
         applyThreadProperty();
     }
 
@@ -143,6 +179,10 @@ public final class OpenBlasKernels extends HostKernels {
         } catch (NumberFormatException notANumber) {
             throw new IllegalArgumentException(THREADS_PROPERTY + "=" + value + ": expected a positive integer",
                     notANumber);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException(THREADS_PROPERTY + "=" + value
+                    + ": expected a positive integer (the number of OpenBLAS threads)");
         }
         if (threads != configuredThreads) {
             setThreads(threads);
@@ -682,22 +722,32 @@ public final class OpenBlasKernels extends HostKernels {
         return array.length >= length ? array : new double[length];
     }
 
-    /** A native buffer of at least {@code length} doubles, reusing {@code buffer} when it is large enough. */
-    private static DoublePointer ensureCapacity(DoublePointer buffer, long length) {
-        if (buffer.capacity() >= length) {
+    /**
+     * A native buffer of at least {@code length} doubles: {@code buffer} when it is large
+     * enough, else a new one, allocated before {@code buffer} is released so that a failed
+     * allocation (an {@link OutOfMemoryError}) leaves the caller's field holding a live buffer.
+     */
+    private DoublePointer ensureCapacity(DoublePointer buffer, long length) {
+        if (buffer != null && buffer.capacity() >= length) {
             return buffer;
         }
-        buffer.close();
-        return new DoublePointer(length);
+        DoublePointer grown = allocator.doubles(Math.max(1L, length));
+        if (buffer != null) {
+            buffer.close();
+        }
+        return grown;
     }
 
-    /** A native buffer of at least {@code length} ints, reusing {@code buffer} when it is large enough. */
-    private static IntPointer ensureCapacity(IntPointer buffer, long length) {
-        if (buffer.capacity() >= length) {
+    /** As {@link #ensureCapacity(DoublePointer, long)}, for ints. */
+    private IntPointer ensureCapacity(IntPointer buffer, long length) {
+        if (buffer != null && buffer.capacity() >= length) {
             return buffer;
         }
-        buffer.close();
-        return new IntPointer(length);
+        IntPointer grown = allocator.ints(Math.max(1L, length));
+        if (buffer != null) {
+            buffer.close();
+        }
+        return grown;
     }
 
     private static int[] grow(int[] array, int length) {

@@ -19,7 +19,7 @@ import java.util.Objects;
  *     {@code max(1, |f|) eps rhoRegularization} so that rho tends to 1 when both are at
  *     rounding level (Conn, Gould, Toint 2000, sec. 17.4.2); default 1e3
  * @param minInnerIterations truncated-CG iterations before the residual test may stop it;
- *     default 1
+ *     default 1; at most {@code maxInnerIterations} when that is set
  * @param maxInnerIterations truncated-CG iteration cap; 0 (default) means the manifold
  *     dimension
  * @param finiteDifferenceHessian approximate the Hessian by finite differences of gradients
@@ -66,6 +66,10 @@ public record TrustRegionsOptions(
         if (minInnerIterations < 0 || maxInnerIterations < 0) {
             throw new IllegalArgumentException("inner iteration bounds must be >= 0, got min "
                     + minInnerIterations + ", max " + maxInnerIterations);
+        }
+        if (maxInnerIterations > 0 && minInnerIterations > maxInnerIterations) {
+            throw new IllegalArgumentException("minInnerIterations (" + minInnerIterations
+                    + ") must not exceed maxInnerIterations (" + maxInnerIterations + ")");
         }
         if (!(pointTolerance > 0)) {
             throw new IllegalArgumentException("pointTolerance must be > 0, got " + pointTolerance);

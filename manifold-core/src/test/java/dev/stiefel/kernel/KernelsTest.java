@@ -84,4 +84,16 @@ class KernelsTest {
         assertThrows(IllegalArgumentException.class, () -> Kernels.device(" "));
         assertThrows(IllegalArgumentException.class, () -> Kernels.device(null));
     }
+
+    @Test
+    void forcedOpenBlasWhoseNativesFailedToLoadThrowsTheDocumentedException() {
+        UnsatisfiedLinkError failure = new UnsatisfiedLinkError("no jniopenblas in java.library.path");
+        UnsupportedOperationException error = assertThrows(UnsupportedOperationException.class,
+                () -> Kernels.cpu("openblas", failure));
+        assertSame(failure, error.getCause());
+        assertTrue(error.getMessage().contains(Kernels.BACKEND_PROPERTY + "=openblas"), error.getMessage());
+        assertTrue(error.getMessage().contains("no jniopenblas"), error.getMessage());
+        assertEquals("ejml", Kernels.cpu(null, failure).name());
+        assertEquals("ejml", Kernels.cpu("ejml", failure).name());
+    }
 }

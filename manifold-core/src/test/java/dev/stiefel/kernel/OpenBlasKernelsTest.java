@@ -1,6 +1,7 @@
 package dev.stiefel.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,9 +61,12 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
         assertThrows(IllegalArgumentException.class, () -> OpenBlasKernels.setThreads(0));
         String saved = System.getProperty(OpenBlasKernels.THREADS_PROPERTY);
         try {
-            System.setProperty(OpenBlasKernels.THREADS_PROPERTY, "many");
-            IllegalArgumentException error = assertThrows(IllegalArgumentException.class, OpenBlasKernels::new);
-            assertTrue(error.getMessage().contains("many"), error.getMessage());
+            for (String bad : new String[] {"many", "0", "-2"}) {
+                System.setProperty(OpenBlasKernels.THREADS_PROPERTY, bad);
+                IllegalArgumentException error = assertThrows(IllegalArgumentException.class, OpenBlasKernels::new);
+                assertTrue(error.getMessage().contains(OpenBlasKernels.THREADS_PROPERTY + "=" + bad), error.getMessage());
+                assertTrue(error.getMessage().contains("positive integer"), error.getMessage());
+            }
         } finally {
             if (saved == null) {
                 System.clearProperty(OpenBlasKernels.THREADS_PROPERTY);
@@ -227,5 +231,92 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
                     + condition + ", " + openBlas.lastRefinementSteps() + " steps): q^T q - I = " + error);
         }
         assertTrue(eigenCases >= 150, "the sweep should exercise the eigen route: " + eigenCases + " of 200");
+    }
+
+    /** JavaCPP's allocator, or an {@link OutOfMemoryError} while {@code failing} is set, as a huge request gives. */
+    private static final class FailingAllocator implements OpenBlasKernels.NativeAllocator {
+
+        boolean failing;
+        boolean nativesMissing;
+        int allocations;
+
+        @Override
+        public org.bytedeco.javacpp.DoublePointer doubles(long length) {
+            check(length);
+            return new org.bytedeco.javacpp.DoublePointer(length);
+        }
+
+        @Override
+        public org.bytedeco.javacpp.IntPointer ints(long length) {
+            check(length);
+            return new org.bytedeco.javacpp.IntPointer(length);
+        }
+
+        private void check(long length) {
+            if (nativesMissing) {
+                throw new RuntimeException("No native JavaCPP library in memory. (Has Loader.load() been called?)");
+            }
+            if (failing) {
+                throw new OutOfMemoryError("simulated: cannot allocate " + length + " native doubles");
+            }
+            allocations++;
+        }
+    }
+
+    /**
+     * Regression: a failed allocation while growing a native workspace left the field holding
+     * the buffer it had just released, and the next call wrote into freed memory (SIGSEGV).
+     */
+    @Test
+    void aFailedNativeAllocationLeavesTheKernelsUsable() {
+        kernels();
+        FailingAllocator allocator = new FailingAllocator();
+        OpenBlasKernels openBlas = new OpenBlasKernels(null, allocator);
+        DenseKernels<DMatrixRMaj> reference = new EjmlKernels();
+        java.util.Random random = new java.util.Random(4);
+        DMatrixRMaj smallA = org.ejml.dense.row.RandomMatrices_DDRM.rectangle(6, 5, -1, 1, random);
+        DMatrixRMaj smallB = org.ejml.dense.row.RandomMatrices_DDRM.rectangle(5, 4, -1, 1, random);
+        DMatrixRMaj largeA = org.ejml.dense.row.RandomMatrices_DDRM.rectangle(40, 30, -1, 1, random);
+        DMatrixRMaj largeB = org.ejml.dense.row.RandomMatrices_DDRM.rectangle(30, 20, -1, 1, random);
+        DMatrixRMaj smallProduct = new DMatrixRMaj(6, 4);
+        DMatrixRMaj largeProduct = new DMatrixRMaj(40, 20);
+        DMatrixRMaj largePolar = new DMatrixRMaj(40, 30);
+        openBlas.gemm(1.0, smallA, false, smallB, false, 0.0, smallProduct);
+        openBlas.polar(smallA, new DMatrixRMaj(6, 5));
+
+        allocator.failing = true;
+        assertThrows(OutOfMemoryError.class, () -> openBlas.gemm(1.0, largeA, false, largeB, false, 0.0, largeProduct));
+        assertThrows(OutOfMemoryError.class, () -> openBlas.polar(largeA, largePolar));
+        allocator.failing = false;
+
+        // the small problem runs on the buffers kept, the large one grows them now
+        DMatrixRMaj expected = new DMatrixRMaj(6, 4);
+        reference.gemm(1.0, smallA, false, smallB, false, 0.0, expected);
+        openBlas.gemm(1.0, smallA, false, smallB, false, 0.0, smallProduct);
+        assertTrue(org.ejml.dense.row.MatrixFeatures_DDRM.isIdentical(expected, smallProduct, TOLERANCE));
+        DMatrixRMaj expectedLarge = new DMatrixRMaj(40, 20);
+        reference.gemm(1.0, largeA, false, largeB, false, 0.0, expectedLarge);
+        openBlas.gemm(1.0, largeA, false, largeB, false, 0.0, largeProduct);
+        assertTrue(org.ejml.dense.row.MatrixFeatures_DDRM.isIdentical(expectedLarge, largeProduct, TOLERANCE));
+        DMatrixRMaj expectedPolar = new DMatrixRMaj(40, 30);
+        reference.polar(largeA, expectedPolar);
+        openBlas.polar(largeA, largePolar);
+        assertTrue(org.ejml.dense.row.MatrixFeatures_DDRM.isIdentical(expectedPolar, largePolar, TOLERANCE));
+    }
+
+    /**
+     * Where the natives do not load, JavaCPP throws "No native JavaCPP library in memory" on the
+     * first native allocation: the constructor must report the load failure before allocating.
+     */
+    @Test
+    void aLoadFailureIsReportedBeforeAnyNativeAllocation() {
+        FailingAllocator allocator = new FailingAllocator();
+        allocator.nativesMissing = true;
+        UnsatisfiedLinkError failure = new UnsatisfiedLinkError("no jniopenblas in java.library.path");
+        UnsupportedOperationException error = assertThrows(UnsupportedOperationException.class,
+                () -> new OpenBlasKernels(failure, allocator));
+        assertSame(failure, error.getCause());
+        assertTrue(error.getMessage().contains("OpenBLAS natives failed to load"), error.getMessage());
+        assertEquals(0, allocator.allocations);
     }
 }

@@ -58,6 +58,11 @@ class OptionsValidationTest {
         rejects("kappa", () -> d.withKappa(1));
         rejects("theta", () -> d.withTheta(-1));
         rejects("inner iteration", () -> d.withMaxInnerIterations(-2));
+        rejects("minInnerIterations (6) must not exceed maxInnerIterations (5)",
+                () -> d.withMaxInnerIterations(5).withMinInnerIterations(6));
+        rejects("minInnerIterations (6) must not exceed maxInnerIterations (5)",
+                () -> d.withMinInnerIterations(6).withMaxInnerIterations(5));
+        assertEquals(6, d.withMinInnerIterations(6).minInnerIterations());
         rejects("pointTolerance", () -> d.withPointTolerance(0));
     }
 

@@ -1,5 +1,6 @@
 package dev.stiefel.etf.train;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,10 +26,53 @@ public final class TrainCli implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: ufm or ufm-profile");
     }
 
-    /** A command line with the plots forced headless before any AWT class loads. */
+    /**
+     * A command line with the plots forced headless before any AWT class loads, and a failure
+     * during a run reported in one line ({@link #describe}); the stack trace follows only with
+     * {@code --verbose}. The status is the command's exit code for an execution failure (1).
+     */
     static CommandLine newCommandLine(Object command) {
         System.setProperty("java.awt.headless", "true");
-        return new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(TrainCli::reportFailure);
+    }
+
+    private static int reportFailure(Exception failure, CommandLine failed, CommandLine.ParseResult parsed) {
+        PrintWriter err = failed.getErr();
+        boolean verbose = matchedVerbose(parsed);
+        err.println(failed.getCommandName() + " failed: " + describe(failure)
+                + (verbose ? "" : " (--verbose prints the stack trace)"));
+        if (verbose) {
+            failure.printStackTrace(err);
+        }
+        err.flush();
+        return failed.getCommandSpec().exitCodeOnExecutionException();
+    }
+
+    private static boolean matchedVerbose(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult level = parsed; level != null; level = level.subcommand()) {
+            if (level.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * One line for a failure: the exception's simple class name and message, and for a failure
+     * inside a training run, what the run was doing ({@link TrainingRunException}).
+     */
+    static String describe(Throwable failure) {
+        Throwable shown = failure instanceof TrainingRunException run && run.getCause() != null ? run.getCause() : failure;
+        if (shown instanceof java.io.UncheckedIOException unchecked && unchecked.getCause() != null) {
+            shown = unchecked.getCause();
+        }
+        String message = shown.getMessage();
+        String line = shown.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        if (failure instanceof TrainingRunException run) {
+            line += " (" + run.getMessage() + ")";
+        }
+        return line.replace('\n', ' ').replace('\r', ' ');
     }
 
     /** Ends the process with the command's status (only the command-line mains call this). */

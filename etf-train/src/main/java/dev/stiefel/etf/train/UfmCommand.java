@@ -16,10 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,7 +77,8 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--nc3-threshold", defaultValue = "0.05", description = "Summary: NC3 threshold. Default: ${DEFAULT-VALUE}.")
     double nc3Threshold;
 
-    @Option(names = "--no-progress", description = "No progress bar.")
+    @Option(names = "--no-progress", description = "No progress display (a bar on a terminal, a plain line every"
+            + " few seconds otherwise).")
     boolean noProgress;
 
     @Option(names = "--no-plots", description = "Skip the PNG plots.")
@@ -88,6 +86,12 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
 
     /** Where the last call wrote (for tests and scripts). */
     Path lastRunFolder;
+
+    /**
+     * Whether the progress goes to a terminal (a redrawn bar) or not (plain lines); a test may
+     * replace the decision.
+     */
+    java.util.function.BooleanSupplier terminal = () -> System.console() != null;
 
     public static void main(String[] args) {
         TrainCli.exit(TrainCli.newCommandLine(new UfmCommand()).execute(args));
@@ -106,6 +110,10 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
         if (seeds < 1) {
             throw new ParameterException(spec.commandLine(), "--seeds must be at least 1, got " + seeds);
         }
+        if (firstSeed > Long.MAX_VALUE - (seeds - 1)) {
+            throw new ParameterException(spec.commandLine(), "--first-seed " + firstSeed + " with --seeds " + seeds
+                    + ": the last seed would overflow (the largest first seed is " + (Long.MAX_VALUE - (seeds - 1)) + ")");
+        }
         if (threads < 0) {
             throw new ParameterException(spec.commandLine(), "--threads must be 0 (all cores) or positive, got " + threads);
         }
@@ -117,29 +125,53 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(model.backendReport);
+        err.flush();
 
         Path runFolder = RunFiles.createRunFolder(outFolder);
         lastRunFolder = runFolder;
+        RunStatus status = new RunStatus(runFolder);
         PrintWriter console = spec.commandLine().getOut();
-        writeConfiguration(runFolder, options, thresholds);
-
-        Map<HeadKind, List<TrainingResult>> results = train(options, runFolder, poolSize);
-
-        RunSummary summary = new RunSummary(results, thresholds);
-        Files.writeString(runFolder.resolve("summary.csv"), summary.toCsv(), StandardCharsets.UTF_8);
-        Files.writeString(runFolder.resolve("summary.md"), "# " + model.modelName + ", " + seeds + " seed(s), "
-                + iterations + " iterations\n\n" + summary.toMarkdown(), StandardCharsets.UTF_8);
-        if (!noPlots) {
-            Path plots = Files.createDirectories(runFolder.resolve("plots"));
-            MetricPlots.writeAll(plots, model.modelName, results, model.resolvedClasses);
+        TrainingProgress progress = noProgress ? TrainingProgress.none()
+                : TrainingProgress.create(terminal.getAsBoolean(), model.modelName,
+                        (long) model.resolvedHeads.size() * seeds * iterations, System.err, err);
+        Thread onSignal = status.shutdownHook(progress::close);
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        try {
+            writeConfiguration(runFolder, options, thresholds);
+            Map<HeadKind, List<TrainingResult>> results;
+            try {
+                results = train(options, runFolder, poolSize, progress, status);
+            } finally {
+                progress.close();
+            }
+            RunSummary summary = new RunSummary(results, thresholds);
+            Files.writeString(runFolder.resolve("summary.csv"), summary.toCsv(), StandardCharsets.UTF_8);
+            Files.writeString(runFolder.resolve("summary.md"), "# " + model.modelName + ", " + seeds + " seed(s), "
+                    + iterations + " iterations\n\n" + summary.toMarkdown(), StandardCharsets.UTF_8);
+            if (!noPlots) {
+                Path plots = Files.createDirectories(runFolder.resolve("plots"));
+                MetricPlots.writeAll(plots, model.modelName, results, model.resolvedClasses);
+            }
+            status.finished();
+            console.println(model.modelName + ": " + seeds + " seed(s) x " + iterations + " iterations, batch "
+                    + describeBatch(options) + ", " + model.resolvedOptimizer + ", tau " + model.tau);
+            console.print(summary.toText());
+            console.println("Median [min, max] over seeds. " + summary.describeThresholds());
+            console.println("Results written to " + runFolder);
+            console.flush();
+            return 0;
+        } catch (Exception | Error failure) {
+            status.failed(TrainCli.describe(failure));
+            throw failure;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run: it owns the status now
+            }
         }
-        console.println(model.modelName + ": " + seeds + " seed(s) x " + iterations + " iterations, batch "
-                + describeBatch(options) + ", " + model.resolvedOptimizer + ", tau " + model.tau);
-        console.print(summary.toText());
-        console.println("Median [min, max] over seeds. " + summary.describeThresholds());
-        console.println("Results written to " + runFolder);
-        console.flush();
-        return 0;
     }
 
     private String describeBatch(TrainingOptions options) {
@@ -148,12 +180,8 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
                 .name().toLowerCase(Locale.ROOT) + ")";
     }
 
-    private Map<HeadKind, List<TrainingResult>> train(TrainingOptions options, Path runFolder, int poolSize)
-            throws InterruptedException, IOException {
-        long total = (long) model.resolvedHeads.size() * seeds * iterations;
-        ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName(model.modelName)
-                .setInitialMax(total).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+    private Map<HeadKind, List<TrainingResult>> train(TrainingOptions options, Path runFolder, int poolSize,
+            TrainingProgress progress, RunStatus status) throws InterruptedException, IOException {
         ExecutorService pool = Executors.newFixedThreadPool(poolSize);
         Map<HeadKind, List<Future<TrainingResult>>> futures = new LinkedHashMap<>();
         try {
@@ -161,7 +189,7 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
                 List<Future<TrainingResult>> perSeed = new ArrayList<>();
                 for (int s = 0; s < seeds; s++) {
                     long seed = firstSeed + s;
-                    perSeed.add(pool.submit(() -> trainOne(head, seed, options, runFolder, bar)));
+                    perSeed.add(pool.submit(() -> trainOne(head, seed, options, runFolder, progress, status)));
                 }
                 futures.put(head, perSeed);
             }
@@ -176,54 +204,58 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
             return results;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
             if (cause instanceof RuntimeException runtime) {
                 throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
             }
             throw new IllegalStateException(cause);
         } finally {
             pool.shutdownNow();
-            if (bar != null) {
-                bar.close();
-            }
         }
     }
 
+    /**
+     * One (head, seed) run and its CSVs.
+     *
+     * @throws TrainingRunException wrapping any failure, with the head, seed and iteration
+     */
     private TrainingResult trainOne(HeadKind head, long seed, TrainingOptions options, Path runFolder,
-            ProgressBar bar) {
-        UnconstrainedFeatureModel ufm = UnconstrainedFeatureModel.normal(model.resolvedClasses,
-                model.resolvedSamples, model.resolvedDimension, seed, model.initStd);
-        Trainer trainer = new Trainer(ufm,
-                head.create(model.resolvedDimension, model.resolvedClasses, model.tau, model.delta, seed,
-                        model.resolvedDevice),
-                options, seed);
-        TrainingResult result = trainer.run(new TrainingListener() {
-            @Override
-            public void iterationDone(int iteration, double batchLoss) {
-                if (bar != null) {
-                    bar.step();
-                }
-            }
-
-            @Override
-            public void evaluated(NeuralCollapseSnapshot snapshot) {
-                if (bar != null) {
-                    bar.setExtraMessage(String.format(Locale.ROOT, " %s seed %d: CE %.4f, NC1 %.3g",
-                            head.commandLineName(), seed, snapshot.crossEntropy(), snapshot.nc1()));
-                }
-            }
-        });
+            TrainingProgress progress, RunStatus status) {
+        AtomicInteger iteration = status.started(head, seed);
         try {
+            UnconstrainedFeatureModel ufm = UnconstrainedFeatureModel.normal(model.resolvedClasses,
+                    model.resolvedSamples, model.resolvedDimension, seed, model.resolvedInitStd);
+            Trainer trainer = new Trainer(ufm,
+                    head.create(model.resolvedDimension, model.resolvedClasses, model.tau, model.delta, seed,
+                            model.resolvedDevice),
+                    options, seed);
+            iteration.set(Math.min(1, iterations));
+            TrainingResult result = trainer.run(new TrainingListener() {
+                @Override
+                public void iterationDone(int done, double batchLoss) {
+                    // the iteration in progress from now on (the last one while it is evaluated)
+                    iteration.set(Math.min(done + 1, iterations));
+                    progress.step();
+                }
+
+                @Override
+                public void evaluated(NeuralCollapseSnapshot snapshot) {
+                    progress.evaluated(head, seed, iterations, snapshot);
+                }
+            });
             String stem = RunFiles.stem(head, seed);
             RunFiles.writeMetrics(runFolder.resolve(stem + ".csv"), result.history());
             RunFiles.writeMargins(runFolder.resolve(stem + "-margins.csv"), result.finalMargins(),
                     model.resolvedClasses);
+            status.done(head, seed);
+            return result;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new TrainingRunException(head, seed, iteration.get(), iterations, new UncheckedIOException(e));
+        } catch (RuntimeException | Error e) {
+            throw new TrainingRunException(head, seed, iteration.get(), iterations, e);
         }
-        return result;
     }
 
     private void writeConfiguration(Path runFolder, TrainingOptions options, SummaryThresholds thresholds)
@@ -242,8 +274,9 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
         lines.add("evaluate every = " + options.evaluateEvery());
         lines.add("tau = " + options.tau());
         lines.add("delta = " + model.delta);
-        lines.add("initial feature std = " + model.initStd);
+        lines.add("initial feature std = " + model.initStdDescription);
         lines.add("device = " + model.resolvedDevice.commandLineName());
+        lines.add(model.backendReport);
         lines.add("thresholds = " + thresholds);
         lines.add("arguments = " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         Files.write(runFolder.resolve("config.txt"), lines, StandardCharsets.UTF_8);

@@ -1,6 +1,7 @@
 package dev.stiefel.etf.train;
 
 import dev.stiefel.etf.EtfOptions;
+import dev.stiefel.kernel.Kernels;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -62,16 +63,30 @@ public final class UfmOptions {
             description = "Proximal weight of the implicit heads' problem (7), > 0. Default: ${DEFAULT-VALUE}.")
     double delta;
 
-    @Option(names = "--init-std", paramLabel = "STD", defaultValue = "1",
-            description = "Standard deviation of the normal feature start (the spec: 1). "
-                    + "Use 0.044 (= 1/sqrt(512)) for rows of norm about 1, AGD's own initial scale. Default: ${DEFAULT-VALUE}.")
-    double initStd;
+    @Option(names = "--init-std", paramLabel = "auto|standard-normal|STD", defaultValue = AUTO_INIT,
+            description = "Standard deviation of the normal feature start. auto = 1/sqrt(d): rows of norm about 1,"
+                    + " the scale AGD's own weight initialisation gives (0.0442 at d = 512), which reaches the"
+                    + " cross-entropy bound as in the paper. standard-normal = 1, the unconstrained-feature-model"
+                    + " start of the paper's text, which does not converge with AGD gain 10 in 2000 iterations."
+                    + " Or a positive number. Default: ${DEFAULT-VALUE}.")
+    String initStd;
+
+    @Option(names = "--verbose", description = "On a failure, print the full stack trace after the one-line message.")
+    boolean verbose;
 
     @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu",
             description = "Where the heads' solves run. Default: ${DEFAULT-VALUE}.")
     String device;
 
+    /** {@code --init-std} for {@code 1/sqrt(d)}. */
+    static final String AUTO_INIT = "auto";
+    /** {@code --init-std} for the standard-normal start. */
+    static final String STANDARD_NORMAL_INIT = "standard-normal";
+
     /** The validated settings, available after {@link #validate()}. */
+    double resolvedInitStd;
+    String initStdDescription;
+    String backendReport;
     int resolvedClasses;
     int resolvedSamples;
     int resolvedDimension;
@@ -126,12 +141,39 @@ public final class UfmOptions {
             // Fails now, not after hours of other heads, when the backend is missing.
             resolvedDevice.requireAvailable();
             EtfOptions.defaults().withTau(tau).withDelta(delta);
-            if (!(initStd > 0) || Double.isInfinite(initStd)) {
-                throw new IllegalArgumentException("--init-std must be finite and positive, got " + initStd);
-            }
+            resolveInitStd();
+            // validates -Dstiefel.kernels and -Dstiefel.openblas.threads now, and applies the latter
+            // so that the report below shows it
+            Kernels.cpu();
+            backendReport = "dense backend: " + Kernels.cpuBackendReport()
+                    + (resolvedDevice == ComputeDevice.CPU ? "" : "; heads' solves on " + resolvedDevice.commandLineName());
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+    }
+
+    private void resolveInitStd() {
+        String text = initStd.trim().toLowerCase(Locale.ROOT);
+        if (text.equals(AUTO_INIT)) {
+            resolvedInitStd = 1.0 / Math.sqrt(resolvedDimension);
+            initStdDescription = resolvedInitStd + " (auto: 1/sqrt(d), d = " + resolvedDimension + ")";
+            return;
+        }
+        if (text.equals(STANDARD_NORMAL_INIT)) {
+            resolvedInitStd = 1.0;
+            initStdDescription = "1.0 (standard-normal)";
+            return;
+        }
+        try {
+            resolvedInitStd = Double.parseDouble(text);
+        } catch (NumberFormatException notANumber) {
+            throw new IllegalArgumentException("--init-std must be " + AUTO_INIT + ", " + STANDARD_NORMAL_INIT
+                    + " or a positive number, got '" + initStd + "'");
+        }
+        if (!(resolvedInitStd > 0) || Double.isInfinite(resolvedInitStd)) {
+            throw new IllegalArgumentException("--init-std must be finite and positive, got " + initStd);
+        }
+        initStdDescription = Double.toString(resolvedInitStd);
     }
 
     /** Training options with the given iteration count and evaluation interval. */

@@ -67,6 +67,8 @@ public final class UfmProfileCommand implements java.util.concurrent.Callable<In
                     + iterations + " and " + warmup);
         }
         TrainingOptions options = model.trainingOptions(warmup + iterations, warmup + iterations);
+        spec.commandLine().getErr().println(model.backendReport);
+        spec.commandLine().getErr().flush();
         List<Profile> profiles = new ArrayList<>();
         for (HeadKind head : model.resolvedHeads) {
             profiles.add(profile(head, options));
@@ -103,7 +105,7 @@ public final class UfmProfileCommand implements java.util.concurrent.Callable<In
         long thread = Thread.currentThread().getId();
         double baseline = usedHeapAfterGc();
         UnconstrainedFeatureModel ufm = UnconstrainedFeatureModel.normal(model.resolvedClasses,
-                model.resolvedSamples, model.resolvedDimension, seed, model.initStd);
+                model.resolvedSamples, model.resolvedDimension, seed, model.resolvedInitStd);
         Trainer trainer = new Trainer(ufm, head.create(model.resolvedDimension, model.resolvedClasses, model.tau,
                 model.delta, seed, model.resolvedDevice), options, seed);
         for (int t = 0; t < warmup; t++) {

@@ -68,7 +68,12 @@ class UfmCommandTest {
         List<String> summary = Files.readAllLines(run.resolve("summary.csv"));
         assertEquals(1 + 3 * RunSummary.QUANTITIES.size(), summary.size());
         assertTrue(Files.readString(run.resolve("summary.md")).contains("| quantity | standard | fixed |"));
-        assertTrue(Files.readString(run.resolve("config.txt")).contains("seeds = 1..2"));
+        String config = Files.readString(run.resolve("config.txt"));
+        assertTrue(config.contains("seeds = 1..2"), config);
+        assertTrue(config.contains("initial feature std = " + 1 / Math.sqrt(6) + " (auto: 1/sqrt(d), d = 6)"), config);
+        assertTrue(config.contains("dense backend: cpu kernels: "), config);
+        assertEquals("finished", Files.readString(run.resolve(RunStatus.FILE_NAME)).strip());
+        assertTrue(first.err().startsWith("dense backend: cpu kernels: "), first::err);
         List<String> pngs = new ArrayList<>();
         for (MetricPlots.Metric metric : MetricPlots.METRICS) {
             pngs.add(metric.file() + ".png");
@@ -112,6 +117,9 @@ class UfmCommandTest {
         "--classes 3 --samples 12 --dim 6 --seeds 0 | --seeds",
         "--classes 3 --samples 12 --dim 6 --threads -1 | --threads",
         "--classes 3 --samples 12 --dim 6 --iterations 0 | iterations",
+        "--classes 3 --samples 12 --dim 6 --init-std big | --init-std must be auto, standard-normal or a positive number",
+        "--classes 3 --samples 12 --dim 6 --init-std -0.5 | --init-std must be finite and positive",
+        "--classes 3 --samples 12 --dim 6 --first-seed 9223372036854775807 --seeds 2 | the last seed would overflow",
         "--preset ufm-3 | unknown UFM preset"})
     void badOptionsFailAtOnceWithClearMessage(String options, String fragment, @TempDir Path folder) {
         List<String> args = new ArrayList<>(List.of("ufm", "--no-progress", "--out", folder.resolve("out").toString()));
@@ -179,6 +187,92 @@ class UfmCommandTest {
         Outcome outcome = execute();
         assertEquals(USAGE_ERROR, outcome.status());
         assertTrue(outcome.err().contains("ufm"), outcome::err);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "auto | 0.5 (auto: 1/sqrt(d), d = 4)",
+        "standard-normal | 1.0 (standard-normal)",
+        "0.25 | 0.25"})
+    void theInitialScaleIsResolvedAndRecorded(String initStd, String recorded, @TempDir Path folder) throws IOException {
+        Outcome outcome = execute("ufm", "--classes", "2", "--samples", "4", "--dim", "4", "--heads", "fixed",
+                "--seeds", "1", "--iterations", "2", "--no-plots", "--no-progress", "--init-std", initStd,
+                "--out", folder.toString());
+        assertEquals(0, outcome.status(), outcome::err);
+        String config = Files.readString(folder.resolve("run-001").resolve("config.txt"));
+        assertTrue(config.contains("initial feature std = " + recorded + "\n"), config);
+    }
+
+    @Test
+    void helpExplainsTheInitialScales() {
+        Outcome outcome = execute("ufm", "--help");
+        assertEquals(0, outcome.status());
+        String help = outcome.out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("auto = 1/sqrt(d)"), help);
+        assertTrue(help.contains("standard-normal = 1, the unconstrained-feature-model start of the paper's text,"
+                + " which does not converge with AGD gain 10 in 2000 iterations"), help);
+        assertTrue(help.contains("Default: auto"), help);
+    }
+
+    /** A batch of one sample holds one class: the implicit head refuses it at the first step. */
+    private static final String[] FAILING_RUN = {"ufm", "--classes", "2", "--samples", "4", "--dim", "4", "--heads",
+        "implicit", "--batch-size", "1", "--seeds", "1", "--first-seed", "7", "--iterations", "3", "--no-plots",
+        "--no-progress"};
+
+    @Test
+    void aFailureMidRunIsOneLineWithWhatTheRunWasDoing(@TempDir Path folder) throws IOException {
+        List<String> args = new ArrayList<>(List.of(FAILING_RUN));
+        args.addAll(List.of("--out", folder.toString()));
+        Outcome outcome = execute(args.toArray(String[]::new));
+        assertEquals(1, outcome.status(), outcome::err);
+        List<String> lines = outcome.err().lines().toList();
+        assertEquals(2, lines.size(), outcome::err);
+        assertTrue(lines.get(0).startsWith("dense backend: "), lines.get(0));
+        String failure = lines.get(1);
+        assertTrue(failure.startsWith("ufm failed: ArithmeticException: implicit ETF: only one class"), failure);
+        assertTrue(failure.contains("(head implicit, seed 7, iteration 1 of 3)"), failure);
+        assertTrue(failure.endsWith("(--verbose prints the stack trace)"), failure);
+        String status = Files.readString(folder.resolve("run-001").resolve(RunStatus.FILE_NAME)).strip();
+        assertTrue(status.startsWith("failed: ArithmeticException: implicit ETF: only one class"), status);
+        assertTrue(status.endsWith("(head implicit, seed 7, iteration 1 of 3)"), status);
+    }
+
+    @Test
+    void verbosePrintsTheStackTraceAfterTheLine(@TempDir Path folder) {
+        List<String> args = new ArrayList<>(List.of(FAILING_RUN));
+        args.addAll(List.of("--out", folder.toString(), "--verbose"));
+        Outcome outcome = execute(args.toArray(String[]::new));
+        assertEquals(1, outcome.status(), outcome::err);
+        List<String> lines = outcome.err().lines().toList();
+        assertTrue(lines.get(1).startsWith("ufm failed: ArithmeticException: "), lines.get(1));
+        assertTrue(outcome.err().contains("\tat dev.stiefel.etf.ImplicitEtfState"), outcome::err);
+    }
+
+    @Test
+    void offATerminalTheProgressIsPlainLines(@TempDir Path folder) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = TrainCli.newCommandLine(new TrainCli());
+        commandLine.setOut(new PrintWriter(out));
+        commandLine.setErr(new PrintWriter(err));
+        UfmCommand ufm = commandLine.getSubcommands().get("ufm").getCommand();
+        ufm.terminal = () -> false;
+        int status = commandLine.execute("ufm", "--classes", "2", "--samples", "4", "--dim", "4", "--heads", "fixed",
+                "--seeds", "1", "--iterations", "20", "--eval-every", "5", "--no-plots", "--out", folder.toString());
+        assertEquals(0, status, err::toString);
+        String text = err.toString();
+        assertFalse(text.indexOf('\r') >= 0, "no carriage return");
+        assertFalse(text.indexOf('\u001b') >= 0, "no ANSI escape sequence");
+        assertTrue(text.contains("UFM C=2 N=4 d=4 fixed seed 1: iteration 0/20, CE "), text);
+        assertTrue(text.contains("UFM C=2 N=4 d=4 fixed seed 1: iteration 20/20, CE "), text);
+    }
+
+    @Test
+    void profileReportsTheDenseBackend() {
+        Outcome outcome = execute("ufm-profile", "--classes", "3", "--samples", "12", "--dim", "6",
+                "--heads", "fixed", "--iterations", "1", "--warmup", "0");
+        assertEquals(0, outcome.status(), outcome::err);
+        assertTrue(outcome.err().startsWith("dense backend: cpu kernels: "), outcome::err);
     }
 
     private static String withoutTime(String csvLine) {
