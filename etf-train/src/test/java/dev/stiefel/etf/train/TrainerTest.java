@@ -118,13 +118,20 @@ class TrainerTest {
             trainer.step();
         }
         long id = Thread.currentThread().getId();
-        long before = threads.getThreadAllocatedBytes(id);
-        for (int t = 0; t < 500; t++) {
-            trainer.step();
+        // The least of a few windows: on a loaded machine the JIT may still be compiling the step
+        // during one window (interpreted code allocates what compiled code scalar-replaces); an
+        // allocation per step shows in every window.
+        long allocated = Long.MAX_VALUE;
+        for (int window = 0; window < 5 && allocated >= 1024; window++) {
+            long before = threads.getThreadAllocatedBytes(id);
+            for (int t = 0; t < 500; t++) {
+                trainer.step();
+            }
+            allocated = Math.min(allocated, threads.getThreadAllocatedBytes(id) - before);
         }
-        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        long least = allocated;
         // A few hundred bytes of slack for the measurement itself.
-        assertTrue(allocated < 1024, () -> allocated + " bytes allocated in 500 steps");
+        assertTrue(least < 1024, () -> least + " bytes allocated in the best of five windows of 500 steps");
     }
 
     /**
