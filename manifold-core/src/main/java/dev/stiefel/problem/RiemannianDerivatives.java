@@ -35,6 +35,7 @@ public final class RiemannianDerivatives<P> {
     private Problem<P> problem;
     private Manifold<P> manifold;
     private boolean forceFiniteDifferences;
+    private boolean preconditioned;
 
     private P point;
     private double cost = Double.NaN;
@@ -70,7 +71,13 @@ public final class RiemannianDerivatives<P> {
             displacedPoint = manifold.allocate();
             displacedGradient = manifold.allocate();
         }
+        if (newProblem.hasEuclideanHessian() && !ProblemSupport.overridesEuclideanHessian(newProblem.getClass())) {
+            throw new IllegalArgumentException(newProblem.getClass().getName() + ": hasEuclideanHessian() returns true "
+                    + "but euclideanHessian(x, v, out) is not implemented; implement it or drop the override of "
+                    + "hasEuclideanHessian()");
+        }
         problem = newProblem;
+        preconditioned = newProblem.hasPreconditioner();
         point = null;
         cost = Double.NaN;
     }
@@ -114,6 +121,23 @@ public final class RiemannianDerivatives<P> {
     /** Whether {@link #hessianVector} uses finite differences of gradients. */
     public boolean usesFiniteDifferences() {
         return forceFiniteDifferences || !problem.hasEuclideanHessian();
+    }
+
+    /** Whether the problem supplies a preconditioner ({@link Problem#hasPreconditioner()}). */
+    public boolean hasPreconditioner() {
+        return preconditioned;
+    }
+
+    /**
+     * The problem's preconditioner at {@code x} applied to {@code v}, or a copy of {@code v}
+     * when it has none.
+     */
+    public void precondition(P x, P v, P out) {
+        if (preconditioned) {
+            problem.preconditioner(x, v, out);
+        } else if (out != v) {
+            manifold.copy(v, out);
+        }
     }
 
     /** {@code f(x)}, counted; does not change the current point. */

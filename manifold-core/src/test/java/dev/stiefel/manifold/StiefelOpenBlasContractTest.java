@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
+import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.problem.Problem;
 import java.util.random.RandomGenerator;
 import org.ejml.data.DMatrixRMaj;

@@ -1,6 +1,6 @@
 package dev.stiefel.cuda;
 
-import dev.stiefel.manifold.BrockettProblem;
+import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.ManifoldContract;
 import dev.stiefel.manifold.Stiefel;
