@@ -32,7 +32,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class Stiefel<M> implements Manifold<M> {
+public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
 
     /**
      * Newton iterations of the sign function (Roberts 1980) for the Lyapunov equation of the
@@ -60,6 +60,7 @@ public final class Stiefel<M> implements Manifold<M> {
     private final M smallFourth;
     private final M identity;
     private final DMatrixRMaj hostAmbient;
+    private boolean closed;
 
     /** [I; 0] and [0; I] (2p x p): block assembly and extraction through gemm, on any backend. */
     private final M selectTop;
@@ -189,6 +190,7 @@ public final class Stiefel<M> implements Manifold<M> {
 
     @Override
     public M allocate() {
+        requireOpen();
         return kernels.create(n, p);
     }
 
@@ -597,7 +599,33 @@ public final class Stiefel<M> implements Manifold<M> {
         }
     }
 
+    /**
+     * Frees this instance's workspaces (device memory on a GPU backend). Points and vectors
+     * from {@link #allocate()} stay valid and remain the caller's to free. Closing twice is
+     * harmless; any other operation afterwards throws {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (M workspace : java.util.Arrays.asList(ambient, ambientSecond, small, smallSecond, smallThird, smallFourth,
+                identity, selectTop, selectBottom, block, blockSecond, blockColumn, blockColumnSecond)) {
+            if (workspace != null) {
+                kernels.free(workspace);
+            }
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException(name + " was closed (its workspaces are freed)");
+        }
+    }
+
     private void requireOutput(M x, M out) {
+        requireOpen();
         requireShape(kernels, out, n, p, name, "out");
         if (out == x) {
             throw new IllegalArgumentException(name + ": out must not alias the base point x");
