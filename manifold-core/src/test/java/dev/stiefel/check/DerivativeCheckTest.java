@@ -64,6 +64,30 @@ class DerivativeCheckTest {
         assertTrue(DerivativeCheck.hessianTangency(problem, x, random).passed());
     }
 
+    /**
+     * The Hessian check follows a second-order curve whatever the configured retraction: with QR
+     * and Cayley (first order) a correct Hessian used to fit slope 2 and fail at a non-critical
+     * point; now it fits 3 under every retraction, and a wrong one fits 2.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"QR", "POLAR", "CAYLEY", "EXPONENTIAL"})
+    void hessianCheckIsRightUnderEveryRetraction(String name) {
+        Stiefel<DMatrixRMaj> st = stiefel(StiefelRetraction.valueOf(name));
+        BrockettProblem<DMatrixRMaj> problem = brockett(st, 21);
+        DMatrixRMaj x = randomPoint(st, 22);
+        DerivativeCheck.TaylorReport correct = DerivativeCheck.hessian(problem, x, new Random(23));
+        assertTrue(correct.passed(), () -> name + ": correct Hessian, slope " + correct.slope());
+        assertEquals(3.0, correct.slope(), SLOPE_ACCURACY);
+
+        Problem<DMatrixRMaj> wrong = Problem.of(st, problem::cost, problem::euclideanGradient, (point, v, out) -> {
+            problem.euclideanHessian(point, v, out);
+            st.kernels().scale(1.5, out);
+        });
+        DerivativeCheck.TaylorReport report = DerivativeCheck.hessian(wrong, x, new Random(23));
+        assertFalse(report.passed(), () -> name + ": wrong Hessian passed, slope " + report.slope());
+        assertEquals(2.0, report.slope(), SLOPE_ACCURACY);
+    }
+
     @Test
     void correctGradientPassesWithTheFirstOrderQrRetraction() {
         Stiefel<DMatrixRMaj> st = stiefel(StiefelRetraction.QR);
