@@ -234,11 +234,12 @@ public final class ConjugateGradient<P> implements Solver<P> {
 
     /**
      * Writes {@code P g} into {@code out} when the problem has a preconditioner and returns
-     * {@code <g, P g>}; returns {@code ||g||^2} otherwise.
+     * {@code <g, P g>}; returns {@code <g, g>} otherwise (the same arithmetic as an identity
+     * preconditioner).
      */
     private double precondition(P at, P g, P out, double gNorm) {
         if (!preconditioned) {
-            return gNorm * gNorm;
+            return manifold.inner(at, g, g);
         }
         derivatives.precondition(at, g, out);
         return manifold.inner(at, g, out);

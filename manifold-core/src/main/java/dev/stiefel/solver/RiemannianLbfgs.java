@@ -18,7 +18,8 @@ import java.util.Objects;
  * and the pair is stored only when {@code <s, y> / <s, s> >= c ||grad f(x)||} (the cautious
  * update, which keeps {@code H} positive definite without a Wolfe search); stored pairs are
  * transported to {@code x+} by the manifold's vector transport at every step. The line search
- * starts from the unit step ({@link RiemannianLbfgsOptions.Condition}). When a step falls below
+ * starts from the unit step ({@link RiemannianLbfgsOptions.Condition}), with the approximate
+ * Armijo test of Hager and Zhang at rounding level. When a step falls below
  * {@link StoppingCriteria#minStepSize()}, the memory is cleared once and the method goes on
  * from a scaled gradient step; a second short step in a row stops it (Manopt's "ultimatum").
  *
@@ -269,9 +270,9 @@ public final class RiemannianLbfgs<P> implements Solver<P> {
      * decreased the cost.
      */
     private double lineSearch(double cost, double slope) {
-        Manifold<P> m = manifold;
         boolean wolfe = options.condition() == RiemannianLbfgsOptions.Condition.WOLFE;
         double c1 = options.sufficientDecrease();
+        double noise = Math.max(1.0, Math.abs(cost)) * Math.ulp(1.0) * options.roundingSlack();
         double alpha = 1.0;
         double low = 0.0;
         double high = Double.POSITIVE_INFINITY;
@@ -284,10 +285,19 @@ public final class RiemannianLbfgs<P> implements Solver<P> {
             trialCost = trial(alpha);
             count++;
             nonFinite |= !SolverRun.finite(trialCost);
+            boolean haveSlope = false;
+            double trialSlope = Double.NaN;
             boolean armijo = trialCost <= cost + c1 * alpha * slope;
+            if (!armijo && Math.abs(trialCost - cost) <= noise) {
+                // Rounding level: Hager and Zhang's approximate Armijo condition on slopes.
+                trialSlope = slopeAtTrial();
+                haveSlope = true;
+                armijo = trialSlope <= (2 * Math.min(c1, 0.5) - 1) * slope;
+            }
             if (!wolfe) {
                 if (armijo) {
                     accepted = true;
+                    gradientReady = haveSlope;
                     break;
                 }
                 alpha *= options.contractionFactor();
@@ -296,9 +306,10 @@ public final class RiemannianLbfgs<P> implements Solver<P> {
             if (!armijo) {
                 high = alpha;
             } else {
-                derivatives.gradient(newX, newGradient);
-                m.transport(x, newX, direction, transported);
-                if (m.inner(newX, newGradient, transported) >= options.curvature() * slope) {
+                if (!haveSlope) {
+                    trialSlope = slopeAtTrial();
+                }
+                if (trialSlope >= options.curvature() * slope) {
                     accepted = true;
                     gradientReady = true;
                     break;
@@ -329,6 +340,16 @@ public final class RiemannianLbfgs<P> implements Solver<P> {
         }
         lineSearchCost = trialCost;
         return alpha;
+    }
+
+    /**
+     * {@code <grad f(y), T_{x -> y}(d)>} at the trial point {@code y} = {@link #newX}, leaving the
+     * gradient in {@link #newGradient}.
+     */
+    private double slopeAtTrial() {
+        derivatives.gradient(newX, newGradient);
+        manifold.transport(x, newX, direction, transported);
+        return manifold.inner(newX, newGradient, transported);
     }
 
     private double trial(double alpha) {

@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * Options of {@link RiemannianLbfgs}; defaults are Manopt's {@code rlbfgs} (Manopt 8) with its
- * {@code linesearch_hint}.
+ * {@code linesearch_hint}, except the approximate Armijo test at rounding level
+ * ({@code roundingSlack}); {@link #manopt()} drops it.
  *
  * @param stopping stopping criteria; default {@link StoppingCriteria#defaults()} (Manopt:
  *     {@code tolgradnorm = 1e-6}, {@code maxiter = 1000}, {@code minstepsize = 1e-10})
@@ -20,6 +21,11 @@ import java.util.Objects;
  *     2018, eq. 2.5): a pair is stored only when
  *     {@code <s, y> / <s, s> >= cautiousThreshold ||grad f(x_k)||}; default 1e-4 (Manopt's
  *     {@code strict_inc_func = @(t) 1e-4 * t})
+ * @param roundingSlack trial costs within {@code max(1, |f(x)|) eps roundingSlack} of
+ *     {@code f(x)} are rounding noise, and there the Armijo test is judged on directional
+ *     derivatives (Hager and Zhang's approximate Armijo condition, as in
+ *     {@link AdaptiveLineSearch}); default 1e6, where Manopt has none ({@link #manopt()}): with
+ *     the plain test the method stalls near {@code ||grad|| ~ sqrt(eps |f| L)}
  * @param pointTolerance tolerance of the start-point check; default 1e-8
  * @param recordHistory keep the per-iteration history in the result; default true
  * @param seed seed of the random start point drawn by {@link Solver#solve(dev.stiefel.problem.Problem)};
@@ -34,6 +40,7 @@ public record RiemannianLbfgsOptions(
         double contractionFactor,
         int maxLineSearchSteps,
         double cautiousThreshold,
+        double roundingSlack,
         double pointTolerance,
         boolean recordHistory,
         long seed) {
@@ -75,6 +82,9 @@ public record RiemannianLbfgsOptions(
         if (!(cautiousThreshold >= 0 && cautiousThreshold < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("cautiousThreshold must be finite and >= 0, got " + cautiousThreshold);
         }
+        if (!(roundingSlack >= 0 && roundingSlack < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("roundingSlack must be finite and >= 0, got " + roundingSlack);
+        }
         if (!(pointTolerance > 0)) {
             throw new IllegalArgumentException("pointTolerance must be > 0, got " + pointTolerance);
         }
@@ -83,50 +93,62 @@ public record RiemannianLbfgsOptions(
     /** The documented defaults. */
     public static RiemannianLbfgsOptions defaults() {
         return new RiemannianLbfgsOptions(StoppingCriteria.defaults(), 30, Condition.ARMIJO, 1e-4, 0.9, 0.5, 25, 1e-4,
-                1e-8, true, 0L);
+                1e6, 1e-8, true, 0L);
+    }
+
+    /**
+     * Manopt's {@code rlbfgs} exactly: the defaults with the plain Armijo test
+     * ({@code roundingSlack = 0}) and {@code maxtime = inf}.
+     */
+    public static RiemannianLbfgsOptions manopt() {
+        return defaults().withRoundingSlack(0.0);
     }
 
     public RiemannianLbfgsOptions withStopping(StoppingCriteria value) {
-        return new RiemannianLbfgsOptions(value, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(value, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withMemory(int value) {
-        return new RiemannianLbfgsOptions(stopping, value, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, value, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withCondition(Condition value) {
-        return new RiemannianLbfgsOptions(stopping, memory, value, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, memory, value, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withSufficientDecrease(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, value, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, memory, condition, value, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withCurvature(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, value, contractionFactor, maxLineSearchSteps, cautiousThreshold, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, value, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withContractionFactor(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, value, maxLineSearchSteps, cautiousThreshold, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, value, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withMaxLineSearchSteps(int value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, value, cautiousThreshold, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, value, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withCautiousThreshold(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, value, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, value, roundingSlack, pointTolerance, recordHistory, seed);
+    }
+
+    public RiemannianLbfgsOptions withRoundingSlack(double value) {
+        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, value, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withPointTolerance(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, value, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, value, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withRecordHistory(boolean value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, pointTolerance, value, seed);
+        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, value, seed);
     }
 
     public RiemannianLbfgsOptions withSeed(long value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, pointTolerance, recordHistory, value);
+        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, value);
     }
 }

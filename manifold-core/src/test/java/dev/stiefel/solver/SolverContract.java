@@ -17,8 +17,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The solver contract for a dense backend: trust regions, conjugate gradients and steepest
- * descent on problems with known optima (Brockett: eigenvectors of A; Procrustes: polar factor
+ * The solver contract for a dense backend: trust regions, conjugate gradients, steepest descent
+ * and R-LBFGS on problems with known optima (Brockett: eigenvectors of A; Procrustes: polar factor
  * of {@code A^T B}), computed on the host by EJML, and allocation-free warm iterations.
  * Shared through the test-jar: a backend's test extends it and supplies {@link #kernels()}
  * (float32 backends loosen the tolerances).
@@ -53,6 +53,8 @@ public abstract class SolverContract<M> {
                     ConjugateGradientOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory));
             case "steepest-descent" -> new SteepestDescent<>(
                     SteepestDescentOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory));
+            case "rlbfgs" -> new RiemannianLbfgs<>(
+                    RiemannianLbfgsOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory));
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -63,7 +65,7 @@ public abstract class SolverContract<M> {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"trust-regions", "conjugate-gradient"})
+    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "rlbfgs"})
     void brockettReachesTheEigenvectors(String solverName) {
         int n = 24;
         int p = 4;
@@ -97,7 +99,7 @@ public abstract class SolverContract<M> {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "steepest-descent"})
+    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "steepest-descent", "rlbfgs"})
     void procrustesReachesThePolarFactor(String solverName) {
         int m = 14;
         int n = 10;
@@ -124,7 +126,7 @@ public abstract class SolverContract<M> {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "steepest-descent"})
+    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "steepest-descent", "rlbfgs"})
     void warmIterationsDoNotAllocate(String solverName) {
         assumeTrue(AllocationProbe.supported());
         Random random = new Random(41);
