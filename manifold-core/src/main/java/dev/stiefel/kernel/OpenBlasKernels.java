@@ -77,6 +77,7 @@ public final class OpenBlasKernels extends HostKernels {
 
     private double[] gram = new double[1];
     // Native buffers for polar: released by JavaCPP's deallocator when this object is collected.
+    private boolean closed;
     private DoublePointer nativeInput = new DoublePointer(1L);
     private DoublePointer nativeGram = new DoublePointer(1L);
     private DoublePointer nativeInverseRoot = new DoublePointer(1L);
@@ -247,6 +248,7 @@ public final class OpenBlasKernels extends HostKernels {
     @Override
     public void gemm(double alpha, DMatrixRMaj a, boolean transposeA, DMatrixRMaj b,
             boolean transposeB, double beta, DMatrixRMaj c) {
+        requireOpen();
         int inner = checkGemm(a, transposeA, b, transposeB, c);
         int m = c.numRows;
         int n = c.numCols;
@@ -347,6 +349,7 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void polar(DMatrixRMaj a, DMatrixRMaj out) {
+        requireOpen();
         requireTall(a, "polar a");
         final int m = a.numRows;
         final int n = a.numCols;
@@ -413,6 +416,7 @@ public final class OpenBlasKernels extends HostKernels {
 
     /** Sizes dsyevd's workspace for order {@code n} once (workspace query), then reuses it. */
     private void ensureEigenWorkspace(int n) {
+        requireOpen();
         if (eigenWorkOrder == n) {
             return;
         }
@@ -667,6 +671,28 @@ public final class OpenBlasKernels extends HostKernels {
      * LAPACK's info: negative means an illegal argument (a bug here), positive a failure to
      * converge, which the callers that can meet it explain more precisely first.
      */
+    /**
+     * Frees the native buffers that gemm, polar and the eigensolver keep across calls. Closing
+     * twice is harmless; those operations throw {@link IllegalStateException} afterwards.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Pointer buffer : new Pointer[] {nativeInput, nativeGram, nativeInverseRoot, nativeResult, nativeValues,
+            gemmLeft, gemmRight, gemmProduct, eigenWork, eigenIntegerWork}) {
+            buffer.close();
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("OpenBlasKernels was closed (its native buffers are freed)");
+        }
+    }
+
     private static void requireSuccess(int info, String operation, String routine) {
         if (info < 0) {
             throw new IllegalStateException(operation + ": " + routine + " rejected argument " + (-info));

@@ -37,6 +37,7 @@ import org.ejml.data.DMatrixRMaj;
 public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
 
     private final DenseKernels<M> kernels;
+    private final boolean ownsKernels;
     private final int n;
     private final int p;
     private final StiefelRetraction retraction;
@@ -61,8 +62,12 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
      *     ({@link StiefelRetraction#QR} and the other constants) or a user-defined one
      * @throws IllegalArgumentException unless {@code n >= p >= 1}, or when an argument is null
      */
-    @SuppressWarnings("unchecked")
     public Stiefel(DenseKernels<M> kernels, int n, int p, StiefelRetraction retraction) {
+        this(kernels, n, p, retraction, false);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Stiefel(DenseKernels<M> kernels, int n, int p, StiefelRetraction retraction, boolean ownsKernels) {
         if (n < p || p < 1) {
             throw new IllegalArgumentException("Stiefel(n, p) needs n >= p >= 1, got n = " + n + ", p = " + p);
         }
@@ -70,6 +75,7 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
             throw new IllegalArgumentException("Stiefel(" + n + ", " + p + "): kernels and retraction must not be null");
         }
         this.kernels = kernels;
+        this.ownsKernels = ownsKernels;
         this.n = n;
         this.p = p;
         this.retraction = retraction;
@@ -95,14 +101,18 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         return onCpu(n, p, StiefelRetraction.QR);
     }
 
-    /** {@code St(n, p)} on the default CPU backend ({@link Kernels#cpu()}). */
+    /**
+     * {@code St(n, p)} on the default CPU backend ({@link Kernels#cpu()}); the instance owns
+     * those kernels and {@link #close()} closes them too.
+     */
     public static Stiefel<DMatrixRMaj> onCpu(int n, int p, StiefelRetraction retraction) {
-        return new Stiefel<>(Kernels.cpu(), n, p, retraction);
+        return new Stiefel<>(Kernels.cpu(), n, p, retraction, true);
     }
 
     /**
      * The same manifold on the same backend with another retraction, built-in or user-defined
-     * (new workspaces; close it separately).
+     * (new workspaces; close it separately). It shares this instance's kernels and never closes
+     * them: when this instance owns its kernels ({@link #onCpu}), close it last.
      */
     public Stiefel<M> withRetraction(StiefelRetraction newRetraction) {
         return new Stiefel<>(kernels, n, p, newRetraction);
@@ -414,9 +424,10 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
 
     /**
      * Frees this instance's workspaces and those of its bound retractions (device memory on a GPU
-     * backend). Points and vectors from {@link #allocate()} stay valid and remain the caller's to
-     * free. Closing twice is harmless; any other operation afterwards throws
-     * {@link IllegalStateException}.
+     * backend), and closes the kernels when this instance created them ({@link #onCpu}); kernels
+     * passed to the constructor stay the caller's. Points and vectors from {@link #allocate()}
+     * stay valid and remain the caller's to free. Closing twice is harmless; any other operation
+     * afterwards throws {@link IllegalStateException}.
      */
     @Override
     public void close() {
@@ -434,6 +445,9 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
             kernels.free(m);
         }
         kernels.free(identity);
+        if (ownsKernels) {
+            kernels.close();
+        }
     }
 
     private void requireOpen() {
