@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.solver.SolverResult;
@@ -14,6 +13,7 @@ import dev.stiefel.solver.StopReason;
 import dev.stiefel.solver.StoppingCriteria;
 import dev.stiefel.solver.TrustRegions;
 import dev.stiefel.solver.TrustRegionsOptions;
+import dev.stiefel.testkit.CholeskyQrRetraction;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -32,57 +32,8 @@ class RetractionObjectsTest {
 
     private static final double TOLERANCE = 1e-12;
 
-    /**
-     * Cholesky QR as a user would write it: {@code R_X(V) = (X + V) L^(-T)} with
-     * {@code L L^T = (X + V)^T (X + V)}. Mathematically the same map as the built-in QR
-     * retraction ({@code qf} with a positive diagonal), computed by another algorithm.
-     */
-    static final StiefelRetraction CHOLESKY_QR = new StiefelRetraction() {
-        @Override
-        public String name() {
-            return "CHOLESKY_QR";
-        }
-
-        @Override
-        public <M> Retraction<M> bind(Stiefel<M> stiefel) {
-            DenseKernels<M> kernels = stiefel.kernels();
-            int n = stiefel.rows();
-            int p = stiefel.columns();
-            M sum = kernels.create(n, p);
-            M gram = kernels.create(p, p);
-            M lower = kernels.create(p, p);
-            M inverse = kernels.create(p, p);
-            M identity = kernels.create(p, p);
-            kernels.setIdentity(identity);
-            return new Retraction<>() {
-                @Override
-                public String name() {
-                    return "CHOLESKY_QR";
-                }
-
-                @Override
-                public void retract(M x, M v, M out) {
-                    kernels.addScaled(1.0, x, 1.0, v, sum);
-                    kernels.gemm(1.0, sum, true, sum, false, 0.0, gram);
-                    kernels.cholesky(gram, lower);
-                    kernels.solve(lower, identity, inverse);
-                    kernels.gemm(1.0, sum, false, inverse, true, 0.0, out);
-                }
-
-                @Override
-                public void close() {
-                    for (M m : java.util.List.of(sum, gram, lower, inverse, identity)) {
-                        kernels.free(m);
-                    }
-                }
-            };
-        }
-
-        @Override
-        public String toString() {
-            return name();
-        }
-    };
+    /** A retraction written outside the library (the test kit's example). */
+    static final StiefelRetraction CHOLESKY_QR = CholeskyQrRetraction.INSTANCE;
 
     @Test
     void aUserRetractionAgreesWithTheBuiltInItReimplements() {

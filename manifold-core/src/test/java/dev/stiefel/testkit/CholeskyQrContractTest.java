@@ -1,23 +1,23 @@
-package dev.stiefel.manifold;
+package dev.stiefel.testkit;
 
 import dev.stiefel.kernel.Kernels;
+import dev.stiefel.manifold.Manifold;
+import dev.stiefel.manifold.ManifoldContract;
+import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.problem.Problem;
 import java.util.random.RandomGenerator;
 import org.ejml.data.DMatrixRMaj;
 
-/**
- * A retraction defined outside the library ({@link RetractionObjectsTest#CHOLESKY_QR}) passes
- * the same manifold contract as the built-in ones: what a user runs on their own retraction.
- */
-class UserRetractionContractTest extends ManifoldContract<DMatrixRMaj> {
+/** The manifold contract on Stiefel with a retraction written outside the library. */
+class CholeskyQrContractTest extends ManifoldContract<DMatrixRMaj> {
 
     private static final int N = 12;
     private static final int P = 3;
 
     @Override
     protected Manifold<DMatrixRMaj> createManifold() {
-        return new Stiefel<>(Kernels.ejml(), N, P, RetractionObjectsTest.CHOLESKY_QR);
+        return new Stiefel<>(Kernels.ejml(), N, P, CholeskyQrRetraction.INSTANCE);
     }
 
     @Override
@@ -25,7 +25,7 @@ class UserRetractionContractTest extends ManifoldContract<DMatrixRMaj> {
         return N * P - P * (P + 1) / 2;
     }
 
-    /** The QR map, computed by Cholesky: first order for {@code p > 1}. */
+    /** The QR map: first order for {@code p > 1}. */
     @Override
     protected RetractionOrder expectedRetractionOrder() {
         return RetractionOrder.FIRST;
