@@ -69,6 +69,9 @@ class Stiefel:
     def retraction(self, point, tangent_vector):
         return multiqr(point + tangent_vector)
 
+    def transport(self, point_a, point_b, tangent_vector_a):
+        return self.projection(point_b, tangent_vector_a)
+
     def zero_vector(self, point):
         return np.zeros((self.n, self.p))
 

@@ -55,7 +55,10 @@ public record ConjugateGradientOptions(
      * {@code min_step_size = 1e-10}, {@code max_time = 1000} s. pymanopt numbers the start point
      * as iteration 1, so its {@code max_iterations = 1000} allows 999 steps: here
      * {@code maxIterations = 999}, and pymanopt's iteration {@code k + 1} is iteration {@code k}
-     * here. Remaining differences: where two criteria hold at once pymanopt names time, then
+     * here; the traces agree (cost to rounding, a test in this repository compares them while
+     * the cost decreases stay above the rounding of {@code f}, below which either side's line
+     * search may branch differently). Remaining differences: where two criteria hold at once
+     * pymanopt names time, then
      * iterations, then the gradient norm, then the step size, while
      * {@link StoppingCriteria#check} names the gradient norm and the step size first; pymanopt
      * evaluates the cost once more at each accepted point (its cost-evaluation count is higher).

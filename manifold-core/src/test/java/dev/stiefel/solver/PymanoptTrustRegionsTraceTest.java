@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.problem.BrockettProblem;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +27,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class PymanoptTrustRegionsTraceTest {
 
-    private static final Path SCRIPT = Path.of("src", "test", "python", "pymanopt_trust_regions_trace.py");
+    private static final Path SCRIPT = PymanoptReference.DIRECTORY.resolve("pymanopt_trust_regions_trace.py");
     private static final double COST_DIGITS = 1e-10;
     private static final double GRADIENT_RELATIVE = 1e-6;
     private static final double GRADIENT_ABSOLUTE = 1e-11;
@@ -51,7 +48,7 @@ class PymanoptTrustRegionsTraceTest {
     void pymanoptPresetReproducesPymanoptsTrace(int n, int p, long seed, double minGradientNorm, String spectrum)
             throws IOException, InterruptedException {
         assumeTrue(Files.isRegularFile(SCRIPT), "reference script not found at " + SCRIPT.toAbsolutePath());
-        assumeTrue(pythonWithNumpy(), "python3 with numpy is not available: pymanopt trace comparison skipped");
+        assumeTrue(PymanoptReference.pythonWithNumpy(), "python3 with numpy is not available: pymanopt trace comparison skipped");
         Random random = new Random(seed);
         Stiefel<DMatrixRMaj> stiefel = Stiefel.onCpu(n, p);
         boolean clustered = spectrum.equals("clustered");
@@ -63,17 +60,8 @@ class PymanoptTrustRegionsTraceTest {
             stiefel.randomPoint(random, start);
         }
 
-        Path input = directory.resolve("brockett.txt");
-        StringBuilder text = new StringBuilder(n + " " + p + " " + minGradientNorm + "\n");
-        for (DMatrixRMaj matrix : List.of(problem.a(), problem.weights(), start)) {
-            for (int i = 0; i < matrix.numRows; i++) {
-                for (int j = 0; j < matrix.numCols; j++) {
-                    text.append(matrix.get(i, j)).append(j + 1 < matrix.numCols ? " " : "\n");
-                }
-            }
-        }
-        Files.writeString(input, text, StandardCharsets.UTF_8);
-        List<double[]> reference = run(List.of("python3", SCRIPT.toString(), input.toString()));
+        List<double[]> reference = PymanoptReference.trace("pymanopt_trust_regions_trace.py",
+                directory.resolve("brockett.txt"), minGradientNorm, problem.a(), problem.weights(), start);
 
         TrustRegionsOptions options = TrustRegionsOptions.pymanopt()
                 .withStopping(TrustRegionsOptions.pymanopt().stopping().withMinGradientNorm(minGradientNorm));
@@ -181,35 +169,5 @@ class PymanoptTrustRegionsTraceTest {
         for (int i = 0; i < n; i++) {
             out.set(i, 0, v[i] / Math.sqrt(norm));
         }
-    }
-
-    private static boolean pythonWithNumpy() {
-        try {
-            Process process = new ProcessBuilder("python3", "-c", "import numpy").redirectErrorStream(true).start();
-            process.getInputStream().readAllBytes();
-            return process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0;
-        } catch (IOException | InterruptedException unavailable) {
-            return false;
-        }
-    }
-
-    private static List<double[]> run(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "reference script timed out");
-        assertEquals(0, process.exitValue(), () -> "reference script failed:\n" + output);
-        List<double[]> rows = new ArrayList<>();
-        for (String line : output.split("\n")) {
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] fields = line.trim().split("\\s+");
-            double[] row = new double[fields.length];
-            for (int i = 0; i < fields.length; i++) {
-                row[i] = Double.parseDouble(fields[i]);
-            }
-            rows.add(row);
-        }
-        return rows;
     }
 }
