@@ -37,7 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Haar-random eigenvectors and the spectrum {@code 1, ..., p + 1} followed by {@code n - p - 1}
  * values spread over {@code (p + 1, p + 11]} (unit gaps where the minimiser lives, as in the
  * solver tests), so every solver converges and the comparison measures the methods rather
- * than a near-degenerate instance.
+ * than a near-degenerate instance. The minimum is {@code sum_j (p - j)(j + 1)}, 1540 on
+ * St(200, 20).
  *
  * <p>Time per solve: {@code java -jar jmh/target/benchmarks.jar BrockettSolversBenchmark}.
  * Iterations and evaluation counts (deterministic): {@code java -cp jmh/target/benchmarks.jar
@@ -51,9 +52,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class BrockettSolversBenchmark {
 
-    static final int N = 200;
-    static final int P = 20;
     static final double GRADIENT_TOLERANCE = 1e-8;
+
+    /** St(n, p) as {@code "n x p"}; the comparison asks for 200 x 20. */
+    @Param({"200x20"})
+    public String size;
 
     @Param({"rlbfgs", "trust-regions", "conjugate-gradient"})
     public String solver;
@@ -70,9 +73,10 @@ public class BrockettSolversBenchmark {
     @Setup
     public void setup() {
         DenseKernels<DMatrixRMaj> kernels = CpuBackends.create(backend);
-        stiefel = new Stiefel<>(kernels, N, P, StiefelRetraction.QR);
+        Size shape = Size.parse(size);
+        stiefel = new Stiefel<>(kernels, shape.rows(), shape.cols(), StiefelRetraction.QR);
         problem = problem(stiefel);
-        start = kernels.fromHost(Fixtures.stiefelPoint(N, P, Fixtures.SEED + 7));
+        start = kernels.fromHost(Fixtures.stiefelPoint(shape.rows(), shape.cols(), Fixtures.SEED + 7));
         out = stiefel.allocate();
         instance = solver(solver);
     }
@@ -134,6 +138,7 @@ public class BrockettSolversBenchmark {
         for (String backend : new String[] {CpuBackends.EJML, CpuBackends.OPENBLAS}) {
             for (String name : new String[] {"rlbfgs", "trust-regions", "conjugate-gradient"}) {
                 BrockettSolversBenchmark benchmark = new BrockettSolversBenchmark();
+                benchmark.size = "200x20";
                 benchmark.solver = name;
                 benchmark.backend = backend;
                 benchmark.setup();

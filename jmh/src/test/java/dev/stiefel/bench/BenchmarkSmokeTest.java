@@ -212,4 +212,24 @@ class BenchmarkSmokeTest {
         assertTrue(error.getMessage().contains("no CUDA"), error.getMessage());
         state.close();
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rlbfgs", "trust-regions", "conjugate-gradient"})
+    void brockettSolversReachTheKnownMinimum(String solver) {
+        BrockettSolversBenchmark benchmark = new BrockettSolversBenchmark();
+        benchmark.size = TINY;
+        benchmark.solver = solver;
+        benchmark.backend = CpuBackends.EJML;
+        benchmark.setup();
+        SolverResult<DMatrixRMaj> result = benchmark.solve();
+        int p = Size.parse(TINY).cols();
+        double minimum = 0;
+        for (int j = 0; j < p; j++) {
+            minimum += (p - j) * (j + 1.0);
+        }
+        assertEquals(StopReason.GRADIENT_NORM, result.stopReason(), result::summary);
+        assertEquals(minimum, result.cost(), 1e-10 * minimum);
+        assertTrue(orthonormalityError(result.point()) < ORTHONORMALITY_TOLERANCE);
+        benchmark.tearDown();
+    }
 }

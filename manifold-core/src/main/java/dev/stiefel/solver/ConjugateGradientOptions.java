@@ -58,8 +58,7 @@ public record ConjugateGradientOptions(
      * here; the traces agree (cost to rounding, a test in this repository compares them while
      * the cost decreases stay above the rounding of {@code f}, below which either side's line
      * search may branch differently). Remaining differences: where two criteria hold at once
-     * pymanopt names time, then
-     * iterations, then the gradient norm, then the step size, while
+     * pymanopt names time, then iterations, then the gradient norm, then the step size, while
      * {@link StoppingCriteria#check} names the gradient norm and the step size first; pymanopt
      * evaluates the cost once more at each accepted point (its cost-evaluation count is higher).
      */
