@@ -346,6 +346,24 @@ public final class Grassmann<M> implements Manifold<M> {
         exponential(x, v, out);
     }
 
+    /**
+     * The Weingarten map of the quotient, {@code W_X(V, N) = -V X^T N} for a horizontal
+     * {@code V} and a vector {@code N} normal to the horizontal space (Absil, Mahony, Trumpf 2013;
+     * pymanopt's {@code Grassmann.weingarten}); {@code P_X(H[V]) + W_X(V, G - P_X(G))} is the
+     * Riemannian Hessian. {@code out} must alias none of the inputs.
+     */
+    public void weingarten(M x, M v, M normal, M out) {
+        check(x, "point x");
+        check(v, "tangent vector v");
+        check(normal, "normal vector");
+        requireOutput(x, out);
+        if (out == v || out == normal) {
+            throw new IllegalArgumentException(name + ": weingarten output must alias neither input");
+        }
+        kernels.gemm(1.0, x, true, normal, false, 0.0, small);
+        kernels.gemm(-1.0, v, false, small, false, 0.0, out);
+    }
+
     /** The dense backend every operation runs on. */
     public DenseKernels<M> kernels() {
         return kernels;

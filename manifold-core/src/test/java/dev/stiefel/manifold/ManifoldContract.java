@@ -403,11 +403,12 @@ public abstract class ManifoldContract<P> {
     /**
      * {@code DerivativeCheck.hessian} passes on the correct Riemannian Hessian at a random
      * (non-critical) point and fails on a wrong one (the Euclidean Hessian scaled by 3/2),
-     * whatever the configured retraction.
+     * whatever the configured retraction. Float64 backends only: the check's rounding floor is
+     * that of float64.
      */
     @Test
     void hessianCheckPassesOnTheCorrectHessianAndFailsOnAWrongOne() {
-        if (manifold.dimension() == 0) {
+        if (manifold.dimension() == 0 || toleranceScale() > 1.0) {
             return;
         }
         Problem<P> problem = createProblem(manifold, random);

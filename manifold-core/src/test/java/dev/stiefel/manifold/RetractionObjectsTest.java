@@ -144,6 +144,35 @@ class RetractionObjectsTest {
         assertTrue(NormOps_DDRM.normF(CommonOps_DDRM.subtract(expected, actual, null)) < TOLERANCE);
     }
 
+    /** The same identity on Grassmann, whose Weingarten map is {@code -V X^T N}. */
+    @Test
+    void grassmannWeingartenGivesTheCurvatureTermOfTheHessian() {
+        Random random = new Random(7);
+        Grassmann<DMatrixRMaj> grassmann = Grassmann.onCpu(8, 3);
+        DMatrixRMaj x = grassmann.allocate();
+        DMatrixRMaj v = grassmann.allocate();
+        DMatrixRMaj g = grassmann.allocate();
+        DMatrixRMaj h = grassmann.allocate();
+        grassmann.randomPoint(random, x);
+        grassmann.randomTangent(x, random, v);
+        for (DMatrixRMaj m : new DMatrixRMaj[] {g, h}) {
+            for (int i = 0; i < m.data.length; i++) {
+                m.data[i] = random.nextGaussian();
+            }
+        }
+        DMatrixRMaj expected = grassmann.allocate();
+        grassmann.euclideanToRiemannianHessian(x, g, h, v, expected);
+        DMatrixRMaj normal = grassmann.allocate();
+        grassmann.projectToTangent(x, g, normal);
+        CommonOps_DDRM.subtract(g, normal, normal);
+        DMatrixRMaj curvature = grassmann.allocate();
+        grassmann.weingarten(x, v, normal, curvature);
+        DMatrixRMaj actual = grassmann.allocate();
+        grassmann.projectToTangent(x, h, actual);
+        CommonOps_DDRM.addEquals(actual, curvature);
+        assertTrue(NormOps_DDRM.normF(CommonOps_DDRM.subtract(expected, actual, null)) < TOLERANCE);
+    }
+
     @Test
     void aClosedStiefelRefusesToWorkAndClosesOnce() {
         Stiefel<DMatrixRMaj> stiefel = Stiefel.onCpu(6, 2, StiefelRetraction.CAYLEY);
