@@ -13,8 +13,8 @@ import java.util.random.RandomGenerator;
  * <p>Along a unit tangent direction {@code v} at {@code x}, with {@code t} on
  * {@code logspace(-8, 0, 51)}, the Taylor remainders
  * <pre>
- *   E1(t) = |f(R_x(t v)) - f(x) - t <grad f(x), v>|                          = O(t^2)
- *   E2(t) = |f(R_x(t v)) - f(x) - t <grad f(x), v> - t^2/2 <Hess f(x)[v], v>| = O(t^3)
+ *   E1(t) = |f(R_x(t v)) - f(x) - t &lt;grad f(x), v&gt;|                                = O(t^2)
+ *   E2(t) = |f(R_x(t v)) - f(x) - t &lt;grad f(x), v&gt; - t^2/2 &lt;Hess f(x)[v], v&gt;| = O(t^3)
  * </pre>
  * where {@code R} is the manifold's configured retraction for the gradient check (any retraction
  * is first order) and its {@linkplain dev.stiefel.manifold.Manifold#secondOrderRetract
