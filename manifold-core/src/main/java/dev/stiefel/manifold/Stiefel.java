@@ -169,7 +169,7 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
 
     @Override
     public String toString() {
-        return name + " with " + retraction + " retraction on " + kernels.name();
+        return name + " with " + retraction.name() + " retraction on " + kernels.name();
     }
 
     /** {@code n p - p (p + 1) / 2}. */

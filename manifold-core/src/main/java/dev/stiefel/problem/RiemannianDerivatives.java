@@ -36,6 +36,7 @@ public final class RiemannianDerivatives<P> {
     private Manifold<P> manifold;
     private boolean forceFiniteDifferences;
     private boolean preconditioned;
+    private boolean exactHessian;
 
     private P point;
     private double cost = Double.NaN;
@@ -56,11 +57,21 @@ public final class RiemannianDerivatives<P> {
 
     /**
      * Switches to {@code newProblem}, keeping workspaces when its manifold is the same object as
-     * before (and freeing them otherwise). Clears the current point; keeps the counters.
+     * before (and freeing them otherwise). Clears the current point; keeps the counters. Reads
+     * {@link Problem#hasEuclideanHessian()} and {@link Problem#hasPreconditioner()} once, here.
+     *
+     * @throws IllegalArgumentException when the problem claims a Euclidean Hessian it does not
+     *     implement
      */
     public void bind(Problem<P> newProblem) {
         Objects.requireNonNull(newProblem, "problem");
         Manifold<P> newManifold = Objects.requireNonNull(newProblem.manifold(), "problem.manifold()");
+        boolean hessian = newProblem.hasEuclideanHessian();
+        if (hessian && !ProblemSupport.overridesEuclideanHessian(newProblem.getClass())) {
+            throw new IllegalArgumentException(newProblem.getClass().getName() + ": hasEuclideanHessian() returns true "
+                    + "but euclideanHessian(x, v, out) is not implemented; implement it or drop the override of "
+                    + "hasEuclideanHessian()");
+        }
         if (newManifold != manifold) {
             freeWorkspaces();
             manifold = newManifold;
@@ -71,12 +82,8 @@ public final class RiemannianDerivatives<P> {
             displacedPoint = manifold.allocate();
             displacedGradient = manifold.allocate();
         }
-        if (newProblem.hasEuclideanHessian() && !ProblemSupport.overridesEuclideanHessian(newProblem.getClass())) {
-            throw new IllegalArgumentException(newProblem.getClass().getName() + ": hasEuclideanHessian() returns true "
-                    + "but euclideanHessian(x, v, out) is not implemented; implement it or drop the override of "
-                    + "hasEuclideanHessian()");
-        }
         problem = newProblem;
+        exactHessian = hessian;
         preconditioned = newProblem.hasPreconditioner();
         point = null;
         cost = Double.NaN;
@@ -120,7 +127,7 @@ public final class RiemannianDerivatives<P> {
 
     /** Whether {@link #hessianVector} uses finite differences of gradients. */
     public boolean usesFiniteDifferences() {
-        return forceFiniteDifferences || !problem.hasEuclideanHessian();
+        return forceFiniteDifferences || !exactHessian;
     }
 
     /** Whether the problem supplies a preconditioner ({@link Problem#hasPreconditioner()}). */
