@@ -40,6 +40,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * than a near-degenerate instance. The minimum is {@code sum_j (p - j)(j + 1)}, 1540 on
  * St(200, 20).
  *
+ * <p>R-LBFGS transports its {@code 2m = 60} stored vectors to every new iterate, as Manopt's
+ * {@code rlbfgs} does; on St(200, 20) that work, not the cost and gradient, dominates its time
+ * per iteration.
+ *
  * <p>Time per solve: {@code java -jar jmh/target/benchmarks.jar BrockettSolversBenchmark}.
  * Iterations and evaluation counts (deterministic): {@code java -cp jmh/target/benchmarks.jar
  * dev.stiefel.bench.BrockettSolversBenchmark}, which prints one summary line per solver.
