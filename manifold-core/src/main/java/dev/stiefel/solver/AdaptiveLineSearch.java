@@ -154,6 +154,11 @@ public final class AdaptiveLineSearch<P> implements LineSearch<P> {
     }
 
     @Override
+    public void close() {
+        workspace.release();
+    }
+
+    @Override
     public void reset() {
         rememberedAlpha = Double.NaN;
         lastCost = Double.NaN;

@@ -152,6 +152,11 @@ public final class ArmijoBacktracking<P> implements LineSearch<P> {
     }
 
     @Override
+    public void close() {
+        workspace.release();
+    }
+
+    @Override
     public void reset() {
         previousCost = Double.NaN;
         previousAlpha = Double.NaN;

@@ -143,6 +143,7 @@ public final class ConjugateGradient<P> implements Solver<P> {
     @Override
     public void close() {
         releaseWorkspaces();
+        lineSearch.close();
         closed = true;
     }
 

@@ -68,6 +68,7 @@ public final class SteepestDescent<P> implements Solver<P> {
     @Override
     public void close() {
         releaseWorkspaces();
+        lineSearch.close();
         closed = true;
     }
 
