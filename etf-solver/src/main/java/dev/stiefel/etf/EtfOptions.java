@@ -24,6 +24,9 @@ import dev.stiefel.solver.StoppingCriteria;
  * @param backwardMethod how the head differentiates the solution; default
  *     {@link EtfBackwardMethod#CLOSED_FORM}
  * @param backwardMode which paths the head's backward follows; default {@link BackwardMode#FULL}
+ * @param recordHistory whether Riemannian solves keep their per-iteration history in
+ *     {@link EtfSolveResult#history()}; default false (a training step then allocates nothing
+ *     that grows with the iterations)
  */
 public record EtfOptions(
         double delta,
@@ -34,7 +37,8 @@ public record EtfOptions(
         EtfSolverMethod method,
         StoppingCriteria solverStopping,
         EtfBackwardMethod backwardMethod,
-        BackwardMode backwardMode) {
+        BackwardMode backwardMode,
+        boolean recordHistory) {
 
     /** Default proximal weight (paper). */
     public static final double DEFAULT_DELTA = 1e-3;
@@ -76,7 +80,7 @@ public record EtfOptions(
         return new EtfOptions(DEFAULT_DELTA, DEFAULT_TAU, DEFAULT_EMA_FLOOR, EtfStart.CANONICAL, 0L,
                 EtfSolverMethod.CLOSED_FORM, StoppingCriteria.defaults().withMaxIterations(DEFAULT_SOLVER_MAX_ITERATIONS)
                         .withMinGradientNorm(DEFAULT_SOLVER_GRADIENT_TOLERANCE),
-                EtfBackwardMethod.CLOSED_FORM, BackwardMode.FULL);
+                EtfBackwardMethod.CLOSED_FORM, BackwardMode.FULL, false);
     }
 
     /** Iteration cap of the Riemannian solvers ({@code solverStopping().maxIterations()}). */
@@ -90,28 +94,34 @@ public record EtfOptions(
     }
 
     public EtfOptions withDelta(double value) {
-        return new EtfOptions(value, tau, emaFloor, start, seed, method, solverStopping, backwardMethod, backwardMode);
+        return new EtfOptions(value, tau, emaFloor, start, seed, method, solverStopping, backwardMethod,
+                backwardMode, recordHistory);
     }
 
     public EtfOptions withTau(double value) {
-        return new EtfOptions(delta, value, emaFloor, start, seed, method, solverStopping, backwardMethod, backwardMode);
+        return new EtfOptions(delta, value, emaFloor, start, seed, method, solverStopping, backwardMethod,
+                backwardMode, recordHistory);
     }
 
     public EtfOptions withEmaFloor(double value) {
-        return new EtfOptions(delta, tau, value, start, seed, method, solverStopping, backwardMethod, backwardMode);
+        return new EtfOptions(delta, tau, value, start, seed, method, solverStopping, backwardMethod, backwardMode,
+                recordHistory);
     }
 
     /** Start of the first solve; {@code seed} is used by {@link EtfStart#HAAR}. */
     public EtfOptions withStart(EtfStart value, long seedValue) {
-        return new EtfOptions(delta, tau, emaFloor, value, seedValue, method, solverStopping, backwardMethod, backwardMode);
+        return new EtfOptions(delta, tau, emaFloor, value, seedValue, method, solverStopping, backwardMethod,
+                backwardMode, recordHistory);
     }
 
     public EtfOptions withMethod(EtfSolverMethod value) {
-        return new EtfOptions(delta, tau, emaFloor, start, seed, value, solverStopping, backwardMethod, backwardMode);
+        return new EtfOptions(delta, tau, emaFloor, start, seed, value, solverStopping, backwardMethod, backwardMode,
+                recordHistory);
     }
 
     public EtfOptions withSolverStopping(StoppingCriteria value) {
-        return new EtfOptions(delta, tau, emaFloor, start, seed, method, value, backwardMethod, backwardMode);
+        return new EtfOptions(delta, tau, emaFloor, start, seed, method, value, backwardMethod, backwardMode,
+                recordHistory);
     }
 
     /** Stopping of the Riemannian solvers with the given iteration cap and gradient-norm tolerance. */
@@ -124,10 +134,17 @@ public record EtfOptions(
     }
 
     public EtfOptions withBackwardMethod(EtfBackwardMethod value) {
-        return new EtfOptions(delta, tau, emaFloor, start, seed, method, solverStopping, value, backwardMode);
+        return new EtfOptions(delta, tau, emaFloor, start, seed, method, solverStopping, value, backwardMode,
+                recordHistory);
+    }
+
+    public EtfOptions withRecordHistory(boolean value) {
+        return new EtfOptions(delta, tau, emaFloor, start, seed, method, solverStopping, backwardMethod, backwardMode,
+                value);
     }
 
     public EtfOptions withBackwardMode(BackwardMode value) {
-        return new EtfOptions(delta, tau, emaFloor, start, seed, method, solverStopping, backwardMethod, value);
+        return new EtfOptions(delta, tau, emaFloor, start, seed, method, solverStopping, backwardMethod, value,
+                recordHistory);
     }
 }

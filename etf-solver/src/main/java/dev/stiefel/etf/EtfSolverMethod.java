@@ -7,5 +7,10 @@ public enum EtfSolverMethod {
     /** Riemannian trust regions (Absil, Baker, Gallivan 2007), the solver of the paper. */
     TRUST_REGIONS,
     /** Riemannian nonlinear conjugate gradients. */
-    CONJUGATE_GRADIENT
+    CONJUGATE_GRADIENT,
+    /**
+     * Riemannian limited-memory BFGS ({@link dev.stiefel.solver.RiemannianLbfgs}; Huang, Absil,
+     * Gallivan 2018) on the same problem.
+     */
+    RIEMANNIAN_LBFGS
 }

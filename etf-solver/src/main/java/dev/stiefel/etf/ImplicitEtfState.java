@@ -37,8 +37,8 @@ import org.ejml.data.DMatrixRMaj;
  * normalisation and the EMA (scaled by {@code a_t}, zero for absent classes).
  *
  * <p>{@link #save}/{@link #restore} write and read the persistent part (step count, EMA, seen
- * classes, current solution) in a documented binary format so a trainer can resume. Not
- * thread-safe.
+ * classes, current solution) in a documented binary format so a trainer can resume.
+ * {@link #close()} frees the device or native workspaces. Not thread-safe.
  *
  * <p>The EMA update is done column-wise with {@link DenseKernels#scaleColumns}:
  * {@code a_t Hbar_t diag(p) + HbarEMA_{t-1} diag(1 - a_t p)}, {@code p} the 0/1 presence of each
@@ -46,7 +46,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class ImplicitEtfState<M> {
+public final class ImplicitEtfState<M> implements AutoCloseable {
 
     /** First int of the binary format: the ASCII bytes {@code "ETFS"}. */
     public static final int FORMAT_MAGIC = 0x45544653;
@@ -94,6 +94,7 @@ public final class ImplicitEtfState<M> {
     private final M scaledBatch;
     private final double[] batchWeights;
     private final double[] averageWeights;
+    private boolean closed;
 
     /**
      * @param kernels backend for the solves, where the state lives
@@ -217,6 +218,7 @@ public final class ImplicitEtfState<M> {
      *     batch holds fewer than two classes; classes never seen (zero columns) are fine
      */
     public M advance(DMatrixRMaj batchCentredMeans, boolean[] presentInBatch, double featureScale) {
+        requireOpen();
         MatrixChecks.requireShape(batchCentredMeans, dimension, numClasses, "batch centred class means");
         MatrixChecks.requireFinite(batchCentredMeans, "batch centred class means");
         if (presentInBatch == null || presentInBatch.length != numClasses) {
@@ -285,6 +287,7 @@ public final class ImplicitEtfState<M> {
      * @throws IllegalStateException when no step has been taken since construction or restore
      */
     public M backward(M solutionGradient, M out) {
+        requireOpen();
         if (!backwardReady) {
             throw new IllegalStateException("implicit ETF backward: no forward step to differentiate");
         }
@@ -361,6 +364,7 @@ public final class ImplicitEtfState<M> {
      * stored: the caller restores into a state built with its own options.
      */
     public void save(DataOutputStream output) throws IOException {
+        requireOpen();
         CRC32 checksum = new CRC32();
         DataOutputStream checked = new DataOutputStream(new CheckedOutputStream(output, checksum));
         checked.writeInt(FORMAT_MAGIC);
@@ -394,6 +398,7 @@ public final class ImplicitEtfState<M> {
      *     that is not a point of St(d, C) (the state is unchanged then)
      */
     public void restore(DataInputStream input) throws IOException {
+        requireOpen();
         byte[] header = input.readNBytes(HEADER_BYTES);
         if (header.length == 0) {
             throw new IOException("implicit ETF state: the input is empty");
@@ -527,5 +532,30 @@ public final class ImplicitEtfState<M> {
             matrix.data[index] = value;
         }
         return matrix;
+    }
+
+    /**
+     * Frees the state's matrices and the solver's workspaces (device memory on a GPU backend);
+     * the kernels and the manifold passed in stay the caller's. Closing twice is harmless;
+     * {@link #advance}, {@link #backward}, {@link #save} and {@link #restore} throw
+     * {@link IllegalStateException} afterwards.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        solver.close();
+        for (M m : java.util.Arrays.asList(movingAverage, solution, normalisedMeans, firstSolution, candidateAverage,
+                candidateSolution, targetGradient, batchMeans, scaledBatch)) {
+            kernels.free(m);
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("ImplicitEtfState was closed (its workspaces are freed)");
+        }
     }
 }

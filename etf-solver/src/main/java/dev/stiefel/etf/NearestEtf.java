@@ -8,6 +8,8 @@ import dev.stiefel.solver.ConjugateGradient;
 import dev.stiefel.solver.ConjugateGradientOptions;
 import dev.stiefel.solver.Solver;
 import dev.stiefel.solver.SolverResult;
+import dev.stiefel.solver.RiemannianLbfgs;
+import dev.stiefel.solver.RiemannianLbfgsOptions;
 import dev.stiefel.solver.TrustRegions;
 import dev.stiefel.solver.TrustRegionsOptions;
 import java.util.Arrays;
@@ -52,19 +54,20 @@ import org.ejml.data.DMatrixRMaj;
  * ({@code G = 0}, e.g. all class means equal) has no nearest ETF and throws.
  *
  * <p><b>Riemannian solvers.</b> {@link EtfSolverMethod#TRUST_REGIONS} (the paper's solver,
- * Absil, Baker, Gallivan 2007) or {@link EtfSolverMethod#CONJUGATE_GRADIENT} run on
+ * Absil, Baker, Gallivan 2007), {@link EtfSolverMethod#CONJUGATE_GRADIENT} or
+ * {@link EtfSolverMethod#RIEMANNIAN_LBFGS} run on
  * {@link NearestEtfProblem} with its exact Euclidean gradient and Hessian, stopped by
- * {@link EtfOptions#solverStopping()}, without recording a history. For d > C they reach the
- * closed form from any start; for d = C (the orthogonal group, two components that retractions
+ * {@link EtfOptions#solverStopping()}, recording a history when
+ * {@link EtfOptions#recordHistory()}. For d > C they reach the closed form from any start; for d = C (the orthogonal group, two components that retractions
  * never leave) a start of the other determinant sign ends at the best point of its own
  * component, a worse stationary point.
  *
- * <p>Workspaces live in fields, and the solver objects keep theirs across solves. Not
- * thread-safe.
+ * <p>Workspaces live in fields, and the solver objects keep theirs across solves; {@link #close()}
+ * frees them. Not thread-safe.
  *
  * @param <M> the backend's matrix type
  */
-public final class NearestEtf<M> {
+public final class NearestEtf<M> implements AutoCloseable {
 
     /** Below this relative norm the projection of {@code start 1} is not trusted as a direction. */
     private static final double COMPLETION_DIRECTION_TOLERANCE = 1e-6;
@@ -105,6 +108,7 @@ public final class NearestEtf<M> {
     private final M onesRow;
     private final M unitRow;
     private final Solver<M> iterativeSolver;
+    private boolean closed;
 
     /**
      * @param kernels the backend
@@ -152,9 +156,11 @@ public final class NearestEtf<M> {
         iterativeSolver = switch (options.method()) {
             case CLOSED_FORM -> null;
             case TRUST_REGIONS -> new TrustRegions<>(TrustRegionsOptions.defaults()
-                    .withStopping(options.solverStopping()).withRecordHistory(false));
+                    .withStopping(options.solverStopping()).withRecordHistory(options.recordHistory()));
             case CONJUGATE_GRADIENT -> new ConjugateGradient<>(ConjugateGradientOptions.defaults()
-                    .withStopping(options.solverStopping()).withRecordHistory(false));
+                    .withStopping(options.solverStopping()).withRecordHistory(options.recordHistory()));
+            case RIEMANNIAN_LBFGS -> new RiemannianLbfgs<>(RiemannianLbfgsOptions.defaults()
+                    .withStopping(options.solverStopping()).withRecordHistory(options.recordHistory()));
         };
     }
 
@@ -250,21 +256,51 @@ public final class NearestEtf<M> {
     }
 
     private EtfSolveResult solveCurrent(M start, M out) {
+        requireOpen();
         if (iterativeSolver != null) {
             if (start == null) {
                 throw new IllegalArgumentException(options.method() + " needs a start point");
             }
             SolverResult<M> result = iterativeSolver.solve(problem, start, out);
-            return new EtfSolveResult(options.method(), result.iterations(), result.cost(),
-                    result.stopReason().name(), result.gradientNorm());
+            return EtfSolveResult.of(options.method(), result);
         }
+        long started = System.nanoTime();
         if (problem.hasProximal()) {
             problem.procrustesMatrix(procrustes);
             polarOrExplain(out);
         } else {
             completedPolar(start, out);
         }
-        return new EtfSolveResult(EtfSolverMethod.CLOSED_FORM, 0, problem.cost(out), "CLOSED_FORM", Double.NaN);
+        double cost = problem.cost(out);
+        return EtfSolveResult.closedForm(cost, (System.nanoTime() - started) * 1e-9);
+    }
+
+    /**
+     * Frees the workspaces and those of the Riemannian solver (device memory on a GPU backend);
+     * the manifold passed in is the caller's and stays open. Closing twice is harmless; a solve
+     * afterwards throws {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (iterativeSolver != null) {
+            iterativeSolver.close();
+        }
+        for (M m : java.util.Arrays.asList(procrustes, leftSingular, rightSingular, rangeLeft, rangeRight, nullRight,
+                startNull, nullPart, gram, projectionCoefficients, eigenvectors, completion, candidate,
+                candidateCoefficients, ones, onesRow, unitRow)) {
+            kernels.free(m);
+        }
+        problem.close();
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("NearestEtf was closed (its workspaces are freed); create a new one");
+        }
     }
 
     /**

@@ -47,6 +47,7 @@ public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M
     private final M rowSums;
     private final M centred;
     private final M residual;
+    private boolean closed;
 
     /**
      * @param kernels the backend
@@ -294,6 +295,23 @@ public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M
         }
         if (!kernels.allFinite(a)) {
             throw new IllegalArgumentException(name + ": has a NaN or infinite entry");
+        }
+    }
+
+    /**
+     * Frees the workspaces (device memory on a GPU backend); {@link NearestEtf#close()} calls it.
+     * Closing twice is harmless.
+     */
+    void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (M m : java.util.Arrays.asList(target, weightedCentredTarget, proximalCentre, ones, rowSums, centred,
+                residual)) {
+            if (m != null) {
+                kernels.free(m);
+            }
         }
     }
 }

@@ -273,4 +273,20 @@ class ImplicitEtfStateTest {
         assertThrows(IllegalArgumentException.class,
                 () -> state.advance(new DMatrixRMaj(DIMENSION, CLASSES), new boolean[] {true}));
     }
+
+    @Test
+    void closedStateRefusesToAdvanceAndClosesOnce() {
+        ImplicitEtfState<DMatrixRMaj> state = state(EtfOptions.defaults());
+        DMatrixRMaj means = new DMatrixRMaj(DIMENSION, CLASSES);
+        for (int i = 0; i < means.data.length; i++) {
+            means.data[i] = Math.sin(i + 1.0);
+        }
+        boolean[] present = {true, true, true};
+        state.advance(means, present);
+        state.close();
+        state.close();
+        IllegalStateException error = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> state.advance(means, present));
+        org.junit.jupiter.api.Assertions.assertTrue(error.getMessage().contains("closed"), error.getMessage());
+    }
 }

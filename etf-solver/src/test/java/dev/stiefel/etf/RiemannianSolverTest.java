@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Stiefel;
+import dev.stiefel.solver.StopReason;
 import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -32,6 +33,10 @@ class RiemannianSolverTest {
     /** Gradient norm about 1e-10 over a smallest Hessian eigenvalue about delta = 1e-3. */
     private static final double CONJUGATE_GRADIENT_TOLERANCE = 1e-6;
     private static final double CONJUGATE_GRADIENT_STATIONARITY = 1e-9;
+    /** R-LBFGS stops at this gradient norm. */
+    private static final double LBFGS_GRADIENT = 1e-10;
+    /** Gradient norm 1e-10 over a smallest Hessian eigenvalue about delta = 1e-3, with margin. */
+    private static final double LBFGS_SOLUTION_TOLERANCE = 1e-6;
 
     private final DenseKernels<DMatrixRMaj> kernels = Kernels.cpu();
 
@@ -62,7 +67,7 @@ class RiemannianSolverTest {
                     : TestMatrices.haarStiefel(dimension, numClasses, random);
             EtfSolveResult result = trustRegions.solve(means, proximal, startPoint, solution);
             assertEquals(EtfSolverMethod.TRUST_REGIONS, result.method());
-            assertEquals("GRADIENT_NORM", result.stopReason(), () -> "stopped by " + result.stopReason());
+            assertEquals(StopReason.GRADIENT_NORM, result.stopReason(), () -> "stopped by " + result.stopReason());
             assertTrue(result.iterations() > 0 && result.iterations() < ITERATION_BOUND,
                     () -> "trust-region iterations " + result.iterations());
             double distance = TestMatrices.maxAbsDifference(solution, expected);
@@ -87,11 +92,73 @@ class RiemannianSolverTest {
         EtfSolveResult result = conjugateGradient.solve(means, proximal, solution, solution);
         // the line search resolves cost decreases only down to rounding of f ~ 0.1, so CG may stop
         // on the step size near gradient norm 1e-10 rather than at 1e-12
-        assertTrue(result.stopReason().equals("GRADIENT_NORM") || result.stopReason().equals("STEP_SIZE"),
+        assertTrue(result.stopReason() == StopReason.GRADIENT_NORM || result.stopReason() == StopReason.STEP_SIZE,
                 () -> "stopped by " + result.stopReason());
         assertTrue(result.gradientNorm() < CONJUGATE_GRADIENT_STATIONARITY, () -> result.toString());
         assertTrue(result.iterations() > 0);
         assertTrue(NormOps_DDRM.normF(subtract(solution, expected)) < CONJUGATE_GRADIENT_TOLERANCE);
+    }
+
+    /**
+     * R-LBFGS on problem (7) (Huang, Absil, Gallivan 2018): gradient norm below 1e-8 and the
+     * polar factor of the closed form, to the accuracy that gradient norm over the smallest
+     * Hessian eigenvalue (about delta) allows.
+     */
+    @ParameterizedTest
+    @CsvSource({"64, 10, 6", "512, 10, 7", "100, 40, 8"})
+    void riemannianLbfgsReachesTheClosedForm(int dimension, int numClasses, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        NearestEtf<DMatrixRMaj> closedForm = solver(dimension, numClasses, EtfSolverMethod.CLOSED_FORM);
+        try (NearestEtf<DMatrixRMaj> lbfgs = new NearestEtf<>(kernels, Stiefel.onCpu(dimension, numClasses), dimension,
+                numClasses, EtfOptions.defaults().withMethod(EtfSolverMethod.RIEMANNIAN_LBFGS)
+                        .withSolverStopping(5000, LBFGS_GRADIENT).withRecordHistory(true))) {
+            DMatrixRMaj means = NearestEtfClosedFormTest.normalisedMeans(dimension, numClasses, random);
+            DMatrixRMaj proximal = TestMatrices.haarStiefel(dimension, numClasses, random);
+            DMatrixRMaj expected = new DMatrixRMaj(dimension, numClasses);
+            double expectedCost = closedForm.solve(means, proximal, null, expected).cost();
+            DMatrixRMaj solution = new DMatrixRMaj(dimension, numClasses);
+            DMatrixRMaj start = TestMatrices.haarStiefel(dimension, numClasses, random);
+            EtfSolveResult result = lbfgs.solve(means, proximal, start, solution);
+            assertEquals(EtfSolverMethod.RIEMANNIAN_LBFGS, result.method());
+            assertEquals(StopReason.GRADIENT_NORM, result.stopReason(), result::summary);
+            assertTrue(result.gradientNorm() < 1e-8);
+            double distance = NormOps_DDRM.normF(subtract(solution, expected));
+            assertTrue(distance < LBFGS_SOLUTION_TOLERANCE, () -> "distance to the closed form " + distance);
+            assertEquals(expectedCost, result.cost(), COST_TOLERANCE);
+            assertEquals(result.iterations() + 1, result.history().size());
+            assertEquals(result.cost(), result.history().cost(result.iterations()), 0.0);
+            assertTrue(result.gradientEvaluations() >= result.iterations() && result.elapsedSeconds() > 0);
+        }
+    }
+
+    @Test
+    void closedFormResultsSayExactAndCarryNoHistory() {
+        SplittableRandom random = new SplittableRandom(9);
+        NearestEtf<DMatrixRMaj> closedForm = solver(20, 5, EtfSolverMethod.CLOSED_FORM);
+        DMatrixRMaj solution = new DMatrixRMaj(20, 5);
+        EtfSolveResult result = closedForm.solve(NearestEtfClosedFormTest.normalisedMeans(20, 5, random),
+                TestMatrices.haarStiefel(20, 5, random), null, solution);
+        assertEquals(StopReason.EXACT, result.stopReason());
+        assertTrue(result.converged());
+        assertEquals(0, result.iterations());
+        assertEquals(0, result.history().size());
+        assertEquals(1, result.costEvaluations());
+        assertEquals(0, result.gradientEvaluations() + result.hessianEvaluations());
+        assertTrue(result.elapsedSeconds() >= 0);
+        assertTrue(result.summary().startsWith("CLOSED_FORM: EXACT"), result.summary());
+    }
+
+    @Test
+    void closedSolversRefuseToWork() {
+        NearestEtf<DMatrixRMaj> trustRegions = solver(12, 4, EtfSolverMethod.TRUST_REGIONS);
+        trustRegions.close();
+        trustRegions.close();
+        SplittableRandom random = new SplittableRandom(10);
+        DMatrixRMaj point = TestMatrices.haarStiefel(12, 4, random);
+        IllegalStateException error = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> trustRegions.solve(NearestEtfClosedFormTest.normalisedMeans(12, 4, random), point, point,
+                        new DMatrixRMaj(12, 4)));
+        assertTrue(error.getMessage().contains("closed"), error.getMessage());
     }
 
     @Test
@@ -107,7 +174,7 @@ class RiemannianSolverTest {
         closedForm.solveUnregularised(means, start, expected);
         DMatrixRMaj solution = new DMatrixRMaj(dimension, numClasses);
         EtfSolveResult result = trustRegions.solveUnregularised(means, start, solution);
-        assertEquals("GRADIENT_NORM", result.stopReason());
+        assertEquals(StopReason.GRADIENT_NORM, result.stopReason());
         DMatrixRMaj centring = SimplexEtf.centring(numClasses, new DMatrixRMaj(1, 1));
         DMatrixRMaj expectedClassifier = new DMatrixRMaj(dimension, numClasses);
         DMatrixRMaj classifier = new DMatrixRMaj(dimension, numClasses);

@@ -212,4 +212,56 @@ class BenchmarkSmokeTest {
         assertTrue(error.getMessage().contains("no CUDA"), error.getMessage());
         state.close();
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rlbfgs", "trust-regions", "conjugate-gradient"})
+    void brockettSolversReachTheKnownMinimum(String solver) {
+        BrockettSolversBenchmark benchmark = new BrockettSolversBenchmark();
+        benchmark.size = TINY;
+        benchmark.solver = solver;
+        benchmark.backend = CpuBackends.EJML;
+        benchmark.setup();
+        SolverResult<DMatrixRMaj> result = benchmark.solve();
+        int p = Size.parse(TINY).cols();
+        double minimum = 0;
+        for (int j = 0; j < p; j++) {
+            minimum += (p - j) * (j + 1.0);
+        }
+        assertEquals(StopReason.GRADIENT_NORM, result.stopReason(), result::summary);
+        assertEquals(minimum, result.cost(), 1e-10 * minimum);
+        assertTrue(orthonormalityError(result.point()) < ORTHONORMALITY_TOLERANCE);
+        benchmark.tearDown();
+    }
+
+    /** A retraction from outside the library, found by class name as a user's would be. */
+    public static final class NormalisedPolarRetraction implements dev.stiefel.manifold.StiefelRetraction {
+        @Override
+        public String name() {
+            return "NORMALISED_POLAR";
+        }
+
+        @Override
+        public <M> dev.stiefel.manifold.Retraction<M> bind(dev.stiefel.manifold.Stiefel<M> stiefel) {
+            return dev.stiefel.manifold.StiefelRetraction.POLAR.bind(stiefel);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"QR", "POLAR", "CAYLEY", "EXPONENTIAL",
+        "dev.stiefel.bench.BenchmarkSmokeTest$NormalisedPolarRetraction"})
+    void retractionBenchmarkRunsBuiltInAndUserRetractions(String retraction) {
+        RetractionBenchmark benchmark = new RetractionBenchmark();
+        benchmark.size = TINY;
+        benchmark.backend = CpuBackends.EJML;
+        benchmark.retraction = retraction;
+        benchmark.setup();
+        assertTrue(orthonormalityError(benchmark.retract()) < ORTHONORMALITY_TOLERANCE);
+        benchmark.tearDown();
+    }
+
+    @Test
+    void retractionBenchmarkRejectsUnknownNames() {
+        assertThrows(IllegalArgumentException.class, () -> RetractionBenchmark.resolve("householder"));
+        assertThrows(IllegalArgumentException.class, () -> RetractionBenchmark.resolve("java.lang.String"));
+    }
 }

@@ -13,15 +13,21 @@ import java.util.random.RandomGenerator;
  * <p>Along a unit tangent direction {@code v} at {@code x}, with {@code t} on
  * {@code logspace(-8, 0, 51)}, the Taylor remainders
  * <pre>
- *   E1(t) = |f(R_x(t v)) - f(x) - t <grad f(x), v>|                          = O(t^2)
- *   E2(t) = |f(R_x(t v)) - f(x) - t <grad f(x), v> - t^2/2 <Hess f(x)[v], v>| = O(t^3)
+ *   E1(t) = |f(R_x(t v)) - f(x) - t &lt;grad f(x), v&gt;|                                = O(t^2)
+ *   E2(t) = |f(R_x(t v)) - f(x) - t &lt;grad f(x), v&gt; - t^2/2 &lt;Hess f(x)[v], v&gt;| = O(t^3)
  * </pre>
- * are fitted by a line in log-log scale over the first {@link #WINDOW} points (smallest t) whose
+ * where {@code R} is the manifold's configured retraction for the gradient check (any retraction
+ * is first order) and its {@linkplain dev.stiefel.manifold.Manifold#secondOrderRetract
+ * second-order retraction} (the exponential map or a metric projection) for the Hessian check:
+ * along a first-order retraction such as QR, {@code E2} keeps a {@code t^2} term from the
+ * retraction's tangential acceleration at any non-critical point and a correct Hessian would
+ * fit slope 2 (Boumal 2023, sec. 6.8). Both remainders are fitted by a line in log-log scale over the first {@link #WINDOW} points (smallest t) whose
  * remainder is above the rounding floor {@code FLOOR eps (|f(x)| + |f(R_x(t v))| + t |<g, v>|)}:
  * there a wrong derivative leaves a lower-order term and a smaller slope (1 for a wrong gradient,
  * 2 for a wrong Hessian). A check passes when the slope is within {@link #SLOPE_TOLERANCE} of the
  * expected value or above it, or when every remainder is below the floor (the model is exact to
- * rounding). The Hessian check needs a second-order retraction, or a critical point {@code x}.
+ * rounding). So a correct Hessian passes and a wrong one fails whatever the configured
+ * retraction.
  */
 public final class DerivativeCheck {
 
@@ -122,7 +128,11 @@ public final class DerivativeCheck {
             for (int i = 0; i < POINTS; i++) {
                 t[i] = Math.pow(10, -8 + 8.0 * i / (POINTS - 1));
                 m.linearCombination(x, t[i], unit, 0.0, unit, step);
-                m.retract(x, step, moved);
+                if (secondOrder) {
+                    m.secondOrderRetract(x, step, moved);
+                } else {
+                    m.retract(x, step, moved);
+                }
                 double f = problem.cost(moved);
                 double model = f0 + t[i] * slope + (secondOrder ? 0.5 * t[i] * t[i] * curvature : 0);
                 remainder[i] = Math.abs(f - model);

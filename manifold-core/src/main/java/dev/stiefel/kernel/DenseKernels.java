@@ -15,11 +15,12 @@ import org.ejml.data.DMatrixRMaj;
  * only where the method says so; shapes are checked and a mismatch throws
  * {@link IllegalArgumentException} naming the shapes. Scalars cross the seam as {@code double}
  * whatever the backend's precision. Implementations own their workspaces and are therefore
- * not thread-safe: use one instance per thread.
+ * not thread-safe: use one instance per thread. Backends that hold native or device memory free
+ * it in {@link #close()}.
  *
  * @param <M> the backend's matrix type
  */
-public interface DenseKernels<M> {
+public interface DenseKernels<M> extends AutoCloseable {
 
     /** Short name for reports, e.g. {@code "ejml"}, {@code "openblas"}, {@code "cuda-jcuda-f64"}. */
     String name();
@@ -50,6 +51,16 @@ public interface DenseKernels<M> {
 
     /** Releases native or device memory held by {@code a}; a no-op on the host. */
     default void free(M a) {
+    }
+
+    /**
+     * Frees the backend's own workspaces (native buffers, device memory); matrices from
+     * {@link #create} are freed with {@link #free}. Closing twice is harmless; a backend that
+     * owns native memory throws {@link IllegalStateException} when used afterwards. The default
+     * (pure-Java backends) has nothing to free.
+     */
+    @Override
+    default void close() {
     }
 
     /** {@code a = 0}. */

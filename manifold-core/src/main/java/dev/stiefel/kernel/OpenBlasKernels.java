@@ -79,6 +79,7 @@ public final class OpenBlasKernels extends HostKernels {
 
     private final NativeAllocator allocator;
     private double[] gram = new double[1];
+    private boolean closed;
     // Native buffers, allocated on first use (so that nothing native runs before the constructor
     // has checked that the natives loaded) and released by JavaCPP's deallocator when this
     // object is collected. For polar:
@@ -289,6 +290,7 @@ public final class OpenBlasKernels extends HostKernels {
     @Override
     public void gemm(double alpha, DMatrixRMaj a, boolean transposeA, DMatrixRMaj b,
             boolean transposeB, double beta, DMatrixRMaj c) {
+        requireOpen();
         int inner = checkGemm(a, transposeA, b, transposeB, c);
         int m = c.numRows;
         int n = c.numCols;
@@ -389,6 +391,7 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void polar(DMatrixRMaj a, DMatrixRMaj out) {
+        requireOpen();
         requireTall(a, "polar a");
         final int m = a.numRows;
         final int n = a.numCols;
@@ -455,6 +458,7 @@ public final class OpenBlasKernels extends HostKernels {
 
     /** Sizes dsyevd's workspace for order {@code n} once (workspace query), then reuses it. */
     private void ensureEigenWorkspace(int n) {
+        requireOpen();
         if (eigenWorkOrder == n) {
             return;
         }
@@ -704,6 +708,30 @@ public final class OpenBlasKernels extends HostKernels {
     }
 
     // ---- helpers -------------------------------------------------------------------------
+
+    /**
+     * Frees the native buffers that gemm, polar and the eigensolver keep across calls. Closing
+     * twice is harmless; those operations throw {@link IllegalStateException} afterwards.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Pointer buffer : new Pointer[] {nativeInput, nativeGram, nativeInverseRoot, nativeResult, nativeValues,
+            gemmLeft, gemmRight, gemmProduct, eigenWork, eigenIntegerWork}) {
+            if (buffer != null) { // allocated on first use
+                buffer.close();
+            }
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("OpenBlasKernels was closed (its native buffers are freed)");
+        }
+    }
 
     /**
      * LAPACK's info: negative means an illegal argument (a bug here), positive a failure to

@@ -298,6 +298,87 @@ public final class Grassmann<M> implements Manifold<M> {
         return Math.sqrt(sum);
     }
 
+    /**
+     * Riemannian exponential (Edelman, Arias, Smith 1998, Thm. 2.3; pymanopt's
+     * {@code Grassmann.exp} without its final re-orthonormalisation): with the thin SVD
+     * {@code V = U S W^T}, {@code Exp_X(V) = X W cos(S) W^T + U sin(S) W^T}, an orthonormal
+     * representative of the subspace. {@code out} may alias {@code v}, not {@code x}.
+     */
+    public void exponential(M x, M v, M out) {
+        check(x, "point x");
+        check(v, "tangent vector v");
+        requireOutput(x, out);
+        kernels.svdThin(v, ambientSecond, sines, smallSecond);
+        for (int i = 0; i < p; i++) {
+            cosines[i] = Math.cos(sines[i]);
+            sines[i] = Math.sin(sines[i]);
+        }
+        kernels.scaleColumns(smallSecond, cosines, smallThird);
+        kernels.gemm(1.0, smallThird, false, smallSecond, true, 0.0, small);
+        kernels.scaleColumns(ambientSecond, sines, ambientSecond);
+        kernels.gemm(1.0, x, false, small, false, 0.0, ambient);
+        kernels.gemm(1.0, ambientSecond, false, smallSecond, true, 1.0, ambient);
+        kernels.copy(ambient, out);
+    }
+
+    /**
+     * Riemannian logarithm (Absil, Mahony, Sepulchre 2004, Sec. 3.8; pymanopt's
+     * {@code Grassmann.log}): with the thin SVD {@code (I - X X^T) Y (X^T Y)^(-1) = U S W^T},
+     * {@code Log_X(Y) = U atan(S) W^T}, the horizontal vector of the shortest geodesic from
+     * {@code span(X)} to {@code span(Y)}. {@code out} must alias neither point.
+     *
+     * @throws ArithmeticException when {@code X^T Y} is singular (a principal angle is
+     *     {@code pi / 2}: the cut locus, where the logarithm is not unique)
+     */
+    public void logarithm(M x, M y, M out) {
+        inverseRetract(x, y, out);
+        kernels.svdThin(out, ambientSecond, sines, smallSecond);
+        for (int i = 0; i < p; i++) {
+            sines[i] = Math.atan(sines[i]);
+        }
+        kernels.scaleColumns(ambientSecond, sines, ambientSecond);
+        kernels.gemm(1.0, ambientSecond, false, smallSecond, true, 0.0, out);
+    }
+
+    /** The exponential map: the same subspaces as the configured retraction's, to second order. */
+    @Override
+    public void secondOrderRetract(M x, M v, M out) {
+        exponential(x, v, out);
+    }
+
+    /**
+     * The Weingarten map of the quotient, {@code W_X(V, N) = -V X^T N} for a horizontal
+     * {@code V} and a vector {@code N} normal to the horizontal space (Absil, Mahony, Trumpf 2013;
+     * pymanopt's {@code Grassmann.weingarten}); {@code P_X(H[V]) + W_X(V, G - P_X(G))} is the
+     * Riemannian Hessian. {@code out} must alias none of the inputs.
+     */
+    public void weingarten(M x, M v, M normal, M out) {
+        check(x, "point x");
+        check(v, "tangent vector v");
+        check(normal, "normal vector");
+        requireOutput(x, out);
+        if (out == v || out == normal) {
+            throw new IllegalArgumentException(name + ": weingarten output must alias neither input");
+        }
+        kernels.gemm(1.0, x, true, normal, false, 0.0, small);
+        kernels.gemm(-1.0, v, false, small, false, 0.0, out);
+    }
+
+    /** The dense backend every operation runs on. */
+    public DenseKernels<M> kernels() {
+        return kernels;
+    }
+
+    /** {@code n}, the number of rows of a representative. */
+    public int rows() {
+        return n;
+    }
+
+    /** {@code p}, the dimension of the subspaces. */
+    public int columns() {
+        return p;
+    }
+
     private void check(M a, String role) {
         requireShape(kernels, a, n, p, name, role);
     }

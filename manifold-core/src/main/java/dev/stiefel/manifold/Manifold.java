@@ -59,6 +59,20 @@ public interface Manifold<P> {
     /** The manifold's configured retraction {@code out = R_x(v)}; {@code out} must not alias {@code x}. */
     void retract(P x, P v, P out);
 
+    /**
+     * A second-order retraction {@code out = R2_x(v)}: a curve {@code t -> R2_x(t v)} whose
+     * acceleration at {@code t = 0} is normal to the manifold, such as the exponential map or
+     * the metric projection (Absil, Mahony, Sepulchre 2008, Prop. 5.5.5; Boumal 2023,
+     * sec. 5.12). Along it {@code f(R2_x(t v)) = f(x) + t <grad f, v> + t^2/2 <Hess f[v], v> +
+     * O(t^3)} at every point, which is what {@code DerivativeCheck.hessian} needs whatever
+     * retraction the manifold is configured with. The default is {@link #retract}, correct for
+     * manifolds whose retraction is second order; manifolds that can be configured with a
+     * first-order one override it. {@code out} must not alias {@code x}.
+     */
+    default void secondOrderRetract(P x, P v, P out) {
+        retract(x, v, out);
+    }
+
     /** Whether {@link #inverseRetract} is available for the configured retraction. */
     default boolean hasInverseRetraction() {
         return false;

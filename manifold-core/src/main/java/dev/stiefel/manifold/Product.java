@@ -161,6 +161,14 @@ public final class Product<P> implements Manifold<ProductPoint<P>> {
         }
     }
 
+    /** Factor by factor. */
+    @Override
+    public void secondOrderRetract(ProductPoint<P> x, ProductPoint<P> v, ProductPoint<P> out) {
+        for (int i = 0; i < factors.size(); i++) {
+            factors.get(i).secondOrderRetract(x.component(i), v.component(i), out.component(i));
+        }
+    }
+
     /** True when every factor has one. */
     @Override
     public boolean hasInverseRetraction() {

@@ -151,6 +151,12 @@ public final class Sphere<M> implements Manifold<M> {
         }
     }
 
+    /** The exponential map, whatever the configured retraction (both are second order). */
+    @Override
+    public void secondOrderRetract(M x, M v, M out) {
+        exponential(x, v, out);
+    }
+
     /**
      * {@code Exp_x(v) = cos(|v|) x + (sin(|v|) / |v|) v}; {@code out} may alias {@code v}.
      */

@@ -35,6 +35,8 @@ public final class RiemannianDerivatives<P> {
     private Problem<P> problem;
     private Manifold<P> manifold;
     private boolean forceFiniteDifferences;
+    private boolean preconditioned;
+    private boolean exactHessian;
 
     private P point;
     private double cost = Double.NaN;
@@ -55,11 +57,21 @@ public final class RiemannianDerivatives<P> {
 
     /**
      * Switches to {@code newProblem}, keeping workspaces when its manifold is the same object as
-     * before (and freeing them otherwise). Clears the current point; keeps the counters.
+     * before (and freeing them otherwise). Clears the current point; keeps the counters. Reads
+     * {@link Problem#hasEuclideanHessian()} and {@link Problem#hasPreconditioner()} once, here.
+     *
+     * @throws IllegalArgumentException when the problem claims a Euclidean Hessian it does not
+     *     implement
      */
     public void bind(Problem<P> newProblem) {
         Objects.requireNonNull(newProblem, "problem");
         Manifold<P> newManifold = Objects.requireNonNull(newProblem.manifold(), "problem.manifold()");
+        boolean hessian = newProblem.hasEuclideanHessian();
+        if (hessian && !ProblemSupport.overridesEuclideanHessian(newProblem.getClass())) {
+            throw new IllegalArgumentException(newProblem.getClass().getName() + ": hasEuclideanHessian() returns true "
+                    + "but euclideanHessian(x, v, out) is not implemented; implement it or drop the override of "
+                    + "hasEuclideanHessian()");
+        }
         if (newManifold != manifold) {
             freeWorkspaces();
             manifold = newManifold;
@@ -71,6 +83,8 @@ public final class RiemannianDerivatives<P> {
             displacedGradient = manifold.allocate();
         }
         problem = newProblem;
+        exactHessian = hessian;
+        preconditioned = newProblem.hasPreconditioner();
         point = null;
         cost = Double.NaN;
     }
@@ -113,7 +127,24 @@ public final class RiemannianDerivatives<P> {
 
     /** Whether {@link #hessianVector} uses finite differences of gradients. */
     public boolean usesFiniteDifferences() {
-        return forceFiniteDifferences || !problem.hasEuclideanHessian();
+        return forceFiniteDifferences || !exactHessian;
+    }
+
+    /** Whether the problem supplies a preconditioner ({@link Problem#hasPreconditioner()}). */
+    public boolean hasPreconditioner() {
+        return preconditioned;
+    }
+
+    /**
+     * The problem's preconditioner at {@code x} applied to {@code v}, or a copy of {@code v}
+     * when it has none.
+     */
+    public void precondition(P x, P v, P out) {
+        if (preconditioned) {
+            problem.preconditioner(x, v, out);
+        } else if (out != v) {
+            manifold.copy(v, out);
+        }
     }
 
     /** {@code f(x)}, counted; does not change the current point. */

@@ -8,23 +8,37 @@ import dev.stiefel.problem.RiemannianDerivatives;
  * {@code AdaptiveLineSearch}): Armijo backtracking whose first trial {@code alpha} is the last
  * accepted one, doubled when the last search needed no backtracking or more than one contraction
  * and kept when it needed exactly one; after a failed search, the last trial times the
- * contraction factor. On the first call of a solve, {@code alpha = initialStepSize / ||d||}. A non-finite trial cost counts as insufficient decrease.
+ * contraction factor. On the first call of a solve, {@code alpha = initialStepSize / ||d||}. A
+ * non-finite trial cost counts as insufficient decrease.
+ *
+ * <p>Differences from Manopt and pymanopt that remain with their parameters: when the budget
+ * runs out, a trial whose cost equals {@code f(x)} is rejected here (they keep it); after a
+ * failed search they remember {@code alpha = 0}, so their next search returns a zero step and
+ * the solver stops on the step size one iteration later, while the solvers here stop on the
+ * failed search itself (the iteration numbers agree).
  *
  * @param <P> point and tangent-vector type
  */
 public final class AdaptiveLineSearch<P> implements LineSearch<P> {
 
     /**
-     * Parameters, with Manopt's and pymanopt's defaults.
+     * Parameters. {@link #defaults()} differ from Manopt's and pymanopt's on purpose: with their
+     * plain Armijo test ({@code roundingSlack = 0}) a line-search solver stalls once the cost
+     * decrease {@code ||grad||^2 / L} falls below the rounding of {@code f}, typically at
+     * gradient norms near {@code 1e-8 sqrt(|f|)}; the approximate Armijo test lets it go on to
+     * the rounding floor of the gradient. {@link #pymanopt()} and {@link #manopt()} are those
+     * libraries' parameters.
      *
      * @param contractionFactor step multiplier after a failed trial, in (0, 1); default 0.5
      * @param sufficientDecrease Armijo constant in (0, 1); default 0.5
-     * @param maxSteps trial steps at most; default 10
+     * @param maxSteps cost evaluations per search at most; default 10 (Manopt's
+     *     {@code ls_max_steps}; pymanopt's {@code max_iterations = 10} allows 11)
      * @param initialStepSize length of the first trial step of a solve; default 1
      * @param roundingSlack cost differences below {@code max(1, |f(x)|) eps roundingSlack}
      *     count as rounding noise, and there sufficient decrease is judged on directional
      *     derivatives (Hager and Zhang's approximate Armijo condition, one extra gradient per
-     *     such trial); default 1e6 (relative 2.2e-10), 0 gives the textbook cost-only test
+     *     such trial); default 1e6 (relative 2.2e-10), 0 gives the textbook cost-only test of
+     *     Manopt and pymanopt
      */
     public record Parameters(double contractionFactor, double sufficientDecrease, int maxSteps,
             double initialStepSize, double roundingSlack) {
@@ -47,8 +61,27 @@ public final class AdaptiveLineSearch<P> implements LineSearch<P> {
             }
         }
 
+        /** The documented defaults: approximate Armijo with slack 1e6, at most 10 cost evaluations. */
         public static Parameters defaults() {
             return new Parameters(0.5, 0.5, 10, 1.0, 1e6);
+        }
+
+        /**
+         * pymanopt 2.2.1's {@code AdaptiveLineSearcher()}: plain Armijo with constant 0.5,
+         * contraction 0.5, initial step 1, and up to 11 cost evaluations (its loop runs while
+         * {@code cost_evaluations <= max_iterations = 10}).
+         */
+        public static Parameters pymanopt() {
+            return new Parameters(0.5, 0.5, 11, 1.0, 0.0);
+        }
+
+        /**
+         * Manopt's {@code linesearch_adaptive}: plain Armijo with {@code ls_suff_decr = 0.5},
+         * {@code ls_contraction_factor = 0.5}, {@code ls_initial_stepsize = 1} and at most
+         * {@code ls_max_steps = 10} cost evaluations.
+         */
+        public static Parameters manopt() {
+            return new Parameters(0.5, 0.5, 10, 1.0, 0.0);
         }
     }
 
@@ -118,6 +151,11 @@ public final class AdaptiveLineSearch<P> implements LineSearch<P> {
     @Override
     public boolean lastFailedOnNonFinite() {
         return lastFailedOnNonFinite;
+    }
+
+    @Override
+    public void close() {
+        workspace.release();
     }
 
     @Override

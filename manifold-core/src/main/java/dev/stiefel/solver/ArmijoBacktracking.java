@@ -19,11 +19,15 @@ import dev.stiefel.problem.RiemannianDerivatives;
 public final class ArmijoBacktracking<P> implements LineSearch<P> {
 
     /**
-     * Parameters, with pymanopt's defaults.
+     * Parameters. {@link #defaults()} are pymanopt's {@code BackTrackingLineSearcher} values for
+     * the contraction, the Armijo constant, the initial step and the optimism, with two
+     * differences kept on purpose: the approximate Armijo test at rounding level
+     * ({@code roundingSlack}, see {@link AdaptiveLineSearch.Parameters}) and 25 cost evaluations
+     * (pymanopt's {@code max_iterations = 25} allows 26). {@link #pymanopt()} drops both.
      *
      * @param contractionFactor step multiplier after a failed trial, in (0, 1); default 0.5
      * @param sufficientDecrease Armijo constant {@code c} in (0, 1); default 1e-4
-     * @param maxSteps trial steps at most; default 25
+     * @param maxSteps cost evaluations per search at most; default 25
      * @param initialStepSize length of the first trial step of a solve; default 1
      * @param roundingSlack cost differences below {@code max(1, |f(x)|) eps roundingSlack}
      *     count as rounding noise, and there sufficient decrease is judged on directional
@@ -55,8 +59,21 @@ public final class ArmijoBacktracking<P> implements LineSearch<P> {
             }
         }
 
+        /** The documented defaults. */
         public static Parameters defaults() {
             return new Parameters(0.5, 1e-4, 25, 1.0, 2.0, 1e6);
+        }
+
+        /**
+         * pymanopt 2.2.1's {@code BackTrackingLineSearcher()}: contraction 0.5, Armijo constant
+         * 1e-4, optimism 2, initial step 1, up to 26 cost evaluations (its loop runs while
+         * {@code step_count <= max_iterations = 25}), plain Armijo. Remaining differences: when
+         * the previous decrease is not positive, pymanopt still applies its formula (a
+         * non-positive step), this class reuses the last step; a trial whose cost equals
+         * {@code f(x)} at the end of the budget is rejected here, kept there.
+         */
+        public static Parameters pymanopt() {
+            return new Parameters(0.5, 1e-4, 26, 1.0, 2.0, 0.0);
         }
     }
 
@@ -132,6 +149,11 @@ public final class ArmijoBacktracking<P> implements LineSearch<P> {
     @Override
     public boolean lastFailedOnNonFinite() {
         return lastFailedOnNonFinite;
+    }
+
+    @Override
+    public void close() {
+        workspace.release();
     }
 
     @Override

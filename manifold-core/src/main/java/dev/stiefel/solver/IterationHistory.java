@@ -31,8 +31,8 @@ public final class IterationHistory {
         elapsedSeconds = new double[c];
     }
 
-    /** An empty history (for solves that do not record one). */
-    static IterationHistory empty() {
+    /** An empty history (for solves that do not record one, and closed-form solutions). */
+    public static IterationHistory empty() {
         return new IterationHistory(0);
     }
 

@@ -2,8 +2,8 @@ package dev.stiefel.solver;
 
 /**
  * Sees every iteration of a solver, including iteration 0 (the start point): the place for
- * progress output, since solvers never print. Primitive parameters so that listening does not
- * allocate.
+ * progress output, since solvers never print ({@link IterationPrinter} is a ready one). Primitive
+ * parameters so that listening does not allocate.
  *
  * @param <P> point type
  */

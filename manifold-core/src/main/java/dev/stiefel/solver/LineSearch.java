@@ -9,7 +9,7 @@ import dev.stiefel.problem.RiemannianDerivatives;
  *
  * @param <P> point and tangent-vector type
  */
-public interface LineSearch<P> {
+public interface LineSearch<P> extends AutoCloseable {
 
     /**
      * Looks for a step {@code alpha > 0} along {@code direction} with sufficient decrease and
@@ -36,4 +36,13 @@ public interface LineSearch<P> {
 
     /** Forgets what earlier searches remembered; solvers call this at the start of each solve. */
     void reset();
+
+    /**
+     * Frees the tangent-vector workspaces (device memory); the solver that owns the line search
+     * calls it from its own {@code close()}. Closing twice is harmless; a later search allocates
+     * afresh. Default: nothing to free.
+     */
+    @Override
+    default void close() {
+    }
 }

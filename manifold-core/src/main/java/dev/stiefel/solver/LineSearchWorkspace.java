@@ -24,6 +24,19 @@ final class LineSearchWorkspace<P> {
     /** Outcome of the last {@link #backtrack}: whether some trial cost was NaN or infinite. */
     boolean sawNonFinite;
 
+    /** Frees the workspaces; the next {@link #bind} allocates afresh. */
+    void release() {
+        if (manifold != null) {
+            manifold.free(step);
+            manifold.free(trialGradient);
+            manifold.free(transportedDirection);
+        }
+        manifold = null;
+        step = null;
+        trialGradient = null;
+        transportedDirection = null;
+    }
+
     Manifold<P> bind(Manifold<P> forManifold) {
         if (forManifold != manifold) {
             if (manifold != null) {

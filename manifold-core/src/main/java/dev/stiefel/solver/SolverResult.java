@@ -34,6 +34,20 @@ public record SolverResult<P>(
         return history.asList();
     }
 
+    /**
+     * One line for a log or a terminal: stop reason, iterations, time, final cost and gradient
+     * norm, evaluation counts, e.g.
+     * {@code GRADIENT_NORM (gradient norm below tolerance) after 12 iterations in 0.034 s: cost
+     * -1.2345678901234e+01, |grad| 3.1e-09; evaluations: 13 cost, 13 gradient, 120 Hessian}.
+     */
+    public String summary() {
+        return String.format(java.util.Locale.ROOT,
+                "%s (%s) after %d iterations in %.3f s: cost %.15e, |grad| %.3e; evaluations: %d cost, %d gradient, "
+                        + "%d Hessian",
+                stopReason, stopReason.description(), iterations, elapsedSeconds, cost, gradientNorm, costEvaluations,
+                gradientEvaluations, hessianEvaluations);
+    }
+
     /** True when the solver stopped on the gradient-norm criterion. */
     public boolean converged() {
         return stopReason == StopReason.GRADIENT_NORM;

@@ -16,13 +16,46 @@ final class SolverRun<P> {
     private IterationListener<P> listener;
     private boolean recordHistory;
 
+    /**
+     * Checks the arguments of a solve; a start point off the manifold gets a message that says
+     * how to fix it.
+     */
     static <P> Manifold<P> validate(Problem<P> problem, P initialPoint, P solutionOut, double pointTolerance) {
         Objects.requireNonNull(problem, "problem");
         Objects.requireNonNull(initialPoint, "initialPoint");
         Objects.requireNonNull(solutionOut, "solutionOut");
         Manifold<P> manifold = Objects.requireNonNull(problem.manifold(), "problem.manifold()");
-        manifold.checkPoint(initialPoint, pointTolerance);
+        try {
+            manifold.checkPoint(initialPoint, pointTolerance);
+        } catch (IllegalArgumentException offManifold) {
+            throw new IllegalArgumentException("start point rejected: " + offManifold.getMessage()
+                    + ". Map it back onto the manifold first (for Stiefel or Grassmann re-orthonormalise its "
+                    + "columns, e.g. with a QR or polar factor; for the sphere normalise it), draw one with "
+                    + "manifold.randomPoint or solve(problem) without a start point, or, if the defect is "
+                    + "acceptable rounding, loosen the check with options.withPointTolerance(...) (now "
+                    + pointTolerance + ")", offManifold);
+        }
         return manifold;
+    }
+
+    /** Throws when the solver was closed. */
+    static void requireOpen(boolean closed, Object solver) {
+        if (closed) {
+            throw new IllegalStateException(solver.getClass().getSimpleName()
+                    + " was closed (its workspaces are freed); create a new solver");
+        }
+    }
+
+    /**
+     * {@code solver.solve(problem, x0, x0)} from {@code x0} drawn by {@code manifold.randomPoint}
+     * with a generator seeded with {@code seed}.
+     */
+    static <P> SolverResult<P> solveFromRandomPoint(Solver<P> solver, Problem<P> problem, long seed) {
+        Objects.requireNonNull(problem, "problem");
+        Manifold<P> manifold = Objects.requireNonNull(problem.manifold(), "problem.manifold()");
+        P start = manifold.allocate();
+        manifold.randomPoint(new java.util.SplittableRandom(seed), start);
+        return solver.solve(problem, start, start);
     }
 
     /**

@@ -26,6 +26,7 @@ public final class SteepestDescent<P> implements Solver<P> {
     private P newX;
     private P gradient;
     private P direction;
+    private boolean closed;
 
     public SteepestDescent() {
         this(SteepestDescentOptions.defaults(), new ArmijoBacktracking<>(), null);
@@ -49,14 +50,37 @@ public final class SteepestDescent<P> implements Solver<P> {
         return options;
     }
 
+    private void releaseWorkspaces() {
+        if (manifold != null) {
+            manifold.free(x);
+            manifold.free(newX);
+            manifold.free(gradient);
+            manifold.free(direction);
+        }
+        manifold = null;
+        if (derivatives != null) {
+            derivatives.release();
+            derivatives = null;
+        }
+    }
+
+    /** Frees the workspaces; a later solve throws. Closing twice is harmless. */
+    @Override
+    public void close() {
+        releaseWorkspaces();
+        lineSearch.close();
+        closed = true;
+    }
+
+    @Override
+    public SolverResult<P> solve(Problem<P> problem) {
+        SolverRun.requireOpen(closed, this);
+        return SolverRun.solveFromRandomPoint(this, problem, options.seed());
+    }
+
     private void ensureWorkspaces(Problem<P> problem, Manifold<P> newManifold) {
         if (newManifold != manifold) {
-            if (manifold != null) {
-                manifold.free(x);
-                manifold.free(newX);
-                manifold.free(gradient);
-                manifold.free(direction);
-            }
+            releaseWorkspaces();
             manifold = newManifold;
             x = manifold.allocate();
             newX = manifold.allocate();
@@ -68,6 +92,7 @@ public final class SteepestDescent<P> implements Solver<P> {
 
     @Override
     public SolverResult<P> solve(Problem<P> problem, P initialPoint, P solutionOut) {
+        SolverRun.requireOpen(closed, this);
         Manifold<P> m = SolverRun.validate(problem, initialPoint, solutionOut, options.pointTolerance());
         ensureWorkspaces(problem, m);
         StoppingCriteria stopping = options.stopping();

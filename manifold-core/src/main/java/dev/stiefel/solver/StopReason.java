@@ -1,6 +1,6 @@
 package dev.stiefel.solver;
 
-/** Why a solver stopped. */
+/** Why a solver stopped (or, {@link #EXACT}, that it had no need to iterate). */
 public enum StopReason {
     /** The Riemannian gradient norm fell below {@link StoppingCriteria#minGradientNorm()}. */
     GRADIENT_NORM("gradient norm below tolerance"),
@@ -16,7 +16,12 @@ public enum StopReason {
      * A cost, gradient or Hessian value was NaN or infinite and no finite step remained: the
      * result holds the last point with finite cost and gradient.
      */
-    NON_FINITE("non-finite cost, gradient or Hessian value");
+    NON_FINITE("non-finite cost, gradient or Hessian value"),
+    /**
+     * No iterations: the problem was solved exactly, in closed form (e.g. a polar factor), by a
+     * method that offers it in place of an iterative solver.
+     */
+    EXACT("solved exactly in closed form");
 
     private final String description;
 

@@ -2,8 +2,13 @@ package dev.stiefel.solver;
 
 /**
  * When a solver stops; every solver checks these after each iteration (and once at the start
- * point), in the order gradient norm, step size, cost change, iterations, time. Defaults follow
- * pymanopt's {@code Optimizer} and Manopt's global defaults.
+ * point), in the order gradient norm, step size, cost change, iterations, time. The defaults
+ * take pymanopt's {@code Optimizer} values for the gradient norm (1e-6), the iterations (1000)
+ * and the step size (1e-10), and Manopt's {@code maxtime = inf} (pymanopt stops after 1000 s);
+ * pymanopt's {@code max_cost_evaluations} has no counterpart here. Manopt's trust regions and
+ * pymanopt's never stop on the step size, the trust-region solver here does (on the proposed
+ * step); the solver options' {@code pymanopt()} and {@code manopt()} presets set these
+ * criteria as those libraries do.
  *
  * @param maxIterations stop after this many iterations; default 1000
  * @param minGradientNorm stop when the Riemannian gradient norm is strictly below this;

@@ -9,8 +9,12 @@ import java.util.Objects;
  * Riemannian trust regions (RTR) with the Steihaug-Toint truncated conjugate-gradient inner
  * solver: Absil, Baker, Gallivan, "Trust-region methods on Riemannian manifolds", Found. Comput.
  * Math. 7 (2007); Boumal, "An introduction to optimization on smooth manifolds" (2023), sec. 6.4.
- * The iteration follows Manopt's {@code trustregions.m}/{@code tCG.m} and pymanopt's
- * {@code trust_regions.py}, without preconditioner and with the zero initial inner iterate.
+ * The iteration follows Manopt's {@code trustregions.m}/{@code trs_tCG_cached.m} and pymanopt's
+ * {@code trust_regions.py} with the zero initial inner iterate, preconditioned by
+ * {@link Problem#preconditioner} when the problem has one (the trust region is then measured in
+ * the norm {@code <eta, P^-1 eta>}, Conn, Gould, Toint 2000, sec. 7.5.1; Boumal 2023,
+ * sec. 6.4). {@link TrustRegionsOptions#pymanopt()} and {@link TrustRegionsOptions#manopt()}
+ * reproduce those libraries' iteration traces.
  *
  * <p>Each outer iteration approximately minimises the model
  * {@code m(eta) = f(x) + <grad f(x), eta> + 1/2 <Hess f(x)[eta], eta>} over
@@ -70,6 +74,8 @@ public final class TrustRegions<P> implements Solver<P> {
     private P direction;
     private P hessianDirection;
     private P work;
+    private P preconditionedResidual;
+    private boolean closed;
 
     private InnerStop lastInnerStop;
 
@@ -114,16 +120,20 @@ public final class TrustRegions<P> implements Solver<P> {
             direction = manifold.allocate();
             hessianDirection = manifold.allocate();
             work = manifold.allocate();
+            preconditionedResidual = manifold.allocate();
         }
         derivatives = SolverRun.bindDerivatives(derivatives, problem);
         derivatives.setForceFiniteDifferences(options.finiteDifferenceHessian());
     }
 
-    /** Frees the workspaces (device memory); the solver allocates afresh on its next solve. */
+    /**
+     * Frees the workspaces (device memory); the solver allocates afresh on its next solve.
+     * {@link #close()} also marks the solver unusable.
+     */
     public void releaseWorkspaces() {
         if (manifold != null) {
             for (P p : java.util.List.of(x, proposal, gradient, eta, hessianEta, candidateEta, candidateHessianEta,
-                    residual, direction, hessianDirection, work)) {
+                    residual, direction, hessianDirection, work, preconditionedResidual)) {
                 manifold.free(p);
             }
         }
@@ -135,7 +145,26 @@ public final class TrustRegions<P> implements Solver<P> {
     }
 
     @Override
+    public SolverResult<P> solve(Problem<P> problem) {
+        SolverRun.requireOpen(closed, this);
+        return SolverRun.solveFromRandomPoint(this, problem, options.seed());
+    }
+
+    /** Frees the workspaces; a later solve throws. Closing twice is harmless. */
+    @Override
+    public void close() {
+        releaseWorkspaces();
+        closed = true;
+    }
+
+    @Override
+    public String toString() {
+        return "TrustRegions" + (closed ? " (closed)" : "");
+    }
+
+    @Override
     public SolverResult<P> solve(Problem<P> problem, P initialPoint, P solutionOut) {
+        SolverRun.requireOpen(closed, this);
         Manifold<P> m = SolverRun.validate(problem, initialPoint, solutionOut, options.pointTolerance());
         ensureWorkspaces(problem, m);
         StoppingCriteria stopping = options.stopping();
@@ -229,12 +258,18 @@ public final class TrustRegions<P> implements Solver<P> {
         }
         m.copy(gradient, residual);
         double residualNorm0 = gradientNorm;
-        double zr = gradientNorm * gradientNorm;
-        // Squared norms and inner products kept by recurrence (Conn, Gould, Toint eq. 7.5.6-7).
+        // z = P r, the preconditioned residual (z = r without a preconditioner).
+        P z = residual;
+        if (derivatives.hasPreconditioner()) {
+            derivatives.precondition(x, residual, preconditionedResidual);
+            z = preconditionedResidual;
+        }
+        double zr = m.inner(x, z, residual);
+        // P-norms and P-inner products kept by recurrence (Conn, Gould, Toint eq. 7.5.6-7).
         double etaEta = 0;
         double etaDirection = 0;
         double directionDirection = zr;
-        m.linearCombination(x, -1.0, residual, 0.0, residual, direction);
+        m.linearCombination(x, -1.0, z, 0.0, z, direction);
         double modelValue = 0;
         double radiusSquared = radius * radius;
         double target = residualNorm0 * Math.min(Math.pow(residualNorm0, options.theta()), options.kappa());
@@ -255,7 +290,7 @@ public final class TrustRegions<P> implements Solver<P> {
                 etaEtaNew = etaEta + 2 * alpha * etaDirection + alpha * alpha * directionDirection;
             }
             if (curvature <= 0 || etaEtaNew >= radiusSquared) {
-                // tau >= 0 solves ||eta + tau direction|| = Delta.
+                // tau >= 0 solves ||eta + tau direction||_P = Delta.
                 double tau = (-etaDirection + Math.sqrt(etaDirection * etaDirection
                         + directionDirection * (radiusSquared - etaEta))) / directionDirection;
                 m.linearCombination(x, 1.0, eta, tau, direction, eta);
@@ -283,17 +318,20 @@ public final class TrustRegions<P> implements Solver<P> {
             modelValue = candidateModel;
 
             m.linearCombination(x, 1.0, residual, alpha, hessianDirection, residual);
-            double rr = m.inner(x, residual, residual);
-            double residualNorm = Math.sqrt(rr);
+            double residualNorm = m.norm(x, residual);
             if (j >= options.minInnerIterations() && residualNorm <= target) {
                 lastInnerStop = options.kappa() < Math.pow(residualNorm0, options.theta())
                         ? InnerStop.REACHED_TARGET_LINEAR
                         : InnerStop.REACHED_TARGET_SUPERLINEAR;
                 break;
             }
-            double beta = rr / zr;
-            zr = rr;
-            m.linearCombination(x, -1.0, residual, beta, direction, work);
+            if (z != residual) {
+                derivatives.precondition(x, residual, z);
+            }
+            double zrNew = m.inner(x, z, residual);
+            double beta = zrNew / zr;
+            zr = zrNew;
+            m.linearCombination(x, -1.0, z, beta, direction, work);
             // Re-project: rounding drifts the direction off the tangent space over many steps.
             m.projectToTangent(x, work, direction);
             etaDirection = beta * (etaDirection + alpha * directionDirection);

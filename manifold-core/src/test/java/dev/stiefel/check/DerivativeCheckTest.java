@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stiefel.kernel.DenseKernels;
-import dev.stiefel.manifold.BrockettProblem;
+import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.manifold.StiefelRetraction;
@@ -62,6 +62,30 @@ class DerivativeCheckTest {
         assertTrue(DerivativeCheck.hessianSymmetry(problem, x, random).passed());
         assertTrue(DerivativeCheck.gradientTangency(problem, x).passed());
         assertTrue(DerivativeCheck.hessianTangency(problem, x, random).passed());
+    }
+
+    /**
+     * The Hessian check follows a second-order curve whatever the configured retraction: with QR
+     * and Cayley (first order) a correct Hessian used to fit slope 2 and fail at a non-critical
+     * point; now it fits 3 under every retraction, and a wrong one fits 2.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"QR", "POLAR", "CAYLEY", "EXPONENTIAL"})
+    void hessianCheckIsRightUnderEveryRetraction(String name) {
+        Stiefel<DMatrixRMaj> st = stiefel(StiefelRetraction.valueOf(name));
+        BrockettProblem<DMatrixRMaj> problem = brockett(st, 21);
+        DMatrixRMaj x = randomPoint(st, 22);
+        DerivativeCheck.TaylorReport correct = DerivativeCheck.hessian(problem, x, new Random(23));
+        assertTrue(correct.passed(), () -> name + ": correct Hessian, slope " + correct.slope());
+        assertEquals(3.0, correct.slope(), SLOPE_ACCURACY);
+
+        Problem<DMatrixRMaj> wrong = Problem.of(st, problem::cost, problem::euclideanGradient, (point, v, out) -> {
+            problem.euclideanHessian(point, v, out);
+            st.kernels().scale(1.5, out);
+        });
+        DerivativeCheck.TaylorReport report = DerivativeCheck.hessian(wrong, x, new Random(23));
+        assertFalse(report.passed(), () -> name + ": wrong Hessian passed, slope " + report.slope());
+        assertEquals(2.0, report.slope(), SLOPE_ACCURACY);
     }
 
     @Test

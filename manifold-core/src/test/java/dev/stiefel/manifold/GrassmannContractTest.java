@@ -1,6 +1,7 @@
 package dev.stiefel.manifold;
 
 import dev.stiefel.kernel.Kernels;
+import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.problem.Problem;
 import java.util.random.RandomGenerator;
 import java.util.stream.Stream;

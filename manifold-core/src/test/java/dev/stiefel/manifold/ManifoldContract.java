@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stiefel.check.DerivativeCheck;
 import dev.stiefel.problem.Problem;
 import java.util.ArrayList;
 import java.util.List;
@@ -381,11 +382,78 @@ public abstract class ManifoldContract<P> {
         }
     }
 
+    /**
+     * {@link Manifold#secondOrderRetract} is second order whatever the configured retraction:
+     * its tangential deviation is {@code O(t^3)}, and it lands on the manifold.
+     */
+    @Test
+    void secondOrderRetractionIsSecondOrder() {
+        P x = randomPoint();
+        P v = randomTangent(x, 1.0);
+        double[] errors = new double[STEPS.length];
+        for (int k = 0; k < STEPS.length; k++) {
+            errors[k] = deviation(x, v, STEPS[k], true, true);
+        }
+        assertSlopeAtLeast(errors, 3.0, "||P_x(R2_x(tv) - x - tv)||");
+        P y = newPoint();
+        manifold.secondOrderRetract(x, v, y);
+        manifold.checkPoint(y, POINT_TOLERANCE * toleranceScale());
+    }
+
+    /**
+     * {@code DerivativeCheck.hessian} passes on the correct Riemannian Hessian at a random
+     * (non-critical) point and fails on a wrong one (the Euclidean Hessian scaled by 3/2),
+     * whatever the configured retraction. Float64 backends only: the check's rounding floor is
+     * that of float64.
+     */
+    @Test
+    void hessianCheckPassesOnTheCorrectHessianAndFailsOnAWrongOne() {
+        if (manifold.dimension() == 0 || toleranceScale() > 1.0) {
+            return;
+        }
+        Problem<P> problem = createProblem(manifold, random);
+        P x = randomPoint();
+        DerivativeCheck.TaylorReport correct = DerivativeCheck.hessian(problem, x, random);
+        assertTrue(correct.passed(), () -> "correct Hessian: slope " + correct.slope());
+        Problem<P> wrong = new Problem<>() {
+            @Override
+            public Manifold<P> manifold() {
+                return problem.manifold();
+            }
+
+            @Override
+            public double cost(P point) {
+                return problem.cost(point);
+            }
+
+            @Override
+            public void euclideanGradient(P point, P out) {
+                problem.euclideanGradient(point, out);
+            }
+
+            @Override
+            public void euclideanHessian(P point, P direction, P out) {
+                problem.euclideanHessian(point, direction, out);
+                manifold.linearCombination(point, 1.5, out, 0.0, out, out);
+            }
+        };
+        DerivativeCheck.TaylorReport report = DerivativeCheck.hessian(wrong, x, random);
+        assertTrue(!report.passed(), () -> "wrong Hessian passed: slope " + report.slope());
+    }
+
     private double retractionDeviation(P x, P v, double t, boolean tangentialOnly) {
+        return deviation(x, v, t, tangentialOnly, false);
+    }
+
+    private double deviation(P x, P v, double t, boolean tangentialOnly, boolean secondOrder) {
         P y = newPoint();
         P step = newPoint();
         manifold.linearCombination(x, t, v, 0.0, v, step);
-        manifold.retract(x, step, y);
+        if (secondOrder) {
+            manifold.secondOrderRetract(x, step, y);
+        } else {
+            manifold.retract(x, step, y);
+        }
         P deviation = newPoint();
         manifold.linearCombination(x, 1.0, y, -1.0, x, deviation);
         manifold.linearCombination(x, 1.0, deviation, -1.0, step, deviation);

@@ -1,6 +1,7 @@
 package dev.stiefel.manifold;
 
 import dev.stiefel.kernel.Kernels;
+import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.problem.Problem;
 import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
@@ -26,7 +27,7 @@ class StiefelContractTest extends ManifoldContract<DMatrixRMaj> {
 
     static Stream<Arguments> cases() {
         int[][] shapes = {{5, 2}, {10, 10}, {50, 10}, {3, 1}, {1, 1}};
-        return Stream.of(StiefelRetraction.values())
+        return StiefelRetraction.values().stream()
                 .flatMap(retraction -> Stream.of(shapes).map(shape -> Arguments.of(retraction, shape[0], shape[1])));
     }
 
@@ -50,11 +51,16 @@ class StiefelContractTest extends ManifoldContract<DMatrixRMaj> {
      */
     @Override
     protected RetractionOrder expectedRetractionOrder() {
-        return switch (retraction) {
-            case POLAR, EXPONENTIAL -> RetractionOrder.SECOND;
-            case CAYLEY -> n == p || p == 1 ? RetractionOrder.SECOND : RetractionOrder.FIRST;
-            case QR -> p == 1 ? RetractionOrder.SECOND : RetractionOrder.FIRST;
-        };
+        if (retraction == StiefelRetraction.POLAR || retraction == StiefelRetraction.EXPONENTIAL) {
+            return RetractionOrder.SECOND;
+        }
+        if (retraction == StiefelRetraction.CAYLEY) {
+            return n == p || p == 1 ? RetractionOrder.SECOND : RetractionOrder.FIRST;
+        }
+        if (retraction == StiefelRetraction.QR) {
+            return p == 1 ? RetractionOrder.SECOND : RetractionOrder.FIRST;
+        }
+        throw new IllegalStateException("no expected order for " + retraction);
     }
 
     @Override

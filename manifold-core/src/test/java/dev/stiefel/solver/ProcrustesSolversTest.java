@@ -56,6 +56,10 @@ class ProcrustesSolversTest {
         "conjugate-gradient, 15, 10, 4, 1",
         "conjugate-gradient, 40, 30, 6, 2",
         "steepest-descent, 15, 10, 4, 1",
+        "rlbfgs, 15, 10, 4, 1",
+        "rlbfgs, 40, 30, 6, 2",
+        "rlbfgs-wolfe, 40, 30, 6, 2",
+        "rlbfgs-memoryless, 15, 10, 4, 1",
     })
     void matchesThePolarFactorOfAtB(String solverName, int m, int n, int p, long seed) {
         Random random = new Random(seed);
@@ -75,12 +79,19 @@ class ProcrustesSolversTest {
             case "trust-regions" -> new TrustRegions<>(TrustRegionsOptions.defaults().withStopping(stopping));
             case "conjugate-gradient" -> new ConjugateGradient<>(
                     ConjugateGradientOptions.defaults().withStopping(stopping));
+            case "rlbfgs" -> new RiemannianLbfgs<>(RiemannianLbfgsOptions.defaults().withStopping(stopping));
+            case "rlbfgs-wolfe" -> new RiemannianLbfgs<>(RiemannianLbfgsOptions.defaults().withStopping(stopping)
+                    .withCondition(RiemannianLbfgsOptions.Condition.WOLFE));
+            // Memory 0: steepest descent scaled by the last <s, y> / <y, y> (Barzilai-Borwein).
+            case "rlbfgs-memoryless" -> new RiemannianLbfgs<>(RiemannianLbfgsOptions.defaults().withStopping(stopping)
+                    .withMemory(0));
             default -> new SteepestDescent<>(SteepestDescentOptions.defaults().withStopping(stopping));
         };
 
         SolverResult<DMatrixRMaj> result = solver.solve(problem, start);
 
         assertEquals(StopReason.GRADIENT_NORM, result.stopReason(), () -> solverName + " after " + result.iterations());
+        assertTrue(result.gradientNorm() < 1e-8);
         DMatrixRMaj expected = polarOfAtB(a, b);
         DMatrixRMaj difference = new DMatrixRMaj(n, p);
         CommonOps_DDRM.subtract(result.point(), expected, difference);

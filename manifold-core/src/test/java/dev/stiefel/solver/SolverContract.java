@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stiefel.kernel.DenseKernels;
-import dev.stiefel.manifold.BrockettProblem;
+import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.manifold.StiefelRetraction;
 import dev.stiefel.problem.ProcrustesProblem;
@@ -17,11 +17,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The solver contract for a dense backend: trust regions, conjugate gradients and steepest
- * descent on problems with known optima (Brockett: eigenvectors of A; Procrustes: polar factor
+ * The solver contract for a dense backend: trust regions, conjugate gradients, steepest descent
+ * and R-LBFGS on problems with known optima (Brockett: eigenvectors of A; Procrustes: polar factor
  * of {@code A^T B}), computed on the host by EJML, and allocation-free warm iterations.
- * Shared through the test-jar: a backend's test extends it and supplies {@link #kernels()}
- * (float32 backends loosen the tolerances).
+ * Shared through the test-jar (see {@code dev.stiefel.testkit}): a backend's test extends it and
+ * supplies {@link #kernels()} (float32 backends loosen the tolerances); a retraction's test also
+ * overrides {@link #retraction()}.
  *
  * @param <M> the backend's matrix type
  */
@@ -29,6 +30,14 @@ public abstract class SolverContract<M> {
 
     /** The backend under test. */
     protected abstract DenseKernels<M> kernels();
+
+    /**
+     * The retraction of the Stiefel manifolds the problems live on; default
+     * {@link StiefelRetraction#QR}. Override to run the solvers on a retraction of your own.
+     */
+    protected StiefelRetraction retraction() {
+        return StiefelRetraction.QR;
+    }
 
     /** Gradient norm the solvers must reach; float64 default 1e-9. */
     protected double gradientTolerance() {
@@ -53,6 +62,8 @@ public abstract class SolverContract<M> {
                     ConjugateGradientOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory));
             case "steepest-descent" -> new SteepestDescent<>(
                     SteepestDescentOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory));
+            case "rlbfgs" -> new RiemannianLbfgs<>(
+                    RiemannianLbfgsOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory));
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -63,12 +74,12 @@ public abstract class SolverContract<M> {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"trust-regions", "conjugate-gradient"})
+    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "rlbfgs"})
     void brockettReachesTheEigenvectors(String solverName) {
         int n = 24;
         int p = 4;
         Random random = new Random(31);
-        Stiefel<M> stiefel = new Stiefel<>(kernels(), n, p, StiefelRetraction.QR);
+        Stiefel<M> stiefel = new Stiefel<>(kernels(), n, p, retraction());
         DMatrixRMaj a = StiefelBrockettSolversTest.separatedSpectrum(n, p, random);
         DMatrixRMaj weights = new DMatrixRMaj(p, p);
         for (int i = 0; i < p; i++) {
@@ -97,13 +108,13 @@ public abstract class SolverContract<M> {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "steepest-descent"})
+    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "steepest-descent", "rlbfgs"})
     void procrustesReachesThePolarFactor(String solverName) {
         int m = 14;
         int n = 10;
         int p = 3;
         Random random = new Random(37);
-        Stiefel<M> stiefel = new Stiefel<>(kernels(), n, p, StiefelRetraction.QR);
+        Stiefel<M> stiefel = new Stiefel<>(kernels(), n, p, retraction());
         DMatrixRMaj a = ProcrustesSolversTest.scaledOrthonormal(m, n, 1.5, random);
         DMatrixRMaj b = new DMatrixRMaj(m, p);
         for (int i = 0; i < b.data.length; i++) {
@@ -124,11 +135,11 @@ public abstract class SolverContract<M> {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "steepest-descent"})
+    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "steepest-descent", "rlbfgs"})
     void warmIterationsDoNotAllocate(String solverName) {
         assumeTrue(AllocationProbe.supported());
         Random random = new Random(41);
-        Stiefel<M> stiefel = new Stiefel<>(kernels(), 16, 3, StiefelRetraction.QR);
+        Stiefel<M> stiefel = new Stiefel<>(kernels(), 16, 3, retraction());
         BrockettProblem<M> problem = BrockettProblem.random(stiefel, kernels(), 16, 3, false, random);
         M start = stiefel.allocate();
         stiefel.randomPoint(random, start);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stiefel.kernel.Kernels;
-import dev.stiefel.manifold.BrockettProblem;
+import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.manifold.StiefelRetraction;
 import java.util.Arrays;
@@ -111,6 +111,9 @@ class StiefelBrockettSolversTest {
         "conjugate-gradient, 50, 10, 1",
         "conjugate-gradient, 50, 10, 2",
         "trust-regions-fd, 50, 10, 4",
+        "rlbfgs, 200, 20, 3",
+        "rlbfgs, 50, 10, 1",
+        "rlbfgs-wolfe, 50, 10, 2",
     })
     void reachesTheEigenvectorsOfA(String solverName, int n, int p, long seed) {
         Random random = new Random(seed);
@@ -127,6 +130,9 @@ class StiefelBrockettSolversTest {
             // Hessian-vector products by finite differences of gradients (RTR-FD).
             case "trust-regions-fd" -> new TrustRegions<>(
                     TrustRegionsOptions.defaults().withStopping(stopping).withFiniteDifferenceHessian(true));
+            case "rlbfgs" -> new RiemannianLbfgs<>(RiemannianLbfgsOptions.defaults().withStopping(stopping));
+            case "rlbfgs-wolfe" -> new RiemannianLbfgs<>(RiemannianLbfgsOptions.defaults().withStopping(stopping)
+                    .withCondition(RiemannianLbfgsOptions.Condition.WOLFE));
             default -> new ConjugateGradient<>(ConjugateGradientOptions.defaults().withStopping(stopping));
         };
 
@@ -154,7 +160,7 @@ class StiefelBrockettSolversTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"trust-regions", "trust-regions-fd", "conjugate-gradient"})
+    @CsvSource({"trust-regions", "trust-regions-fd", "conjugate-gradient", "rlbfgs", "rlbfgs-wolfe"})
     void warmIterationsOnStiefelDoNotAllocate(String solverName) {
         assumeTrue(AllocationProbe.supported());
         Random random = new Random(9);
@@ -170,6 +176,11 @@ class StiefelBrockettSolversTest {
             case "trust-regions-fd" -> new TrustRegions<>(TrustRegionsOptions.defaults()
                     .withStopping(base.withMaxIterations(iterations)).withRecordHistory(false)
                     .withFiniteDifferenceHessian(true));
+            case "rlbfgs" -> new RiemannianLbfgs<>(RiemannianLbfgsOptions.defaults()
+                    .withStopping(base.withMaxIterations(iterations)).withRecordHistory(false));
+            case "rlbfgs-wolfe" -> new RiemannianLbfgs<>(RiemannianLbfgsOptions.defaults()
+                    .withStopping(base.withMaxIterations(iterations)).withRecordHistory(false)
+                    .withCondition(RiemannianLbfgsOptions.Condition.WOLFE));
             default -> new ConjugateGradient<>(ConjugateGradientOptions.defaults()
                     .withStopping(base.withMaxIterations(iterations)).withRecordHistory(false));
         };

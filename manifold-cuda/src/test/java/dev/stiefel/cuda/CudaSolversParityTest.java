@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
-import dev.stiefel.manifold.BrockettProblem;
+import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.manifold.StiefelRetraction;
 import dev.stiefel.solver.ConjugateGradient;

@@ -1,6 +1,6 @@
 package dev.stiefel.cuda;
 
-import dev.stiefel.manifold.BrockettProblem;
+import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.ManifoldContract;
 import dev.stiefel.manifold.Stiefel;
@@ -33,7 +33,7 @@ class CudaStiefelContractTest extends ManifoldContract<CudaMatrix> {
 
     static Stream<Arguments> cases() {
         int[][] shapes = {{5, 2}, {10, 10}, {50, 10}};
-        return Stream.of(StiefelRetraction.values())
+        return StiefelRetraction.values().stream()
                 .flatMap(retraction -> Stream.of(shapes).map(shape -> Arguments.of(retraction, shape[0], shape[1])));
     }
 
@@ -51,11 +51,16 @@ class CudaStiefelContractTest extends ManifoldContract<CudaMatrix> {
     /** As for the host Stiefel: polar and exponential are second order, Cayley on St(n, n) only. */
     @Override
     protected RetractionOrder expectedRetractionOrder() {
-        return switch (retraction) {
-            case POLAR, EXPONENTIAL -> RetractionOrder.SECOND;
-            case CAYLEY -> n == p ? RetractionOrder.SECOND : RetractionOrder.FIRST;
-            case QR -> RetractionOrder.FIRST;
-        };
+        if (retraction == StiefelRetraction.POLAR || retraction == StiefelRetraction.EXPONENTIAL) {
+            return RetractionOrder.SECOND;
+        }
+        if (retraction == StiefelRetraction.CAYLEY) {
+            return n == p ? RetractionOrder.SECOND : RetractionOrder.FIRST;
+        }
+        if (retraction == StiefelRetraction.QR) {
+            return RetractionOrder.FIRST;
+        }
+        throw new IllegalStateException("no expected order for " + retraction);
     }
 
     @Override

@@ -39,20 +39,18 @@ public enum ComputeDevice {
     }
 
     /**
-     * Checks that {@link #kernels()} would succeed, releasing what the check opened where the
-     * backend allows it.
+     * Checks that {@link #kernels()} would succeed, releasing what the check opened
+     * ({@link DenseKernels#close()}).
      *
      * @throws UnsupportedOperationException as {@link #kernels()}
      */
     public void requireAvailable() {
         DenseKernels<?> kernels = kernels();
-        if (kernels instanceof AutoCloseable closeable) {
-            try {
-                closeable.close();
-            } catch (Exception releaseFailure) {
-                throw new UnsupportedOperationException(commandLineName() + " backend failed to release its "
-                        + "workspaces: " + releaseFailure.getMessage(), releaseFailure);
-            }
+        try {
+            kernels.close();
+        } catch (RuntimeException releaseFailure) {
+            throw new UnsupportedOperationException(commandLineName() + " backend failed to release its "
+                    + "workspaces: " + releaseFailure.getMessage(), releaseFailure);
         }
     }
 

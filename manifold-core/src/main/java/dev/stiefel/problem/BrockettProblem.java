@@ -1,7 +1,8 @@
-package dev.stiefel.manifold;
+package dev.stiefel.problem;
 
 import dev.stiefel.kernel.DenseKernels;
-import dev.stiefel.problem.Problem;
+import dev.stiefel.manifold.Manifold;
+import dev.stiefel.manifold.Stiefel;
 import java.util.random.RandomGenerator;
 import org.ejml.data.DMatrixRMaj;
 
@@ -23,6 +24,10 @@ public final class BrockettProblem<M> implements Problem<M> {
     private final M product;
     private final M weighted;
 
+    /**
+     * @param a symmetric {@code n x n}
+     * @param weights symmetric {@code p x p}
+     */
     public BrockettProblem(Manifold<M> manifold, DenseKernels<M> kernels, DMatrixRMaj a, DMatrixRMaj weights) {
         this.manifold = manifold;
         this.kernels = kernels;
@@ -30,6 +35,27 @@ public final class BrockettProblem<M> implements Problem<M> {
         this.weights = kernels.fromHost(weights);
         this.product = kernels.create(a.numRows, weights.numRows);
         this.weighted = kernels.create(a.numRows, weights.numRows);
+    }
+
+    /**
+     * The Brockett problem on {@code stiefel} with a random symmetric {@code A} (standard normal
+     * entries, symmetrised) and {@code N = diag(1, 2, ..., p)}: its minimisers have the
+     * eigenvectors of the {@code p} smallest eigenvalues of {@code A} as columns, the smallest
+     * eigenvalue's last, and the minimum is {@code sum_j (j + 1) lambda_(p - 1 - j)} over the
+     * ascending eigenvalues {@code lambda} (Absil, Mahony, Sepulchre 2008, sec. 4.8).
+     */
+    public static <M> BrockettProblem<M> random(Stiefel<M> stiefel, RandomGenerator random) {
+        return random(stiefel, stiefel.kernels(), stiefel.rows(), stiefel.columns(), false, random);
+    }
+
+    /** The symmetric {@code n x n} matrix {@code A} (a host copy). */
+    public DMatrixRMaj a() {
+        return kernels.toHost(a, new DMatrixRMaj(1, 1));
+    }
+
+    /** The symmetric {@code p x p} weight matrix {@code N} (a host copy). */
+    public DMatrixRMaj weights() {
+        return kernels.toHost(weights, new DMatrixRMaj(1, 1));
     }
 
     /**
@@ -69,11 +95,6 @@ public final class BrockettProblem<M> implements Problem<M> {
     public void euclideanGradient(M x, M out) {
         kernels.gemm(2.0, a, false, x, false, 0.0, product);
         kernels.gemm(1.0, product, false, weights, false, 0.0, out);
-    }
-
-    @Override
-    public boolean hasEuclideanHessian() {
-        return true;
     }
 
     @Override

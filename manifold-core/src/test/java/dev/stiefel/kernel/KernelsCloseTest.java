@@ -1,0 +1,53 @@
+package dev.stiefel.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.stiefel.manifold.Stiefel;
+import org.ejml.data.DMatrixRMaj;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kernels that own native buffers free them in {@code close()}: closing twice is harmless and
+ * a native operation afterwards is a clear error; a Stiefel made by {@code onCpu} closes the
+ * kernels it created.
+ */
+class KernelsCloseTest {
+
+    @Test
+    void closedOpenBlasKernelsRefuseNativeWork() {
+        assumeTrue(OpenBlasKernels.isAvailable(), "OpenBLAS natives not loadable here");
+        DenseKernels<DMatrixRMaj> kernels = Kernels.openBlas();
+        DMatrixRMaj a = kernels.create(8, 8);
+        kernels.setIdentity(a);
+        DMatrixRMaj c = kernels.create(8, 8);
+        kernels.gemm(1.0, a, false, a, false, 0.0, c);
+        kernels.close();
+        assertDoesNotThrow(kernels::close);
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> kernels.gemm(1.0, a, false, a, false, 0.0, c));
+        assertTrue(error.getMessage().contains("closed"), error.getMessage());
+        assertThrows(IllegalStateException.class, () -> kernels.polar(a, c));
+    }
+
+    @Test
+    void pureJavaKernelsCloseAsANoOp() {
+        DenseKernels<DMatrixRMaj> kernels = Kernels.ejml();
+        kernels.close();
+        DMatrixRMaj a = kernels.create(3, 3);
+        kernels.setIdentity(a);
+        assertDoesNotThrow(() -> kernels.gemm(1.0, a, false, a, false, 0.0, kernels.create(3, 3)));
+    }
+
+    @Test
+    void stiefelOnCpuClosesTheKernelsItCreated() {
+        Stiefel<DMatrixRMaj> stiefel = Stiefel.onCpu(6, 2);
+        DenseKernels<DMatrixRMaj> kernels = stiefel.kernels();
+        assumeTrue(kernels instanceof OpenBlasKernels, "the CPU backend here holds no native buffers");
+        stiefel.close();
+        DMatrixRMaj a = new DMatrixRMaj(2, 2);
+        assertThrows(IllegalStateException.class, () -> kernels.gemm(1.0, a, false, a, false, 0.0, a.copy()));
+    }
+}
