@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Locale;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class KernelsTest {
@@ -25,6 +28,26 @@ class KernelsTest {
     private void setProperty(String value) {
         savedProperty = System.getProperty(Kernels.BACKEND_PROPERTY);
         System.setProperty(Kernels.BACKEND_PROPERTY, value);
+    }
+
+    /**
+     * The build ships OpenBLAS natives for linux-x86_64 (the CI platform): there the native
+     * backend must load, so that its tests run instead of skipping and the default backend is
+     * the native one. Elsewhere the EJML fallback is legitimate and this check does not apply.
+     */
+    @Test
+    void openBlasNativesLoadOnLinuxX86_64() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        Assumptions.assumeTrue(os.startsWith("linux") && Set.of("amd64", "x86_64").contains(arch),
+                () -> "not linux-x86_64 (" + os + ", " + arch + "): the EJML fallback is allowed here");
+        assertTrue(OpenBlasKernels.isAvailable(),
+                () -> "OpenBLAS natives failed to load on linux-x86_64: " + OpenBlasKernels.loadFailure());
+        setProperty("auto");
+        System.clearProperty(Kernels.BACKEND_PROPERTY);
+        try (DenseKernels<?> cpu = Kernels.cpu()) {
+            assertEquals("openblas", cpu.name());
+        }
     }
 
     @Test
