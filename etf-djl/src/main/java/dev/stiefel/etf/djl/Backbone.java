@@ -25,7 +25,8 @@ public enum Backbone {
      * A small ResNet (He, Zhang, Ren, Sun, CVPR 2016, basic blocks, batch normalisation): a
      * 3x3 convolution with {@code width} channels, then three residual blocks of 2x, 4x and 8x
      * {@code width} channels, each halving the resolution (28 -> 14 -> 7 -> 4), global average
-     * pooling and a linear map to {@code d}.
+     * pooling and a linear map to {@code d}. With width 8 and d = 512 it has about 0.11 M
+     * weights and about 2.4 M multiply-adds per 28 x 28 image.
      */
     RESNET,
     /** A multilayer perceptron: flatten, two hidden layers of {@code 16 * width} units with batch normalisation and ReLU, a linear map to {@code d}. */

@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
  * writes, into a new numbered folder {@code <out>/run-NNN} (earlier runs are never overwritten),
  * a CSV per head and seed (one row per epoch), a summary over seeds (median [min, max], printed
  * and written to {@code summary.md} / {@code summary.csv}) and PNG plots with the heads overlaid.
- * Runs are sequential; PyTorch uses {@code --threads} threads.
+ * Runs are sequential, all heads of a seed after one another; PyTorch uses {@code --threads}
+ * threads.
  */
 @Command(name = "fashion-mnist", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a ResNet or MLP on Fashion-MNIST with the standard, fixed-ETF and implicit-ETF heads.")
@@ -53,7 +54,7 @@ public final class FashionMnistCommand implements Callable<Integer> {
     @Option(names = "--backbone", defaultValue = "resnet", description = "resnet or mlp. Default: ${DEFAULT-VALUE}.")
     String backbone;
 
-    @Option(names = "--width", defaultValue = "16",
+    @Option(names = "--width", defaultValue = "8",
             description = "Channels of the ResNet's first convolution (MLP: hidden units / 16). Default: ${DEFAULT-VALUE}.")
     int width;
 
@@ -203,17 +204,18 @@ public final class FashionMnistCommand implements Callable<Integer> {
                 .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
         PrintWriter console = spec.commandLine().getOut();
         Map<HeadKind, List<List<EpochRecord>>> results = new LinkedHashMap<>();
+        resolvedHeads.forEach(head -> results.put(head, new ArrayList<>()));
         try {
-            for (HeadKind head : resolvedHeads) {
-                List<List<EpochRecord>> perSeed = new ArrayList<>();
-                for (int s = 0; s < seeds; s++) {
-                    long seed = firstSeed + s;
+            // seeds outside, heads inside: a change of machine load between runs then affects every
+            // head alike, so their seconds per epoch stay comparable
+            for (int s = 0; s < seeds; s++) {
+                long seed = firstSeed + s;
+                for (HeadKind head : resolvedHeads) {
                     List<EpochRecord> history = ImageClassifierTraining.run(head, seed, train, test, normalisation,
                             options, listener(head, seed, bar));
                     writeHistory(runFolder.resolve(head.commandLineName() + "-seed" + seed + ".csv"), history);
-                    perSeed.add(history);
+                    results.get(head).add(history);
                 }
-                results.put(head, perSeed);
             }
         } finally {
             if (bar != null) {

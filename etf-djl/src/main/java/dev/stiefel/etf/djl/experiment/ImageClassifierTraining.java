@@ -89,7 +89,7 @@ public final class ImageClassifierTraining {
                     .optDevices(new Device[] {Device.cpu()});
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(options.batchSize(), 1, train.rows(), train.cols()));
-                return new Run(kind, seed, train, test, normalisation, options, listener, trainer, backbone, head,
+                return new Run(seed, train, test, normalisation, options, listener, trainer, backbone, head,
                         new ParameterStore(model.getNDManager(), false)).epochs();
             }
         }
@@ -114,7 +114,7 @@ public final class ImageClassifierTraining {
         final float[] pixels;
         final int[] labels;
 
-        Run(HeadKind kind, long seed, ImageSet train, ImageSet test, Normalisation normalisation,
+        Run(long seed, ImageSet train, ImageSet test, Normalisation normalisation,
                 TrainingOptions options, Listener listener, Trainer trainer, Block backbone, EtfHeadBlock head,
                 ParameterStore evaluationStore) {
             this.seed = seed;
