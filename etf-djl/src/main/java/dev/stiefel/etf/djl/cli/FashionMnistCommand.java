@@ -282,7 +282,7 @@ public final class FashionMnistCommand implements Callable<Integer> {
 
     private void writeConfiguration(Path runFolder, TrainingOptions options, int trainImages, int testImages,
             Normalisation normalisation, String description) throws IOException {
-        String text = "command: fashion-mnist " + String.join(" ", spec.commandLine().getParseResult().originalArgs())
+        String text = "arguments: " + String.join(" ", spec.commandLine().getParseResult().originalArgs())
                 + "\nbackbone: " + description
                 + "\ntraining images: " + trainImages + " (the first of the training file)"
                 + "\ntest images: " + testImages
