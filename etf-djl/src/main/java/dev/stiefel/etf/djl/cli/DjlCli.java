@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  * true unless given, so the PyTorch engine only uses the native library on the class path.
  * Only this package prints.
  */
-@Command(name = "stiefel-djl", mixinStandardHelpOptions = true, subcommands = FashionMnistCommand.class,
+@Command(name = "stiefel", mixinStandardHelpOptions = true, subcommands = FashionMnistCommand.class,
         description = "Guiding Neural Collapse heads in DJL on real data.")
 public final class DjlCli implements Runnable {
 
