@@ -4,7 +4,6 @@ import dev.stiefel.kernel.MatrixChecks;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * The "standard" head of the paper's comparisons: a trainable classifier {@code W}
@@ -18,6 +17,7 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
 
     private final DMatrixRMaj gradient;
     private final List<Parameter> parameters;
+    private final double[] columnNorms;
 
     /**
      * Starts from standard-normal columns normalised to unit norm, drawn from {@code seed}.
@@ -32,6 +32,7 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
         }
         gradient = new DMatrixRMaj(dimension, numClasses);
         parameters = List.of(new Parameter("classifier", classifier, gradient));
+        columnNorms = new double[numClasses];
         afterUpdate();
     }
 
@@ -47,6 +48,7 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
         classifier.setTo(initialClassifier);
         gradient = new DMatrixRMaj(dimension, numClasses);
         parameters = List.of(new Parameter("classifier", classifier, gradient));
+        columnNorms = new double[numClasses];
         afterUpdate();
     }
 
@@ -58,7 +60,7 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
     /** {@code dL/dW = Hc^T dL/dZ}; the class means do not enter this head. */
     @Override
     protected DMatrixRMaj classifierBackward(DMatrixRMaj centred, DMatrixRMaj logitsGradient) {
-        CommonOps_DDRM.multTransA(centred, logitsGradient, gradient);
+        kernels.gemm(1.0, centred, true, logitsGradient, false, 0.0, gradient);
         return null;
     }
 
@@ -74,19 +76,27 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
      */
     @Override
     public void afterUpdate() {
-        for (int col = 0; col < numClasses; col++) {
-            double sum = 0;
-            for (int row = 0; row < dimension; row++) {
-                double value = classifier.unsafe_get(row, col);
-                sum += value * value;
+        // row-major W: one pass accumulates the column norms, a second scales
+        java.util.Arrays.fill(columnNorms, 0.0);
+        double[] data = classifier.data;
+        for (int row = 0; row < dimension; row++) {
+            int offset = row * numClasses;
+            for (int col = 0; col < numClasses; col++) {
+                columnNorms[col] += data[offset + col] * data[offset + col];
             }
-            double norm = Math.sqrt(sum);
+        }
+        for (int col = 0; col < numClasses; col++) {
+            double norm = Math.sqrt(columnNorms[col]);
             if (!(norm > 0) || !Double.isFinite(norm)) {
                 throw new ArithmeticException("learned classifier: column " + col + " has norm " + norm
                         + " and cannot be re-normalised");
             }
-            for (int row = 0; row < dimension; row++) {
-                classifier.unsafe_set(row, col, classifier.unsafe_get(row, col) / norm);
+            columnNorms[col] = 1.0 / norm;
+        }
+        for (int row = 0; row < dimension; row++) {
+            int offset = row * numClasses;
+            for (int col = 0; col < numClasses; col++) {
+                data[offset + col] *= columnNorms[col];
             }
         }
     }
