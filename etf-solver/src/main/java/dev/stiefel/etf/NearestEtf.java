@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.ddn.PolarBackward;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Manifold;
@@ -21,7 +22,9 @@ import org.ejml.data.DMatrixRMaj;
  * <p><b>Closed form of (7).</b> On St(d, C) {@code ||U Mt||_F} and {@code ||U||_F} are
  * constant, so (7) is {@code max <U, G>} with {@code G = (2/sqrt(C-1)) Ht Mc + delta Uprox}
  * (orthogonal Procrustes, Schoenemann 1966): {@code U* = polar(G)}, unique when {@code G} has
- * rank C. Computed in the backend's precision by {@link DenseKernels#polar}.
+ * rank C. Computed in the backend's precision by {@link PolarBackward#forward} (the backend's
+ * eigen route, {@link DenseKernels#polarFromGramEigen}, else a thin SVD), which keeps the
+ * factorisation for the closed-form backward.
  *
  * <p><b>Closed form of (6)</b> ({@code delta = 0}). {@code G = Ht Mc} has {@code G 1 = 0},
  * so its rank is {@code r = C - k} with {@code k >= 1}; {@code k > 1} when classes are missing
@@ -100,6 +103,7 @@ public final class NearestEtf<M> {
     private final M onesRow;
     private final M unitRow;
     private final Solver<M> iterativeSolver;
+    private final PolarBackward<M> polarFactorisation;
 
     /**
      * @param kernels the backend
@@ -144,6 +148,7 @@ public final class NearestEtf<M> {
         host.fill(1.0);
         onesRow = kernels.fromHost(host);
         unitRow = kernels.create(1, numClasses);
+        polarFactorisation = new PolarBackward<>(kernels);
         iterativeSolver = switch (options.method()) {
             case CLOSED_FORM -> null;
             case TRUST_REGIONS -> new TrustRegions<>(TrustRegionsOptions.defaults()
@@ -166,6 +171,15 @@ public final class NearestEtf<M> {
     /** The problem of the last solve, with its parameters still set (for implicit backward passes). */
     public NearestEtfProblem<M> problem() {
         return problem;
+    }
+
+    /**
+     * The polar factor's factorisation from the last closed-form solve ({@code G} and its
+     * eigen or SVD factors), for a backward pass that reuses it
+     * ({@link dev.stiefel.ddn.ProcrustesClosedFormBackward}).
+     */
+    public PolarBackward<M> polarFactorisation() {
+        return polarFactorisation;
     }
 
     public Manifold<M> manifold() {
@@ -374,7 +388,7 @@ public final class NearestEtf<M> {
 
     private void polarOrExplain(M out) {
         try {
-            kernels.polar(procrustes, out);
+            polarFactorisation.forward(procrustes, out);
         } catch (ArithmeticException rankDeficient) {
             throw new ArithmeticException("nearest ETF: G = (2/sqrt(C-1)) Ht Mc"
                     + (problem.hasProximal() ? " + delta Uprox" : " + s_max W Vn^T (completed)")

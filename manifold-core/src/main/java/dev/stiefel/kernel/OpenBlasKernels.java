@@ -348,14 +348,52 @@ public final class OpenBlasKernels extends HostKernels {
     @Override
     public void polar(DMatrixRMaj a, DMatrixRMaj out) {
         requireTall(a, "polar a");
-        final int m = a.numRows;
+        MatrixChecks.requireShape(out, a.numRows, a.numCols, "polar out");
+        lastPolarRoute = PolarRoute.NONE;
+        lastRefinementSteps = 0;
+        if (a.numCols == 0) {
+            return;
+        }
+        if (!polarByEigen(a, out, null, null)) {
+            MatrixChecks.requireFinite(a, "polar a");
+            polarBySvd(a, out);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The route of {@link #polar} for {@code cond(a) <= 1e5}, with the eigenvectors copied
+     * out of the native buffer before they are scaled; false (nothing written) where
+     * {@link #polar} would take the SVD route or {@code a} is not finite.
+     */
+    @Override
+    public boolean polarFromGramEigen(DMatrixRMaj a, DMatrixRMaj out, DMatrixRMaj vectors, double[] eigenvalues) {
+        requireTall(a, "polarFromGramEigen a");
         final int n = a.numCols;
-        MatrixChecks.requireShape(out, m, n, "polar out");
+        MatrixChecks.requireShape(out, a.numRows, n, "polarFromGramEigen out");
+        MatrixChecks.requireShape(vectors, n, n, "polarFromGramEigen vectors");
+        if (eigenvalues == null || eigenvalues.length < n) {
+            throw new IllegalArgumentException("polarFromGramEigen values: expected at least " + n + " entries");
+        }
+        requireNotAliased(a, "a", vectors, "vectors");
+        requireNotAliased(out, "out", vectors, "vectors");
         lastPolarRoute = PolarRoute.NONE;
         lastRefinementSteps = 0;
         if (n == 0) {
-            return;
+            return true;
         }
+        return polarByEigen(a, out, vectors, eigenvalues);
+    }
+
+    /**
+     * The eigen route; returns false before writing {@code out} when {@code a} is not finite
+     * (some diagonal entry of {@code a^T a} is not) or too ill-conditioned. Non-null
+     * {@code vectors} and {@code eigenvalues} receive the eigendecomposition of {@code a^T a}.
+     */
+    private boolean polarByEigen(DMatrixRMaj a, DMatrixRMaj out, DMatrixRMaj vectors, double[] eigenvalues) {
+        final int m = a.numRows;
+        final int n = a.numCols;
         final long size = (long) m * n;
         nativeInput = ensureCapacity(nativeInput, size);
         nativeGram = ensureCapacity(nativeGram, (long) n * n);
@@ -367,9 +405,7 @@ public final class OpenBlasKernels extends HostKernels {
         // a^T a, non-finite too, so n reads replace a pass over a; squares that overflow from
         // finite entries go to the SVD, which scales.
         if (!diagonalFinite(nativeGram, n)) {
-            MatrixChecks.requireFinite(a, "polar a");
-            polarBySvd(a, out);
-            return;
+            return false;
         }
         nativeValues = ensureCapacity(nativeValues, n);
         ensureEigenWorkspace(n);
@@ -380,10 +416,16 @@ public final class OpenBlasKernels extends HostKernels {
         double largest = values[n - 1];
         double smallest = values[0];
         if (!(largest > 0.0) || !(smallest >= EIGEN_ROUTE_SMALLEST_RATIO * largest)) {
-            polarBySvd(a, out);
-            return;
+            return false;
         }
         lastPolarRoute = PolarRoute.EIGEN;
+        if (vectors != null) {
+            // column k of the column-major buffer is eigenvector k: row k of its row-major reading
+            gram = grow(gram, n * n);
+            nativeGram.get(gram, 0, n * n);
+            transposeSquare(gram, n, vectors.data);
+            System.arraycopy(values, 0, eigenvalues, 0, n);
+        }
         // w = v lambda^(-1/4), column by column (contiguous in column-major), so that
         // w w^T = v lambda^(-1/2) v^T = (a^T a)^(-1/2).
         for (int k = 0; k < n; k++) {
@@ -400,6 +442,23 @@ public final class OpenBlasKernels extends HostKernels {
             lastRefinementSteps = refineOrthonormality(m, n);
         }
         nativeResult.get(out.data, 0, m * n);
+        return true;
+    }
+
+    /** {@code out = a^T} for a square row-major {@code a} of order n, in cache-sized blocks. */
+    private static void transposeSquare(double[] a, int n, double[] out) {
+        final int block = 64;
+        for (int i0 = 0; i0 < n; i0 += block) {
+            int i1 = Math.min(n, i0 + block);
+            for (int j0 = 0; j0 < n; j0 += block) {
+                int j1 = Math.min(n, j0 + block);
+                for (int i = i0; i < i1; i++) {
+                    for (int j = j0; j < j1; j++) {
+                        out[j * n + i] = a[i * n + j];
+                    }
+                }
+            }
+        }
     }
 
     private static boolean diagonalFinite(DoublePointer columnMajorSquare, int n) {
