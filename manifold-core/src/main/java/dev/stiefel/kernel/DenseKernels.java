@@ -102,6 +102,15 @@ public interface DenseKernels<M> {
      */
     void gemm(double alpha, M a, boolean transposeA, M b, boolean transposeB, double beta, M c);
 
+    /**
+     * Gram matrix {@code out = a^T a} ({@code n x n} for an {@code m x n} {@code a}), both
+     * triangles filled. The default is {@link #gemm}; a backend may exploit the symmetry
+     * (half the flops). {@code out} must not alias {@code a}.
+     */
+    default void gram(M a, M out) {
+        gemm(1.0, a, true, a, false, 0.0, out);
+    }
+
     // ---- decompositions ------------------------------------------------------------------
 
     /**
