@@ -123,6 +123,16 @@ class UfmCommandTest {
     }
 
     @Test
+    void aDivergedRunFailsWithoutASummary(@TempDir Path folder) {
+        Outcome outcome = execute("ufm", "--classes", "3", "--samples", "12", "--dim", "6", "--heads", "fixed",
+                "--gain", "1e300", "--seeds", "1", "--iterations", "20", "--no-plots", "--no-progress",
+                "--out", folder.toString());
+        assertTrue(outcome.status() != 0, "exit status of a diverged run");
+        assertTrue(outcome.err().contains("diverged"), outcome::err);
+        assertFalse(outcome.out().contains("threshold"), outcome::out);
+    }
+
+    @Test
     void standardHeadAloneAcceptsDimensionBelowClasses(@TempDir Path folder) {
         Outcome outcome = execute("ufm", "--classes", "5", "--samples", "10", "--dim", "3", "--heads", "standard",
                 "--seeds", "1", "--iterations", "2", "--no-plots", "--no-progress", "--out", folder.toString());
