@@ -103,6 +103,7 @@ public final class OpenBlasKernels extends HostKernels {
     private PolarRoute lastPolarRoute = PolarRoute.NONE;
     private int lastRefinementSteps;
     private boolean polarRefinement = true;
+    private int decompositionThreads = 1;
 
     /** The algorithm {@link #polar} used on its last call. */
     public enum PolarRoute {
@@ -231,6 +232,44 @@ public final class OpenBlasKernels extends HostKernels {
     public OpenBlasKernels refinePolar(boolean refine) {
         polarRefinement = refine;
         return this;
+    }
+
+    /**
+     * OpenBLAS threads for the eigen and singular value decompositions ({@code dsyevd},
+     * {@code dgesdd}), default 1; products keep the process-wide count. Their reductions to
+     * tridiagonal or bidiagonal form are sequences of matrix-vector products with a thread
+     * synchronisation per column, and OpenBLAS's waiting threads spin: on a 2-core machine
+     * shared with other work (load average about 9), {@code dsyevd} of order 1000 took 1.4 to
+     * 10 s with 2 threads against 0.27 to 0.34 s with 1, while a 4000 x 1024 x 4000 product kept
+     * its speed with 2 (measured in alternation, same process). The count is switched around
+     * each call, process-wide; with several BLAS-calling threads set it to the process-wide count
+     * (or use one BLAS thread), which disables the switch. Values above the process-wide count
+     * have no effect.
+     *
+     * @return this
+     * @throws IllegalArgumentException when {@code threads < 1}
+     */
+    public OpenBlasKernels decompositionThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("decomposition threads: expected at least 1, got " + threads);
+        }
+        decompositionThreads = threads;
+        return this;
+    }
+
+    /** Lowers OpenBLAS's thread count to {@link #decompositionThreads}; returns the count to restore. */
+    private int enterDecomposition() {
+        int current = openblas_nolapack.blas_get_num_threads();
+        if (current > decompositionThreads) {
+            openblas_nolapack.blas_set_num_threads(decompositionThreads);
+        }
+        return current;
+    }
+
+    private void leaveDecomposition(int previous) {
+        if (previous > decompositionThreads) {
+            openblas_nolapack.blas_set_num_threads(previous);
+        }
     }
 
     /** Whether {@link #polar} checks and refines orthonormality (see {@link #refinePolar}). */
@@ -441,9 +480,14 @@ public final class OpenBlasKernels extends HostKernels {
         }
         nativeValues = ensureCapacity(nativeValues, n);
         ensureEigenWorkspace(n);
-        requireSuccess(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, nativeGram, n, nativeValues,
-                eigenWork, (int) eigenWork.capacity(), eigenIntegerWork, (int) eigenIntegerWork.capacity()),
-                "polar", "dsyevd");
+        int previousThreads = enterDecomposition();
+        try {
+            requireSuccess(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, nativeGram, n,
+                    nativeValues, eigenWork, (int) eigenWork.capacity(), eigenIntegerWork,
+                    (int) eigenIntegerWork.capacity()), "polar", "dsyevd");
+        } finally {
+            leaveDecomposition(previousThreads);
+        }
         nativeValues.get(values, 0, n);
         double largest = values[n - 1];
         double smallest = values[0];
@@ -587,8 +631,13 @@ public final class OpenBlasKernels extends HostKernels {
         System.arraycopy(a.data, 0, scratch, 0, m * n);
         // a = v' s u'^T, so the polar factor v' u'^T is the transpose of u' v'^T, whose
         // column-major n x m product read row-major is exactly that m x n transpose.
-        requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, singularValues,
-                svdLeftVectors, n, out.data, n), "polar", "dgesdd");
+        int previousThreads = enterDecomposition();
+        try {
+            requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, singularValues,
+                    svdLeftVectors, n, out.data, n), "polar", "dgesdd");
+        } finally {
+            leaveDecomposition(previousThreads);
+        }
         EjmlKernels.requirePolarRank(m, n, singularValues[n - 1], singularValues[0]);
         gram = grow(gram, m * n);
         System.arraycopy(out.data, 0, gram, 0, m * n);
@@ -616,8 +665,13 @@ public final class OpenBlasKernels extends HostKernels {
             }
         }
         // Row-major lower triangle = column-major upper triangle.
-        requireSuccess(LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'U', n, gram, n, eigenvalues),
-                "symmetricEigen", "dsyevd");
+        int previousThreads = enterDecomposition();
+        try {
+            requireSuccess(LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'U', n, gram, n, eigenvalues),
+                    "symmetricEigen", "dsyevd");
+        } finally {
+            leaveDecomposition(previousThreads);
+        }
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < n; k++) {
                 vectors.data[i * n + k] = gram[k * n + i];
@@ -642,8 +696,13 @@ public final class OpenBlasKernels extends HostKernels {
         scratch = grow(scratch, m * n);
         svdLeftVectors = grow(svdLeftVectors, n * n);
         System.arraycopy(a.data, 0, scratch, 0, m * n);
-        requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, s,
-                svdLeftVectors, n, u.data, n), "svdThin", "dgesdd");
+        int previousThreads = enterDecomposition();
+        try {
+            requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, s,
+                    svdLeftVectors, n, u.data, n), "svdThin", "dgesdd");
+        } finally {
+            leaveDecomposition(previousThreads);
+        }
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < n; k++) {
                 v.data[i * n + k] = svdLeftVectors[k * n + i];
