@@ -70,7 +70,9 @@ public final class TrainingStepTiming {
                 UnconstrainedFeatureModel model = UnconstrainedFeatureModel.standardNormal(preset, Fixtures.SEED);
                 Trainer trainer = new Trainer(model, head.create(preset.featureDimension(), preset.numClasses(),
                         options.tau(), 1e-3, Fixtures.SEED, ComputeDevice.CPU), options, Fixtures.SEED);
-                for (int k = 0; k < warmup; k++) {
+                // at least `warmup` steps and 2 s, so that the JIT compilers are done before timing
+                long warmupStart = System.nanoTime();
+                for (int k = 0; k < warmup || System.nanoTime() - warmupStart < 2_000_000_000L; k++) {
                     trainer.step();
                 }
                 double[] steps = timeSteps(trainer, minTime, minReps);

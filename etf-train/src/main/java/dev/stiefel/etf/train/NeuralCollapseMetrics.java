@@ -274,15 +274,21 @@ public final class NeuralCollapseMetrics {
             if (largest == 0) {
                 throw new IllegalArgumentException("feature row " + i + " is zero and cannot be normalised");
             }
+            // h / largest has entries in [-1, 1]; multiplying by the reciprocal instead is exact
+            // enough where the reciprocal is a normal number (not for subnormal or huge rows)
+            double inverse = 1.0 / largest;
+            boolean reciprocal = inverse >= Double.MIN_NORMAL && inverse < Double.POSITIVE_INFINITY;
             double sumOfSquares = 0;
             for (int j = 0; j < d; j++) {
-                double value = source[offset + j] / largest;
+                double value = reciprocal ? source[offset + j] * inverse : source[offset + j] / largest;
                 sumOfSquares += value * value;
             }
             double scale = tau / Math.sqrt(sumOfSquares);
+            double factor = scale * inverse;
             double squaredNorm = 0;
             for (int j = 0; j < d; j++) {
-                double value = scale * (source[offset + j] / largest);
+                double value = reciprocal && factor >= Double.MIN_NORMAL ? factor * source[offset + j]
+                        : scale * (source[offset + j] / largest);
                 target[offset + j] = value;
                 squaredNorm += value * value;
             }
@@ -489,7 +495,11 @@ public final class NeuralCollapseMetrics {
             margins = new double[n];
         }
         // Norms of the class-centred classifier columns W Mc.
-        double[] columnNorms = centredColumnNorms(classifier, d);
+        double[] inverseColumnNorms = centredColumnNorms(classifier, d);
+        for (int c = 0; c < numClasses; c++) {
+            // a zero column has cosine 0 with everything, as a zero feature row has
+            inverseColumnNorms[c] = inverseColumnNorms[c] == 0 ? 0 : 1.0 / inverseColumnNorms[c];
+        }
         // ||h~_i - hG||^2 = ||h~_i||^2 - 2 h~_i . hG + ||hG||^2.
         double globalSquared = 0;
         for (double value : globalMean) {
@@ -505,12 +515,14 @@ public final class NeuralCollapseMetrics {
                 logitMean += logits.data[offset + c];
             }
             logitMean /= numClasses;
-            double own = cosine(logits.data[offset + labels[i]] - logitMean, centredNorm, columnNorms[labels[i]]);
+            double inverseFeatureNorm = centredNorm == 0 ? 0 : 1.0 / centredNorm;
+            int label = labels[i];
+            double own = (logits.data[offset + label] - logitMean) * inverseFeatureNorm * inverseColumnNorms[label];
             double bestOther = Double.NEGATIVE_INFINITY;
             for (int c = 0; c < numClasses; c++) {
-                if (c != labels[i]) {
-                    bestOther = Math.max(bestOther, cosine(logits.data[offset + c] - logitMean, centredNorm,
-                            columnNorms[c]));
+                if (c != label) {
+                    bestOther = Math.max(bestOther,
+                            (logits.data[offset + c] - logitMean) * inverseFeatureNorm * inverseColumnNorms[c]);
                 }
             }
             margins[i] = own - bestOther;
@@ -540,11 +552,6 @@ public final class NeuralCollapseMetrics {
             result[c] = Math.sqrt(result[c]);
         }
         return result;
-    }
-
-    private static double cosine(double inner, double normA, double normB) {
-        double denominator = normA * normB;
-        return denominator == 0 ? 0 : inner / denominator;
     }
 
     private static int argMaxRow(DMatrixRMaj matrix, int row) {
