@@ -80,6 +80,30 @@ class FastMetricsAgreementTest {
         assertAgree(backend, numClasses, features, gaussian(dimension, numClasses, random));
     }
 
+    @ParameterizedTest
+    @CsvSource({"1e307, 31", "1e-310, 32"})
+    void rowsWhoseNormOverflowsOrIsSubnormalGiveTheMetricsOfTheirDirections(double factor, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        DMatrixRMaj features = gaussian(40, 16, random);
+        DMatrixRMaj classifier = gaussian(16, 4, random);
+        int[] labels = new int[40];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % 4;
+        }
+        DMatrixRMaj scaled = features.copy();
+        for (int index = 0; index < scaled.data.length; index++) {
+            scaled.data[index] *= factor;
+        }
+        NeuralCollapseMetrics metrics = new NeuralCollapseMetrics(Kernels.cpu(), 4, TAU);
+        NeuralCollapseSnapshot expected = metrics.evaluate(0, features, labels, classifier);
+        NeuralCollapseSnapshot actual = metrics.evaluate(0, scaled, labels, classifier);
+        // a subnormal multiple keeps about 40 of the 53 bits of each entry
+        double tolerance = factor < 1 ? 1e-9 : 1e-13;
+        assertEquals(expected.crossEntropy(), actual.crossEntropy(), tolerance);
+        assertEquals(expected.nc1(), actual.nc1(), tolerance * expected.nc1());
+        assertEquals(expected.averageMargin(), actual.averageMargin(), tolerance);
+    }
+
     private static void assertAgree(String backend, int numClasses, DMatrixRMaj features, DMatrixRMaj classifier) {
         int[] labels = new int[features.numRows];
         for (int i = 0; i < labels.length; i++) {
