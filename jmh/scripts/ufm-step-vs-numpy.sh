@@ -12,7 +12,10 @@
 # inverse square root and G times it; implicit 6BdC + 13dC^2 + C^3 with the backward's five
 # d x C x C products), divided by the dgemm rate measured in the same run (numpy, 2000^3, same
 # threads). It leaves out the eigendecomposition and every O(Bd) pass, so it is a floor, not
-# a target.
+# a target. With --evaluations K the Java side also times K full-data evaluations
+# (NeuralCollapseMetrics through Trainer.evaluate); their bound counts 4NdC (logits and
+# nearest-mean scores) + NC^2 (the residuals' Gram matrix) + 4dC^2 + C^3 (the C x C algebra),
+# again without the eigendecomposition.
 #
 # Usage: jmh/scripts/ufm-step-vs-numpy.sh [--rounds N] [--preset P]... [--head H]...
 #        [--min-time S] [--threads T] [--evaluations K] [--jar PATH] [--out FILE]
@@ -93,6 +96,10 @@ def flops(preset, head):
     forward = 2 * product + 3 * d * c * c + c ** 3
     return forward if head == "implicit-forward-only" else forward + product + 10 * d * c * c
 
+def evaluation_flops(preset):
+    c, n, d = shapes[preset]
+    return 4 * n * d * c + n * c * c + 4 * d * c * c + c ** 3
+
 java, numpy, evaluation, gemm = {}, {}, {}, []
 for r in range(1, rounds + 1):
     for row in json.load(open(os.path.join(work, f"java-{r}.json")))["results"]:
@@ -114,8 +121,8 @@ lines = [f"{rounds} alternating rounds, {min_time} s of steps per cell and side;
          f"Command: jmh/scripts/ufm-step-vs-numpy.sh --rounds {rounds} --min-time {min_time} --threads {threads}"
          + "".join(f" --preset {p}" for p in presets.split()) + "".join(f" --head {h}" for h in heads.split()), "",
          "| preset | head | Java ms/step | numpy ms/step | Java / numpy | product flops | flop bound ms | Java / bound |"
-         + (" evaluation ms |" if evaluation else ""),
-         "|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if evaluation else "")]
+         + (" evaluation ms | evaluation bound ms |" if evaluation else ""),
+         "|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if evaluation else "")]
 for preset in presets.split():
     for head in heads.split():
         key = (preset, head)
@@ -127,7 +134,8 @@ for preset in presets.split():
         line = (f"| {preset} | {head} | {j:.2f} | {p:.2f} | **{j / p:.2f}** | {f / 1e9:.3f} G | {bound:.2f} | "
                 f"{j / bound:.1f} |")
         if evaluation:
-            line += f" {statistics.median(evaluation[key]):.0f} |" if key in evaluation else " |"
+            line += (f" {statistics.median(evaluation[key]):.0f} | {evaluation_flops(preset) / (rate * 1e9) * 1e3:.0f} |"
+                     if key in evaluation else " | |")
         lines.append(line)
 lines += ["", "Per round (Java / numpy ms): " + "; ".join(
     f"{p} {h}: " + ", ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(java[(p, h)], numpy[(p, h)]))
