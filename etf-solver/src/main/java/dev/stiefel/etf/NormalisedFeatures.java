@@ -79,34 +79,35 @@ final class NormalisedFeatures {
         java.util.Arrays.fill(globalMean, 0.0);
         for (int row = 0; row < batchSize; row++) {
             int offset = row * dimension;
-            double scale = largestMagnitude(features.data, offset);
-            if (!(scale > 0)) {
-                throw new ArithmeticException("features: row " + row + " is zero; it cannot be normalised");
-            }
-            // tau h / ||h|| = tau (h / s) / ||h / s||, s the largest |h_j|: h / s has entries in
-            // [-1, 1] and norm in [1, sqrt(d)], so neither a norm above the largest double nor a
-            // subnormal one (whose reciprocal overflows) reaches the division
-            double inverseScale = 1.0 / scale;
-            double sumOfSquares = 0;
-            if (Double.isFinite(inverseScale)) {
-                for (int col = 0; col < dimension; col++) {
-                    double value = features.data[offset + col] * inverseScale;
-                    sumOfSquares += value * value;
-                }
+            // one pass of plain squares where their sum neither overflows nor comes near
+            // underflow; otherwise the row is scaled by its largest entry first
+            double sumOfSquares = sumOfSquares(features.data, offset, dimension);
+            double scale = 1.0;
+            double scaledNorm;
+            if (sumOfSquares >= SMALLEST_SAFE_SUM_OF_SQUARES && sumOfSquares < Double.POSITIVE_INFINITY) {
+                scaledNorm = Math.sqrt(sumOfSquares);
             } else {
-                for (int col = 0; col < dimension; col++) {
-                    double value = features.data[offset + col] / scale;
-                    sumOfSquares += value * value;
+                scale = largestMagnitude(features.data, offset);
+                if (!(scale > 0)) {
+                    throw new ArithmeticException("features: row " + row + " is zero; it cannot be normalised");
                 }
+                scaledNorm = scaledNorm(features.data, offset, scale);
             }
-            double scaledNorm = Math.sqrt(sumOfSquares);
             scales[row] = scale;
             scaledNorms[row] = scaledNorm;
             double factor = tau / scaledNorm;
-            for (int col = 0; col < dimension; col++) {
-                double value = factor * (features.data[offset + col] / scale);
-                normalised.data[offset + col] = value;
-                globalMean[col] += value;
+            if (scale == 1.0) {
+                for (int col = 0; col < dimension; col++) {
+                    double value = factor * features.data[offset + col];
+                    normalised.data[offset + col] = value;
+                    globalMean[col] += value;
+                }
+            } else {
+                for (int col = 0; col < dimension; col++) {
+                    double value = factor * (features.data[offset + col] / scale);
+                    normalised.data[offset + col] = value;
+                    globalMean[col] += value;
+                }
             }
         }
         for (int col = 0; col < dimension; col++) {
@@ -235,6 +236,44 @@ final class NormalisedFeatures {
             }
         }
         return out;
+    }
+
+    /** A sum of squares at least this large has every square that matters normal. */
+    private static final double SMALLEST_SAFE_SUM_OF_SQUARES = Double.MIN_NORMAL / Math.ulp(1.0);
+
+    /** Plain sum of squares of {@code data[offset .. offset + length)}, four partial sums. */
+    static double sumOfSquares(double[] data, int offset, int length) {
+        double sum0 = 0;
+        double sum1 = 0;
+        double sum2 = 0;
+        double sum3 = 0;
+        int index = offset;
+        int end = offset + length;
+        for (; index + 3 < end; index += 4) {
+            sum0 += data[index] * data[index];
+            sum1 += data[index + 1] * data[index + 1];
+            sum2 += data[index + 2] * data[index + 2];
+            sum3 += data[index + 3] * data[index + 3];
+        }
+        for (; index < end; index++) {
+            sum0 += data[index] * data[index];
+        }
+        return (sum0 + sum1) + (sum2 + sum3);
+    }
+
+    /**
+     * {@code ||h / scale||} for a row whose plain sum of squares overflowed or nearly underflowed:
+     * {@code h / scale} has entries in {@code [-1, 1]} and norm in {@code [1, sqrt(d)]}.
+     */
+    private double scaledNorm(double[] data, int offset, double scale) {
+        double inverse = 1.0 / scale;
+        double sum = 0;
+        for (int col = 0; col < dimension; col++) {
+            double value = inverse >= Double.MIN_NORMAL && inverse < Double.POSITIVE_INFINITY
+                    ? data[offset + col] * inverse : data[offset + col] / scale;
+            sum += value * value;
+        }
+        return Math.sqrt(sum);
     }
 
     private double largestMagnitude(double[] data, int offset) {

@@ -85,6 +85,7 @@ public final class NeuralCollapseMetrics {
     private double[] centredNorms = new double[0];
     private final double[] norms;
     private final double[] meanSquaredNorms;
+    private final double[] classWeights;
     private int[] classCounts = new int[0];
     private final DenseKernels<DMatrixRMaj> kernels;
 
@@ -115,6 +116,7 @@ public final class NeuralCollapseMetrics {
         this.lowerBound = SimplexEtf.crossEntropyLowerBound(numClasses, tau);
         this.norms = new double[numClasses];
         this.meanSquaredNorms = new double[numClasses];
+        this.classWeights = new double[numClasses];
     }
 
     public int numClasses() {
@@ -155,6 +157,7 @@ public final class NeuralCollapseMetrics {
         // Scores h~_i . mu_c: the nearest class mean is argmin_c ||mu_c||^2 - 2 h~_i . mu_c, and
         // NC1's residuals are read off them.
         product(normalised, false, classMeans, true, meanScores);
+        featureDotsGlobalMean(n);
         classMeanSquaredNorms(d);
         int correct = 0;
         int mismatches = 0;
@@ -247,6 +250,14 @@ public final class NeuralCollapseMetrics {
     }
 
     private static void requireFinite(DMatrixRMaj matrix, String name) {
+        // x * 0 is 0 for finite x and NaN otherwise: one pass of arithmetic, located only on failure
+        double probe = 0;
+        for (int k = 0, size = matrix.getNumElements(); k < size; k++) {
+            probe += matrix.data[k] * 0.0;
+        }
+        if (probe == 0) {
+            return;
+        }
         for (int k = 0, size = matrix.getNumElements(); k < size; k++) {
             if (!Double.isFinite(matrix.data[k])) {
                 throw new IllegalArgumentException(name + " contain a non-finite entry at row "
@@ -256,8 +267,9 @@ public final class NeuralCollapseMetrics {
     }
 
     /**
-     * {@code h~_i = tau h_i / ||h_i||} with the norm scaled by the largest entry, so rows whose
-     * norm overflows and subnormal rows are handled (as in the heads); keeps {@code ||h~_i||^2}.
+     * {@code h~_i = tau h_i / ||h_i||}: plain squares where their sum is safe, else the norm
+     * scaled by the row's largest entry, so rows whose norm overflows and subnormal rows are
+     * handled (as in the heads); keeps {@code ||h~_i||^2}.
      */
     private void normaliseRows(DMatrixRMaj features) {
         int n = features.numRows;
@@ -267,65 +279,109 @@ public final class NeuralCollapseMetrics {
         double[] target = normalised.data;
         for (int i = 0; i < n; i++) {
             int offset = i * d;
-            double largest = 0;
-            for (int j = 0; j < d; j++) {
-                largest = Math.max(largest, Math.abs(source[offset + j]));
+            double plain = sumOfSquares(source, offset, d);
+            if (plain >= SMALLEST_SAFE_SUM_OF_SQUARES && plain < Double.POSITIVE_INFINITY) {
+                double factor = tau / Math.sqrt(plain);
+                for (int j = 0; j < d; j++) {
+                    target[offset + j] = factor * source[offset + j];
+                }
+                rowSquaredNorms[i] = factor * factor * plain;
+            } else {
+                normaliseScaled(source, target, offset, d, i);
+                rowSquaredNorms[i] = sumOfSquares(target, offset, d);
             }
-            if (largest == 0) {
-                throw new IllegalArgumentException("feature row " + i + " is zero and cannot be normalised");
-            }
-            // h / largest has entries in [-1, 1]; multiplying by the reciprocal instead is exact
-            // enough where the reciprocal is a normal number (not for subnormal or huge rows)
-            double inverse = 1.0 / largest;
-            boolean reciprocal = inverse >= Double.MIN_NORMAL && inverse < Double.POSITIVE_INFINITY;
-            double sumOfSquares = 0;
-            for (int j = 0; j < d; j++) {
-                double value = reciprocal ? source[offset + j] * inverse : source[offset + j] / largest;
-                sumOfSquares += value * value;
-            }
-            double scale = tau / Math.sqrt(sumOfSquares);
-            double factor = scale * inverse;
-            double squaredNorm = 0;
-            for (int j = 0; j < d; j++) {
-                double value = reciprocal && factor >= Double.MIN_NORMAL ? factor * source[offset + j]
-                        : scale * (source[offset + j] / largest);
-                target[offset + j] = value;
-                squaredNorm += value * value;
-            }
-            rowSquaredNorms[i] = squaredNorm;
         }
     }
 
-    /** classMeans (C x d, row c = mu_c), globalMean (d) and h~_i . hG for every sample. */
+    /** {@code tau (h / s) / ||h / s||}, {@code s} the largest magnitude: entries of {@code h / s} are in [-1, 1]. */
+    private void normaliseScaled(double[] source, double[] target, int offset, int d, int row) {
+        double largest = 0;
+        for (int j = 0; j < d; j++) {
+            largest = Math.max(largest, Math.abs(source[offset + j]));
+        }
+        if (largest == 0) {
+            throw new IllegalArgumentException("feature row " + row + " is zero and cannot be normalised");
+        }
+        double sum = 0;
+        for (int j = 0; j < d; j++) {
+            double value = source[offset + j] / largest;
+            sum += value * value;
+        }
+        double scale = tau / Math.sqrt(sum);
+        for (int j = 0; j < d; j++) {
+            target[offset + j] = scale * (source[offset + j] / largest);
+        }
+    }
+
+    /** A sum of squares at least this large has every square that matters normal. */
+    private static final double SMALLEST_SAFE_SUM_OF_SQUARES = Double.MIN_NORMAL / Math.ulp(1.0);
+
+    /** Plain sum of squares of {@code data[offset .. offset + length)}, four partial sums. */
+    private static double sumOfSquares(double[] data, int offset, int length) {
+        double sum0 = 0;
+        double sum1 = 0;
+        double sum2 = 0;
+        double sum3 = 0;
+        int index = offset;
+        int end = offset + length;
+        for (; index + 3 < end; index += 4) {
+            sum0 += data[index] * data[index];
+            sum1 += data[index + 1] * data[index + 1];
+            sum2 += data[index + 2] * data[index + 2];
+            sum3 += data[index + 3] * data[index + 3];
+        }
+        for (; index < end; index++) {
+            sum0 += data[index] * data[index];
+        }
+        return (sum0 + sum1) + (sum2 + sum3);
+    }
+
+    /**
+     * classMeans (C x d, row c = mu_c) in one pass over the rows, then the global mean as the
+     * count-weighted mean of the class means ({@code O(C d)}).
+     */
     private void classMeansAndGlobalMean(int[] labels, int n, int d) {
         classMeans.reshape(numClasses, d);
         classMeans.zero();
-        Arrays.fill(globalMean, 0.0);
         double[] rows = normalised.data;
         double[] means = classMeans.data;
         for (int i = 0; i < n; i++) {
             int source = i * d;
             int target = labels[i] * d;
             for (int j = 0; j < d; j++) {
-                double value = rows[source + j];
-                means[target + j] += value;
-                globalMean[j] += value;
+                means[target + j] += rows[source + j];
             }
         }
+        Arrays.fill(globalMean, 0.0);
         for (int c = 0; c < numClasses; c++) {
+            int offset = c * d;
+            for (int j = 0; j < d; j++) {
+                globalMean[j] += means[offset + j];
+            }
             double inverse = 1.0 / classCounts[c];
             for (int j = 0; j < d; j++) {
-                means[c * d + j] *= inverse;
+                means[offset + j] *= inverse;
             }
         }
         for (int j = 0; j < d; j++) {
             globalMean[j] /= n;
         }
+    }
+
+    /**
+     * {@code h~_i . hG = sum_c (n_c / N) h~_i . mu_c} from the nearest-mean scores
+     * ({@code O(N C)} instead of a pass over the features).
+     */
+    private void featureDotsGlobalMean(int n) {
+        for (int c = 0; c < numClasses; c++) {
+            classWeights[c] = (double) classCounts[c] / n;
+        }
+        double[] scores = meanScores.data;
         for (int i = 0; i < n; i++) {
-            int source = i * d;
+            int offset = i * numClasses;
             double dot = 0;
-            for (int j = 0; j < d; j++) {
-                dot += rows[source + j] * globalMean[j];
+            for (int c = 0; c < numClasses; c++) {
+                dot += classWeights[c] * scores[offset + c];
             }
             featureDotGlobal[i] = dot;
         }
