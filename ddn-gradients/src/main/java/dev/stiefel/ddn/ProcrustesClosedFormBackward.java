@@ -12,6 +12,11 @@ import dev.stiefel.kernel.DenseKernels;
  * <p>The given solution must be {@code polar(G)} to {@link #SOLUTION_TOLERANCE} (relative,
  * Frobenius): a mismatch means the caller solved a different problem. Not thread-safe.
  *
+ * <p>Built with the {@link PolarBackward} whose {@link PolarBackward#forward} computed the
+ * solution (a closed-form solver's), the backward reuses that factorisation when it
+ * {@link PolarBackward#holds} this problem's {@code G} (an {@code O(dC)} comparison) instead of
+ * decomposing {@code G} again.
+ *
  * @param <M> the backend's matrix type
  */
 public final class ProcrustesClosedFormBackward<M> implements DeclarativeBackward<M> {
@@ -26,11 +31,19 @@ public final class ProcrustesClosedFormBackward<M> implements DeclarativeBackwar
     private M gradient;
 
     public ProcrustesClosedFormBackward(DenseKernels<M> kernels) {
-        if (kernels == null) {
-            throw new IllegalArgumentException("kernels must not be null");
+        this(kernels, new PolarBackward<>(kernels));
+    }
+
+    /**
+     * @param kernels the backend of the problem's points
+     * @param polar the factorisation the forward solve used (shared, not copied)
+     */
+    public ProcrustesClosedFormBackward(DenseKernels<M> kernels, PolarBackward<M> polar) {
+        if (kernels == null || polar == null) {
+            throw new IllegalArgumentException("kernels and polar must not be null");
         }
         this.kernels = kernels;
-        this.polar = new PolarBackward<>(kernels);
+        this.polar = polar;
     }
 
     @Override
@@ -55,8 +68,10 @@ public final class ProcrustesClosedFormBackward<M> implements DeclarativeBackwar
         ProcrustesParametricProblem<M, X> procrustesProblem = (ProcrustesParametricProblem<M, X>) problem;
         ensureWorkspaces(kernels.rows(solution), kernels.cols(solution));
         procrustesProblem.procrustesMatrix(procrustes);
-        polar.forward(procrustes, polarFactor);
-        kernels.addScaled(1.0, polarFactor, -1.0, solution, gradient);
+        if (!polar.holds(procrustes)) {
+            polar.forward(procrustes, polarFactor);
+        }
+        kernels.addScaled(1.0, polar.factor(), -1.0, solution, gradient);
         double mismatch = kernels.normF(gradient) / Math.sqrt(kernels.cols(solution));
         if (!(mismatch <= SOLUTION_TOLERANCE)) {
             throw new IllegalArgumentException("the solution is not polar(G) of the problem: relative distance "

@@ -9,7 +9,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.List;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * The implicit ETF head (Markou, Ajanthan, Gould, NeurIPS 2024, eq. 8; docs/mathematics.md sections 3-5): the
@@ -171,7 +170,7 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
         if (options.backwardMode() == BackwardMode.FORWARD_ONLY) {
             return null;
         }
-        CommonOps_DDRM.multTransA(centred, logitsGradient, classifierGradient);
+        kernels.gemm(1.0, centred, true, logitsGradient, false, 0.0, classifierGradient);
         // dL/dU* = dL/dW Mh^T, Mh symmetric
         centreRows(classifierGradient, normalisedScale, solutionGradient);
         return backend.backward(solutionGradient, meansGradient);

@@ -1,6 +1,7 @@
 package dev.stiefel.etf;
 
 import dev.stiefel.ddn.DeclarativeBackward;
+import dev.stiefel.ddn.ProcrustesClosedFormBackward;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.MatrixChecks;
 import dev.stiefel.manifold.Manifold;
@@ -105,7 +106,10 @@ public final class ImplicitEtfState<M> implements AutoCloseable {
             int numClasses, EtfOptions options) {
         this.kernels = kernels;
         this.solver = new NearestEtf<>(kernels, manifold, dimension, numClasses, options);
-        this.solutionBackward = options.backwardMethod().declarativeMethod().create(kernels);
+        // the closed form shares the solver's factorisation of G instead of decomposing it again
+        this.solutionBackward = options.backwardMethod() == EtfBackwardMethod.CLOSED_FORM
+                ? new ProcrustesClosedFormBackward<>(kernels, solver.polarFactorisation())
+                : options.backwardMethod().declarativeMethod().create(kernels);
         this.dimension = dimension;
         this.numClasses = numClasses;
         this.options = options;

@@ -4,7 +4,6 @@ import dev.stiefel.kernel.MatrixChecks;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * The "standard" head of the paper's comparisons: a trainable classifier {@code W}
@@ -21,6 +20,7 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
 
     private final DMatrixRMaj gradient;
     private final List<Parameter> parameters;
+    private final double[] columnNorms;
 
     /**
      * Starts from standard-normal columns normalised to unit norm, drawn from {@code seed}.
@@ -35,6 +35,7 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
         }
         gradient = new DMatrixRMaj(dimension, numClasses);
         parameters = List.of(new Parameter("classifier", classifier, gradient));
+        columnNorms = new double[numClasses];
         afterUpdate();
     }
 
@@ -50,6 +51,7 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
         classifier.setTo(initialClassifier);
         gradient = new DMatrixRMaj(dimension, numClasses);
         parameters = List.of(new Parameter("classifier", classifier, gradient));
+        columnNorms = new double[numClasses];
         afterUpdate();
     }
 
@@ -61,7 +63,7 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
     /** {@code dL/dW = Hc^T dL/dZ}; the class means do not enter this head. */
     @Override
     protected DMatrixRMaj classifierBackward(DMatrixRMaj centred, DMatrixRMaj logitsGradient) {
-        CommonOps_DDRM.multTransA(centred, logitsGradient, gradient);
+        kernels.gemm(1.0, centred, true, logitsGradient, false, 0.0, gradient);
         return null;
     }
 
@@ -79,19 +81,28 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
      */
     @Override
     public void afterUpdate() {
-        for (int col = 0; col < numClasses; col++) {
-            double sum = 0;
-            for (int row = 0; row < dimension; row++) {
-                double value = classifier.unsafe_get(row, col);
-                sum += value * value;
+        // row-major W: one pass accumulates the column norms, a second scales
+        java.util.Arrays.fill(columnNorms, 0.0);
+        double[] data = classifier.data;
+        for (int row = 0; row < dimension; row++) {
+            int offset = row * numClasses;
+            for (int col = 0; col < numClasses; col++) {
+                columnNorms[col] += data[offset + col] * data[offset + col];
             }
+        }
+        for (int col = 0; col < numClasses; col++) {
+            double sum = columnNorms[col];
             if (sum >= SMALLEST_SAFE_SUM_OF_SQUARES && sum < Double.POSITIVE_INFINITY) {
-                double norm = Math.sqrt(sum);
-                for (int row = 0; row < dimension; row++) {
-                    classifier.unsafe_set(row, col, classifier.unsafe_get(row, col) / norm);
-                }
+                columnNorms[col] = 1.0 / Math.sqrt(sum);
             } else {
-                normaliseScaled(col);
+                normaliseScaled(col); // also names a zero or non-finite column
+                columnNorms[col] = 1.0;
+            }
+        }
+        for (int row = 0; row < dimension; row++) {
+            int offset = row * numClasses;
+            for (int col = 0; col < numClasses; col++) {
+                data[offset + col] *= columnNorms[col];
             }
         }
     }

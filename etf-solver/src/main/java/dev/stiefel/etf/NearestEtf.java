@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.ddn.PolarBackward;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Manifold;
@@ -23,7 +24,9 @@ import org.ejml.data.DMatrixRMaj;
  * <p><b>Closed form of (7).</b> On St(d, C) {@code ||U Mt||_F} and {@code ||U||_F} are
  * constant, so (7) is {@code max <U, G>} with {@code G = (2/sqrt(C-1)) Ht Mc + delta Uprox}
  * (orthogonal Procrustes, Schoenemann 1966): {@code U* = polar(G)}, unique when {@code G} has
- * rank C. Computed in the backend's precision by {@link DenseKernels#polar}.
+ * rank C. Computed in the backend's precision by {@link PolarBackward#forward} (the backend's
+ * eigen route, {@link DenseKernels#polarFromGramEigen}, else a thin SVD), which keeps the
+ * factorisation for the closed-form backward.
  *
  * <p><b>Closed form of (6)</b> ({@code delta = 0}). {@code G = Ht Mc} has {@code G 1 = 0},
  * so its rank is {@code r = C - k} with {@code k >= 1}; {@code k > 1} when classes are missing
@@ -109,6 +112,7 @@ public final class NearestEtf<M> implements AutoCloseable {
     private final M unitRow;
     private final Solver<M> iterativeSolver;
     private boolean closed;
+    private final PolarBackward<M> polarFactorisation;
 
     /**
      * @param kernels the backend
@@ -153,6 +157,7 @@ public final class NearestEtf<M> implements AutoCloseable {
         host.fill(1.0);
         onesRow = kernels.fromHost(host);
         unitRow = kernels.create(1, numClasses);
+        polarFactorisation = new PolarBackward<>(kernels);
         iterativeSolver = switch (options.method()) {
             case CLOSED_FORM -> null;
             case TRUST_REGIONS -> new TrustRegions<>(TrustRegionsOptions.defaults()
@@ -177,6 +182,15 @@ public final class NearestEtf<M> implements AutoCloseable {
     /** The problem of the last solve, with its parameters still set (for implicit backward passes). */
     public NearestEtfProblem<M> problem() {
         return problem;
+    }
+
+    /**
+     * The polar factor's factorisation from the last closed-form solve ({@code G} and its
+     * eigen or SVD factors), for a backward pass that reuses it
+     * ({@link dev.stiefel.ddn.ProcrustesClosedFormBackward}).
+     */
+    public PolarBackward<M> polarFactorisation() {
+        return polarFactorisation;
     }
 
     public Manifold<M> manifold() {
@@ -436,7 +450,7 @@ public final class NearestEtf<M> implements AutoCloseable {
 
     private void polarOrExplain(M out) {
         try {
-            kernels.polar(procrustes, out);
+            polarFactorisation.forward(procrustes, out);
         } catch (ArithmeticException rankDeficient) {
             throw new ArithmeticException("nearest ETF: G = (2/sqrt(C-1)) Ht Mc"
                     + (problem.hasProximal() ? " + delta Uprox" : " + s_max W Vn^T (completed)")

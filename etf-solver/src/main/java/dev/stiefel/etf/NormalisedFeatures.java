@@ -2,6 +2,7 @@ package dev.stiefel.etf;
 
 import dev.stiefel.kernel.MatrixChecks;
 import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * The feature side shared by every head (docs/mathematics.md sections 1 and 3), forward and backward:
@@ -22,8 +23,14 @@ final class NormalisedFeatures {
 
     private final DMatrixRMaj normalised = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj centred = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj meansByRow = new DMatrixRMaj(1, 1);
     private final double[] globalMean;
-    private double[] norms = new double[0];
+    /**
+     * {@code s_i = max_j |h_ij|} and {@code ||h_i / s_i||}: {@code ||h_i|| = s_i ||h_i / s_i||},
+     * kept as the pair because the product may overflow or be subnormal.
+     */
+    private double[] scales = new double[0];
+    private double[] scaledNorms = new double[0];
     private int[] labels = new int[0];
     private int batchSize;
     private final int[] classCounts;
@@ -61,8 +68,9 @@ final class NormalisedFeatures {
         MatrixChecks.requireFinite(features, "features");
         CrossEntropy.requireLabels(batchLabels, features.numRows, numClasses);
         batchSize = features.numRows;
-        if (norms.length < batchSize) {
-            norms = new double[batchSize];
+        if (scales.length < batchSize) {
+            scales = new double[batchSize];
+            scaledNorms = new double[batchSize];
             labels = new int[batchSize];
         }
         System.arraycopy(batchLabels, 0, labels, 0, batchSize);
@@ -71,16 +79,35 @@ final class NormalisedFeatures {
         java.util.Arrays.fill(globalMean, 0.0);
         for (int row = 0; row < batchSize; row++) {
             int offset = row * dimension;
-            double norm = rowNorm(features.data, offset);
-            if (!(norm > 0)) {
-                throw new ArithmeticException("features: row " + row + " is zero; it cannot be normalised");
+            // one pass of plain squares where their sum neither overflows nor comes near
+            // underflow; otherwise the row is scaled by its largest entry first
+            double sumOfSquares = sumOfSquares(features.data, offset, dimension);
+            double scale = 1.0;
+            double scaledNorm;
+            if (sumOfSquares >= SMALLEST_SAFE_SUM_OF_SQUARES && sumOfSquares < Double.POSITIVE_INFINITY) {
+                scaledNorm = Math.sqrt(sumOfSquares);
+            } else {
+                scale = largestMagnitude(features.data, offset);
+                if (!(scale > 0)) {
+                    throw new ArithmeticException("features: row " + row + " is zero; it cannot be normalised");
+                }
+                scaledNorm = scaledNorm(features.data, offset, scale);
             }
-            norms[row] = norm;
-            double factor = tau / norm;
-            for (int col = 0; col < dimension; col++) {
-                double value = factor * features.data[offset + col];
-                normalised.data[offset + col] = value;
-                globalMean[col] += value;
+            scales[row] = scale;
+            scaledNorms[row] = scaledNorm;
+            double factor = tau / scaledNorm;
+            if (scale == 1.0) {
+                for (int col = 0; col < dimension; col++) {
+                    double value = factor * features.data[offset + col];
+                    normalised.data[offset + col] = value;
+                    globalMean[col] += value;
+                }
+            } else {
+                for (int col = 0; col < dimension; col++) {
+                    double value = factor * (features.data[offset + col] / scale);
+                    normalised.data[offset + col] = value;
+                    globalMean[col] += value;
+                }
             }
         }
         for (int col = 0; col < dimension; col++) {
@@ -93,6 +120,11 @@ final class NormalisedFeatures {
             }
         }
         return centred;
+    }
+
+    /** The normalised features {@code h~} of the last batch, {@code B x d}. */
+    DMatrixRMaj normalised() {
+        return normalised;
     }
 
     /** The centred normalised features of the last batch, {@code B x d}. */
@@ -110,26 +142,31 @@ final class NormalisedFeatures {
      * false. {@code hbar_c - hG} is the mean of the centred rows of class c.
      */
     DMatrixRMaj centredClassMeans(DMatrixRMaj out, boolean[] present) {
-        out.reshape(dimension, numClasses);
-        out.zero();
+        // accumulated as rows of a C x d buffer (contiguous adds), transposed once at the end
+        meansByRow.reshape(numClasses, dimension);
+        meansByRow.zero();
         java.util.Arrays.fill(classCounts, 0);
         for (int row = 0; row < batchSize; row++) {
             int label = labels[row];
             classCounts[label]++;
             int offset = row * dimension;
+            int target = label * dimension;
             for (int col = 0; col < dimension; col++) {
-                out.data[col * numClasses + label] += centred.data[offset + col];
+                meansByRow.data[target + col] += centred.data[offset + col];
             }
         }
         for (int label = 0; label < numClasses; label++) {
             present[label] = classCounts[label] > 0;
             if (present[label]) {
                 double inverse = 1.0 / classCounts[label];
+                int target = label * dimension;
                 for (int col = 0; col < dimension; col++) {
-                    out.data[col * numClasses + label] *= inverse;
+                    meansByRow.data[target + col] *= inverse;
                 }
             }
         }
+        out.reshape(dimension, numClasses);
+        CommonOps_DDRM.transpose(meansByRow, out);
         return out;
     }
 
@@ -158,32 +195,41 @@ final class NormalisedFeatures {
         }
         if (meansGradient != null) {
             MatrixChecks.requireShape(meansGradient, dimension, numClasses, "class means gradient");
-            for (int col = 0; col < dimension; col++) {
-                double sum = 0;
-                for (int label = 0; label < numClasses; label++) {
-                    if (classCounts[label] > 0) {
-                        sum += meansGradient.data[col * numClasses + label];
+            // rows of the C x d transpose are the per-class gradients, read contiguously below
+            meansByRow.reshape(numClasses, dimension);
+            CommonOps_DDRM.transpose(meansGradient, meansByRow);
+            for (int label = 0; label < numClasses; label++) {
+                if (classCounts[label] > 0) {
+                    int source = label * dimension;
+                    // hG enters every centred mean with weight -1/B per row: collected with the centring term
+                    for (int col = 0; col < dimension; col++) {
+                        columnSum[col] += meansByRow.data[source + col];
                     }
                 }
-                // hG enters every centred mean with weight -1/B per row: collected with the centring term
-                columnSum[col] += sum;
             }
         }
         for (int row = 0; row < batchSize; row++) {
             int offset = row * dimension;
             int label = labels[row];
-            double perClass = meansGradient == null ? 0.0 : 1.0 / classCounts[label];
             double radial = 0;
-            for (int col = 0; col < dimension; col++) {
-                double value = centredGradient.data[offset + col] - columnSum[col] / batchSize;
-                if (meansGradient != null) {
-                    value += perClass * meansGradient.data[col * numClasses + label];
+            if (meansGradient != null) {
+                double perClass = 1.0 / classCounts[label];
+                int source = label * dimension;
+                for (int col = 0; col < dimension; col++) {
+                    double value = centredGradient.data[offset + col] - columnSum[col] / batchSize
+                            + perClass * meansByRow.data[source + col];
+                    out.data[offset + col] = value;
+                    radial += value * normalised.data[offset + col];
                 }
-                out.data[offset + col] = value;
-                radial += value * normalised.data[offset + col];
+            } else {
+                for (int col = 0; col < dimension; col++) {
+                    double value = centredGradient.data[offset + col] - columnSum[col] / batchSize;
+                    out.data[offset + col] = value;
+                    radial += value * normalised.data[offset + col];
+                }
             }
             // normalised row = tau u_i, so u_i u_i^T g = normalised (normalised . g) / tau^2
-            double factor = tau / norms[row];
+            double factor = (tau / scaledNorms[row]) / scales[row];
             double projection = radial / (tau * tau);
             for (int col = 0; col < dimension; col++) {
                 out.data[offset + col] = factor * (out.data[offset + col] - projection * normalised.data[offset + col]);
@@ -192,20 +238,49 @@ final class NormalisedFeatures {
         return out;
     }
 
-    private double rowNorm(double[] data, int offset) {
-        // scaled sum of squares: no overflow for huge entries, no underflow for tiny ones
-        double scale = 0;
-        for (int col = 0; col < dimension; col++) {
-            scale = Math.max(scale, Math.abs(data[offset + col]));
+    /** A sum of squares at least this large has every square that matters normal. */
+    private static final double SMALLEST_SAFE_SUM_OF_SQUARES = Double.MIN_NORMAL / Math.ulp(1.0);
+
+    /** Plain sum of squares of {@code data[offset .. offset + length)}, four partial sums. */
+    static double sumOfSquares(double[] data, int offset, int length) {
+        double sum0 = 0;
+        double sum1 = 0;
+        double sum2 = 0;
+        double sum3 = 0;
+        int index = offset;
+        int end = offset + length;
+        for (; index + 3 < end; index += 4) {
+            sum0 += data[index] * data[index];
+            sum1 += data[index + 1] * data[index + 1];
+            sum2 += data[index + 2] * data[index + 2];
+            sum3 += data[index + 3] * data[index + 3];
         }
-        if (scale == 0) {
-            return 0;
+        for (; index < end; index++) {
+            sum0 += data[index] * data[index];
         }
+        return (sum0 + sum1) + (sum2 + sum3);
+    }
+
+    /**
+     * {@code ||h / scale||} for a row whose plain sum of squares overflowed or nearly underflowed:
+     * {@code h / scale} has entries in {@code [-1, 1]} and norm in {@code [1, sqrt(d)]}.
+     */
+    private double scaledNorm(double[] data, int offset, double scale) {
+        double inverse = 1.0 / scale;
         double sum = 0;
         for (int col = 0; col < dimension; col++) {
-            double value = data[offset + col] / scale;
+            double value = inverse >= Double.MIN_NORMAL && inverse < Double.POSITIVE_INFINITY
+                    ? data[offset + col] * inverse : data[offset + col] / scale;
             sum += value * value;
         }
-        return scale * Math.sqrt(sum);
+        return Math.sqrt(sum);
+    }
+
+    private double largestMagnitude(double[] data, int offset) {
+        double largest = 0;
+        for (int col = 0; col < dimension; col++) {
+            largest = Math.max(largest, Math.abs(data[offset + col]));
+        }
+        return largest;
     }
 }

@@ -1,14 +1,20 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.kernel.DenseKernels;
+import dev.stiefel.kernel.Kernels;
 import dev.stiefel.kernel.MatrixChecks;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * What the three heads share (paper eq. 8, docs/mathematics.md section 3): features normalised to norm
  * {@code tau} and centred by the batch mean (the bias {@code b = -W^T hG}), logits
  * {@code z_i = W^T h~_i + b = W^T (h~_i - hG)}, i.e. {@code Z = Hc W} with features as rows.
  * Subclasses provide {@code W} and what depends on it.
+ *
+ * <p>The products with {@code W} ({@code Z = Hc W}, {@code dL/dHc = dL/dZ W^T} and the
+ * subclasses' {@code dL/dW = Hc^T dL/dZ}) go through the host kernels of {@link Kernels#cpu()}
+ * (native OpenBLAS when it loads), on the row-major arrays of the workspaces, which are kept
+ * across steps.
  */
 abstract class NormalisedLinearHead implements ClassifierHead {
 
@@ -17,6 +23,8 @@ abstract class NormalisedLinearHead implements ClassifierHead {
     protected final NormalisedFeatures features;
     /** {@code W}, {@code d x C}. */
     protected final DMatrixRMaj classifier;
+    /** Host kernels of the products with {@code W}. */
+    protected final DenseKernels<DMatrixRMaj> kernels = Kernels.cpu();
 
     private final DMatrixRMaj centredGradient = new DMatrixRMaj(1, 1);
     /** A second feature pipeline, so that evaluation leaves the forward/backward pair intact. */
@@ -67,7 +75,7 @@ abstract class NormalisedLinearHead implements ClassifierHead {
         DMatrixRMaj centred = features.forward(batchFeatures, labels);
         updateClassifier();
         logitsOut.reshape(centred.numRows, numClasses);
-        CommonOps_DDRM.mult(centred, classifier, logitsOut);
+        kernels.gemm(1.0, centred, false, classifier, false, 0.0, logitsOut);
         forwardDone = true;
         return logitsOut;
     }
@@ -80,7 +88,7 @@ abstract class NormalisedLinearHead implements ClassifierHead {
         MatrixChecks.requireShape(logitsGradient, features.batchSize(), numClasses, "logits gradient");
         MatrixChecks.requireFinite(logitsGradient, "logits gradient");
         centredGradient.reshape(features.batchSize(), dimension);
-        CommonOps_DDRM.multTransB(logitsGradient, classifier, centredGradient);
+        kernels.gemm(1.0, logitsGradient, false, classifier, true, 0.0, centredGradient);
         DMatrixRMaj meansGradient = classifierBackward(features.centred(), logitsGradient);
         return features.backward(centredGradient, meansGradient, featuresGradientOut);
     }
@@ -100,7 +108,7 @@ abstract class NormalisedLinearHead implements ClassifierHead {
         }
         DMatrixRMaj centred = evaluationFeatures.forward(batchFeatures, evaluationLabels);
         logitsOut.reshape(centred.numRows, numClasses);
-        CommonOps_DDRM.mult(centred, classifier, logitsOut);
+        kernels.gemm(1.0, centred, false, classifier, false, 0.0, logitsOut);
         return logitsOut;
     }
 

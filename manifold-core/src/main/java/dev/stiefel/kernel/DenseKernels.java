@@ -113,6 +113,15 @@ public interface DenseKernels<M> extends AutoCloseable {
      */
     void gemm(double alpha, M a, boolean transposeA, M b, boolean transposeB, double beta, M c);
 
+    /**
+     * Gram matrix {@code out = a^T a} ({@code n x n} for an {@code m x n} {@code a}), both
+     * triangles filled. The default is {@link #gemm}; a backend may exploit the symmetry
+     * (half the flops). {@code out} must not alias {@code a}.
+     */
+    default void gram(M a, M out) {
+        gemm(1.0, a, true, a, false, 0.0, out);
+    }
+
     // ---- decompositions ------------------------------------------------------------------
 
     /**
@@ -132,6 +141,25 @@ public interface DenseKernels<M> extends AutoCloseable {
      *     {@code rows * eps * largest} (the factor is then not unique)
      */
     void polar(M a, M out);
+
+    /**
+     * The polar factor by the eigen route, keeping the factorisation it came from: when this
+     * backend computes {@code polar(a)} from the eigendecomposition
+     * {@code a^T a = vectors diag(values) vectors^T} (values ascending) and {@code a} is
+     * conditioned well enough for that route, writes {@code out = polar(a)} exactly as
+     * {@link #polar} would, the eigenvectors (columns of {@code vectors}, {@code n x n}) and
+     * eigenvalues (the first n entries of {@code values}), and returns true. Then
+     * {@code a = (out vectors) diag(sqrt(values)) vectors^T} is a thin SVD of {@code a}, which a
+     * backward pass can use instead of decomposing {@code a} again.
+     *
+     * <p>Returns false, with {@code out}, {@code vectors} and {@code values} unspecified, when
+     * the backend has no such route (the default) or declines it for this {@code a} (too
+     * ill-conditioned, or not finite); the caller then uses {@link #polar} or {@link #svdThin}.
+     * {@code out} may alias {@code a}.
+     */
+    default boolean polarFromGramEigen(M a, M out, M vectors, double[] values) {
+        return false;
+    }
 
     /**
      * Symmetric eigendecomposition {@code a = v diag(values) v^T}, eigenvalues ascending.

@@ -109,6 +109,7 @@ public final class OpenBlasKernels extends HostKernels {
     private PolarRoute lastPolarRoute = PolarRoute.NONE;
     private int lastRefinementSteps;
     private boolean polarRefinement = true;
+    private int decompositionThreads = 1;
 
     /** The algorithm {@link #polar} used on its last call. */
     public enum PolarRoute {
@@ -276,6 +277,44 @@ public final class OpenBlasKernels extends HostKernels {
         return this;
     }
 
+    /**
+     * OpenBLAS threads for the eigen and singular value decompositions ({@code dsyevd},
+     * {@code dgesdd}), default 1; products keep the process-wide count. Their reductions to
+     * tridiagonal or bidiagonal form are sequences of matrix-vector products with a thread
+     * synchronisation per column, and OpenBLAS's waiting threads spin: on a 2-core machine
+     * shared with other work (load average about 9), {@code dsyevd} of order 1000 took 1.4 to
+     * 10 s with 2 threads against 0.27 to 0.34 s with 1, while a 4000 x 1024 x 4000 product kept
+     * its speed with 2 (measured in alternation, same process). The count is switched around
+     * each call, process-wide; with several BLAS-calling threads set it to the process-wide count
+     * (or use one BLAS thread), which disables the switch. Values above the process-wide count
+     * have no effect.
+     *
+     * @return this
+     * @throws IllegalArgumentException when {@code threads < 1}
+     */
+    public OpenBlasKernels decompositionThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("decomposition threads: expected at least 1, got " + threads);
+        }
+        decompositionThreads = threads;
+        return this;
+    }
+
+    /** Lowers OpenBLAS's thread count to {@link #decompositionThreads}; returns the count to restore. */
+    private int enterDecomposition() {
+        int current = openblas_nolapack.blas_get_num_threads();
+        if (current > decompositionThreads) {
+            openblas_nolapack.blas_set_num_threads(decompositionThreads);
+        }
+        return current;
+    }
+
+    private void leaveDecomposition(int previous) {
+        if (previous > decompositionThreads) {
+            openblas_nolapack.blas_set_num_threads(previous);
+        }
+    }
+
     /** Whether {@link #polar} checks and refines orthonormality (see {@link #refinePolar}). */
     public boolean refinesPolar() {
         return polarRefinement;
@@ -322,6 +361,38 @@ public final class OpenBlasKernels extends HostKernels {
                 transposeB ? CblasTrans : CblasNoTrans, m, n, inner, alpha,
                 gemmLeft, Math.max(1, a.numCols), right, Math.max(1, b.numCols), beta, gemmProduct, n);
         gemmProduct.get(c.data, 0, sizeC);
+    }
+
+    /**
+     * {@inheritDoc} One {@code dsyrk} ({@code m n^2} flops, half of {@link #gemm}'s) on a native
+     * copy of {@code a}, then the lower triangle mirrored in Java.
+     */
+    @Override
+    public void gram(DMatrixRMaj a, DMatrixRMaj out) {
+        requireNonNull(a, "a");
+        final int m = a.numRows;
+        final int n = a.numCols;
+        MatrixChecks.requireShape(out, n, n, "gram out");
+        requireNotAliased(a, "a", out, "gram out");
+        if (n == 0) {
+            return;
+        }
+        if (m == 0) {
+            out.zero();
+            return;
+        }
+        gemmLeft = ensureCapacity(gemmLeft, (long) m * n);
+        gemmLeft.put(a.data, 0, m * n);
+        gemmProduct = ensureCapacity(gemmProduct, (long) n * n);
+        // the column-major view of a is a^T (n x m): dsyrk of that view is a^T a, its
+        // column-major lower triangle the row-major upper one
+        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, 1.0, gemmLeft, n, 0.0, gemmProduct, n);
+        gemmProduct.get(out.data, 0, n * n);
+        for (int i = 1; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                out.data[i * n + j] = out.data[j * n + i];
+            }
+        }
     }
 
     // ---- decompositions ------------------------------------------------------------------
@@ -393,14 +464,52 @@ public final class OpenBlasKernels extends HostKernels {
     public void polar(DMatrixRMaj a, DMatrixRMaj out) {
         requireOpen();
         requireTall(a, "polar a");
-        final int m = a.numRows;
+        MatrixChecks.requireShape(out, a.numRows, a.numCols, "polar out");
+        lastPolarRoute = PolarRoute.NONE;
+        lastRefinementSteps = 0;
+        if (a.numCols == 0) {
+            return;
+        }
+        if (!polarByEigen(a, out, null, null)) {
+            MatrixChecks.requireFinite(a, "polar a");
+            polarBySvd(a, out);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The route of {@link #polar} for {@code cond(a) <= 1e5}, with the eigenvectors copied
+     * out of the native buffer before they are scaled; false (nothing written) where
+     * {@link #polar} would take the SVD route or {@code a} is not finite.
+     */
+    @Override
+    public boolean polarFromGramEigen(DMatrixRMaj a, DMatrixRMaj out, DMatrixRMaj vectors, double[] eigenvalues) {
+        requireTall(a, "polarFromGramEigen a");
         final int n = a.numCols;
-        requireShape(out, m, n, "polar out");
+        requireShape(out, a.numRows, n, "polarFromGramEigen out");
+        requireShape(vectors, n, n, "polarFromGramEigen vectors");
+        if (eigenvalues == null || eigenvalues.length < n) {
+            throw new IllegalArgumentException("polarFromGramEigen values: expected at least " + n + " entries");
+        }
+        requireNotAliased(a, "a", vectors, "vectors");
+        requireNotAliased(out, "out", vectors, "vectors");
         lastPolarRoute = PolarRoute.NONE;
         lastRefinementSteps = 0;
         if (n == 0) {
-            return;
+            return true;
         }
+        return polarByEigen(a, out, vectors, eigenvalues);
+    }
+
+    /**
+     * The eigen route; returns false before writing {@code out} when {@code a} is not finite
+     * (some diagonal entry of {@code a^T a} is not) or too ill-conditioned. Non-null
+     * {@code vectors} and {@code eigenvalues} receive the eigendecomposition of {@code a^T a}.
+     */
+    private boolean polarByEigen(DMatrixRMaj a, DMatrixRMaj out, DMatrixRMaj vectors, double[] eigenvalues) {
+        final int m = a.numRows;
+        final int n = a.numCols;
         final long size = (long) m * n;
         nativeInput = ensureCapacity(nativeInput, size);
         nativeGram = ensureCapacity(nativeGram, (long) n * n);
@@ -412,23 +521,32 @@ public final class OpenBlasKernels extends HostKernels {
         // a^T a, non-finite too, so n reads replace a pass over a; squares that overflow from
         // finite entries go to the SVD, which scales.
         if (!diagonalFinite(nativeGram, n)) {
-            requireFinite(a, "polar a");
-            polarBySvd(a, out);
-            return;
+            return false;
         }
         nativeValues = ensureCapacity(nativeValues, n);
         ensureEigenWorkspace(n);
-        requireSuccess(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, nativeGram, n, nativeValues,
-                eigenWork, (int) eigenWork.capacity(), eigenIntegerWork, (int) eigenIntegerWork.capacity()),
-                "polar", "dsyevd");
+        int previousThreads = enterDecomposition();
+        try {
+            requireSuccess(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, nativeGram, n,
+                    nativeValues, eigenWork, (int) eigenWork.capacity(), eigenIntegerWork,
+                    (int) eigenIntegerWork.capacity()), "polar", "dsyevd");
+        } finally {
+            leaveDecomposition(previousThreads);
+        }
         nativeValues.get(values, 0, n);
         double largest = values[n - 1];
         double smallest = values[0];
         if (!(largest > 0.0) || !(smallest >= EIGEN_ROUTE_SMALLEST_RATIO * largest)) {
-            polarBySvd(a, out);
-            return;
+            return false;
         }
         lastPolarRoute = PolarRoute.EIGEN;
+        if (vectors != null) {
+            // column k of the column-major buffer is eigenvector k: row k of its row-major reading
+            gram = grow(gram, n * n);
+            nativeGram.get(gram, 0, n * n);
+            transposeSquare(gram, n, vectors.data);
+            System.arraycopy(values, 0, eigenvalues, 0, n);
+        }
         // w = v lambda^(-1/4), column by column (contiguous in column-major), so that
         // w w^T = v lambda^(-1/2) v^T = (a^T a)^(-1/2).
         for (int k = 0; k < n; k++) {
@@ -445,6 +563,23 @@ public final class OpenBlasKernels extends HostKernels {
             lastRefinementSteps = refineOrthonormality(m, n);
         }
         nativeResult.get(out.data, 0, m * n);
+        return true;
+    }
+
+    /** {@code out = a^T} for a square row-major {@code a} of order n, in cache-sized blocks. */
+    private static void transposeSquare(double[] a, int n, double[] out) {
+        final int block = 64;
+        for (int i0 = 0; i0 < n; i0 += block) {
+            int i1 = Math.min(n, i0 + block);
+            for (int j0 = 0; j0 < n; j0 += block) {
+                int j1 = Math.min(n, j0 + block);
+                for (int i = i0; i < i1; i++) {
+                    for (int j = j0; j < j1; j++) {
+                        out[j * n + i] = a[i * n + j];
+                    }
+                }
+            }
+        }
     }
 
     private static boolean diagonalFinite(DoublePointer columnMajorSquare, int n) {
@@ -542,8 +677,13 @@ public final class OpenBlasKernels extends HostKernels {
         System.arraycopy(a.data, 0, scratch, 0, m * n);
         // a = v' s u'^T, so the polar factor v' u'^T is the transpose of u' v'^T, whose
         // column-major n x m product read row-major is exactly that m x n transpose.
-        requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, singularValues,
-                svdLeftVectors, n, out.data, n), "polar", "dgesdd");
+        int previousThreads = enterDecomposition();
+        try {
+            requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, singularValues,
+                    svdLeftVectors, n, out.data, n), "polar", "dgesdd");
+        } finally {
+            leaveDecomposition(previousThreads);
+        }
         requirePolarRank(m, n, singularValues[n - 1], singularValues[0]);
         gram = grow(gram, m * n);
         System.arraycopy(out.data, 0, gram, 0, m * n);
@@ -571,8 +711,13 @@ public final class OpenBlasKernels extends HostKernels {
             }
         }
         // Row-major lower triangle = column-major upper triangle.
-        requireSuccess(LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'U', n, gram, n, eigenvalues),
-                "symmetricEigen", "dsyevd");
+        int previousThreads = enterDecomposition();
+        try {
+            requireSuccess(LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'U', n, gram, n, eigenvalues),
+                    "symmetricEigen", "dsyevd");
+        } finally {
+            leaveDecomposition(previousThreads);
+        }
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < n; k++) {
                 vectors.data[i * n + k] = gram[k * n + i];
@@ -597,8 +742,13 @@ public final class OpenBlasKernels extends HostKernels {
         scratch = grow(scratch, m * n);
         svdLeftVectors = grow(svdLeftVectors, n * n);
         System.arraycopy(a.data, 0, scratch, 0, m * n);
-        requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, s,
-                svdLeftVectors, n, u.data, n), "svdThin", "dgesdd");
+        int previousThreads = enterDecomposition();
+        try {
+            requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, s,
+                    svdLeftVectors, n, u.data, n), "svdThin", "dgesdd");
+        } finally {
+            leaveDecomposition(previousThreads);
+        }
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < n; k++) {
                 v.data[i * n + k] = svdLeftVectors[k * n + i];

@@ -405,6 +405,22 @@ public abstract class DenseKernelsContract<M> {
         assertClose(expected, download(dc), tolerance() * Math.max(1, k) * 4, "gemm");
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"1, 1, 1", "7, 3, 2", "3, 7, 3", "64, 40, 4", "0, 5, 5"})
+    void gramIsTheTransposeProduct(int m, int n, long seed) {
+        DMatrixRMaj a = gaussian(m, n, new Random(seed));
+        DMatrixRMaj expected = referenceGemm(1.0, a, true, a, false, 0.0, new DMatrixRMaj(n, n));
+        M out = upload(nanMatrix(n, n));
+        kernels.gram(upload(a), out);
+        DMatrixRMaj actual = download(out);
+        assertClose(expected, actual, tolerance() * Math.max(1, m) * 4, "gram");
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                assertEquals(actual.get(j, i), actual.get(i, j), 0.0, "gram is symmetric");
+            }
+        }
+    }
+
     @Test
     void gemmRejectsBadShapesAndAliasing() {
         M a = create(3, 4);

@@ -35,6 +35,26 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
      * n = 160 (the JVM died with SIGSEGV). Large systems now factor on a large-stack thread.
      */
     @Test
+    void decompositionsRestoreTheProcessWideThreadCount() {
+        int before = OpenBlasKernels.threads();
+        try {
+            OpenBlasKernels.setThreads(2);
+            OpenBlasKernels backend = new OpenBlasKernels().decompositionThreads(1);
+            Random random = new Random(41);
+            DMatrixRMaj a = gaussian(30, 20, random);
+            DMatrixRMaj symmetric = new DMatrixRMaj(20, 20);
+            CommonOps_DDRM.multTransA(a, a, symmetric);
+            backend.symmetricEigen(symmetric, new DMatrixRMaj(20, 20), new double[20]);
+            backend.svdThin(a, new DMatrixRMaj(30, 20), new double[20], new DMatrixRMaj(20, 20));
+            backend.polar(a, new DMatrixRMaj(30, 20));
+            assertEquals(2, org.bytedeco.openblas.global.openblas_nolapack.blas_get_num_threads());
+            assertThrows(IllegalArgumentException.class, () -> backend.decompositionThreads(0));
+        } finally {
+            OpenBlasKernels.setThreads(before);
+        }
+    }
+
+    @Test
     void largeSolveWithSeveralThreadsMatchesEjml() {
         OpenBlasKernels openBlas = (OpenBlasKernels) kernels();
         int saved = OpenBlasKernels.threads();

@@ -21,12 +21,7 @@ import org.ejml.dense.row.NormOps_DDRM;
  *   <li>logits {@code z_i = W^T (h~_i - hG)}, the heads' eq. 8 with bias {@code b = -W^T hG};
  *   cross-entropy is their mean CE, accuracy the fraction with {@code argmax z_i = y_i};</li>
  *   <li>NC1 {@code = tr(Sigma_W Sigma_B^+) / C} with {@code Sigma_W} the within-class covariance
- *   (1/N) and {@code Sigma_B = Hbar Hbar^T / C}. It is computed in the class-mean subspace: with
- *   the thin SVD {@code Hbar = U S V^T}, {@code Sigma_B^+ = C U S^-2 U^T}, so
- *   {@code NC1 = sum_k (u_k^T Sigma_W u_k) / s_k^2}, at cost {@code O(N d C)} and memory
- *   {@code O(N C + d C)}, never forming a {@code d x d} matrix. Singular values with
- *   {@code s_k^2 <= d eps s_1^2} are dropped, the cut-off of the dense pseudo-inverse the
- *   authors' code uses ({@code scipy.linalg.pinv} of the {@code d x d} {@code Sigma_B});</li>
+ *   (1/N) and {@code Sigma_B = Hbar Hbar^T / C};</li>
  *   <li>NC2 {@code = || W^T W / ||W^T W||_F - Mc/sqrt(C-1) ||_F} and NC3 the same with
  *   {@code W^T Hbar};</li>
  *   <li>NC4 the percentage of samples whose nearest class mean (Euclidean, on {@code h~}) is not
@@ -39,9 +34,28 @@ import org.ejml.dense.row.NormOps_DDRM;
  *   simplex-ETF value is {@code C/(C-1)}. Since {@code (h~_i - hG)^T W Mc = z_i^T Mc}, the
  *   margins come from the logits at {@code O(N C)} extra cost.</li>
  * </ul>
- * Ties in arg-max/arg-min go to the smallest class index. The products and the SVD go through
- * a {@link DenseKernels} backend (OpenBLAS by default), which dominates the cost at the paper's
- * sizes. Workspaces are kept between calls; not thread-safe.
+ *
+ * <p><b>NC1 without d x d algebra.</b> The pseudo-inverse goes through the thin factorisation
+ * of the class means: the eigendecomposition {@code Hbar^T Hbar = V diag(lambda) V^T}
+ * ({@code C x C}) gives {@code Hbar = U S V^T} with {@code S^2 = diag(lambda)} and
+ * {@code U = Hbar V S^-1}, so {@code Sigma_B^+ = C U S^-2 U^T} and, with the residuals
+ * {@code x_i = h~_i - mu_{y_i}} seen through the means, {@code r_i = Hbar^T x_i} (C numbers),
+ * <pre>
+ *   NC1 = (1/N) sum_i ||S^-1 U^T x_i||^2 = (1/N) sum_k v_k^T (R^T R) v_k / lambda_k^2 .
+ * </pre>
+ * {@code r_i} needs no product of its own: {@code (Hbar^T h~_i)_c = h~_i . mu_c - h~_i . hG}
+ * are the scores {@code H~ M^T} that NC4's nearest class mean computes anyway, and
+ * {@code (Hbar^T mu_y)_c = (Hbar^T Hbar)_{cy} + (mu_c - hG) . hG}. Eigenvalues with
+ * {@code lambda_k <= max(d, C) eps lambda_max} are dropped, the cut-off of the dense
+ * pseudo-inverse the authors' code uses ({@code scipy.linalg.pinv} of the {@code d x d}
+ * {@code Sigma_B}).
+ *
+ * <p><b>Cost.</b> Two {@code N x d x C} products ({@code H~ W}, {@code H~ M^T}), one
+ * {@code N x C} Gram matrix ({@code R^T R}, symmetric: {@code N C^2} flops) and {@code C x C}
+ * work ({@code Hbar^T Hbar}, {@code W^T W}, {@code Hbar^T W}, one symmetric eigendecomposition),
+ * all through a {@link DenseKernels} backend (OpenBLAS by default); the rest is {@code O(N C)}
+ * and {@code O(N d)} passes over contiguous rows. Ties in arg-max/arg-min go to the smallest
+ * class index. Workspaces are kept between calls; not thread-safe.
  */
 public final class NeuralCollapseMetrics {
 
@@ -51,24 +65,27 @@ public final class NeuralCollapseMetrics {
 
     private final DMatrixRMaj normalised = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj classMeans = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj centredRows = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj centredMeans = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj globalMean = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj logits = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj meanScores = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj meansGram = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj eigenvectors = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj scaledVectors = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj inverseSquare = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj residualGram = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj gram = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj subspace = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj projections = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj meanProjections = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj globalMeanLogits = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj featureDotGlobalMean = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj svdInput = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj svdLeft = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj svdRight = new DMatrixRMaj(1, 1);
-    private double[] singularValues = new double[0];
+    private double[] globalMean = new double[0];
+    private double[] globalMeanLogits = new double[0];
+    private double[] eigenvalues = new double[0];
+    private double[] meanDotGlobal = new double[0];
+    private double[] featureDotGlobal = new double[0];
+    private double[] rowSquaredNorms = new double[0];
     private double[] margins = new double[0];
     private double[] centredNorms = new double[0];
     private final double[] norms;
     private final double[] meanSquaredNorms;
+    private final double[] classWeights;
     private int[] classCounts = new int[0];
     private final DenseKernels<DMatrixRMaj> kernels;
 
@@ -84,7 +101,7 @@ public final class NeuralCollapseMetrics {
     }
 
     /**
-     * @param kernels host backend of the products and the SVD
+     * @param kernels host backend of the products and the eigendecomposition
      * @param numClasses C >= 2
      * @param tau feature scale after normalisation, positive and finite
      * @throws IllegalArgumentException otherwise
@@ -99,6 +116,7 @@ public final class NeuralCollapseMetrics {
         this.lowerBound = SimplexEtf.crossEntropyLowerBound(numClasses, tau);
         this.norms = new double[numClasses];
         this.meanSquaredNorms = new double[numClasses];
+        this.classWeights = new double[numClasses];
     }
 
     public int numClasses() {
@@ -125,18 +143,21 @@ public final class NeuralCollapseMetrics {
         int n = features.numRows;
         int d = features.numCols;
         validate(features, labels, classifier);
+        ensureCapacity(n, d);
 
         normaliseRows(features);
         classMeansAndGlobalMean(labels, n, d);
 
         // Centred logits z = H~ W - 1 (hG^T W).
         product(normalised, false, classifier, false, logits);
-        product(globalMean, false, classifier, false, globalMeanLogits);
-        subtractRowFromEveryRow(logits, globalMeanLogits);
+        rowTimesMatrix(globalMean, classifier, globalMeanLogits);
+        subtractFromEveryRow(logits, globalMeanLogits);
         double crossEntropy = CrossEntropy.loss(logits, labels);
 
-        // Nearest class mean: argmin_c ||mu_c||^2 - 2 h~_i . mu_c (||h~_i||^2 is common to all c).
+        // Scores h~_i . mu_c: the nearest class mean is argmin_c ||mu_c||^2 - 2 h~_i . mu_c, and
+        // NC1's residuals are read off them.
         product(normalised, false, classMeans, true, meanScores);
+        featureDotsGlobalMean(n);
         classMeanSquaredNorms(d);
         int correct = 0;
         int mismatches = 0;
@@ -150,15 +171,16 @@ public final class NeuralCollapseMetrics {
             }
         }
 
+        centreMeans(d);
         double nc1 = withinOverBetween(labels, n, d);
-        // classMeans now holds Hbar^T (see withinOverBetween), so gram = Hbar^T W = (W^T Hbar)^T;
-        // NC3 is unchanged by the transpose because Mc is symmetric.
-        product(classMeans, false, classifier, false, gram);
+        // Hbar^T W; NC3 is unchanged by the transpose because Mc is symmetric.
+        product(centredRows, false, classifier, false, gram);
         double nc3 = distanceToStandardEtf(gram);
-        product(classifier, true, classifier, false, gram);
+        gram.reshape(numClasses, numClasses);
+        kernels.gram(classifier, gram);
         double nc2 = distanceToStandardEtf(gram);
 
-        double equinorm = Math.abs(columnNormVariation(classifier) - rowNormVariation(classMeans));
+        double equinorm = Math.abs(columnNormVariation(classifier) - rowNormVariation(centredRows));
         double averageMargin = cosineMargins(classifier, labels, n);
 
         return new NeuralCollapseSnapshot(iteration, crossEntropy, lowerBound, (double) correct / n, nc1, nc2, nc3,
@@ -212,7 +234,30 @@ public final class NeuralCollapseMetrics {
         }
     }
 
+    private void ensureCapacity(int n, int d) {
+        if (globalMean.length != d) {
+            globalMean = new double[d];
+        }
+        if (featureDotGlobal.length != n) {
+            featureDotGlobal = new double[n];
+            rowSquaredNorms = new double[n];
+        }
+        if (globalMeanLogits.length != numClasses) {
+            globalMeanLogits = new double[numClasses];
+            eigenvalues = new double[numClasses];
+            meanDotGlobal = new double[numClasses];
+        }
+    }
+
     private static void requireFinite(DMatrixRMaj matrix, String name) {
+        // x * 0 is 0 for finite x and NaN otherwise: one pass of arithmetic, located only on failure
+        double probe = 0;
+        for (int k = 0, size = matrix.getNumElements(); k < size; k++) {
+            probe += matrix.data[k] * 0.0;
+        }
+        if (probe == 0) {
+            return;
+        }
         for (int k = 0, size = matrix.getNumElements(); k < size; k++) {
             if (!Double.isFinite(matrix.data[k])) {
                 throw new IllegalArgumentException(name + " contain a non-finite entry at row "
@@ -221,82 +266,147 @@ public final class NeuralCollapseMetrics {
         }
     }
 
+    /**
+     * {@code h~_i = tau h_i / ||h_i||}: plain squares where their sum is safe, else the norm
+     * scaled by the row's largest entry, so rows whose norm overflows and subnormal rows are
+     * handled (as in the heads); keeps {@code ||h~_i||^2}.
+     */
     private void normaliseRows(DMatrixRMaj features) {
         int n = features.numRows;
         int d = features.numCols;
         normalised.reshape(n, d);
+        double[] source = features.data;
+        double[] target = normalised.data;
         for (int i = 0; i < n; i++) {
             int offset = i * d;
-            double squaredNorm = 0;
-            for (int j = 0; j < d; j++) {
-                double value = features.data[offset + j];
-                squaredNorm += value * value;
-            }
-            double norm = Math.sqrt(squaredNorm);
-            if (norm == 0) {
-                throw new IllegalArgumentException("feature row " + i + " is zero and cannot be normalised");
-            }
-            double scale = tau / norm;
-            for (int j = 0; j < d; j++) {
-                normalised.data[offset + j] = scale * features.data[offset + j];
+            double plain = sumOfSquares(source, offset, d);
+            if (plain >= SMALLEST_SAFE_SUM_OF_SQUARES && plain < Double.POSITIVE_INFINITY) {
+                double factor = tau / Math.sqrt(plain);
+                for (int j = 0; j < d; j++) {
+                    target[offset + j] = factor * source[offset + j];
+                }
+                rowSquaredNorms[i] = factor * factor * plain;
+            } else {
+                normaliseScaled(source, target, offset, d, i);
+                rowSquaredNorms[i] = sumOfSquares(target, offset, d);
             }
         }
     }
 
-    /** classMeans (C x d, row c = mu_c) and globalMean (1 x d). */
+    /** {@code tau (h / s) / ||h / s||}, {@code s} the largest magnitude: entries of {@code h / s} are in [-1, 1]. */
+    private void normaliseScaled(double[] source, double[] target, int offset, int d, int row) {
+        double largest = 0;
+        for (int j = 0; j < d; j++) {
+            largest = Math.max(largest, Math.abs(source[offset + j]));
+        }
+        if (largest == 0) {
+            throw new IllegalArgumentException("feature row " + row + " is zero and cannot be normalised");
+        }
+        double sum = 0;
+        for (int j = 0; j < d; j++) {
+            double value = source[offset + j] / largest;
+            sum += value * value;
+        }
+        double scale = tau / Math.sqrt(sum);
+        for (int j = 0; j < d; j++) {
+            target[offset + j] = scale * (source[offset + j] / largest);
+        }
+    }
+
+    /** A sum of squares at least this large has every square that matters normal. */
+    private static final double SMALLEST_SAFE_SUM_OF_SQUARES = Double.MIN_NORMAL / Math.ulp(1.0);
+
+    /** Plain sum of squares of {@code data[offset .. offset + length)}, four partial sums. */
+    private static double sumOfSquares(double[] data, int offset, int length) {
+        double sum0 = 0;
+        double sum1 = 0;
+        double sum2 = 0;
+        double sum3 = 0;
+        int index = offset;
+        int end = offset + length;
+        for (; index + 3 < end; index += 4) {
+            sum0 += data[index] * data[index];
+            sum1 += data[index + 1] * data[index + 1];
+            sum2 += data[index + 2] * data[index + 2];
+            sum3 += data[index + 3] * data[index + 3];
+        }
+        for (; index < end; index++) {
+            sum0 += data[index] * data[index];
+        }
+        return (sum0 + sum1) + (sum2 + sum3);
+    }
+
+    /**
+     * classMeans (C x d, row c = mu_c) in one pass over the rows, then the global mean as the
+     * count-weighted mean of the class means ({@code O(C d)}).
+     */
     private void classMeansAndGlobalMean(int[] labels, int n, int d) {
         classMeans.reshape(numClasses, d);
         classMeans.zero();
-        globalMean.reshape(1, d);
-        globalMean.zero();
+        double[] rows = normalised.data;
+        double[] means = classMeans.data;
         for (int i = 0; i < n; i++) {
             int source = i * d;
             int target = labels[i] * d;
             for (int j = 0; j < d; j++) {
-                double value = normalised.data[source + j];
-                classMeans.data[target + j] += value;
-                globalMean.data[j] += value;
+                means[target + j] += rows[source + j];
             }
         }
+        Arrays.fill(globalMean, 0.0);
         for (int c = 0; c < numClasses; c++) {
+            int offset = c * d;
+            for (int j = 0; j < d; j++) {
+                globalMean[j] += means[offset + j];
+            }
             double inverse = 1.0 / classCounts[c];
             for (int j = 0; j < d; j++) {
-                classMeans.data[c * d + j] *= inverse;
+                means[offset + j] *= inverse;
             }
         }
-        kernels.scale(1.0 / n, globalMean);
+        for (int j = 0; j < d; j++) {
+            globalMean[j] /= n;
+        }
+    }
+
+    /**
+     * {@code h~_i . hG = sum_c (n_c / N) h~_i . mu_c} from the nearest-mean scores
+     * ({@code O(N C)} instead of a pass over the features).
+     */
+    private void featureDotsGlobalMean(int n) {
+        for (int c = 0; c < numClasses; c++) {
+            classWeights[c] = (double) classCounts[c] / n;
+        }
+        double[] scores = meanScores.data;
+        for (int i = 0; i < n; i++) {
+            int offset = i * numClasses;
+            double dot = 0;
+            for (int c = 0; c < numClasses; c++) {
+                dot += classWeights[c] * scores[offset + c];
+            }
+            featureDotGlobal[i] = dot;
+        }
+    }
+
+    /** centredRows (C x d, row c = mu_c - hG), its transpose Hbar (d x C) and (mu_c - hG) . hG. */
+    private void centreMeans(int d) {
+        centredRows.reshape(numClasses, d);
+        for (int c = 0; c < numClasses; c++) {
+            double dot = 0;
+            for (int j = 0; j < d; j++) {
+                double value = classMeans.data[c * d + j] - globalMean[j];
+                centredRows.data[c * d + j] = value;
+                dot += value * globalMean[j];
+            }
+            meanDotGlobal[c] = dot;
+        }
+        centredMeans.reshape(d, numClasses);
+        CommonOps_DDRM.transpose(centredRows, centredMeans);
     }
 
     /** {@code c = op(a) op(b)} through the kernels, {@code c} reshaped to fit. */
     private void product(DMatrixRMaj a, boolean transposeA, DMatrixRMaj b, boolean transposeB, DMatrixRMaj c) {
         c.reshape(transposeA ? a.numCols : a.numRows, transposeB ? b.numRows : b.numCols);
         kernels.gemm(1.0, a, transposeA, b, transposeB, 0.0, c);
-    }
-
-    /**
-     * Left singular vectors of {@code Hbar} ({@code centredMeans}, {@code d x C}) into
-     * {@code subspace} and its singular values into {@code singularValues}. The kernels' thin
-     * SVD wants a tall matrix, so for {@code d < C} (possible with the standard head) the SVD
-     * of {@code Hbar^T = V S U^T} is taken and U read from its right factor.
-     *
-     * @return the number of singular values, {@code min(d, C)}
-     */
-    private int leftSingularVectors(int d) {
-        int rank = Math.min(d, numClasses);
-        if (singularValues.length != rank) {
-            singularValues = new double[rank];
-        }
-        subspace.reshape(d, rank);
-        if (d >= numClasses) {
-            svdRight.reshape(numClasses, numClasses);
-            kernels.svdThin(centredMeans, subspace, singularValues, svdRight);
-        } else {
-            svdInput.reshape(numClasses, d);
-            kernels.transpose(centredMeans, svdInput);
-            svdLeft.reshape(numClasses, d);
-            kernels.svdThin(svdInput, svdLeft, singularValues, subspace);
-        }
-        return rank;
     }
 
     private int nearestMean(int sample) {
@@ -325,46 +435,47 @@ public final class NeuralCollapseMetrics {
     }
 
     /**
-     * NC1 in the class-mean subspace. Leaves {@code classMeans} holding the centred means
-     * {@code mu_c - hG} (rows), i.e. {@code Hbar^T}.
+     * NC1 from the eigendecomposition of {@code Hbar^T Hbar} and the residuals seen through the
+     * means, {@code r_i = Hbar^T (h~_i - mu_{y_i})} (see the class comment). {@code meanScores}
+     * becomes R.
      */
     private double withinOverBetween(int[] labels, int n, int d) {
-        // Residual projections (h~_i - mu_{y_i})^T U = (H~ U)_i - (M U)_{y_i}, U from Hbar's thin SVD.
-        centredMeans.reshape(d, numClasses);
-        for (int c = 0; c < numClasses; c++) {
-            for (int j = 0; j < d; j++) {
-                centredMeans.data[j * numClasses + c] = classMeans.data[c * d + j] - globalMean.data[j];
-            }
-        }
-        int rank = leftSingularVectors(d);
-        product(normalised, false, subspace, false, projections);
-        product(classMeans, false, subspace, false, meanProjections);
+        meansGram.reshape(numClasses, numClasses);
+        kernels.gram(centredMeans, meansGram);
+        eigenvectors.reshape(numClasses, numClasses);
+        kernels.symmetricEigen(meansGram, eigenvectors, eigenvalues);
 
-        double largest = 0;
-        for (int k = 0; k < rank; k++) {
-            largest = Math.max(largest, singularValues[k]);
-        }
-        double cutOff = Math.max(d, numClasses) * UtilEjml.EPS * largest * largest;
-        double nc1 = 0;
-        for (int k = 0; k < rank; k++) {
-            double squaredSingular = singularValues[k] * singularValues[k];
-            if (squaredSingular <= cutOff || squaredSingular == 0) {
-                continue;
+        // r_ic = h~_i . mu_c - h~_i . hG - (Hbar^T Hbar)_{y_i c} - (mu_c - hG) . hG
+        double[] scores = meanScores.data;
+        double[] between = meansGram.data;
+        for (int i = 0; i < n; i++) {
+            int offset = i * numClasses;
+            int own = labels[i] * numClasses;
+            double shift = featureDotGlobal[i];
+            for (int c = 0; c < numClasses; c++) {
+                scores[offset + c] = scores[offset + c] - shift - between[own + c] - meanDotGlobal[c];
             }
-            double within = 0;
-            for (int i = 0; i < n; i++) {
-                double residual = projections.data[i * rank + k] - meanProjections.data[labels[i] * rank + k];
-                within += residual * residual;
-            }
-            nc1 += within / n / squaredSingular;
         }
+        residualGram.reshape(numClasses, numClasses);
+        kernels.gram(meanScores, residualGram);
 
-        for (int c = 0; c < numClasses; c++) {
-            for (int j = 0; j < d; j++) {
-                classMeans.data[c * d + j] -= globalMean.data[j];
+        double largest = eigenvalues[numClasses - 1];
+        double cutOff = Math.max(d, numClasses) * UtilEjml.EPS * largest;
+        // rows k of Y = Lambda^-1 V^T for the kept k (zero otherwise): Y^T Y = V Lambda^-2 V^T
+        scaledVectors.reshape(numClasses, numClasses);
+        CommonOps_DDRM.transpose(eigenvectors, scaledVectors);
+        for (int k = 0; k < numClasses; k++) {
+            double lambda = eigenvalues[k];
+            double weight = lambda > cutOff && lambda > 0 ? 1.0 / lambda : 0.0;
+            int offset = k * numClasses;
+            for (int c = 0; c < numClasses; c++) {
+                scaledVectors.data[offset + c] *= weight;
             }
         }
-        return nc1;
+        inverseSquare.reshape(numClasses, numClasses);
+        kernels.gram(scaledVectors, inverseSquare);
+        // sum_k v_k^T (R^T R) v_k / lambda_k^2 = <R^T R, V Lambda^-2 V^T>
+        return kernels.dot(residualGram, inverseSquare) / n;
     }
 
     /** {@code || A / ||A||_F - Mc / sqrt(C-1) ||_F} for a {@code C x C} matrix A. */
@@ -388,13 +499,16 @@ public final class NeuralCollapseMetrics {
 
     /** std/mean of the column norms of a {@code d x C} matrix (sample std, divisor C-1). */
     private double columnNormVariation(DMatrixRMaj matrix) {
-        for (int c = 0; c < numClasses; c++) {
-            double squaredNorm = 0;
-            for (int j = 0; j < matrix.numRows; j++) {
-                double value = matrix.data[j * numClasses + c];
-                squaredNorm += value * value;
+        Arrays.fill(norms, 0.0);
+        for (int j = 0; j < matrix.numRows; j++) {
+            int offset = j * numClasses;
+            for (int c = 0; c < numClasses; c++) {
+                double value = matrix.data[offset + c];
+                norms[c] += value * value;
             }
-            norms[c] = Math.sqrt(squaredNorm);
+        }
+        for (int c = 0; c < numClasses; c++) {
+            norms[c] = Math.sqrt(norms[c]);
         }
         return variation(norms);
     }
@@ -437,32 +551,34 @@ public final class NeuralCollapseMetrics {
             margins = new double[n];
         }
         // Norms of the class-centred classifier columns W Mc.
-        double[] columnNorms = centredColumnNorms(classifier, d);
+        double[] inverseColumnNorms = centredColumnNorms(classifier, d);
+        for (int c = 0; c < numClasses; c++) {
+            // a zero column has cosine 0 with everything, as a zero feature row has
+            inverseColumnNorms[c] = inverseColumnNorms[c] == 0 ? 0 : 1.0 / inverseColumnNorms[c];
+        }
         // ||h~_i - hG||^2 = ||h~_i||^2 - 2 h~_i . hG + ||hG||^2.
-        featureDotGlobalMean.reshape(n, 1);
-        product(normalised, false, globalMean, true, featureDotGlobalMean);
-        double globalSquared = kernels.dot(globalMean, globalMean);
+        double globalSquared = 0;
+        for (double value : globalMean) {
+            globalSquared += value * value;
+        }
         double total = 0;
         for (int i = 0; i < n; i++) {
-            double rowSquared = 0;
-            for (int j = 0; j < d; j++) {
-                double value = normalised.data[i * d + j];
-                rowSquared += value * value;
-            }
             double centredNorm = Math.sqrt(Math.max(0,
-                    rowSquared - 2 * featureDotGlobalMean.data[i] + globalSquared));
+                    rowSquaredNorms[i] - 2 * featureDotGlobal[i] + globalSquared));
             int offset = i * numClasses;
             double logitMean = 0;
             for (int c = 0; c < numClasses; c++) {
                 logitMean += logits.data[offset + c];
             }
             logitMean /= numClasses;
-            double own = cosine(logits.data[offset + labels[i]] - logitMean, centredNorm, columnNorms[labels[i]]);
+            double inverseFeatureNorm = centredNorm == 0 ? 0 : 1.0 / centredNorm;
+            int label = labels[i];
+            double own = (logits.data[offset + label] - logitMean) * inverseFeatureNorm * inverseColumnNorms[label];
             double bestOther = Double.NEGATIVE_INFINITY;
             for (int c = 0; c < numClasses; c++) {
-                if (c != labels[i]) {
-                    bestOther = Math.max(bestOther, cosine(logits.data[offset + c] - logitMean, centredNorm,
-                            columnNorms[c]));
+                if (c != label) {
+                    bestOther = Math.max(bestOther,
+                            (logits.data[offset + c] - logitMean) * inverseFeatureNorm * inverseColumnNorms[c]);
                 }
             }
             margins[i] = own - bestOther;
@@ -475,8 +591,8 @@ public final class NeuralCollapseMetrics {
         if (centredNorms.length != numClasses) {
             centredNorms = new double[numClasses];
         }
-        double[] norms = centredNorms;
-        Arrays.fill(norms, 0);
+        double[] result = centredNorms;
+        Arrays.fill(result, 0);
         for (int j = 0; j < d; j++) {
             double rowMean = 0;
             for (int c = 0; c < numClasses; c++) {
@@ -485,18 +601,13 @@ public final class NeuralCollapseMetrics {
             rowMean /= numClasses;
             for (int c = 0; c < numClasses; c++) {
                 double value = classifier.data[j * numClasses + c] - rowMean;
-                norms[c] += value * value;
+                result[c] += value * value;
             }
         }
         for (int c = 0; c < numClasses; c++) {
-            norms[c] = Math.sqrt(norms[c]);
+            result[c] = Math.sqrt(result[c]);
         }
-        return norms;
-    }
-
-    private static double cosine(double inner, double normA, double normB) {
-        double denominator = normA * normB;
-        return denominator == 0 ? 0 : inner / denominator;
+        return result;
     }
 
     private static int argMaxRow(DMatrixRMaj matrix, int row) {
@@ -511,11 +622,24 @@ public final class NeuralCollapseMetrics {
         return best;
     }
 
-    private static void subtractRowFromEveryRow(DMatrixRMaj matrix, DMatrixRMaj row) {
+    /** {@code out = x^T W} for a d-vector x and a {@code d x C} W, by rows of W. */
+    private static void rowTimesMatrix(double[] x, DMatrixRMaj w, double[] out) {
+        int cols = w.numCols;
+        Arrays.fill(out, 0, cols, 0.0);
+        for (int j = 0; j < w.numRows; j++) {
+            double factor = x[j];
+            int offset = j * cols;
+            for (int c = 0; c < cols; c++) {
+                out[c] += factor * w.data[offset + c];
+            }
+        }
+    }
+
+    private static void subtractFromEveryRow(DMatrixRMaj matrix, double[] row) {
         int cols = matrix.numCols;
         for (int i = 0; i < matrix.numRows; i++) {
             for (int c = 0; c < cols; c++) {
-                matrix.data[i * cols + c] -= row.data[c];
+                matrix.data[i * cols + c] -= row[c];
             }
         }
     }

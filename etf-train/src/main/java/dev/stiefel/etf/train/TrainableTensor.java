@@ -29,6 +29,9 @@ public final class TrainableTensor {
     private int[] rows;
     private int rowCount;
 
+    /** A sum of squares at least this large has every square that matters normal. */
+    private static final double SMALLEST_SAFE_SUM_OF_SQUARES = Double.MIN_NORMAL / Math.ulp(1.0);
+
     private TrainableTensor(String name, DMatrixRMaj value, DMatrixRMaj gradient, int fanOut, int fanIn,
             boolean gathered) {
         if (fanOut < 1 || fanIn < 1) {
@@ -114,10 +117,20 @@ public final class TrainableTensor {
         }
     }
 
-    /** {@code ||gradient||_F}. */
+    /**
+     * {@code ||gradient||_F}: plain squares in one pass where their sum neither overflows nor
+     * comes near underflow (NaN propagates), else the scaled two-pass sum below.
+     */
     public double gradientNorm() {
         checkShapes();
         double[] g = gradient.data;
+        double plain = 0;
+        for (int k = 0, size = gradient.getNumElements(); k < size; k++) {
+            plain += g[k] * g[k];
+        }
+        if (Double.isNaN(plain) || (plain >= SMALLEST_SAFE_SUM_OF_SQUARES && plain < Double.POSITIVE_INFINITY)) {
+            return Math.sqrt(plain);
+        }
         double scale = 0;
         double sumOfSquares = 1;
         // Scaled accumulation (as LAPACK's dnrm2) so huge or tiny gradients neither overflow nor underflow.

@@ -33,6 +33,14 @@ import org.ejml.data.DMatrixRMaj;
  * 0, every {@code evaluateEvery} iterations and after the last one; their time is excluded from
  * {@link TrainingResult#trainingMillis()}. All buffers are allocated once: an iteration
  * allocates nothing in the trainer itself. Not thread-safe; one trainer per thread.
+ *
+ * <p>A run stops with an {@link ArithmeticException} as soon as it is no longer training: the
+ * batch loss is not finite, a gradient is not finite, an updated feature row holds a NaN or
+ * an infinity, or the features diverged, i.e. an updated entry's magnitude exceeds
+ * {@value #DIVERGENCE_GROWTH} times the larger of 1 and the start's largest magnitude. The
+ * normalisation makes the loss blind to the features' scale, so a runaway step size (say an
+ * AGD gain of 1e300) would otherwise go on "training" on numbers near overflow; sensible
+ * settings grow the features by a few orders of magnitude at most.
  */
 public final class Trainer {
 
@@ -53,6 +61,11 @@ public final class Trainer {
     private final TrainableTensor featureTensor;
     private final List<TrainableTensor> tensors = new ArrayList<>();
     private int iteration;
+    /** Largest feature magnitude allowed before the run counts as diverged. */
+    private final double divergenceBound;
+
+    /** Growth of the largest feature magnitude over the start's (or 1) at which a run has diverged. */
+    public static final double DIVERGENCE_GROWTH = 1e12;
 
     /**
      * @param model the features to train (updated in place)
@@ -89,6 +102,7 @@ public final class Trainer {
         this.batchFeatureGradient = new DMatrixRMaj(sampler.batchSize(), d);
         this.featureTensor = TrainableTensor.gathered("features", model.features(), batchFeatureGradient, n, d);
         this.featureTensor.setRows(batchIndices, sampler.batchSize());
+        this.divergenceBound = DIVERGENCE_GROWTH * Math.max(1.0, largestMagnitude(model.features()));
         tensors.add(featureTensor);
         for (ClassifierHead.Parameter parameter : head.parameters()) {
             tensors.add(TrainableTensor.dense(parameter.name(), parameter.value(), parameter.gradient(), c, d));
@@ -123,7 +137,8 @@ public final class Trainer {
      * Runs {@code options.iterations()} steps with evaluations.
      *
      * @param listener progress and metrics observer
-     * @throws ArithmeticException when the loss or a gradient stops being finite
+     * @throws ArithmeticException when the loss, a gradient or the features stop being finite or
+     *     the features diverge (see the class comment)
      */
     public TrainingResult run(TrainingListener listener) {
         List<NeuralCollapseSnapshot> history = new ArrayList<>();
@@ -148,6 +163,8 @@ public final class Trainer {
      * One training iteration: batch, forward, backward, optimiser step, head update.
      *
      * @return the batch loss before the step
+     * @throws ArithmeticException when the loss, a gradient or the updated features are not
+     *     finite, or the features diverged
      */
     public double step() {
         sampler.next(batchIndices);
@@ -155,7 +172,42 @@ public final class Trainer {
         optimizer.step(tensors);
         head.afterUpdate();
         iteration++;
+        requireTraining(sampler.batchSize());
         return loss;
+    }
+
+    /**
+     * Checks the feature rows the last step updated.
+     *
+     * @throws ArithmeticException naming the iteration and the row when one is not finite or diverged
+     */
+    private void requireTraining(int count) {
+        DMatrixRMaj features = model.features();
+        int d = features.numCols;
+        double[] data = features.data;
+        for (int k = 0; k < count; k++) {
+            int row = batchIndices[k];
+            int offset = row * d;
+            for (int j = 0; j < d; j++) {
+                double magnitude = Math.abs(data[offset + j]);
+                if (!(magnitude <= divergenceBound)) {
+                    throw new ArithmeticException(Double.isFinite(magnitude)
+                            ? "training diverged at iteration " + iteration + ": feature row " + row + " has an entry of"
+                                    + " magnitude " + magnitude + ", more than " + DIVERGENCE_GROWTH + " times the start's "
+                                    + "largest (or 1); lower the step size (AGD gain or learning rate)"
+                            : "training diverged at iteration " + iteration + ": feature row " + row
+                                    + " is no longer finite (" + data[offset + j] + ")");
+                }
+            }
+        }
+    }
+
+    private static double largestMagnitude(DMatrixRMaj matrix) {
+        double largest = 0;
+        for (int index = 0, size = matrix.getNumElements(); index < size; index++) {
+            largest = Math.max(largest, Math.abs(matrix.data[index]));
+        }
+        return largest;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.stiefel.etf.train;
 
+import dev.stiefel.kernel.OpenBlasKernels;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -33,7 +34,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>Seed {@code s} fixes the model's start, the standard head's start and the batch draws, so
  * every head sees the same start for the same seed. Independent (head, seed) runs execute on
- * {@code --threads} threads (default: one per core); results do not depend on it.
+ * {@code --threads} trainers with {@code --blas-threads} OpenBLAS threads each
+ * ({@link ParallelRuns}: by default trainers x BLAS threads = cores); results do not depend on
+ * either.
  */
 @Command(name = "ufm", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train unconstrained feature models with the standard, fixed-ETF and implicit-ETF heads.")
@@ -55,13 +58,23 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--iterations", defaultValue = "2000", description = "Optimiser steps per run. Default: ${DEFAULT-VALUE}.")
     int iterations;
 
-    @Option(names = "--eval-every", paramLabel = "K", defaultValue = "10",
-            description = "Metrics on the whole data every K iterations. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--eval-every", paramLabel = "K", defaultValue = "0",
+            description = "Metrics on the whole data every K iterations; 0 = by model size: 10 for C <= 10, "
+                    + "25 for C <= 200 (ufm-100, ufm-200), 50 above (ufm-1000). Default: 0.")
     int evaluateEvery;
 
     @Option(names = "--threads", defaultValue = "0",
-            description = "(head, seed) runs trained at once; 0 = one per available core. Default: 0.")
+            description = "(head, seed) runs trained at once; 0 = one per available core, at most one per run. "
+                    + "Default: 0.")
     int threads;
+
+    @Option(names = "--blas-threads", paramLabel = "COUNT", defaultValue = "0",
+            description = "OpenBLAS threads while training; 0 = the cores left to each trainer, cores / trainers "
+                    + "(at least 1), so that trainers x BLAS threads = cores and nothing is oversubscribed: "
+                    + "2 runs or more on 2 cores train 2 at once with 1 BLAS thread each, a single run gets "
+                    + "2 BLAS threads. Overrides -D" + OpenBlasKernels.THREADS_PROPERTY + " and OPENBLAS_NUM_THREADS. "
+                    + "Default: 0.")
+    int blasThreads;
 
     @Option(names = "--out", paramLabel = "FOLDER", description = "Output folder; each invocation writes a new run-NNN inside it."
             + " Default: runs/<preset>.")
@@ -100,7 +113,12 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
     @Override
     public Integer call() throws Exception {
         model.validate();
-        TrainingOptions options = model.trainingOptions(iterations, evaluateEvery);
+        if (evaluateEvery < 0) {
+            throw new ParameterException(spec.commandLine(), "--eval-every must be 0 (by model size) or positive, got "
+                    + evaluateEvery);
+        }
+        TrainingOptions options = model.trainingOptions(iterations,
+                evaluateEvery > 0 ? evaluateEvery : UfmPreset.evaluationInterval(model.resolvedClasses));
         SummaryThresholds thresholds;
         try {
             thresholds = new SummaryThresholds(lossGap, nc1Threshold, nc3Threshold);
@@ -117,7 +135,14 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
         if (threads < 0) {
             throw new ParameterException(spec.commandLine(), "--threads must be 0 (all cores) or positive, got " + threads);
         }
-        int poolSize = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        if (blasThreads < 0) {
+            throw new ParameterException(spec.commandLine(), "--blas-threads must be 0 (automatic) or positive, got "
+                    + blasThreads);
+        }
+        ParallelRuns parallel = ParallelRuns.resolve(model.resolvedHeads.size() * seeds,
+                Runtime.getRuntime().availableProcessors(), threads, blasThreads);
+        applyBlasThreads(parallel.blasThreads());
+        int poolSize = parallel.trainers();
         Path outFolder = out != null ? out
                 : Path.of("runs", model.modelName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-"));
         try {
@@ -156,7 +181,8 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
             }
             status.finished();
             console.println(model.modelName + ": " + seeds + " seed(s) x " + iterations + " iterations, batch "
-                    + describeBatch(options) + ", " + model.resolvedOptimizer + ", tau " + model.tau);
+                    + describeBatch(options) + ", " + model.resolvedOptimizer + ", tau " + model.tau + ", "
+                    + parallel.trainers() + " trainer(s) x " + parallel.blasThreads() + " BLAS thread(s)");
             console.print(summary.toText());
             console.println("Median [min, max] over seeds. " + summary.describeThresholds());
             console.println("Results written to " + runFolder);
@@ -171,6 +197,17 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running or has run: it owns the status now
             }
+        }
+    }
+
+    /**
+     * OpenBLAS's thread count for this run: set now and as the property every new kernel
+     * instance applies, so that the heads' and the metrics' kernels keep it.
+     */
+    private static void applyBlasThreads(int count) {
+        System.setProperty(OpenBlasKernels.THREADS_PROPERTY, Integer.toString(count));
+        if (OpenBlasKernels.isAvailable()) {
+            OpenBlasKernels.setThreads(count);
         }
     }
 
@@ -272,6 +309,7 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
         lines.add("optimizer = " + options.optimizer() + (options.optimizer() == OptimizerKind.AGD
                 ? " gain " + options.gain() : " learning rate " + options.learningRate()));
         lines.add("evaluate every = " + options.evaluateEvery());
+        lines.add("openblas threads = " + (OpenBlasKernels.isAvailable() ? OpenBlasKernels.threads() : "-"));
         lines.add("tau = " + options.tau());
         lines.add("delta = " + model.delta);
         lines.add("initial feature std = " + model.initStdDescription);

@@ -41,6 +41,24 @@ public enum UfmPreset {
         return featureDimension;
     }
 
+    /**
+     * The default interval between full-data evaluations for C classes: 10 up to C = 10, 25 up
+     * to C = 200, 50 above. An evaluation costs about as much as {@code 4 N d C / (B d C)} training
+     * steps' products (two {@code N x d x C} products against a step's few {@code B x d x C}),
+     * so the interval grows with the model to keep evaluation a minor share of a run.
+     */
+    public static int evaluationInterval(int numClasses) {
+        if (numClasses <= 10) {
+            return 10;
+        }
+        return numClasses <= 200 ? 25 : 50;
+    }
+
+    /** {@link #evaluationInterval(int)} for this preset's C. */
+    public int evaluationInterval() {
+        return evaluationInterval(numClasses);
+    }
+
     /** The command-line spelling, e.g. {@code ufm-10}. */
     public String commandLineName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

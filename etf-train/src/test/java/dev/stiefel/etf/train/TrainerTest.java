@@ -300,4 +300,27 @@ class TrainerTest {
             return inner.classifier();
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(HeadKind.class)
+    void aRunawayStepSizeStopsTheRunInsteadOfReportingCollapse(HeadKind kind) {
+        UnconstrainedFeatureModel model = UnconstrainedFeatureModel.standardNormal(4, 24, 8, 3);
+        TrainingOptions options = TrainingOptions.defaults().withBatchSize(8).withIterations(20).withGain(1e300);
+        Trainer trainer = new Trainer(model, kind.create(8, 4, 5.0, 1e-3, 3, ComputeDevice.CPU), options, 3);
+        ArithmeticException stop = org.junit.jupiter.api.Assertions.assertThrows(ArithmeticException.class,
+                () -> trainer.run(new TrainingListener() { }));
+        // the standard head's classifier overflows first and refuses to re-normalise
+        String expected = kind == HeadKind.STANDARD ? "cannot be re-normalised" : "diverged at iteration 1";
+        assertTrue(stop.getMessage().contains(expected), stop::getMessage);
+    }
+
+    @Test
+    void theDefaultStepSizeTrainsWithoutTrippingTheDivergenceCheck() {
+        UnconstrainedFeatureModel model = UnconstrainedFeatureModel.normal(4, 24, 8, 3, 1e-6);
+        TrainingOptions options = TrainingOptions.defaults().withBatchSize(8).withIterations(200);
+        Trainer trainer = new Trainer(model, new dev.stiefel.etf.FixedEtfHead(8, 4, 5.0), options, 3);
+        for (int t = 0; t < 200; t++) {
+            assertTrue(Double.isFinite(trainer.step()));
+        }
+    }
 }

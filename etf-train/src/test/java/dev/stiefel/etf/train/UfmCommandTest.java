@@ -131,6 +131,35 @@ class UfmCommandTest {
     }
 
     @Test
+    void evaluationIntervalAndThreadsDefaultByModelAndRuns(@TempDir Path folder) throws IOException {
+        Outcome outcome = execute("ufm", "--classes", "20", "--samples", "40", "--dim", "24", "--heads", "fixed",
+                "--seeds", "1", "--iterations", "3", "--no-plots", "--no-progress", "--out", folder.toString());
+        assertEquals(0, outcome.status(), outcome::err);
+        String config = Files.readString(folder.resolve("run-001").resolve("config.txt"));
+        assertTrue(config.contains("evaluate every = 25"), config);
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertTrue(outcome.out().contains("1 trainer(s) x " + cores + " BLAS thread(s)"), outcome::out);
+
+        Outcome explicit = execute("ufm", "--classes", "20", "--samples", "40", "--dim", "24", "--heads", "fixed",
+                "--seeds", "2", "--iterations", "3", "--eval-every", "2", "--threads", "1", "--blas-threads", "1",
+                "--no-plots", "--no-progress", "--out", folder.toString());
+        assertEquals(0, explicit.status(), explicit::err);
+        String second = Files.readString(folder.resolve("run-002").resolve("config.txt"));
+        assertTrue(second.contains("evaluate every = 2"), second);
+        assertTrue(explicit.out().contains("1 trainer(s) x 1 BLAS thread(s)"), explicit::out);
+    }
+
+    @Test
+    void aDivergedRunFailsWithoutASummary(@TempDir Path folder) {
+        Outcome outcome = execute("ufm", "--classes", "3", "--samples", "12", "--dim", "6", "--heads", "fixed",
+                "--gain", "1e300", "--seeds", "1", "--iterations", "20", "--no-plots", "--no-progress",
+                "--out", folder.toString());
+        assertTrue(outcome.status() != 0, "exit status of a diverged run");
+        assertTrue(outcome.err().contains("diverged"), outcome::err);
+        assertFalse(outcome.out().contains("threshold"), outcome::out);
+    }
+
+    @Test
     void standardHeadAloneAcceptsDimensionBelowClasses(@TempDir Path folder) {
         Outcome outcome = execute("ufm", "--classes", "5", "--samples", "10", "--dim", "3", "--heads", "standard",
                 "--seeds", "1", "--iterations", "2", "--no-plots", "--no-progress", "--out", folder.toString());

@@ -1,0 +1,152 @@
+package dev.stiefel.etf.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stiefel.kernel.DenseKernels;
+import dev.stiefel.kernel.Kernels;
+import java.util.SplittableRandom;
+import org.ejml.data.DMatrixRMaj;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@link NeuralCollapseMetrics} (eigendecomposition of the means' Gram matrix, residuals read
+ * off the nearest-mean scores) against {@link ReferenceNeuralCollapseMetrics} (thin SVD of the
+ * centred means, projections of every sample), on both host backends: random data, class
+ * means confined to a low-dimensional subspace (a rank-deficient {@code Sigma_B} whose extra
+ * singular values are rounding), fewer dimensions than classes, and nearly collapsed features.
+ */
+class FastMetricsAgreementTest {
+
+    /** Relative agreement of every metric; both sides round differently but are exact to ~1e-13. */
+    private static final double RELATIVE = 1e-10;
+    private static final double TAU = 5.0;
+
+    @ParameterizedTest
+    @CsvSource({"ejml, 10, 64, 30, 1", "openblas, 10, 64, 30, 2", "openblas, 100, 128, 500, 3",
+        "ejml, 7, 3, 21, 4", "openblas, 12, 5, 60, 5", "openblas, 40, 40, 400, 6"})
+    void randomDataAgree(String backend, int numClasses, int dimension, int samples, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        DMatrixRMaj features = gaussian(samples, dimension, random);
+        assertAgree(backend, numClasses, features, gaussian(dimension, numClasses, random));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"ejml, 8, 20, 3, 11", "openblas, 8, 20, 3, 12", "openblas, 30, 64, 5, 13",
+        "openblas, 10, 512, 1, 14", "ejml, 6, 12, 2, 15"})
+    void rankDeficientClassMeansAgree(String backend, int numClasses, int dimension, int rank, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        // class directions in the first `rank` coordinates; each class has a pair of samples
+        // m_c + e and m_c - e with e in the other coordinates, which normalise to the same
+        // norm, so every class mean lies in the rank-dimensional subspace
+        int pairsPerClass = 2;
+        int samples = numClasses * pairsPerClass * 2;
+        DMatrixRMaj features = new DMatrixRMaj(samples, dimension);
+        int[] labels = new int[samples];
+        int row = 0;
+        for (int c = 0; c < numClasses; c++) {
+            double[] direction = new double[rank];
+            for (int k = 0; k < rank; k++) {
+                direction[k] = random.nextGaussian();
+            }
+            for (int pair = 0; pair < pairsPerClass; pair++) {
+                for (int j = 0; j < dimension; j++) {
+                    double mean = j < rank ? direction[j] : 0.0;
+                    double offset = j < rank ? 0.0 : 0.3 * random.nextGaussian();
+                    features.set(row, j, mean + offset);
+                    features.set(row + 1, j, mean - offset);
+                }
+                labels[row] = c;
+                labels[row + 1] = c;
+                row += 2;
+            }
+        }
+        assertAgree(backend, numClasses, features, labels, gaussian(dimension, numClasses, random));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"openblas, 10, 64, 1e-4, 21", "ejml, 5, 16, 1e-6, 22"})
+    void nearlyCollapsedFeaturesAgree(String backend, int numClasses, int dimension, double spread, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        DMatrixRMaj means = gaussian(numClasses, dimension, random);
+        int samples = numClasses * 6;
+        DMatrixRMaj features = new DMatrixRMaj(samples, dimension);
+        for (int i = 0; i < samples; i++) {
+            for (int j = 0; j < dimension; j++) {
+                features.set(i, j, means.get(i % numClasses, j) + spread * random.nextGaussian());
+            }
+        }
+        assertAgree(backend, numClasses, features, gaussian(dimension, numClasses, random));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1e307, 31", "1e-310, 32"})
+    void rowsWhoseNormOverflowsOrIsSubnormalGiveTheMetricsOfTheirDirections(double factor, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        DMatrixRMaj features = gaussian(40, 16, random);
+        DMatrixRMaj classifier = gaussian(16, 4, random);
+        int[] labels = new int[40];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % 4;
+        }
+        DMatrixRMaj scaled = features.copy();
+        for (int index = 0; index < scaled.data.length; index++) {
+            scaled.data[index] *= factor;
+        }
+        NeuralCollapseMetrics metrics = new NeuralCollapseMetrics(Kernels.cpu(), 4, TAU);
+        NeuralCollapseSnapshot expected = metrics.evaluate(0, features, labels, classifier);
+        NeuralCollapseSnapshot actual = metrics.evaluate(0, scaled, labels, classifier);
+        // a subnormal multiple keeps about 40 of the 53 bits of each entry
+        double tolerance = factor < 1 ? 1e-9 : 1e-13;
+        assertEquals(expected.crossEntropy(), actual.crossEntropy(), tolerance);
+        assertEquals(expected.nc1(), actual.nc1(), tolerance * expected.nc1());
+        assertEquals(expected.averageMargin(), actual.averageMargin(), tolerance);
+    }
+
+    private static void assertAgree(String backend, int numClasses, DMatrixRMaj features, DMatrixRMaj classifier) {
+        int[] labels = new int[features.numRows];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % numClasses;
+        }
+        assertAgree(backend, numClasses, features, labels, classifier);
+    }
+
+    private static void assertAgree(String backend, int numClasses, DMatrixRMaj features, int[] labels,
+            DMatrixRMaj classifier) {
+        DenseKernels<DMatrixRMaj> kernels = backend.equals("ejml") ? Kernels.ejml() : Kernels.openBlas();
+        NeuralCollapseMetrics fast = new NeuralCollapseMetrics(kernels, numClasses, TAU);
+        ReferenceNeuralCollapseMetrics reference = new ReferenceNeuralCollapseMetrics(Kernels.ejml(), numClasses, TAU);
+        // twice, so that reused workspaces are exercised
+        for (int round = 0; round < 2; round++) {
+            NeuralCollapseSnapshot actual = fast.evaluate(round, features, labels, classifier);
+            NeuralCollapseSnapshot expected = reference.evaluate(round, features, labels, classifier);
+            assertClose(expected.crossEntropy(), actual.crossEntropy(), "cross-entropy");
+            assertEquals(expected.accuracy(), actual.accuracy(), 0.0, "accuracy");
+            assertClose(expected.nc1(), actual.nc1(), "NC1");
+            assertClose(expected.nc2(), actual.nc2(), "NC2");
+            assertClose(expected.nc3(), actual.nc3(), "NC3");
+            assertEquals(expected.nc4(), actual.nc4(), 0.0, "NC4");
+            assertClose(expected.equinorm(), actual.equinorm(), "equinorm");
+            assertClose(expected.averageMargin(), actual.averageMargin(), "average margin");
+            double[] expectedMargins = reference.margins(null);
+            double[] actualMargins = fast.margins(null);
+            for (int i = 0; i < expectedMargins.length; i++) {
+                assertClose(expectedMargins[i], actualMargins[i], "margin " + i);
+            }
+        }
+    }
+
+    private static void assertClose(double expected, double actual, String what) {
+        assertTrue(Double.isFinite(actual), what + " is " + actual);
+        assertEquals(expected, actual, RELATIVE * Math.max(1e-3, Math.abs(expected)), what);
+    }
+
+    private static DMatrixRMaj gaussian(int rows, int cols, SplittableRandom random) {
+        DMatrixRMaj matrix = new DMatrixRMaj(rows, cols);
+        for (int index = 0; index < matrix.data.length; index++) {
+            matrix.data[index] = random.nextGaussian();
+        }
+        return matrix;
+    }
+}
