@@ -174,6 +174,69 @@ public final class MetricPlots {
         return chart;
     }
 
+    /**
+     * One PNG per threshold quantity of {@link ThresholdScaling}: iterations to the threshold
+     * against C (log axis), one line per head through the medians, error bars from the
+     * minimum to the maximum over seeds; sizes where no seed reached it are left out.
+     *
+     * @return the files written ({@code iterations-to-ce.png}, {@code -nc1}, {@code -nc3})
+     */
+    public static List<Path> writeThresholdScaling(Path folder, ThresholdScaling scaling) throws IOException {
+        List<Path> written = new ArrayList<>();
+        String[] files = {"iterations-to-ce", "iterations-to-nc1", "iterations-to-nc3"};
+        for (int q = 0; q < ThresholdScaling.QUANTITIES.size(); q++) {
+            String quantity = ThresholdScaling.QUANTITIES.get(q);
+            XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(quantity + " against C")
+                    .xAxisTitle("classes C").yAxisTitle("iterations").build();
+            chart.getStyler().setXAxisLogarithmic(true);
+            chart.getStyler().setChartBackgroundColor(Color.WHITE);
+            chart.getStyler().setMarkerSize(8);
+            int colour = 0;
+            for (String head : scaling.heads()) {
+                List<Double> classes = new ArrayList<>();
+                List<Double> medians = new ArrayList<>();
+                List<Double> below = new ArrayList<>();
+                List<Double> above = new ArrayList<>();
+                for (ThresholdScaling.Run run : scaling.runs()) {
+                    RunSummary.Statistic statistic = run.get(head, quantity);
+                    if (statistic == null || statistic.missed() == statistic.seeds()) {
+                        continue;
+                    }
+                    classes.add((double) run.numClasses());
+                    medians.add(statistic.median());
+                    below.add(statistic.median() - statistic.minimum());
+                    above.add(statistic.maximum() - statistic.median());
+                }
+                Color color = PALETTE[colour++ % PALETTE.length];
+                if (classes.isEmpty()) {
+                    continue;
+                }
+                // XChart draws symmetric error bars: the larger side, so the range is covered
+                double[] errors = new double[below.size()];
+                for (int i = 0; i < errors.length; i++) {
+                    errors[i] = Math.max(below.get(i), above.get(i));
+                }
+                XYSeries series = chart.addSeries(head, toArray(classes), toArray(medians), errors);
+                series.setLineColor(color);
+                series.setMarkerColor(color);
+                series.setLineStyle(new BasicStroke(2f));
+                series.setMarker(SeriesMarkers.CIRCLE);
+            }
+            Path file = folder.resolve(files[q] + ".png");
+            savePng(chart, file);
+            written.add(file);
+        }
+        return written;
+    }
+
+    private static double[] toArray(List<Double> values) {
+        double[] array = new double[values.size()];
+        for (int i = 0; i < array.length; i++) {
+            array[i] = values.get(i);
+        }
+        return array;
+    }
+
     private static void savePng(org.knowm.xchart.internal.chartpart.IChart chart, Path file) throws IOException {
         try (OutputStream stream = Files.newOutputStream(file)) {
             if (!ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", stream)) {

@@ -5,12 +5,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point of the training command line: {@code ufm} (train and compare heads) and
- * {@code ufm-profile} (time and memory per iteration). Only this package's command classes
+ * Entry point of the training command line: {@code ufm} (train and compare heads),
+ * {@code ufm-profile} (time and memory per iteration) and {@code ufm-compare} (iterations to
+ * threshold against C over several runs). Only this package's command classes
  * print; the library classes never do.
  */
 @Command(name = "stiefel", mixinStandardHelpOptions = true,
-        subcommands = {UfmCommand.class, UfmProfileCommand.class},
+        subcommands = {UfmCommand.class, UfmProfileCommand.class, UfmCompareCommand.class},
         description = "Guiding Neural Collapse experiments on unconstrained feature models.")
 public final class TrainCli implements Runnable {
 
@@ -23,7 +24,7 @@ public final class TrainCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: ufm or ufm-profile");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: ufm, ufm-profile or ufm-compare");
     }
 
     /**
