@@ -165,8 +165,8 @@ public final class RunSummary {
 
     /** One sentence stating what the iteration rows measure. */
     public String describeThresholds() {
-        return String.format(Locale.ROOT, "Iterations are the first evaluation with (CE - bound)/bound <= %g, "
-                + "NC1 < %g, NC3 < %g.", thresholds.lossGap(), thresholds.nc1(), thresholds.nc3());
+        return String.format(Locale.ROOT, "Iterations are the first evaluation with (CE - bound)/bound <= %s, "
+                + "NC1 < %s, NC3 < %s.", thresholds.lossGap(), thresholds.nc1(), thresholds.nc3());
     }
 
     private List<List<String>> rows() {

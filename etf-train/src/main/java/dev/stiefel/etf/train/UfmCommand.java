@@ -142,6 +142,7 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
         ParallelRuns parallel = ParallelRuns.resolve(model.resolvedHeads.size() * seeds,
                 Runtime.getRuntime().availableProcessors(), threads, blasThreads);
         applyBlasThreads(parallel.blasThreads());
+        model.describeBackend(); // with the thread count the trainers will use
         int poolSize = parallel.trainers();
         Path outFolder = out != null ? out
                 : Path.of("runs", model.modelName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-"));

@@ -145,11 +145,16 @@ public final class UfmOptions {
             // validates -Dstiefel.kernels and -Dstiefel.openblas.threads now, and applies the latter
             // so that the report below shows it
             Kernels.cpu();
-            backendReport = "dense backend: " + Kernels.cpuBackendReport()
-                    + (resolvedDevice == ComputeDevice.CPU ? "" : "; heads' solves on " + resolvedDevice.commandLineName());
+            describeBackend();
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+    }
+
+    /** Sets {@link #backendReport} from the backend and thread count in force now. */
+    void describeBackend() {
+        backendReport = "dense backend: " + Kernels.cpuBackendReport()
+                + (resolvedDevice == ComputeDevice.CPU ? "" : "; heads' solves on " + resolvedDevice.commandLineName());
     }
 
     private void resolveInitStd() {
