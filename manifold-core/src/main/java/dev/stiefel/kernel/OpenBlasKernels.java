@@ -72,6 +72,11 @@ public final class OpenBlasKernels extends HostKernels {
 
     /** System property with OpenBLAS's thread count, applied when an instance is created. */
     public static final String THREADS_PROPERTY = "stiefel.openblas.threads";
+    /**
+     * System property: the most OpenBLAS threads the eigen and singular value decompositions
+     * use (see {@link #decompositionThreads(int)}); unset means the process-wide count.
+     */
+    public static final String DECOMPOSITION_THREADS_PROPERTY = "stiefel.openblas.decompositionThreads";
 
     private static final Throwable LOAD_FAILURE = loadNatives();
 
@@ -109,7 +114,7 @@ public final class OpenBlasKernels extends HostKernels {
     private PolarRoute lastPolarRoute = PolarRoute.NONE;
     private int lastRefinementSteps;
     private boolean polarRefinement = true;
-    private int decompositionThreads = 1;
+    private int decompositionThreads = Integer.MAX_VALUE;
 
     /** The algorithm {@link #polar} used on its last call. */
     public enum PolarRoute {
@@ -164,6 +169,24 @@ public final class OpenBlasKernels extends HostKernels {
         }
         this.allocator = allocator;
         applyThreadProperty();
+        decompositionThreads = positiveIntegerProperty(DECOMPOSITION_THREADS_PROPERTY, Integer.MAX_VALUE);
+    }
+
+    /** A property that must be a positive integer when set; {@code unset} when it is not. */
+    private static int positiveIntegerProperty(String name, int unset) {
+        String value = System.getProperty(name);
+        if (value == null || value.isBlank()) {
+            return unset;
+        }
+        try {
+            int parsed = Integer.parseInt(value.trim());
+            if (parsed >= 1) {
+                return parsed;
+            }
+        } catch (NumberFormatException notANumber) {
+            throw new IllegalArgumentException(name + "=" + value + ": expected a positive integer", notANumber);
+        }
+        throw new IllegalArgumentException(name + "=" + value + ": expected a positive integer (a number of threads)");
     }
 
     /**
@@ -278,16 +301,18 @@ public final class OpenBlasKernels extends HostKernels {
     }
 
     /**
-     * OpenBLAS threads for the eigen and singular value decompositions ({@code dsyevd},
-     * {@code dgesdd}), default 1; products keep the process-wide count. Their reductions to
-     * tridiagonal or bidiagonal form are sequences of matrix-vector products with a thread
-     * synchronisation per column, and OpenBLAS's waiting threads spin: on a 2-core machine
-     * shared with other work (load average about 9), {@code dsyevd} of order 1000 took 1.4 to
-     * 10 s with 2 threads against 0.27 to 0.34 s with 1, while a 4000 x 1024 x 4000 product kept
-     * its speed with 2 (measured in alternation, same process). The count is switched around
-     * each call, process-wide; with several BLAS-calling threads set it to the process-wide count
-     * (or use one BLAS thread), which disables the switch. Values above the process-wide count
-     * have no effect.
+     * The most OpenBLAS threads for the eigen and singular value decompositions ({@code dsyevd},
+     * {@code dgesdd}); products keep the process-wide count. Default: the process-wide count
+     * (no limit), or {@value #DECOMPOSITION_THREADS_PROPERTY} when set. On a machine of its own
+     * more threads are faster (2-core VM, quiet: the polar factor of a 1024 x 1000 matrix 134 ms
+     * with 2 threads against 202 ms with 1). On a machine shared with other work, lower it:
+     * the decompositions' reductions to tridiagonal or bidiagonal form are sequences of
+     * matrix-vector products with a thread synchronisation per column, and OpenBLAS's waiting
+     * threads spin, so with a load average about 9 on 2 cores {@code dsyevd} of order 1000 took
+     * 1.4 to 10 s with 2 threads against 0.27 to 0.34 s with 1, while a 4000 x 1024 x 4000
+     * product kept its speed with 2. The count is switched around each call, process-wide; with
+     * several BLAS-calling threads use one BLAS thread, which disables the switch. Values above
+     * the process-wide count have no effect.
      *
      * @return this
      * @throws IllegalArgumentException when {@code threads < 1}

@@ -97,6 +97,39 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
         assertTrue(OpenBlasKernels.threads() >= 1);
     }
 
+    @Test
+    void decompositionThreadPropertyIsValidatedAndApplied() {
+        String name = OpenBlasKernels.DECOMPOSITION_THREADS_PROPERTY;
+        String saved = System.getProperty(name);
+        int before = OpenBlasKernels.threads();
+        try {
+            for (String bad : new String[] {"many", "0", "-1"}) {
+                System.setProperty(name, bad);
+                IllegalArgumentException error = assertThrows(IllegalArgumentException.class, OpenBlasKernels::new);
+                assertTrue(error.getMessage().contains(name + "=" + bad), error.getMessage());
+            }
+            // applied: with 2 process-wide threads a decomposition limited to 1 restores 2 afterwards
+            System.setProperty(name, "1");
+            OpenBlasKernels.setThreads(2);
+            try (OpenBlasKernels backend = new OpenBlasKernels()) {
+                DMatrixRMaj a = gaussian(30, 20, new Random(5));
+                DMatrixRMaj expected = new DMatrixRMaj(30, 20);
+                Kernels.ejml().polar(a, expected);
+                DMatrixRMaj q = new DMatrixRMaj(30, 20);
+                backend.polar(a, q);
+                assertTrue(org.ejml.dense.row.MatrixFeatures_DDRM.isIdentical(expected, q, 1e-12));
+                assertEquals(2, org.bytedeco.openblas.global.openblas_nolapack.blas_get_num_threads());
+            }
+        } finally {
+            OpenBlasKernels.setThreads(before);
+            if (saved == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, saved);
+            }
+        }
+    }
+
     /**
      * Each regime of {@link OpenBlasKernels#polar} against the exact factor {@code u v^T} of
      * {@code a = u diag(s) v^T}: the eigen route up to cond 1e5 (where squaring the condition
