@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.kernel.SumsOfSquares;
 import dev.stiefel.kernel.MatrixChecks;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -15,8 +16,6 @@ import org.ejml.data.DMatrixRMaj;
  */
 public final class LearnedLinearHead extends NormalisedLinearHead {
 
-    /** A sum of squares at least this large has every square that matters normal (as in the kernels' normF). */
-    private static final double SMALLEST_SAFE_SUM_OF_SQUARES = Double.MIN_NORMAL / Math.ulp(1.0);
 
     private final DMatrixRMaj gradient;
     private final List<Parameter> parameters;
@@ -92,7 +91,7 @@ public final class LearnedLinearHead extends NormalisedLinearHead {
         }
         for (int col = 0; col < numClasses; col++) {
             double sum = columnNorms[col];
-            if (sum >= SMALLEST_SAFE_SUM_OF_SQUARES && sum < Double.POSITIVE_INFINITY) {
+            if (SumsOfSquares.isSafe(sum)) {
                 columnNorms[col] = 1.0 / Math.sqrt(sum);
             } else {
                 normaliseScaled(col); // also names a zero or non-finite column

@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.kernel.SumsOfSquares;
 import dev.stiefel.kernel.MatrixChecks;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -81,10 +82,10 @@ final class NormalisedFeatures {
             int offset = row * dimension;
             // one pass of plain squares where their sum neither overflows nor comes near
             // underflow; otherwise the row is scaled by its largest entry first
-            double sumOfSquares = sumOfSquares(features.data, offset, dimension);
+            double sumOfSquares = SumsOfSquares.of(features.data, offset, dimension);
             double scale = 1.0;
             double scaledNorm;
-            if (sumOfSquares >= SMALLEST_SAFE_SUM_OF_SQUARES && sumOfSquares < Double.POSITIVE_INFINITY) {
+            if (SumsOfSquares.isSafe(sumOfSquares)) {
                 scaledNorm = Math.sqrt(sumOfSquares);
             } else {
                 scale = largestMagnitude(features.data, offset);
@@ -238,28 +239,7 @@ final class NormalisedFeatures {
         return out;
     }
 
-    /** A sum of squares at least this large has every square that matters normal. */
-    private static final double SMALLEST_SAFE_SUM_OF_SQUARES = Double.MIN_NORMAL / Math.ulp(1.0);
 
-    /** Plain sum of squares of {@code data[offset .. offset + length)}, four partial sums. */
-    static double sumOfSquares(double[] data, int offset, int length) {
-        double sum0 = 0;
-        double sum1 = 0;
-        double sum2 = 0;
-        double sum3 = 0;
-        int index = offset;
-        int end = offset + length;
-        for (; index + 3 < end; index += 4) {
-            sum0 += data[index] * data[index];
-            sum1 += data[index + 1] * data[index + 1];
-            sum2 += data[index + 2] * data[index + 2];
-            sum3 += data[index + 3] * data[index + 3];
-        }
-        for (; index < end; index++) {
-            sum0 += data[index] * data[index];
-        }
-        return (sum0 + sum1) + (sum2 + sum3);
-    }
 
     /**
      * {@code ||h / scale||} for a row whose plain sum of squares overflowed or nearly underflowed:

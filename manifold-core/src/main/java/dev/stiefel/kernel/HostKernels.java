@@ -189,14 +189,12 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
         double sum = (sum0 + sum1) + (sum2 + sum3);
         // A subnormal square is off by at most 2^-1075 absolutely, below eps^2 of a sum this
         // large; an infinite sum means some square (or the sum) overflowed.
-        if (sum >= SMALLEST_SAFE_SUM_OF_SQUARES && sum < Double.POSITIVE_INFINITY) {
+        if (SumsOfSquares.isSafe(sum)) {
             return Math.sqrt(sum);
         }
         return NormOps_DDRM.normF(a);
     }
 
-    /** A sum of squares at least this large has every square that matters normal. */
-    private static final double SMALLEST_SAFE_SUM_OF_SQUARES = Double.MIN_NORMAL / EPS;
 
     @Override
     public boolean allFinite(DMatrixRMaj a) {

@@ -1,5 +1,6 @@
 package dev.stiefel.etf.train;
 
+import dev.stiefel.kernel.SumsOfSquares;
 import dev.stiefel.etf.CrossEntropy;
 import dev.stiefel.etf.SimplexEtf;
 import dev.stiefel.kernel.DenseKernels;
@@ -279,8 +280,8 @@ public final class NeuralCollapseMetrics {
         double[] target = normalised.data;
         for (int i = 0; i < n; i++) {
             int offset = i * d;
-            double plain = sumOfSquares(source, offset, d);
-            if (plain >= SMALLEST_SAFE_SUM_OF_SQUARES && plain < Double.POSITIVE_INFINITY) {
+            double plain = SumsOfSquares.of(source, offset, d);
+            if (SumsOfSquares.isSafe(plain)) {
                 double factor = tau / Math.sqrt(plain);
                 for (int j = 0; j < d; j++) {
                     target[offset + j] = factor * source[offset + j];
@@ -288,7 +289,7 @@ public final class NeuralCollapseMetrics {
                 rowSquaredNorms[i] = factor * factor * plain;
             } else {
                 normaliseScaled(source, target, offset, d, i);
-                rowSquaredNorms[i] = sumOfSquares(target, offset, d);
+                rowSquaredNorms[i] = SumsOfSquares.of(target, offset, d);
             }
         }
     }
@@ -313,28 +314,7 @@ public final class NeuralCollapseMetrics {
         }
     }
 
-    /** A sum of squares at least this large has every square that matters normal. */
-    private static final double SMALLEST_SAFE_SUM_OF_SQUARES = Double.MIN_NORMAL / Math.ulp(1.0);
 
-    /** Plain sum of squares of {@code data[offset .. offset + length)}, four partial sums. */
-    private static double sumOfSquares(double[] data, int offset, int length) {
-        double sum0 = 0;
-        double sum1 = 0;
-        double sum2 = 0;
-        double sum3 = 0;
-        int index = offset;
-        int end = offset + length;
-        for (; index + 3 < end; index += 4) {
-            sum0 += data[index] * data[index];
-            sum1 += data[index + 1] * data[index + 1];
-            sum2 += data[index + 2] * data[index + 2];
-            sum3 += data[index + 3] * data[index + 3];
-        }
-        for (; index < end; index++) {
-            sum0 += data[index] * data[index];
-        }
-        return (sum0 + sum1) + (sum2 + sum3);
-    }
 
     /**
      * classMeans (C x d, row c = mu_c) in one pass over the rows, then the global mean as the

@@ -1,5 +1,6 @@
 package dev.stiefel.etf.train;
 
+import dev.stiefel.kernel.SumsOfSquares;
 import org.ejml.data.DMatrixRMaj;
 
 /**
@@ -29,8 +30,6 @@ public final class TrainableTensor {
     private int[] rows;
     private int rowCount;
 
-    /** A sum of squares at least this large has every square that matters normal. */
-    private static final double SMALLEST_SAFE_SUM_OF_SQUARES = Double.MIN_NORMAL / Math.ulp(1.0);
 
     private TrainableTensor(String name, DMatrixRMaj value, DMatrixRMaj gradient, int fanOut, int fanIn,
             boolean gathered) {
@@ -128,7 +127,7 @@ public final class TrainableTensor {
         for (int k = 0, size = gradient.getNumElements(); k < size; k++) {
             plain += g[k] * g[k];
         }
-        if (Double.isNaN(plain) || (plain >= SMALLEST_SAFE_SUM_OF_SQUARES && plain < Double.POSITIVE_INFINITY)) {
+        if (Double.isNaN(plain) || SumsOfSquares.isSafe(plain)) {
             return Math.sqrt(plain);
         }
         double scale = 0;
