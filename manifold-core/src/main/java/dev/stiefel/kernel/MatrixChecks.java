@@ -70,6 +70,9 @@ public final class MatrixChecks {
         requireNonNull(a, name);
         final double[] data = a.data;
         final int size = a.numRows * a.numCols;
+        if (allFinite(data, size)) {
+            return a;
+        }
         for (int index = 0; index < size; index++) {
             double value = data[index];
             if (!Double.isFinite(value)) {
@@ -101,6 +104,20 @@ public final class MatrixChecks {
             }
         }
         return values;
+    }
+
+    /**
+     * Whether {@code data[0 .. length)} holds no NaN and no infinity, in one branch-free pass:
+     * {@code x * 0} is a zero for finite {@code x} and NaN otherwise, so the sum of those
+     * products is zero exactly when every entry is finite. Callers that must name the offending
+     * entry search for it only when this returns false.
+     */
+    public static boolean allFinite(double[] data, int length) {
+        double probe = 0;
+        for (int index = 0; index < length; index++) {
+            probe += data[index] * 0.0;
+        }
+        return probe == 0;
     }
 
     static String describeNonFinite(double value) {

@@ -1,8 +1,10 @@
 package dev.stiefel.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
@@ -16,6 +18,21 @@ class MatrixChecksTest {
                 () -> MatrixChecks.requireShape(features, 32, 512, "features"));
         assertEquals("features: expected 32 x 512, got 32 x 511", error.getMessage());
         assertSame(features, MatrixChecks.requireShape(features, 32, 511, "features"));
+    }
+
+    /** The branch-free probe against Double.isFinite, entry by entry, at every position. */
+    @Test
+    void allFiniteAgreesWithIsFiniteAtEveryPosition() {
+        double[] values = {0.0, -0.0, Double.MAX_VALUE, -Double.MAX_VALUE, Double.MIN_VALUE, 1e-310, 3.5};
+        assertTrue(MatrixChecks.allFinite(values, values.length));
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            for (int position = 0; position < values.length; position++) {
+                double[] copy = values.clone();
+                copy[position] = bad;
+                assertFalse(MatrixChecks.allFinite(copy, copy.length), bad + " at " + position);
+                assertTrue(MatrixChecks.allFinite(copy, position), "prefix before " + position);
+            }
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.stiefel.etf.train;
 
+import dev.stiefel.kernel.MatrixChecks;
 import dev.stiefel.kernel.SumsOfSquares;
 import dev.stiefel.etf.CrossEntropy;
 import dev.stiefel.etf.SimplexEtf;
@@ -251,12 +252,7 @@ public final class NeuralCollapseMetrics {
     }
 
     private static void requireFinite(DMatrixRMaj matrix, String name) {
-        // x * 0 is 0 for finite x and NaN otherwise: one pass of arithmetic, located only on failure
-        double probe = 0;
-        for (int k = 0, size = matrix.getNumElements(); k < size; k++) {
-            probe += matrix.data[k] * 0.0;
-        }
-        if (probe == 0) {
+        if (MatrixChecks.allFinite(matrix.data, matrix.getNumElements())) {
             return;
         }
         for (int k = 0, size = matrix.getNumElements(); k < size; k++) {
