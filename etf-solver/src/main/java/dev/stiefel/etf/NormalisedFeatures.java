@@ -88,11 +88,11 @@ final class NormalisedFeatures {
             if (SumsOfSquares.isSafe(sumOfSquares)) {
                 scaledNorm = Math.sqrt(sumOfSquares);
             } else {
-                scale = largestMagnitude(features.data, offset);
+                scale = SumsOfSquares.largestMagnitude(features.data, offset, dimension);
                 if (!(scale > 0)) {
                     throw new ArithmeticException("features: row " + row + " is zero; it cannot be normalised");
                 }
-                scaledNorm = scaledNorm(features.data, offset, scale);
+                scaledNorm = SumsOfSquares.scaledNorm(features.data, offset, dimension, scale);
             }
             scales[row] = scale;
             scaledNorms[row] = scaledNorm;
@@ -237,30 +237,5 @@ final class NormalisedFeatures {
             }
         }
         return out;
-    }
-
-
-
-    /**
-     * {@code ||h / scale||} for a row whose plain sum of squares overflowed or nearly underflowed:
-     * {@code h / scale} has entries in {@code [-1, 1]} and norm in {@code [1, sqrt(d)]}.
-     */
-    private double scaledNorm(double[] data, int offset, double scale) {
-        double inverse = 1.0 / scale;
-        double sum = 0;
-        for (int col = 0; col < dimension; col++) {
-            double value = inverse >= Double.MIN_NORMAL && inverse < Double.POSITIVE_INFINITY
-                    ? data[offset + col] * inverse : data[offset + col] / scale;
-            sum += value * value;
-        }
-        return Math.sqrt(sum);
-    }
-
-    private double largestMagnitude(double[] data, int offset) {
-        double largest = 0;
-        for (int col = 0; col < dimension; col++) {
-            largest = Math.max(largest, Math.abs(data[offset + col]));
-        }
-        return largest;
     }
 }

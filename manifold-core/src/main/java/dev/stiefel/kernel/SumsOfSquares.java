@@ -37,6 +37,33 @@ public final class SumsOfSquares {
         return (sum0 + sum1) + (sum2 + sum3);
     }
 
+    /** {@code max |data[i]|} over {@code data[offset .. offset + length)}. */
+    public static double largestMagnitude(double[] data, int offset, int length) {
+        double largest = 0;
+        for (int index = offset, end = offset + length; index < end; index++) {
+            largest = Math.max(largest, Math.abs(data[index]));
+        }
+        return largest;
+    }
+
+    /**
+     * {@code ||x / scale||} of {@code x = data[offset .. offset + length)}, for a vector whose
+     * plain sum of squares overflowed or nearly underflowed, with {@code scale} its
+     * {@link #largestMagnitude}: {@code x / scale} has entries in {@code [-1, 1]} and norm in
+     * {@code [1, sqrt(length)]}. Multiplies by {@code 1 / scale} where that is a normal number
+     * and divides otherwise.
+     */
+    public static double scaledNorm(double[] data, int offset, int length, double scale) {
+        double inverse = 1.0 / scale;
+        boolean multiply = inverse >= Double.MIN_NORMAL && inverse < Double.POSITIVE_INFINITY;
+        double sum = 0;
+        for (int index = offset, end = offset + length; index < end; index++) {
+            double value = multiply ? data[index] * inverse : data[index] / scale;
+            sum += value * value;
+        }
+        return Math.sqrt(sum);
+    }
+
     /** Whether a plain sum of squares can be used as it is (no overflow, no underflow that matters). */
     public static boolean isSafe(double sum) {
         return sum >= SMALLEST_SAFE && sum < Double.POSITIVE_INFINITY;

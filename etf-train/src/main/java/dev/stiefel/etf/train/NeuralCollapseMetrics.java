@@ -292,25 +292,15 @@ public final class NeuralCollapseMetrics {
 
     /** {@code tau (h / s) / ||h / s||}, {@code s} the largest magnitude: entries of {@code h / s} are in [-1, 1]. */
     private void normaliseScaled(double[] source, double[] target, int offset, int d, int row) {
-        double largest = 0;
-        for (int j = 0; j < d; j++) {
-            largest = Math.max(largest, Math.abs(source[offset + j]));
-        }
+        double largest = SumsOfSquares.largestMagnitude(source, offset, d);
         if (largest == 0) {
             throw new IllegalArgumentException("feature row " + row + " is zero and cannot be normalised");
         }
-        double sum = 0;
-        for (int j = 0; j < d; j++) {
-            double value = source[offset + j] / largest;
-            sum += value * value;
-        }
-        double scale = tau / Math.sqrt(sum);
+        double scale = tau / SumsOfSquares.scaledNorm(source, offset, d, largest);
         for (int j = 0; j < d; j++) {
             target[offset + j] = scale * (source[offset + j] / largest);
         }
     }
-
-
 
     /**
      * classMeans (C x d, row c = mu_c) in one pass over the rows, then the global mean as the
