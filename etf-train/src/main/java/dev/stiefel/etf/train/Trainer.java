@@ -2,6 +2,7 @@ package dev.stiefel.etf.train;
 
 import dev.stiefel.etf.ClassifierHead;
 import dev.stiefel.etf.CrossEntropy;
+import dev.stiefel.kernel.SumsOfSquares;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -102,7 +103,8 @@ public final class Trainer {
         this.batchFeatureGradient = new DMatrixRMaj(sampler.batchSize(), d);
         this.featureTensor = TrainableTensor.gathered("features", model.features(), batchFeatureGradient, n, d);
         this.featureTensor.setRows(batchIndices, sampler.batchSize());
-        this.divergenceBound = DIVERGENCE_GROWTH * Math.max(1.0, largestMagnitude(model.features()));
+        this.divergenceBound = DIVERGENCE_GROWTH * Math.max(1.0,
+                SumsOfSquares.largestMagnitude(model.features().data, 0, model.features().getNumElements()));
         tensors.add(featureTensor);
         for (ClassifierHead.Parameter parameter : head.parameters()) {
             tensors.add(TrainableTensor.dense(parameter.name(), parameter.value(), parameter.gradient(), c, d));
@@ -200,14 +202,6 @@ public final class Trainer {
                 }
             }
         }
-    }
-
-    private static double largestMagnitude(DMatrixRMaj matrix) {
-        double largest = 0;
-        for (int index = 0, size = matrix.getNumElements(); index < size; index++) {
-            largest = Math.max(largest, Math.abs(matrix.data[index]));
-        }
-        return largest;
     }
 
     /**
