@@ -181,6 +181,37 @@ public interface DenseKernels<M> extends AutoCloseable {
     void cholesky(M a, M lower);
 
     /**
+     * Inverse of a symmetric positive-definite {@code a} through its Cholesky factor
+     * {@code a = l l^T}: {@code out = l^-T l^-1}, symmetric. Only the lower triangle of
+     * {@code a} is read and positive definiteness is judged as in {@link #cholesky}. The
+     * default factors with {@link #cholesky}, inverts the factor with {@link #solve} and forms
+     * the product with {@link #gemm}, allocating two temporaries; host backends override it
+     * with workspaces. {@code out} must not alias {@code a}.
+     *
+     * @throws ArithmeticException when {@code a} is not positive definite to working precision
+     * @throws IllegalArgumentException for non-square {@code a}, a wrong output shape or
+     *     non-finite entries
+     */
+    default void inversePositiveDefinite(M a, M out) {
+        int n = rows(a);
+        if (cols(a) != n || rows(out) != n || cols(out) != n) {
+            throw new IllegalArgumentException("inversePositiveDefinite: a is " + rows(a) + " x " + cols(a)
+                    + " and out " + rows(out) + " x " + cols(out) + ", expected both square of the same order");
+        }
+        M lower = create(n, n);
+        M inverseFactor = create(n, n);
+        try {
+            cholesky(a, lower);
+            setIdentity(inverseFactor);
+            solve(lower, inverseFactor, inverseFactor);
+            gemm(1.0, inverseFactor, true, inverseFactor, false, 0.0, out);
+        } finally {
+            free(lower);
+            free(inverseFactor);
+        }
+    }
+
+    /**
      * Solves {@code a x = b} for square {@code a} (LU with partial pivoting).
      *
      * @throws ArithmeticException when {@code a} is singular to working precision

@@ -4,6 +4,7 @@ import static dev.stiefel.kernel.MatrixChecks.*;
 
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.dense.row.decomposition.TriangularSolver_DDRM;
 import org.ejml.dense.row.decomposition.chol.CholeskyDecompositionInner_DDRM;
 import org.ejml.dense.row.decomposition.eig.SymmetricQRAlgorithmDecomposition_DDRM;
 import org.ejml.dense.row.decomposition.lu.LUDecompositionAlt_DDRM;
@@ -34,6 +35,7 @@ public final class EjmlKernels extends HostKernels {
     private final DMatrixRMaj leftVectors = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj rightVectors = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj rightHandSide = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj inverseFactor = new DMatrixRMaj(1, 1);
     private int[] order = new int[1];
     private double[] unsortedValues = new double[1];
 
@@ -282,6 +284,22 @@ public final class EjmlKernels extends HostKernels {
         }
         cholesky.getT(lower);
         requirePositivePivots(lower, largestDiagonal);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@link #cholesky} into a workspace, the factor inverted in place
+     * ({@code TriangularSolver_DDRM.invertLower}), then {@code out = l^-T l^-1}.
+     */
+    @Override
+    public void inversePositiveDefinite(DMatrixRMaj a, DMatrixRMaj out) {
+        MatrixChecks.requireShape(out, a.numRows, a.numCols, "inversePositiveDefinite out");
+        requireNotAliased(a, "a", out, "inversePositiveDefinite out");
+        inverseFactor.reshape(a.numRows, a.numCols);
+        cholesky(a, inverseFactor);
+        TriangularSolver_DDRM.invertLower(inverseFactor.data, inverseFactor.numRows);
+        CommonOps_DDRM.multTransA(inverseFactor, inverseFactor, out);
     }
 
     /**

@@ -15,6 +15,7 @@ import static org.bytedeco.openblas.global.openblas.LAPACKE_dgetrf;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dgetrs;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dorglq;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dpotrf;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dpotri;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd_work;
 import static org.bytedeco.openblas.global.openblas.LAPACK_COL_MAJOR;
@@ -807,6 +808,30 @@ public final class OpenBlasKernels extends HostKernels {
         }
         requireSuccess(info, "cholesky", "dpotrf");
         requirePositivePivots(lower, largestDiagonal);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@link #cholesky} into {@code out}, then {@code dpotri} on the same column-major view,
+     * which overwrites the factor's triangle (row-major lower) with the inverse's; the other
+     * triangle is mirrored.
+     */
+    @Override
+    public void inversePositiveDefinite(DMatrixRMaj a, DMatrixRMaj out) {
+        requireNotAliased(a, "a", out, "inversePositiveDefinite out");
+        cholesky(a, out);
+        final int n = a.numRows;
+        if (n == 0) {
+            return;
+        }
+        requireSuccess(LAPACKE_dpotri(LAPACK_COL_MAJOR, (byte) 'U', n, out.data, n), "inversePositiveDefinite",
+                "dpotri");
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                out.data[j * n + i] = out.data[i * n + j];
+            }
+        }
     }
 
     /**

@@ -671,6 +671,55 @@ public abstract class DenseKernelsContract<M> {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {1, 2, 9, 30})
+    void inversePositiveDefiniteAgreesWithTheLuSolveAndReadsOnlyTheLowerTriangle(int n) {
+        Random random = new Random(190 + n);
+        DMatrixRMaj b = gaussian(n, n, random);
+        DMatrixRMaj a = new DMatrixRMaj(n, n);
+        CommonOps_DDRM.multTransB(b, b, a);
+        for (int i = 0; i < n; i++) {
+            a.add(i, i, 0.1 * n);
+        }
+        DMatrixRMaj garbageAbove = a.copy();
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                garbageAbove.set(i, j, 1e3 * random.nextGaussian());
+            }
+        }
+        M inverse = create(n, n);
+        kernels.inversePositiveDefinite(upload(garbageAbove), inverse);
+        DMatrixRMaj x = download(inverse);
+        // the independent route: LU with partial pivoting against the identity
+        M identity = create(n, n);
+        kernels.setIdentity(identity);
+        M solved = create(n, n);
+        kernels.solve(upload(a), identity, solved);
+        DMatrixRMaj reference = download(solved);
+        double scale = NormOps_DDRM.normF(reference);
+        double condition = NormOps_DDRM.normF(a) * scale;
+        assertClose(reference, x, tolerance() * 10 * condition * scale, "inverse against the LU solve");
+        DMatrixRMaj transposed = CommonOps_DDRM.transpose(x, null);
+        assertClose(x, transposed, tolerance() * 10 * scale, "inverse is symmetric");
+        DMatrixRMaj product = new DMatrixRMaj(n, n);
+        CommonOps_DDRM.mult(a, x, product);
+        assertClose(CommonOps_DDRM.identity(n), product, tolerance() * 10 * condition, "a a^-1 = I");
+    }
+
+    @Test
+    void inversePositiveDefiniteRejectsIndefiniteMatricesAndWrongShapes() {
+        DMatrixRMaj indefinite = new DMatrixRMaj(new double[][] {{1, 2}, {2, 1}});
+        assertThrows(ArithmeticException.class, () -> kernels.inversePositiveDefinite(upload(indefinite), create(2, 2)));
+        DMatrixRMaj singular = new DMatrixRMaj(new double[][] {{1, 1, 0}, {1, 1, 0}, {0, 0, 2}});
+        assertThrows(ArithmeticException.class, () -> kernels.inversePositiveDefinite(upload(singular), create(3, 3)));
+        assertThrows(IllegalArgumentException.class, () -> kernels.inversePositiveDefinite(create(3, 2), create(3, 2)));
+        assertThrows(IllegalArgumentException.class,
+                () -> kernels.inversePositiveDefinite(upload(CommonOps_DDRM.identity(3)), create(2, 2)));
+        DMatrixRMaj withNan = CommonOps_DDRM.identity(3);
+        withNan.set(2, 1, Double.NaN);
+        assertThrows(IllegalArgumentException.class, () -> kernels.inversePositiveDefinite(upload(withNan), create(3, 3)));
+    }
+
+    @ParameterizedTest
     @MethodSource("solveShapes")
     void solveLeavesASmallResidual(int n, int rightHandSides) {
         Random random = new Random(n * 13L + rightHandSides);

@@ -61,6 +61,8 @@ class HostKernelsAllocationTest {
                     k -> k.svdThin(a, tallOut, values, squareOut)));
             cases.add(Arguments.of(backend, "cholesky", (Consumer<DenseKernels<DMatrixRMaj>>)
                     k -> k.cholesky(spd, squareOut)));
+            cases.add(Arguments.of(backend, "inversePositiveDefinite", (Consumer<DenseKernels<DMatrixRMaj>>)
+                    k -> k.inversePositiveDefinite(spd, squareOut)));
             cases.add(Arguments.of(backend, "solve", (Consumer<DenseKernels<DMatrixRMaj>>)
                     k -> k.solve(spd, square, squareOut)));
             cases.add(Arguments.of(backend, "expm", (Consumer<DenseKernels<DMatrixRMaj>>)
