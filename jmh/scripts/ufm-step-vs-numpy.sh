@@ -14,8 +14,9 @@
 # threads). It leaves out the eigendecomposition and every O(Bd) pass, so it is a floor, not
 # a target. With --evaluations K the Java side also times K full-data evaluations
 # (NeuralCollapseMetrics through Trainer.evaluate); their bound counts 4NdC (logits and
-# nearest-mean scores) + NC^2 (the residuals' Gram matrix) + 4dC^2 + C^3 (the C x C algebra),
-# again without the eigendecomposition.
+# nearest-mean scores) + NC^2 (the residuals' Gram matrix) + 4dC^2 (Hbar^T Hbar, Hbar^T W,
+# W^T W) + 3C^3 (NC1's Cholesky inverse and one C x C product); where NC1 falls back to an
+# eigendecomposition (rank-deficient class means) that is not counted.
 #
 # Usage: jmh/scripts/ufm-step-vs-numpy.sh [--rounds N] [--preset P]... [--head H]...
 #        [--min-time S] [--threads T] [--evaluations K] [--jar PATH] [--out FILE]
@@ -98,7 +99,7 @@ def flops(preset, head):
 
 def evaluation_flops(preset):
     c, n, d = shapes[preset]
-    return 4 * n * d * c + n * c * c + 4 * d * c * c + c ** 3
+    return 4 * n * d * c + n * c * c + 4 * d * c * c + 3 * c ** 3
 
 java, numpy, evaluation, gemm = {}, {}, {}, []
 for r in range(1, rounds + 1):

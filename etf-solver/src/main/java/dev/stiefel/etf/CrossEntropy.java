@@ -27,7 +27,7 @@ public final class CrossEntropy {
         double total = 0;
         for (int row = 0; row < logits.numRows; row++) {
             int offset = row * numClasses;
-            total += logSumExp(logits.data, offset, numClasses) - logits.data[offset + labels[row]];
+            total += rowLoss(logits.data, offset, numClasses, labels[row]);
         }
         return total / logits.numRows;
     }
@@ -89,6 +89,15 @@ public final class CrossEntropy {
         }
         MatrixChecks.requireFinite(logits, "logits");
         requireLabels(labels, logits.numRows, logits.numCols);
+    }
+
+    /**
+     * Cross-entropy {@code logsumexp(z) - z_label} of one row {@code z} of {@code numClasses}
+     * logits starting at {@code offset}, for callers that stream over their own rows and have
+     * validated them (finite logits, label in range): nothing is checked here.
+     */
+    public static double rowLoss(double[] logits, int offset, int numClasses, int label) {
+        return logSumExp(logits, offset, numClasses) - logits[offset + label];
     }
 
     private static double logSumExp(double[] data, int offset, int length) {

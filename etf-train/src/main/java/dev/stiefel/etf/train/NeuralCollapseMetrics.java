@@ -38,28 +38,52 @@ import org.ejml.dense.row.NormOps_DDRM;
  * </ul>
  *
  * <p><b>NC1 without d x d algebra.</b> The pseudo-inverse goes through the thin factorisation
- * of the class means: the eigendecomposition {@code Hbar^T Hbar = V diag(lambda) V^T}
- * ({@code C x C}) gives {@code Hbar = U S V^T} with {@code S^2 = diag(lambda)} and
- * {@code U = Hbar V S^-1}, so {@code Sigma_B^+ = C U S^-2 U^T} and, with the residuals
- * {@code x_i = h~_i - mu_{y_i}} seen through the means, {@code r_i = Hbar^T x_i} (C numbers),
+ * of the class means: with {@code A = Hbar^T Hbar = V diag(lambda) V^T} ({@code C x C}),
+ * {@code Hbar = U S V^T} with {@code S^2 = diag(lambda)} and {@code U = Hbar V S^-1}, so
+ * {@code Sigma_B^+ = C U S^-2 U^T} and, with the residuals {@code x_i = h~_i - mu_{y_i}} seen
+ * through the means, {@code r_i = Hbar^T x_i} (C numbers, rows of R),
  * <pre>
- *   NC1 = (1/N) sum_i ||S^-1 U^T x_i||^2 = (1/N) sum_k v_k^T (R^T R) v_k / lambda_k^2 .
+ *   NC1 = (1/N) sum_i ||S^-1 U^T x_i||^2 = (1/N) sum_k v_k^T (R^T R) v_k / lambda_k^2
+ *       = (1/N) &lt;R^T R, (A^+)^2&gt; .
  * </pre>
  * {@code r_i} needs no product of its own: {@code (Hbar^T h~_i)_c = h~_i . mu_c - h~_i . hG}
  * are the scores {@code H~ M^T} that NC4's nearest class mean computes anyway, and
- * {@code (Hbar^T mu_y)_c = (Hbar^T Hbar)_{cy} + (mu_c - hG) . hG}. Eigenvalues with
+ * {@code (Hbar^T mu_y)_c = (Hbar^T Hbar)_{cy} + (mu_c - hG) . hG}.
+ *
+ * <p>{@code (A^+)^2} has two routes. A always has the unit vector {@code w} of the class counts
+ * in its null space ({@code Hbar w = 0}, the global mean being the count-weighted mean of the
+ * class means); when that is all of it (rank C - 1, the usual case for {@code d >= C - 1}),
+ * {@code B = A + beta w w^T} with {@code beta = tr(A)/(C-1)} is positive definite,
+ * {@code A^+ = B^-1 - w w^T / beta} and {@code <R^T R, (A^+)^2> = tr(B^-1 R^T R B^-1) -
+ * w^T R^T R w / beta^2}: one Cholesky inverse and one {@code C x C} product, several times
+ * cheaper than an eigendecomposition. When B is not positive definite to working precision or
+ * its condition number exceeds {@link #SHIFTED_CONDITION_LIMIT} (means of lower rank, fewer
+ * dimensions than classes), the eigendecomposition of A is used and eigenvalues with
  * {@code lambda_k <= max(d, C) eps lambda_max} are dropped, the cut-off of the dense
  * pseudo-inverse the authors' code uses ({@code scipy.linalg.pinv} of the {@code d x d}
- * {@code Sigma_B}).
+ * {@code Sigma_B}). Both routes agree with an SVD of Hbar to the digits the data's
+ * conditioning allows (tested).
  *
  * <p><b>Cost.</b> Two {@code N x d x C} products ({@code H~ W}, {@code H~ M^T}), one
  * {@code N x C} Gram matrix ({@code R^T R}, symmetric: {@code N C^2} flops) and {@code C x C}
- * work ({@code Hbar^T Hbar}, {@code W^T W}, {@code Hbar^T W}, one symmetric eigendecomposition),
- * all through a {@link DenseKernels} backend (OpenBLAS by default); the rest is {@code O(N C)}
- * and {@code O(N d)} passes over contiguous rows. Ties in arg-max/arg-min go to the smallest
+ * work ({@code Hbar^T Hbar}, {@code W^T W}, {@code Hbar^T W}, the Cholesky inverse and one
+ * product, or the eigendecomposition), all through a {@link DenseKernels} backend (OpenBLAS by
+ * default). Everything else is one pass over the feature rows (normalisation, finiteness,
+ * class sums) and one over the rows of the two {@code N x C} products (logits centred,
+ * cross-entropy, arg-max, nearest mean, residuals, cosine margins, each row while it is in
+ * cache). Ties in arg-max/arg-min go to the smallest
  * class index. Workspaces are kept between calls; not thread-safe.
  */
 public final class NeuralCollapseMetrics {
+
+    /**
+     * Largest 1-norm condition number of the shifted means' Gram matrix for which NC1 goes
+     * through its Cholesky inverse, about {@code 1/sqrt(eps)}: below it that route and the
+     * eigendecomposition lose the same digits (about {@code log10} of the condition number)
+     * and keep every non-null direction alike; above it the eigendecomposition decides which
+     * directions are rounding.
+     */
+    static final double SHIFTED_CONDITION_LIMIT = 1e8;
 
     private final int numClasses;
     private final double tau;
@@ -76,6 +100,9 @@ public final class NeuralCollapseMetrics {
     private final DMatrixRMaj scaledVectors = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj inverseSquare = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj residualGram = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj shiftedGram = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj shiftedInverse = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj inverseTimesResidualGram = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj gram = new DMatrixRMaj(1, 1);
     private double[] globalMean = new double[0];
     private double[] globalMeanLogits = new double[0];
@@ -84,8 +111,10 @@ public final class NeuralCollapseMetrics {
     private double[] featureDotGlobal = new double[0];
     private double[] rowSquaredNorms = new double[0];
     private double[] margins = new double[0];
-    private double[] centredNorms = new double[0];
     private final double[] norms;
+    private final double[] inverseColumnNorms;
+    private boolean nc1UsedEigendecomposition;
+    private double centredLogitSum;
     private final double[] meanSquaredNorms;
     private final double[] classWeights;
     private int[] classCounts = new int[0];
@@ -117,6 +146,7 @@ public final class NeuralCollapseMetrics {
         this.tau = tau;
         this.lowerBound = SimplexEtf.crossEntropyLowerBound(numClasses, tau);
         this.norms = new double[numClasses];
+        this.inverseColumnNorms = new double[numClasses];
         this.meanSquaredNorms = new double[numClasses];
         this.classWeights = new double[numClasses];
     }
@@ -147,34 +177,55 @@ public final class NeuralCollapseMetrics {
         validate(features, labels, classifier);
         ensureCapacity(n, d);
 
-        normaliseRows(features);
-        classMeansAndGlobalMean(labels, n, d);
-
-        // Centred logits z = H~ W - 1 (hG^T W).
-        product(normalised, false, classifier, false, logits);
-        rowTimesMatrix(globalMean, classifier, globalMeanLogits);
-        subtractFromEveryRow(logits, globalMeanLogits);
-        double crossEntropy = CrossEntropy.loss(logits, labels);
-
-        // Scores h~_i . mu_c: the nearest class mean is argmin_c ||mu_c||^2 - 2 h~_i . mu_c, and
-        // NC1's residuals are read off them.
-        product(normalised, false, classMeans, true, meanScores);
-        featureDotsGlobalMean(n);
+        // O(N d) and O(C d) work first, so that one pass over the rows of the two N x C
+        // products below does everything else.
+        normaliseRowsAndSumClasses(features, labels);
+        classMeansAndGlobalMean(n, d);
+        centreMeans(d);
         classMeanSquaredNorms(d);
+        meansGram.reshape(numClasses, numClasses);
+        kernels.gram(centredMeans, meansGram);
+        rowTimesMatrix(globalMean, classifier, globalMeanLogits);
+        inverseCentredColumnNorms(classifier, d);
+        for (int c = 0; c < numClasses; c++) {
+            classWeights[c] = (double) classCounts[c] / n;
+        }
+
+        // Logits z = H~ W - 1 (hG^T W); scores h~_i . mu_c: the nearest class mean is
+        // argmin_c ||mu_c||^2 - 2 h~_i . mu_c, and NC1's residuals are read off them.
+        product(normalised, false, classifier, false, logits);
+        product(normalised, false, classMeans, true, meanScores);
+        double globalSquared = 0;
+        for (double value : globalMean) {
+            globalSquared += value * value;
+        }
+        double crossEntropy = 0;
+        double marginTotal = 0;
         int correct = 0;
         int mismatches = 0;
         for (int i = 0; i < n; i++) {
-            int predicted = argMaxRow(logits, i);
-            if (predicted == labels[i]) {
+            int label = labels[i];
+            int predicted = centreLogitsAndArgMax(i);
+            double logitMean = centredLogitSum / numClasses;
+            crossEntropy += CrossEntropy.rowLoss(logits.data, i * numClasses, numClasses, label);
+            if (predicted == label) {
                 correct++;
             }
-            if (nearestMean(i) != predicted) {
+            if (scoresToResiduals(i, label) != predicted) {
                 mismatches++;
             }
+            // ||h~_i - hG||^2 = ||h~_i||^2 - 2 h~_i . hG + ||hG||^2
+            double centredNorm = Math.sqrt(Math.max(0, rowSquaredNorms[i] - 2 * featureDotGlobal[i] + globalSquared));
+            margins[i] = cosineMargin(i, label, logitMean, centredNorm);
+            marginTotal += margins[i];
+        }
+        crossEntropy /= n;
+        if (!Double.isFinite(crossEntropy)) {
+            throw new IllegalArgumentException("logits are not finite: the classifier (largest entry "
+                    + CommonOps_DDRM.elementMaxAbs(classifier) + ") is too large to score the features");
         }
 
-        centreMeans(d);
-        double nc1 = withinOverBetween(labels, n, d);
+        double nc1 = withinOverBetween(n, d);
         // Hbar^T W; NC3 is unchanged by the transpose because Mc is symmetric.
         product(centredRows, false, classifier, false, gram);
         double nc3 = distanceToStandardEtf(gram);
@@ -183,10 +234,16 @@ public final class NeuralCollapseMetrics {
         double nc2 = distanceToStandardEtf(gram);
 
         double equinorm = Math.abs(columnNormVariation(classifier) - rowNormVariation(centredRows));
-        double averageMargin = cosineMargins(classifier, labels, n);
-
         return new NeuralCollapseSnapshot(iteration, crossEntropy, lowerBound, (double) correct / n, nc1, nc2, nc3,
-                100.0 * mismatches / n, equinorm, averageMargin, 0);
+                100.0 * mismatches / n, equinorm, marginTotal / n, 0);
+    }
+
+    /**
+     * Whether the last {@link #evaluate} took NC1's pseudo-inverse from the eigendecomposition
+     * (true) or from the Cholesky inverse of the shifted Gram matrix (false); see the class comment.
+     */
+    boolean lastNc1UsedEigendecomposition() {
+        return nc1UsedEigendecomposition;
     }
 
     /**
@@ -213,7 +270,6 @@ public final class NeuralCollapseMetrics {
         if (labels.length != n) {
             throw new IllegalArgumentException("got " + labels.length + " labels for " + n + " feature rows");
         }
-        requireFinite(features, "features");
         requireFinite(classifier, "classifier");
         if (CommonOps_DDRM.elementMaxAbs(classifier) == 0) {
             throw new IllegalArgumentException("classifier is zero");
@@ -243,6 +299,7 @@ public final class NeuralCollapseMetrics {
         if (featureDotGlobal.length != n) {
             featureDotGlobal = new double[n];
             rowSquaredNorms = new double[n];
+            margins = new double[n];
         }
         if (globalMeanLogits.length != numClasses) {
             globalMeanLogits = new double[numClasses];
@@ -266,14 +323,19 @@ public final class NeuralCollapseMetrics {
     /**
      * {@code h~_i = tau h_i / ||h_i||}: plain squares where their sum is safe, else the norm
      * scaled by the row's largest entry, so rows whose norm overflows and subnormal rows are
-     * handled (as in the heads); keeps {@code ||h~_i||^2}.
+     * handled (as in the heads); keeps {@code ||h~_i||^2} and adds {@code h~_i} to its class's
+     * sum (rows of classMeans) while the row is in cache. A non-finite entry makes the plain sum
+     * unsafe, so the features' finiteness is checked in the same pass.
      */
-    private void normaliseRows(DMatrixRMaj features) {
+    private void normaliseRowsAndSumClasses(DMatrixRMaj features, int[] labels) {
         int n = features.numRows;
         int d = features.numCols;
         normalised.reshape(n, d);
+        classMeans.reshape(numClasses, d);
+        classMeans.zero();
         double[] source = features.data;
         double[] target = normalised.data;
+        double[] sums = classMeans.data;
         for (int i = 0; i < n; i++) {
             int offset = i * d;
             double plain = SumsOfSquares.of(source, offset, d);
@@ -284,8 +346,21 @@ public final class NeuralCollapseMetrics {
                 }
                 rowSquaredNorms[i] = factor * factor * plain;
             } else {
+                requireFiniteRow(source, offset, d, i);
                 normaliseScaled(source, target, offset, d, i);
                 rowSquaredNorms[i] = SumsOfSquares.of(target, offset, d);
+            }
+            int classOffset = labels[i] * d;
+            for (int j = 0; j < d; j++) {
+                sums[classOffset + j] += target[offset + j];
+            }
+        }
+    }
+
+    private static void requireFiniteRow(double[] source, int offset, int d, int row) {
+        for (int j = 0; j < d; j++) {
+            if (!Double.isFinite(source[offset + j])) {
+                throw new IllegalArgumentException("features contain a non-finite entry at row " + row + ", column " + j);
             }
         }
     }
@@ -303,21 +378,11 @@ public final class NeuralCollapseMetrics {
     }
 
     /**
-     * classMeans (C x d, row c = mu_c) in one pass over the rows, then the global mean as the
+     * classMeans from the class sums to the class means, and the global mean as the
      * count-weighted mean of the class means ({@code O(C d)}).
      */
-    private void classMeansAndGlobalMean(int[] labels, int n, int d) {
-        classMeans.reshape(numClasses, d);
-        classMeans.zero();
-        double[] rows = normalised.data;
+    private void classMeansAndGlobalMean(int n, int d) {
         double[] means = classMeans.data;
-        for (int i = 0; i < n; i++) {
-            int source = i * d;
-            int target = labels[i] * d;
-            for (int j = 0; j < d; j++) {
-                means[target + j] += rows[source + j];
-            }
-        }
         Arrays.fill(globalMean, 0.0);
         for (int c = 0; c < numClasses; c++) {
             int offset = c * d;
@@ -331,25 +396,6 @@ public final class NeuralCollapseMetrics {
         }
         for (int j = 0; j < d; j++) {
             globalMean[j] /= n;
-        }
-    }
-
-    /**
-     * {@code h~_i . hG = sum_c (n_c / N) h~_i . mu_c} from the nearest-mean scores
-     * ({@code O(N C)} instead of a pass over the features).
-     */
-    private void featureDotsGlobalMean(int n) {
-        for (int c = 0; c < numClasses; c++) {
-            classWeights[c] = (double) classCounts[c] / n;
-        }
-        double[] scores = meanScores.data;
-        for (int i = 0; i < n; i++) {
-            int offset = i * numClasses;
-            double dot = 0;
-            for (int c = 0; c < numClasses; c++) {
-                dot += classWeights[c] * scores[offset + c];
-            }
-            featureDotGlobal[i] = dot;
         }
     }
 
@@ -375,17 +421,80 @@ public final class NeuralCollapseMetrics {
         kernels.gemm(1.0, a, transposeA, b, transposeB, 0.0, c);
     }
 
-    private int nearestMean(int sample) {
+    /**
+     * Centres row i of the logits ({@code z_i -= W^T hG}), keeps the centred row's sum in
+     * {@code centredLogitSum} and returns its arg-max (ties to the smallest class index).
+     */
+    private int centreLogitsAndArgMax(int i) {
+        double[] row = logits.data;
+        int offset = i * numClasses;
         int best = 0;
-        double bestDistance = Double.POSITIVE_INFINITY;
+        double bestValue = Double.NEGATIVE_INFINITY;
+        double sum = 0;
         for (int c = 0; c < numClasses; c++) {
-            double distance = meanSquaredNorms[c] - 2 * meanScores.data[sample * numClasses + c];
-            if (distance < bestDistance) {
-                bestDistance = distance;
+            double value = row[offset + c] - globalMeanLogits[c];
+            row[offset + c] = value;
+            sum += value;
+            if (value > bestValue) {
+                bestValue = value;
                 best = c;
             }
         }
+        centredLogitSum = sum;
         return best;
+    }
+
+    /**
+     * From row i of the scores {@code h~_i . mu_c}: {@code h~_i . hG = sum_c (n_c / N) h~_i . mu_c}
+     * (kept), the nearest class mean (returned; ties to the smallest index), and the row
+     * overwritten with NC1's residual seen through the means,
+     * {@code r_ic = h~_i . mu_c - h~_i . hG - (Hbar^T Hbar)_{y_i c} - (mu_c - hG) . hG}.
+     */
+    private int scoresToResiduals(int i, int label) {
+        double[] scores = meanScores.data;
+        double[] between = meansGram.data;
+        int offset = i * numClasses;
+        int own = label * numClasses;
+        double dot = 0;
+        int nearest = 0;
+        double nearestDistance = Double.POSITIVE_INFINITY;
+        for (int c = 0; c < numClasses; c++) {
+            double score = scores[offset + c];
+            dot += classWeights[c] * score;
+            double distance = meanSquaredNorms[c] - 2 * score;
+            if (distance < nearestDistance) {
+                nearestDistance = distance;
+                nearest = c;
+            }
+        }
+        featureDotGlobal[i] = dot;
+        for (int c = 0; c < numClasses; c++) {
+            scores[offset + c] = scores[offset + c] - dot - between[own + c] - meanDotGlobal[c];
+        }
+        return nearest;
+    }
+
+    /**
+     * Cosine margin of sample i from its centred logits: {@code (h~_i - hG)^T W Mc = z_i^T Mc}
+     * is the logit row minus its mean, divided by {@code ||h~_i - hG||} and the centred column
+     * norms. The feature norm is one positive factor of every cosine, so it scales the margin
+     * after the maximum.
+     */
+    private double cosineMargin(int i, int label, double logitMean, double centredNorm) {
+        double[] row = logits.data;
+        int offset = i * numClasses;
+        double own = (row[offset + label] - logitMean) * inverseColumnNorms[label];
+        double bestOther = Double.NEGATIVE_INFINITY;
+        // the classes below and above the label, so that the loops carry no test of c
+        for (int c = 0; c < label; c++) {
+            double cosine = (row[offset + c] - logitMean) * inverseColumnNorms[c];
+            bestOther = cosine > bestOther ? cosine : bestOther;
+        }
+        for (int c = label + 1; c < numClasses; c++) {
+            double cosine = (row[offset + c] - logitMean) * inverseColumnNorms[c];
+            bestOther = cosine > bestOther ? cosine : bestOther;
+        }
+        return centredNorm == 0 ? 0 : (own - bestOther) / centredNorm;
     }
 
     /** {@code ||mu_c||^2} of every class mean, once per evaluation. */
@@ -401,30 +510,98 @@ public final class NeuralCollapseMetrics {
     }
 
     /**
-     * NC1 from the eigendecomposition of {@code Hbar^T Hbar} and the residuals seen through the
-     * means, {@code r_i = Hbar^T (h~_i - mu_{y_i})} (see the class comment). {@code meanScores}
-     * becomes R.
+     * NC1 {@code = <R^T R, (A^+)^2> / N} with {@code A = Hbar^T Hbar} and R the residuals seen
+     * through the means (rows of {@code meanScores} by now); see the class comment for the two
+     * routes to {@code (A^+)^2}.
      */
-    private double withinOverBetween(int[] labels, int n, int d) {
-        meansGram.reshape(numClasses, numClasses);
-        kernels.gram(centredMeans, meansGram);
-        eigenvectors.reshape(numClasses, numClasses);
-        kernels.symmetricEigen(meansGram, eigenvectors, eigenvalues);
-
-        // r_ic = h~_i . mu_c - h~_i . hG - (Hbar^T Hbar)_{y_i c} - (mu_c - hG) . hG
-        double[] scores = meanScores.data;
-        double[] between = meansGram.data;
-        for (int i = 0; i < n; i++) {
-            int offset = i * numClasses;
-            int own = labels[i] * numClasses;
-            double shift = featureDotGlobal[i];
-            for (int c = 0; c < numClasses; c++) {
-                scores[offset + c] = scores[offset + c] - shift - between[own + c] - meanDotGlobal[c];
-            }
-        }
+    private double withinOverBetween(int n, int d) {
         residualGram.reshape(numClasses, numClasses);
         kernels.gram(meanScores, residualGram);
+        double sum = residualAgainstShiftedInverse();
+        nc1UsedEigendecomposition = Double.isNaN(sum);
+        if (nc1UsedEigendecomposition) {
+            sum = residualAgainstEigendecomposition(d);
+        }
+        return sum / n;
+    }
 
+    /**
+     * {@code <G, (A^+)^2>} for {@code G = R^T R} through {@code B = A + beta w w^T}, where
+     * {@code w} is the unit vector of the class counts ({@code Hbar w = 0}) and
+     * {@code beta = tr(A) / (C - 1)}: when A has rank C - 1, {@code A^+ = B^-1 - w w^T / beta},
+     * so {@code (A^+)^2 = B^-2 - w w^T / beta^2} and the sum is
+     * {@code tr(B^-1 G B^-1) - w^T G w / beta^2}. NaN when B is not positive definite to
+     * working precision or its condition number exceeds {@link #SHIFTED_CONDITION_LIMIT}.
+     */
+    private double residualAgainstShiftedInverse() {
+        int size = numClasses;
+        double[] between = meansGram.data;
+        double trace = 0;
+        double countsSquared = 0;
+        for (int c = 0; c < size; c++) {
+            trace += between[c * size + c];
+            countsSquared += (double) classCounts[c] * classCounts[c];
+        }
+        double beta = trace / (size - 1);
+        if (!(beta > 0) || !Double.isFinite(beta)) {
+            return Double.NaN;
+        }
+        shiftedGram.reshape(size, size);
+        double[] shifted = shiftedGram.data;
+        double weight = beta / countsSquared;
+        for (int r = 0; r < size; r++) {
+            double rowWeight = weight * classCounts[r];
+            for (int c = 0; c < size; c++) {
+                shifted[r * size + c] = between[r * size + c] + rowWeight * classCounts[c];
+            }
+        }
+        shiftedInverse.reshape(size, size);
+        try {
+            kernels.inversePositiveDefinite(shiftedGram, shiftedInverse);
+        } catch (ArithmeticException notPositiveDefinite) {
+            return Double.NaN;
+        }
+        double condition = symmetricOneNorm(shiftedGram) * symmetricOneNorm(shiftedInverse);
+        if (!(condition <= SHIFTED_CONDITION_LIMIT)) {
+            return Double.NaN;
+        }
+        // tr(B^-1 G B^-1) = <B^-1 G, B^-1>, both symmetric
+        product(shiftedInverse, false, residualGram, false, inverseTimesResidualGram);
+        double traced = kernels.dot(inverseTimesResidualGram, shiftedInverse);
+        double[] g = residualGram.data;
+        double nullPart = 0;
+        for (int r = 0; r < size; r++) {
+            double rowSum = 0;
+            for (int c = 0; c < size; c++) {
+                rowSum += g[r * size + c] * classCounts[c];
+            }
+            nullPart += classCounts[r] * rowSum;
+        }
+        return traced - nullPart / countsSquared / (beta * beta);
+    }
+
+    /** Largest absolute row sum of a symmetric matrix, which is its 1-norm. */
+    private static double symmetricOneNorm(DMatrixRMaj matrix) {
+        int size = matrix.numRows;
+        double largest = 0;
+        for (int r = 0; r < size; r++) {
+            double sum = 0;
+            for (int c = 0; c < size; c++) {
+                sum += Math.abs(matrix.data[r * size + c]);
+            }
+            largest = Math.max(largest, sum);
+        }
+        return largest;
+    }
+
+    /**
+     * {@code <G, V Lambda^-2 V^T>} from the eigendecomposition {@code A = V Lambda V^T}, with the
+     * eigenvalues at or below {@code max(d, C) eps lambda_max} dropped (the pseudo-inverse's
+     * cut-off).
+     */
+    private double residualAgainstEigendecomposition(int d) {
+        eigenvectors.reshape(numClasses, numClasses);
+        kernels.symmetricEigen(meansGram, eigenvectors, eigenvalues);
         double largest = eigenvalues[numClasses - 1];
         double cutOff = Math.max(d, numClasses) * UtilEjml.EPS * largest;
         // rows k of Y = Lambda^-1 V^T for the kept k (zero otherwise): Y^T Y = V Lambda^-2 V^T
@@ -440,8 +617,7 @@ public final class NeuralCollapseMetrics {
         }
         inverseSquare.reshape(numClasses, numClasses);
         kernels.gram(scaledVectors, inverseSquare);
-        // sum_k v_k^T (R^T R) v_k / lambda_k^2 = <R^T R, V Lambda^-2 V^T>
-        return kernels.dot(residualGram, inverseSquare) / n;
+        return kernels.dot(residualGram, inverseSquare);
     }
 
     /** {@code || A / ||A||_F - Mc / sqrt(C-1) ||_F} for a {@code C x C} matrix A. */
@@ -511,53 +687,12 @@ public final class NeuralCollapseMetrics {
         return Math.sqrt(variance / (numClasses - 1)) / mean;
     }
 
-    private double cosineMargins(DMatrixRMaj classifier, int[] labels, int n) {
-        int d = classifier.numRows;
-        if (margins.length != n) {
-            margins = new double[n];
-        }
-        // Norms of the class-centred classifier columns W Mc.
-        double[] inverseColumnNorms = centredColumnNorms(classifier, d);
-        for (int c = 0; c < numClasses; c++) {
-            // a zero column has cosine 0 with everything, as a zero feature row has
-            inverseColumnNorms[c] = inverseColumnNorms[c] == 0 ? 0 : 1.0 / inverseColumnNorms[c];
-        }
-        // ||h~_i - hG||^2 = ||h~_i||^2 - 2 h~_i . hG + ||hG||^2.
-        double globalSquared = 0;
-        for (double value : globalMean) {
-            globalSquared += value * value;
-        }
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            double centredNorm = Math.sqrt(Math.max(0,
-                    rowSquaredNorms[i] - 2 * featureDotGlobal[i] + globalSquared));
-            int offset = i * numClasses;
-            double logitMean = 0;
-            for (int c = 0; c < numClasses; c++) {
-                logitMean += logits.data[offset + c];
-            }
-            logitMean /= numClasses;
-            double inverseFeatureNorm = centredNorm == 0 ? 0 : 1.0 / centredNorm;
-            int label = labels[i];
-            double own = (logits.data[offset + label] - logitMean) * inverseFeatureNorm * inverseColumnNorms[label];
-            double bestOther = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < numClasses; c++) {
-                if (c != label) {
-                    bestOther = Math.max(bestOther,
-                            (logits.data[offset + c] - logitMean) * inverseFeatureNorm * inverseColumnNorms[c]);
-                }
-            }
-            margins[i] = own - bestOther;
-            total += margins[i];
-        }
-        return total / n;
-    }
-
-    private double[] centredColumnNorms(DMatrixRMaj classifier, int d) {
-        if (centredNorms.length != numClasses) {
-            centredNorms = new double[numClasses];
-        }
-        double[] result = centredNorms;
+    /**
+     * {@code 1 / ||(W Mc)_c||}, the inverse norms of the class-centred classifier columns; a zero
+     * column gets 0, so it has cosine 0 with everything, as a zero feature row has.
+     */
+    private void inverseCentredColumnNorms(DMatrixRMaj classifier, int d) {
+        double[] result = inverseColumnNorms;
         Arrays.fill(result, 0);
         for (int j = 0; j < d; j++) {
             double rowMean = 0;
@@ -571,21 +706,8 @@ public final class NeuralCollapseMetrics {
             }
         }
         for (int c = 0; c < numClasses; c++) {
-            result[c] = Math.sqrt(result[c]);
+            result[c] = result[c] == 0 ? 0 : 1.0 / Math.sqrt(result[c]);
         }
-        return result;
-    }
-
-    private static int argMaxRow(DMatrixRMaj matrix, int row) {
-        int cols = matrix.numCols;
-        int offset = row * cols;
-        int best = 0;
-        for (int c = 1; c < cols; c++) {
-            if (matrix.data[offset + c] > matrix.data[offset + best]) {
-                best = c;
-            }
-        }
-        return best;
     }
 
     /** {@code out = x^T W} for a d-vector x and a {@code d x C} W, by rows of W. */
@@ -597,15 +719,6 @@ public final class NeuralCollapseMetrics {
             int offset = j * cols;
             for (int c = 0; c < cols; c++) {
                 out[c] += factor * w.data[offset + c];
-            }
-        }
-    }
-
-    private static void subtractFromEveryRow(DMatrixRMaj matrix, double[] row) {
-        int cols = matrix.numCols;
-        for (int i = 0; i < matrix.numRows; i++) {
-            for (int c = 0; c < cols; c++) {
-                matrix.data[i * cols + c] -= row[c];
             }
         }
     }

@@ -11,8 +11,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * {@link NeuralCollapseMetrics} (eigendecomposition of the means' Gram matrix, residuals read
- * off the nearest-mean scores) against {@link ReferenceNeuralCollapseMetrics} (thin SVD of the
+ * {@link NeuralCollapseMetrics} (Cholesky inverse of the shifted means' Gram matrix or its
+ * eigendecomposition, residuals read off the nearest-mean scores) against {@link ReferenceNeuralCollapseMetrics} (thin SVD of the
  * centred means, projections of every sample), on both host backends: random data, class
  * means confined to a low-dimensional subspace (a rank-deficient {@code Sigma_B} whose extra
  * singular values are rounding), fewer dimensions than classes, and nearly collapsed features.
@@ -29,7 +29,9 @@ class FastMetricsAgreementTest {
     void randomDataAgree(String backend, int numClasses, int dimension, int samples, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         DMatrixRMaj features = gaussian(samples, dimension, random);
-        assertAgree(backend, numClasses, features, gaussian(dimension, numClasses, random));
+        boolean eigen = assertAgree(backend, numClasses, features, gaussian(dimension, numClasses, random));
+        // means of full rank C - 1 take the Cholesky route; fewer dimensions than classes cannot
+        assertEquals(dimension < numClasses - 1, eigen, "NC1 through the eigendecomposition");
     }
 
     @ParameterizedTest
@@ -62,7 +64,8 @@ class FastMetricsAgreementTest {
                 row += 2;
             }
         }
-        assertAgree(backend, numClasses, features, labels, gaussian(dimension, numClasses, random));
+        assertTrue(assertAgree(backend, numClasses, features, labels, gaussian(dimension, numClasses, random)),
+                "means of rank below C - 1 take NC1 through the eigendecomposition");
     }
 
     @ParameterizedTest
@@ -77,7 +80,8 @@ class FastMetricsAgreementTest {
                 features.set(i, j, means.get(i % numClasses, j) + spread * random.nextGaussian());
             }
         }
-        assertAgree(backend, numClasses, features, gaussian(dimension, numClasses, random));
+        assertEquals(false, assertAgree(backend, numClasses, features, gaussian(dimension, numClasses, random)),
+                "NC1 through the eigendecomposition");
     }
 
     @ParameterizedTest
@@ -104,20 +108,22 @@ class FastMetricsAgreementTest {
         assertEquals(expected.averageMargin(), actual.averageMargin(), tolerance);
     }
 
-    private static void assertAgree(String backend, int numClasses, DMatrixRMaj features, DMatrixRMaj classifier) {
+    /** Returns whether NC1 went through the eigendecomposition (in both rounds alike). */
+    private static boolean assertAgree(String backend, int numClasses, DMatrixRMaj features, DMatrixRMaj classifier) {
         int[] labels = new int[features.numRows];
         for (int i = 0; i < labels.length; i++) {
             labels[i] = i % numClasses;
         }
-        assertAgree(backend, numClasses, features, labels, classifier);
+        return assertAgree(backend, numClasses, features, labels, classifier);
     }
 
-    private static void assertAgree(String backend, int numClasses, DMatrixRMaj features, int[] labels,
+    private static boolean assertAgree(String backend, int numClasses, DMatrixRMaj features, int[] labels,
             DMatrixRMaj classifier) {
         DenseKernels<DMatrixRMaj> kernels = backend.equals("ejml") ? Kernels.ejml() : Kernels.openBlas();
         NeuralCollapseMetrics fast = new NeuralCollapseMetrics(kernels, numClasses, TAU);
         ReferenceNeuralCollapseMetrics reference = new ReferenceNeuralCollapseMetrics(Kernels.ejml(), numClasses, TAU);
         // twice, so that reused workspaces are exercised
+        Boolean eigen = null;
         for (int round = 0; round < 2; round++) {
             NeuralCollapseSnapshot actual = fast.evaluate(round, features, labels, classifier);
             NeuralCollapseSnapshot expected = reference.evaluate(round, features, labels, classifier);
@@ -134,7 +140,12 @@ class FastMetricsAgreementTest {
             for (int i = 0; i < expectedMargins.length; i++) {
                 assertClose(expectedMargins[i], actualMargins[i], "margin " + i);
             }
+            if (eigen != null) {
+                assertEquals(eigen, fast.lastNc1UsedEigendecomposition(), "same route in both rounds");
+            }
+            eigen = fast.lastNc1UsedEigendecomposition();
         }
+        return eigen;
     }
 
     private static void assertClose(double expected, double actual, String what) {
