@@ -47,14 +47,28 @@ public final class CrossEntropy {
         final int numClasses = logits.numCols;
         gradientOut.reshape(batch, numClasses);
         double total = 0;
+        double[] z = logits.data;
+        double[] gradient = gradientOut.data;
         for (int row = 0; row < batch; row++) {
             int offset = row * numClasses;
-            double logNormaliser = logSumExp(logits.data, offset, numClasses);
-            total += logNormaliser - logits.data[offset + labels[row]];
+            double max = Double.NEGATIVE_INFINITY;
             for (int col = 0; col < numClasses; col++) {
-                gradientOut.data[offset + col] = Math.exp(logits.data[offset + col] - logNormaliser) / batch;
+                max = Math.max(max, z[offset + col]);
             }
-            gradientOut.data[offset + labels[row]] -= 1.0 / batch;
+            // one exponential per logit: exp(z - max) is kept and later divided by its sum,
+            // which is softmax(z) as exp(z - logsumexp(z)) would be, to rounding
+            double sum = 0;
+            for (int col = 0; col < numClasses; col++) {
+                double shifted = Math.exp(z[offset + col] - max);
+                gradient[offset + col] = shifted;
+                sum += shifted;
+            }
+            total += max + Math.log(sum) - z[offset + labels[row]];
+            double factor = 1.0 / (sum * batch);
+            for (int col = 0; col < numClasses; col++) {
+                gradient[offset + col] *= factor;
+            }
+            gradient[offset + labels[row]] -= 1.0 / batch;
         }
         return total / batch;
     }

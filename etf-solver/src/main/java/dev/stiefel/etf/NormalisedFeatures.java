@@ -66,7 +66,6 @@ final class NormalisedFeatures {
             throw new IllegalArgumentException("features: empty batch (0 rows)");
         }
         MatrixChecks.requireShape(features, features.numRows, dimension, "features");
-        MatrixChecks.requireFinite(features, "features");
         CrossEntropy.requireLabels(batchLabels, features.numRows, numClasses);
         batchSize = features.numRows;
         if (scales.length < batchSize) {
@@ -81,13 +80,15 @@ final class NormalisedFeatures {
         for (int row = 0; row < batchSize; row++) {
             int offset = row * dimension;
             // one pass of plain squares where their sum neither overflows nor comes near
-            // underflow; otherwise the row is scaled by its largest entry first
+            // underflow; otherwise the row is scaled by its largest entry first. A NaN or an
+            // infinity makes the sum unsafe, so finiteness is checked on that path only.
             double sumOfSquares = SumsOfSquares.of(features.data, offset, dimension);
             double scale = 1.0;
             double scaledNorm;
             if (SumsOfSquares.isSafe(sumOfSquares)) {
                 scaledNorm = Math.sqrt(sumOfSquares);
             } else {
+                MatrixChecks.requireFiniteRow(features, row, "features");
                 scale = SumsOfSquares.largestMagnitude(features.data, offset, dimension);
                 if (!(scale > 0)) {
                     throw new ArithmeticException("features: row " + row + " is zero; it cannot be normalised");

@@ -113,11 +113,41 @@ public final class MatrixChecks {
      * entry search for it only when this returns false.
      */
     public static boolean allFinite(double[] data, int length) {
-        double probe = 0;
-        for (int index = 0; index < length; index++) {
-            probe += data[index] * 0.0;
+        // four independent partial probes: one chain of dependent additions would cost an
+        // addition's latency per entry
+        double probe0 = 0;
+        double probe1 = 0;
+        double probe2 = 0;
+        double probe3 = 0;
+        int index = 0;
+        for (; index + 3 < length; index += 4) {
+            probe0 += data[index] * 0.0;
+            probe1 += data[index + 1] * 0.0;
+            probe2 += data[index + 2] * 0.0;
+            probe3 += data[index + 3] * 0.0;
         }
-        return probe == 0;
+        for (; index < length; index++) {
+            probe0 += data[index] * 0.0;
+        }
+        return (probe0 + probe1) + (probe2 + probe3) == 0;
+    }
+
+    /**
+     * Requires every entry of row {@code row} of {@code a} to be finite, with the message of
+     * {@link #requireFinite(DMatrixRMaj, String)}: for callers that check a row only when a sum
+     * over it has come out non-finite or otherwise unsafe.
+     *
+     * @throws IllegalArgumentException naming the first NaN or infinity in the row
+     */
+    public static void requireFiniteRow(DMatrixRMaj a, int row, String name) {
+        int offset = row * a.numCols;
+        for (int col = 0; col < a.numCols; col++) {
+            double value = a.data[offset + col];
+            if (!Double.isFinite(value)) {
+                throw new IllegalArgumentException(name + ": entry (" + row + ", " + col + ") is "
+                        + describeNonFinite(value));
+            }
+        }
     }
 
     static String describeNonFinite(double value) {

@@ -46,6 +46,9 @@ class MatrixChecksTest {
         features.set(0, 2, Double.NEGATIVE_INFINITY);
         error = assertThrows(IllegalArgumentException.class, () -> MatrixChecks.requireFinite(features, "x"));
         assertEquals("x: entry (0, 2) is -Infinity", error.getMessage());
+        error = assertThrows(IllegalArgumentException.class, () -> MatrixChecks.requireFiniteRow(features, 0, "x"));
+        assertEquals("x: entry (0, 2) is -Infinity", error.getMessage());
+        MatrixChecks.requireFiniteRow(features, 1, "x");
         features.set(0, 2, 1.0);
         assertSame(features, MatrixChecks.requireFinite(features, "x"));
 

@@ -270,7 +270,7 @@ public final class NeuralCollapseMetrics {
         if (labels.length != n) {
             throw new IllegalArgumentException("got " + labels.length + " labels for " + n + " feature rows");
         }
-        requireFinite(classifier, "classifier");
+        MatrixChecks.requireFinite(classifier, "classifier");
         if (CommonOps_DDRM.elementMaxAbs(classifier) == 0) {
             throw new IllegalArgumentException("classifier is zero");
         }
@@ -308,18 +308,6 @@ public final class NeuralCollapseMetrics {
         }
     }
 
-    private static void requireFinite(DMatrixRMaj matrix, String name) {
-        if (MatrixChecks.allFinite(matrix.data, matrix.getNumElements())) {
-            return;
-        }
-        for (int k = 0, size = matrix.getNumElements(); k < size; k++) {
-            if (!Double.isFinite(matrix.data[k])) {
-                throw new IllegalArgumentException(name + " contain a non-finite entry at row "
-                        + (k / matrix.numCols) + ", column " + (k % matrix.numCols));
-            }
-        }
-    }
-
     /**
      * {@code h~_i = tau h_i / ||h_i||}: plain squares where their sum is safe, else the norm
      * scaled by the row's largest entry, so rows whose norm overflows and subnormal rows are
@@ -346,21 +334,13 @@ public final class NeuralCollapseMetrics {
                 }
                 rowSquaredNorms[i] = factor * factor * plain;
             } else {
-                requireFiniteRow(source, offset, d, i);
+                MatrixChecks.requireFiniteRow(features, i, "features");
                 normaliseScaled(source, target, offset, d, i);
                 rowSquaredNorms[i] = SumsOfSquares.of(target, offset, d);
             }
             int classOffset = labels[i] * d;
             for (int j = 0; j < d; j++) {
                 sums[classOffset + j] += target[offset + j];
-            }
-        }
-    }
-
-    private static void requireFiniteRow(double[] source, int offset, int d, int row) {
-        for (int j = 0; j < d; j++) {
-            if (!Double.isFinite(source[offset + j])) {
-                throw new IllegalArgumentException("features contain a non-finite entry at row " + row + ", column " + j);
             }
         }
     }

@@ -123,10 +123,7 @@ public final class TrainableTensor {
     public double gradientNorm() {
         checkShapes();
         double[] g = gradient.data;
-        double plain = 0;
-        for (int k = 0, size = gradient.getNumElements(); k < size; k++) {
-            plain += g[k] * g[k];
-        }
+        double plain = SumsOfSquares.of(g, 0, gradient.getNumElements());
         if (Double.isNaN(plain) || SumsOfSquares.isSafe(plain)) {
             return Math.sqrt(plain);
         }

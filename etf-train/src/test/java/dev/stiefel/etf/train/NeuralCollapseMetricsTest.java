@@ -175,7 +175,11 @@ class NeuralCollapseMetricsTest {
         assertMessage("zero", () -> metrics.evaluate(0, features, labels, new DMatrixRMaj(2, 2)));
         DMatrixRMaj withNan = features.copy();
         withNan.set(2, 1, Double.NaN);
-        assertMessage("non-finite", () -> metrics.evaluate(0, withNan, labels, w));
+        assertMessage("features: entry (2, 1) is NaN", () -> metrics.evaluate(0, withNan, labels, w));
+        DMatrixRMaj classifierWithInfinity = w.copy();
+        classifierWithInfinity.set(1, 0, Double.POSITIVE_INFINITY);
+        assertMessage("classifier: entry (1, 0) is +Infinity",
+                () -> metrics.evaluate(0, features, labels, classifierWithInfinity));
         DMatrixRMaj withZeroRow = features.copy();
         withZeroRow.set(3, 0, 0);
         withZeroRow.set(3, 1, 0);
