@@ -80,9 +80,10 @@ json.dump({"gflops": 2 * n ** 3 / times[len(times) // 2] / 1e9}, open(sys.argv[1
 PY
 done
 
-python3 - "$WORK" "$ROUNDS" "$OUT" "$THREADS" "$MIN_TIME" "${PRESETS[*]}" "${HEADS[*]}" <<'PY'
+python3 - "$WORK" "$ROUNDS" "$OUT" "$THREADS" "$MIN_TIME" "${PRESETS[*]}" "${HEADS[*]}" "$EVALUATIONS" <<'PY'
 import json, os, statistics, subprocess, sys
 work, rounds, out, threads, min_time, presets, heads = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
+evaluations = int(sys.argv[8])
 shapes = {"ufm-10": (10, 1000, 512), "ufm-100": (100, 5000, 1024), "ufm-200": (200, 5000, 1024),
           "ufm-1000": (1000, 10000, 1024)}
 
@@ -120,10 +121,11 @@ lines = [f"{rounds} alternating rounds, {min_time} s of steps per cell and side;
          f"{threads} BLAS threads on both sides; numpy {info['numpy']} ({blas}); dgemm {rate:.1f} GFLOP/s "
          f"(numpy 2000^3, median over rounds).",
          f"Command: jmh/scripts/ufm-step-vs-numpy.sh --rounds {rounds} --min-time {min_time} --threads {threads}"
-         + "".join(f" --preset {p}" for p in presets.split()) + "".join(f" --head {h}" for h in heads.split()), "",
+         + "".join(f" --preset {p}" for p in presets.split()) + "".join(f" --head {h}" for h in heads.split())
+         + (f" --evaluations {evaluations}" if evaluations else ""), "",
          "| preset | head | Java ms/step | numpy ms/step | Java / numpy | product flops | flop bound ms | Java / bound |"
-         + (" evaluation ms | evaluation bound ms |" if evaluation else ""),
-         "|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if evaluation else "")]
+         + (" evaluation ms | evaluation bound ms | evaluation / bound |" if evaluation else ""),
+         "|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|---:|" if evaluation else "")]
 for preset in presets.split():
     for head in heads.split():
         key = (preset, head)
@@ -135,8 +137,12 @@ for preset in presets.split():
         line = (f"| {preset} | {head} | {j:.2f} | {p:.2f} | **{j / p:.2f}** | {f / 1e9:.3f} G | {bound:.2f} | "
                 f"{j / bound:.1f} |")
         if evaluation:
-            line += (f" {statistics.median(evaluation[key]):.0f} | {evaluation_flops(preset) / (rate * 1e9) * 1e3:.0f} |"
-                     if key in evaluation else " | |")
+            if key in evaluation:
+                measured = statistics.median(evaluation[key])
+                floor = evaluation_flops(preset) / (rate * 1e9) * 1e3
+                line += f" {measured:.0f} | {floor:.0f} | {measured / floor:.2f} |"
+            else:
+                line += " | | |"
         lines.append(line)
 lines += ["", "Per round (Java / numpy ms): " + "; ".join(
     f"{p} {h}: " + ", ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(java[(p, h)], numpy[(p, h)]))
