@@ -114,7 +114,6 @@ public final class NeuralCollapseMetrics {
     private final double[] norms;
     private final double[] inverseColumnNorms;
     private boolean nc1UsedEigendecomposition;
-    private double centredLogitSum;
     private final double[] meanSquaredNorms;
     private final double[] classWeights;
     private int[] classCounts = new int[0];
@@ -203,11 +202,25 @@ public final class NeuralCollapseMetrics {
         double marginTotal = 0;
         int correct = 0;
         int mismatches = 0;
+        double[] z = logits.data;
         for (int i = 0; i < n; i++) {
             int label = labels[i];
-            int predicted = centreLogitsAndArgMax(i);
-            double logitMean = centredLogitSum / numClasses;
-            crossEntropy += CrossEntropy.rowLoss(logits.data, i * numClasses, numClasses, label);
+            int offset = i * numClasses;
+            // centre the logits (z_i -= W^T hG), their sum and arg-max (ties to the smallest index)
+            int predicted = 0;
+            double best = Double.NEGATIVE_INFINITY;
+            double sum = 0;
+            for (int c = 0; c < numClasses; c++) {
+                double value = z[offset + c] - globalMeanLogits[c];
+                z[offset + c] = value;
+                sum += value;
+                if (value > best) {
+                    best = value;
+                    predicted = c;
+                }
+            }
+            double logitMean = sum / numClasses;
+            crossEntropy += CrossEntropy.rowLoss(z, offset, numClasses, label);
             if (predicted == label) {
                 correct++;
             }
@@ -399,29 +412,6 @@ public final class NeuralCollapseMetrics {
     private void product(DMatrixRMaj a, boolean transposeA, DMatrixRMaj b, boolean transposeB, DMatrixRMaj c) {
         c.reshape(transposeA ? a.numCols : a.numRows, transposeB ? b.numRows : b.numCols);
         kernels.gemm(1.0, a, transposeA, b, transposeB, 0.0, c);
-    }
-
-    /**
-     * Centres row i of the logits ({@code z_i -= W^T hG}), keeps the centred row's sum in
-     * {@code centredLogitSum} and returns its arg-max (ties to the smallest class index).
-     */
-    private int centreLogitsAndArgMax(int i) {
-        double[] row = logits.data;
-        int offset = i * numClasses;
-        int best = 0;
-        double bestValue = Double.NEGATIVE_INFINITY;
-        double sum = 0;
-        for (int c = 0; c < numClasses; c++) {
-            double value = row[offset + c] - globalMeanLogits[c];
-            row[offset + c] = value;
-            sum += value;
-            if (value > bestValue) {
-                bestValue = value;
-                best = c;
-            }
-        }
-        centredLogitSum = sum;
-        return best;
     }
 
     /**
