@@ -24,8 +24,12 @@ public final class ThresholdScaling {
     /** The summary quantities compared, in {@code summary.csv}'s wording. */
     public static final List<String> QUANTITIES = RunSummary.QUANTITIES.subList(0, 3);
 
-    /** One run folder: its model, C, the iterations it ran, and every summary row. */
-    public record Run(Path folder, String model, int numClasses, int iterations, int seeds,
+    /**
+     * One run folder: its model, C, the iterations it ran, how often it evaluated (0 when its
+     * configuration does not say; an iteration count to a threshold is a multiple of it), and
+     * every summary row.
+     */
+    public record Run(Path folder, String model, int numClasses, int iterations, int evaluateEvery, int seeds,
             Map<String, Map<String, RunSummary.Statistic>> statistics) {
 
         /** The statistic of {@code quantity} for {@code head}, or null when the run lacks the head. */
@@ -84,7 +88,11 @@ public final class ThresholdScaling {
             text.append("**").append(quantity).append("**\n\n| head |");
             for (Run run : runs) {
                 text.append(' ').append(run.model()).append(" (C = ").append(run.numClasses()).append(", ")
-                        .append(run.seeds()).append(" seeds, ").append(run.iterations()).append(" it.) |");
+                        .append(run.seeds()).append(" seeds, ").append(run.iterations()).append(" it.");
+                if (run.evaluateEvery() > 0) {
+                    text.append(", every ").append(run.evaluateEvery());
+                }
+                text.append(") |");
             }
             text.append("\n|---|");
             text.append("---:|".repeat(runs.size()));
@@ -132,6 +140,7 @@ public final class ThresholdScaling {
         }
         int numClasses = parseInt(settings, "classes", config);
         int iterations = parseInt(settings, "iterations", config);
+        int evaluateEvery = settings.containsKey("evaluate every") ? parseInt(settings, "evaluate every", config) : 0;
         String model = settings.getOrDefault("model", "C = " + numClasses);
         Map<String, Map<String, RunSummary.Statistic>> statistics = new LinkedHashMap<>();
         int seeds = 0;
@@ -157,7 +166,7 @@ public final class ThresholdScaling {
                 throw new IOException(summary + " line " + (number + 1) + ": " + e.getMessage(), e);
             }
         }
-        return new Run(folder, model, numClasses, iterations, seeds, statistics);
+        return new Run(folder, model, numClasses, iterations, evaluateEvery, seeds, statistics);
     }
 
     private static double parseOrNaN(String field) {

@@ -18,9 +18,13 @@ class ThresholdScalingTest {
     Path folder;
 
     private Path run(String name, int classes, String summaryRows) throws IOException {
+        return run(name, classes, "", summaryRows);
+    }
+
+    private Path run(String name, int classes, String extraConfig, String summaryRows) throws IOException {
         Path run = Files.createDirectories(folder.resolve(name));
         Files.writeString(run.resolve("config.txt"), "model = " + name + "\nclasses = " + classes
-                + "\niterations = 2000\n", StandardCharsets.UTF_8);
+                + "\niterations = 2000\n" + extraConfig, StandardCharsets.UTF_8);
         Files.writeString(run.resolve("summary.csv"), "head,quantity,median,min,max,seeds,not_reached\n"
                 + summaryRows, StandardCharsets.UTF_8);
         return run;
@@ -33,7 +37,7 @@ class ThresholdScalingTest {
                 fixed,iterations to NC1 < threshold,100.0,100.0,100.0,5,0
                 fixed,iterations to NC3 < threshold,,,,5,5
                 """);
-        Path small = run("UFM-10", 10, """
+        Path small = run("UFM-10", 10, "evaluate every = 10\n", """
                 fixed,iterations to CE within gap,670.0,670.0,680.0,5,0
                 fixed,iterations to NC1 < threshold,20.0,20.0,30.0,5,2
                 fixed,iterations to NC3 < threshold,10.0,10.0,10.0,5,0
@@ -43,6 +47,9 @@ class ThresholdScalingTest {
         assertEquals(List.of("fixed"), scaling.heads());
         String table = scaling.toMarkdown();
         assertTrue(table.contains("| fixed | 670 [670, 680] | 200 [175, 250] |"), table);
+        // the evaluation cadence is the resolution of a count; a configuration without it says nothing
+        assertTrue(table.contains("| head | UFM-10 (C = 10, 5 seeds, 2000 it., every 10) | UFM-100 (C = 100, 5 seeds,"
+                + " 2000 it.) |"), table);
         assertTrue(table.contains("| fixed | 20 [20, 30] (2/5 not reached) | 100 [100, 100] |"), table);
         assertTrue(table.contains("| fixed | 10 [10, 10] | not reached (5/5) |"), table);
     }
