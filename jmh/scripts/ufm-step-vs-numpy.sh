@@ -140,7 +140,8 @@ for preset in presets.split():
             if key in evaluation:
                 measured = statistics.median(evaluation[key])
                 floor = evaluation_flops(preset) / (rate * 1e9) * 1e3
-                line += f" {measured:.0f} | {floor:.0f} | {measured / floor:.2f} |"
+                line += f" {measured:.0f} | {floor:.0f} | {measured / floor:.2f} |" if floor >= 10 else \
+                    f" {measured:.1f} | {floor:.2f} | {measured / floor:.1f} |"
             else:
                 line += " | | |"
         lines.append(line)

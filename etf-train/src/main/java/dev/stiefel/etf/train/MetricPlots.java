@@ -19,6 +19,7 @@ import org.knowm.xchart.Histogram;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -185,7 +186,7 @@ public final class MetricPlots {
 
     /**
      * One PNG per threshold quantity of {@link ThresholdScaling}: iterations to the threshold
-     * against C (log axis), one line per head through the medians, error bars from the
+     * against C (log axis), one line per head through the medians, triangles at the
      * minimum to the maximum over seeds; sizes where no seed reached it are left out.
      *
      * @return the files written ({@code iterations-to-ce.png}, {@code -nc1}, {@code -nc3})
@@ -204,8 +205,8 @@ public final class MetricPlots {
             for (String head : scaling.heads()) {
                 List<Double> classes = new ArrayList<>();
                 List<Double> medians = new ArrayList<>();
-                List<Double> below = new ArrayList<>();
-                List<Double> above = new ArrayList<>();
+                List<Double> minima = new ArrayList<>();
+                List<Double> maxima = new ArrayList<>();
                 for (ThresholdScaling.Run run : scaling.runs()) {
                     RunSummary.Statistic statistic = run.get(head, quantity);
                     if (statistic == null || statistic.missed() == statistic.seeds()) {
@@ -213,23 +214,27 @@ public final class MetricPlots {
                     }
                     classes.add((double) run.numClasses());
                     medians.add(statistic.median());
-                    below.add(statistic.median() - statistic.minimum());
-                    above.add(statistic.maximum() - statistic.median());
+                    minima.add(statistic.minimum());
+                    maxima.add(statistic.maximum());
                 }
                 Color color = PALETTE[colour++ % PALETTE.length];
                 if (classes.isEmpty()) {
                     continue;
                 }
-                // XChart draws symmetric error bars: the larger side, so the range is covered
-                double[] errors = new double[below.size()];
-                for (int i = 0; i < errors.length; i++) {
-                    errors[i] = Math.max(below.get(i), above.get(i));
-                }
-                XYSeries series = chart.addSeries(head, toArray(classes), toArray(medians), errors);
+                XYSeries series = chart.addSeries(head, toArray(classes), toArray(medians));
                 series.setLineColor(color);
                 series.setMarkerColor(color);
                 series.setLineStyle(new BasicStroke(2f));
                 series.setMarker(SeriesMarkers.CIRCLE);
+                // the range over seeds as unconnected markers (XChart's error bars are symmetric)
+                for (String bound : new String[] {"min", "max"}) {
+                    XYSeries range = chart.addSeries(head + " " + bound, toArray(classes),
+                            toArray(bound.equals("min") ? minima : maxima));
+                    range.setLineStyle(SeriesLines.NONE);
+                    range.setMarkerColor(color);
+                    range.setMarker(bound.equals("min") ? SeriesMarkers.TRIANGLE_DOWN : SeriesMarkers.TRIANGLE_UP);
+                    range.setShowInLegend(false);
+                }
             }
             Path file = folder.resolve(files[q] + ".png");
             savePng(chart, file);

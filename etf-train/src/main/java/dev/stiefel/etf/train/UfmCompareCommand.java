@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  * {@code ufm-compare}: iterations to the CE, NC1 and NC3 thresholds against the number of
  * classes, from several finished {@code ufm} runs (typically one per preset): a markdown table
  * ({@code threshold-scaling.md}) and one PNG per threshold with a line per head, median over
- * seeds with error bars from the minimum to the maximum.
+ * seeds, with the minimum and maximum over seeds as triangles.
  */
 @Command(name = "ufm-compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Iterations to threshold against C, from finished ufm run folders (one per model size).")
