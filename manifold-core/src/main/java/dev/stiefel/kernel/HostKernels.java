@@ -172,21 +172,7 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
         requireNonNull(a, "a");
         final double[] data = a.data;
         final int size = a.getNumElements();
-        double sum0 = 0.0;
-        double sum1 = 0.0;
-        double sum2 = 0.0;
-        double sum3 = 0.0;
-        int i = 0;
-        for (; i + 3 < size; i += 4) {
-            sum0 += data[i] * data[i];
-            sum1 += data[i + 1] * data[i + 1];
-            sum2 += data[i + 2] * data[i + 2];
-            sum3 += data[i + 3] * data[i + 3];
-        }
-        for (; i < size; i++) {
-            sum0 += data[i] * data[i];
-        }
-        double sum = (sum0 + sum1) + (sum2 + sum3);
+        double sum = SumsOfSquares.of(data, 0, size);
         // A subnormal square is off by at most 2^-1075 absolutely, below eps^2 of a sum this
         // large; an infinite sum means some square (or the sum) overflowed.
         if (SumsOfSquares.isSafe(sum)) {
@@ -195,18 +181,11 @@ abstract class HostKernels implements DenseKernels<DMatrixRMaj> {
         return NormOps_DDRM.normF(a);
     }
 
-
+    /** {@inheritDoc} The branch-free probe of {@link MatrixChecks#allFinite(double[], int)}. */
     @Override
     public boolean allFinite(DMatrixRMaj a) {
         requireNonNull(a, "a");
-        final double[] data = a.data;
-        final int size = a.getNumElements();
-        for (int i = 0; i < size; i++) {
-            if (!Double.isFinite(data[i])) {
-                return false;
-            }
-        }
-        return true;
+        return MatrixChecks.allFinite(a.data, a.getNumElements());
     }
 
     @Override
