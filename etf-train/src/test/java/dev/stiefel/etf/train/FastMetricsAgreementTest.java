@@ -34,6 +34,26 @@ class FastMetricsAgreementTest {
         assertEquals(dimension < numClasses - 1, eigen, "NC1 through the eigendecomposition");
     }
 
+    /**
+     * Class c has c + 1 samples: the null vector of the means' Gram matrix is the vector of the
+     * counts, not the constant one, and the Cholesky route must use it.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 6, 16, 51", "openblas, 30, 64, 52"})
+    void unbalancedClassesAgree(String backend, int numClasses, int dimension, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int samples = numClasses * (numClasses + 1) / 2;
+        int[] labels = new int[samples];
+        for (int c = 0, row = 0; c < numClasses; c++) {
+            for (int k = 0; k <= c; k++) {
+                labels[row++] = c;
+            }
+        }
+        DMatrixRMaj features = gaussian(samples, dimension, random);
+        boolean eigen = assertAgree(backend, numClasses, features, labels, gaussian(dimension, numClasses, random));
+        assertEquals(false, eigen, "NC1 through the eigendecomposition");
+    }
+
     @ParameterizedTest
     @CsvSource({"ejml, 8, 20, 3, 11", "openblas, 8, 20, 3, 12", "openblas, 30, 64, 5, 13",
         "openblas, 10, 512, 1, 14", "ejml, 6, 12, 2, 15"})
