@@ -85,6 +85,16 @@ public final class NeuralCollapseMetrics {
      */
     static final double SHIFTED_CONDITION_LIMIT = 1e8;
 
+    /**
+     * The range of tau, and of the classifier's largest entry, within which every product the
+     * metrics form stays finite and normal: NC1's residual Gram matrix holds fourth powers of
+     * the scaled features (tau^4 up to 1e200 times N), {@code W^T W} squares of the classifier.
+     */
+    static final double SMALLEST_TAU = 1e-50;
+    static final double LARGEST_TAU = 1e50;
+    static final double SMALLEST_CLASSIFIER_ENTRY = 1e-100;
+    static final double LARGEST_CLASSIFIER_ENTRY = 1e100;
+
     private final int numClasses;
     private final double tau;
     private final double lowerBound;
@@ -123,7 +133,7 @@ public final class NeuralCollapseMetrics {
      * Metrics on the default CPU kernels ({@link Kernels#cpu()}: OpenBLAS when available).
      *
      * @param numClasses C >= 2
-     * @param tau feature scale after normalisation, positive and finite
+     * @param tau feature scale after normalisation, in [1e-50, 1e50]
      * @throws IllegalArgumentException otherwise
      */
     public NeuralCollapseMetrics(int numClasses, double tau) {
@@ -133,7 +143,7 @@ public final class NeuralCollapseMetrics {
     /**
      * @param kernels host backend of the products and the eigendecomposition
      * @param numClasses C >= 2
-     * @param tau feature scale after normalisation, positive and finite
+     * @param tau feature scale after normalisation, in [1e-50, 1e50]
      * @throws IllegalArgumentException otherwise
      */
     public NeuralCollapseMetrics(DenseKernels<DMatrixRMaj> kernels, int numClasses, double tau) {
@@ -142,8 +152,12 @@ public final class NeuralCollapseMetrics {
             throw new IllegalArgumentException("number of classes C must be at least 2, got " + numClasses);
         }
         this.numClasses = numClasses;
-        this.tau = tau;
         this.lowerBound = SimplexEtf.crossEntropyLowerBound(numClasses, tau);
+        if (tau < SMALLEST_TAU || tau > LARGEST_TAU) {
+            throw new IllegalArgumentException("tau = " + tau + " is outside [" + SMALLEST_TAU + ", " + LARGEST_TAU
+                    + "]: NC1 sums fourth powers of the scaled features, which would overflow or underflow");
+        }
+        this.tau = tau;
         this.norms = new double[numClasses];
         this.inverseColumnNorms = new double[numClasses];
         this.meanSquaredNorms = new double[numClasses];
@@ -164,10 +178,10 @@ public final class NeuralCollapseMetrics {
      * @param iteration recorded in the snapshot
      * @param features {@code N x d}, finite, no zero row, every class present
      * @param labels N labels in {@code [0, C)}
-     * @param classifier {@code W}, {@code d x C}, finite, non-zero
+     * @param classifier {@code W}, {@code d x C}, finite, largest entry in [1e-100, 1e100]
      * @return the metrics; the per-sample margins are then available from {@link #margins}
      * @throws IllegalArgumentException on a shape mismatch, a bad label, a non-finite entry, a
-     *     zero feature row, an empty class or a zero classifier
+     *     zero feature row, an empty class, or a zero or out-of-range classifier
      */
     public NeuralCollapseSnapshot evaluate(int iteration, DMatrixRMaj features, int[] labels,
             DMatrixRMaj classifier) {
@@ -233,10 +247,6 @@ public final class NeuralCollapseMetrics {
             marginTotal += margins[i];
         }
         crossEntropy /= n;
-        if (!Double.isFinite(crossEntropy)) {
-            throw new IllegalArgumentException("logits are not finite: the classifier (largest entry "
-                    + CommonOps_DDRM.elementMaxAbs(classifier) + ") is too large to score the features");
-        }
 
         double nc1 = withinOverBetween(n, d);
         // Hbar^T W; NC3 is unchanged by the transpose because Mc is symmetric.
@@ -284,8 +294,15 @@ public final class NeuralCollapseMetrics {
             throw new IllegalArgumentException("got " + labels.length + " labels for " + n + " feature rows");
         }
         MatrixChecks.requireFinite(classifier, "classifier");
-        if (CommonOps_DDRM.elementMaxAbs(classifier) == 0) {
+        double largest = CommonOps_DDRM.elementMaxAbs(classifier);
+        if (largest == 0) {
             throw new IllegalArgumentException("classifier is zero");
+        }
+        if (largest < SMALLEST_CLASSIFIER_ENTRY || largest > LARGEST_CLASSIFIER_ENTRY) {
+            throw new IllegalArgumentException("classifier's largest entry is " + largest + ", outside ["
+                    + SMALLEST_CLASSIFIER_ENTRY + ", " + LARGEST_CLASSIFIER_ENTRY + "]: its Gram matrix would"
+                    + " overflow or underflow; rescale it (every metric but the cross-entropy and accuracy is"
+                    + " independent of its scale)");
         }
         if (classCounts.length != numClasses) {
             classCounts = new int[numClasses];

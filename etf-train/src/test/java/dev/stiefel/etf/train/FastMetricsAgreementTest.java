@@ -129,6 +129,42 @@ class FastMetricsAgreementTest {
     }
 
     /** Returns whether NC1 went through the eigendecomposition (in both rounds alike). */
+    /**
+     * At the ends of the accepted classifier range every scale-free metric is that of the
+     * unscaled classifier: nothing the metrics form overflows or underflows there.
+     */
+    @ParameterizedTest
+    @CsvSource({"1e100, 61", "1e-100, 62"})
+    void classifiersAtTheEndsOfTheRangeGiveTheScaleFreeMetricsOfTheirDirection(double largest, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int numClasses = 5;
+        DMatrixRMaj features = gaussian(60, 12, random);
+        int[] labels = new int[60];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % numClasses;
+        }
+        DMatrixRMaj classifier = gaussian(12, numClasses, random);
+        DMatrixRMaj scaled = classifier.copy();
+        double factor = largest / org.ejml.dense.row.CommonOps_DDRM.elementMaxAbs(classifier);
+        for (int index = 0; index < scaled.data.length; index++) {
+            scaled.data[index] *= factor;
+        }
+        NeuralCollapseMetrics metrics = new NeuralCollapseMetrics(Kernels.cpu(), numClasses, TAU);
+        NeuralCollapseSnapshot expected = metrics.evaluate(0, features, labels, classifier);
+        double[] expectedMargins = metrics.margins(null);
+        NeuralCollapseSnapshot actual = metrics.evaluate(0, features, labels, scaled);
+        assertClose(expected.nc1(), actual.nc1(), "NC1");
+        assertClose(expected.nc2(), actual.nc2(), "NC2");
+        assertClose(expected.nc3(), actual.nc3(), "NC3");
+        assertClose(expected.equinorm(), actual.equinorm(), "equinorm");
+        assertClose(expected.averageMargin(), actual.averageMargin(), "average margin");
+        double[] actualMargins = metrics.margins(null);
+        for (int i = 0; i < actualMargins.length; i++) {
+            assertClose(expectedMargins[i], actualMargins[i], "margin " + i);
+        }
+        assertTrue(Double.isFinite(actual.crossEntropy()), "cross-entropy " + actual.crossEntropy());
+    }
+
     private static boolean assertAgree(String backend, int numClasses, DMatrixRMaj features, DMatrixRMaj classifier) {
         int[] labels = new int[features.numRows];
         for (int i = 0; i < labels.length; i++) {

@@ -180,6 +180,14 @@ class NeuralCollapseMetricsTest {
         classifierWithInfinity.set(1, 0, Double.POSITIVE_INFINITY);
         assertMessage("classifier: entry (1, 0) is +Infinity",
                 () -> metrics.evaluate(0, features, labels, classifierWithInfinity));
+        // finite entries whose Gram matrix would overflow or underflow (NC2 came out NaN or 1)
+        DMatrixRMaj huge = w.copy();
+        CommonOps_DDRM.fill(huge, 1e308);
+        assertMessage("largest entry is 1.0E308, outside", () -> metrics.evaluate(0, features, labels, huge));
+        DMatrixRMaj tiny = w.copy();
+        CommonOps_DDRM.fill(tiny, 1e-200);
+        assertMessage("largest entry is 1.0E-200, outside", () -> metrics.evaluate(0, features, labels, tiny));
+        assertMessage("tau = 1.0E60 is outside", () -> new NeuralCollapseMetrics(2, 1e60));
         DMatrixRMaj withZeroRow = features.copy();
         withZeroRow.set(3, 0, 0);
         withZeroRow.set(3, 1, 0);
