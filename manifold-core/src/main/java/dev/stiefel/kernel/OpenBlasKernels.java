@@ -195,22 +195,8 @@ public final class OpenBlasKernels extends HostKernels {
      * an order of magnitude when the cores are oversubscribed, so shared machines want 1.
      */
     private static void applyThreadProperty() {
-        String value = System.getProperty(THREADS_PROPERTY);
-        if (value == null || value.isBlank()) {
-            return;
-        }
-        int threads;
-        try {
-            threads = Integer.parseInt(value.trim());
-        } catch (NumberFormatException notANumber) {
-            throw new IllegalArgumentException(THREADS_PROPERTY + "=" + value + ": expected a positive integer",
-                    notANumber);
-        }
-        if (threads < 1) {
-            throw new IllegalArgumentException(THREADS_PROPERTY + "=" + value
-                    + ": expected a positive integer (the number of OpenBLAS threads)");
-        }
-        if (threads != configuredThreads) {
+        int threads = positiveIntegerProperty(THREADS_PROPERTY, 0);
+        if (threads > 0 && threads != configuredThreads) {
             setThreads(threads);
         }
     }
