@@ -624,12 +624,7 @@ public abstract class DenseKernelsContract<M> {
     @ValueSource(ints = {1, 2, 9, 30})
     void choleskyMatchesTheTextbookFactorAndReadsOnlyTheLowerTriangle(int n) {
         Random random = new Random(90 + n);
-        DMatrixRMaj b = gaussian(n, n, random);
-        DMatrixRMaj a = new DMatrixRMaj(n, n);
-        CommonOps_DDRM.multTransB(b, b, a);
-        for (int i = 0; i < n; i++) {
-            a.add(i, i, n);
-        }
+        DMatrixRMaj a = gaussianGramPlusShift(n, n, random);
         DMatrixRMaj reference = new DMatrixRMaj(n, n);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j <= i; j++) {
@@ -640,12 +635,7 @@ public abstract class DenseKernelsContract<M> {
                 reference.set(i, j, i == j ? Math.sqrt(sum) : sum / reference.get(j, j));
             }
         }
-        DMatrixRMaj garbageAbove = a.copy();
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                garbageAbove.set(i, j, 1e3 * random.nextGaussian());
-            }
-        }
+        DMatrixRMaj garbageAbove = withGarbageAbove(a, random);
         M lower = create(n, n);
         kernels.cholesky(upload(garbageAbove), lower);
         DMatrixRMaj l = download(lower);
@@ -654,6 +644,28 @@ public abstract class DenseKernelsContract<M> {
         DMatrixRMaj llt = new DMatrixRMaj(n, n);
         CommonOps_DDRM.multTransB(l, l, llt);
         assertClose(a, llt, tolerance() * 10 * NormOps_DDRM.normF(a), "l l^T = a");
+    }
+
+    /** {@code b b^T + shift I} with b an n x n Gaussian matrix: symmetric positive definite. */
+    private static DMatrixRMaj gaussianGramPlusShift(int n, double shift, Random random) {
+        DMatrixRMaj b = gaussian(n, n, random);
+        DMatrixRMaj a = new DMatrixRMaj(n, n);
+        CommonOps_DDRM.multTransB(b, b, a);
+        for (int i = 0; i < n; i++) {
+            a.add(i, i, shift);
+        }
+        return a;
+    }
+
+    /** A copy of {@code a} with large random entries above the diagonal, which must not be read. */
+    private static DMatrixRMaj withGarbageAbove(DMatrixRMaj a, Random random) {
+        DMatrixRMaj garbageAbove = a.copy();
+        for (int i = 0; i < a.numRows; i++) {
+            for (int j = i + 1; j < a.numCols; j++) {
+                garbageAbove.set(i, j, 1e3 * random.nextGaussian());
+            }
+        }
+        return garbageAbove;
     }
 
     @Test
@@ -674,18 +686,8 @@ public abstract class DenseKernelsContract<M> {
     @ValueSource(ints = {1, 2, 9, 30})
     void inversePositiveDefiniteAgreesWithTheLuSolveAndReadsOnlyTheLowerTriangle(int n) {
         Random random = new Random(190 + n);
-        DMatrixRMaj b = gaussian(n, n, random);
-        DMatrixRMaj a = new DMatrixRMaj(n, n);
-        CommonOps_DDRM.multTransB(b, b, a);
-        for (int i = 0; i < n; i++) {
-            a.add(i, i, 0.1 * n);
-        }
-        DMatrixRMaj garbageAbove = a.copy();
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                garbageAbove.set(i, j, 1e3 * random.nextGaussian());
-            }
-        }
+        DMatrixRMaj a = gaussianGramPlusShift(n, 0.1 * n, random);
+        DMatrixRMaj garbageAbove = withGarbageAbove(a, random);
         M inverse = create(n, n);
         kernels.inversePositiveDefinite(upload(garbageAbove), inverse);
         DMatrixRMaj x = download(inverse);
