@@ -208,10 +208,7 @@ public final class NeuralCollapseMetrics {
         // argmin_c ||mu_c||^2 - 2 h~_i . mu_c, and NC1's residuals are read off them.
         product(normalised, false, classifier, false, logits);
         product(normalised, false, classMeans, true, meanScores);
-        double globalSquared = 0;
-        for (double value : globalMean) {
-            globalSquared += value * value;
-        }
+        double globalSquared = SumsOfSquares.of(globalMean, 0, d);
         double crossEntropy = 0;
         double marginTotal = 0;
         int correct = 0;
@@ -487,12 +484,7 @@ public final class NeuralCollapseMetrics {
     /** {@code ||mu_c||^2} of every class mean, once per evaluation. */
     private void classMeanSquaredNorms(int d) {
         for (int c = 0; c < numClasses; c++) {
-            double squaredNorm = 0;
-            for (int j = 0; j < d; j++) {
-                double value = classMeans.data[c * d + j];
-                squaredNorm += value * value;
-            }
-            meanSquaredNorms[c] = squaredNorm;
+            meanSquaredNorms[c] = SumsOfSquares.of(classMeans.data, c * d, d);
         }
     }
 
@@ -548,7 +540,8 @@ public final class NeuralCollapseMetrics {
         } catch (ArithmeticException notPositiveDefinite) {
             return Double.NaN;
         }
-        double condition = symmetricOneNorm(shiftedGram) * symmetricOneNorm(shiftedInverse);
+        // the largest row sum is the 1-norm of a symmetric matrix
+        double condition = NormOps_DDRM.inducedPInf(shiftedGram) * NormOps_DDRM.inducedPInf(shiftedInverse);
         if (!(condition <= SHIFTED_CONDITION_LIMIT)) {
             return Double.NaN;
         }
@@ -565,20 +558,6 @@ public final class NeuralCollapseMetrics {
             nullPart += classCounts[r] * rowSum;
         }
         return traced - nullPart / countsSquared / (beta * beta);
-    }
-
-    /** Largest absolute row sum of a symmetric matrix, which is its 1-norm. */
-    private static double symmetricOneNorm(DMatrixRMaj matrix) {
-        int size = matrix.numRows;
-        double largest = 0;
-        for (int r = 0; r < size; r++) {
-            double sum = 0;
-            for (int c = 0; c < size; c++) {
-                sum += Math.abs(matrix.data[r * size + c]);
-            }
-            largest = Math.max(largest, sum);
-        }
-        return largest;
     }
 
     /**
@@ -646,12 +625,7 @@ public final class NeuralCollapseMetrics {
     private double rowNormVariation(DMatrixRMaj matrix) {
         int d = matrix.numCols;
         for (int c = 0; c < numClasses; c++) {
-            double squaredNorm = 0;
-            for (int j = 0; j < d; j++) {
-                double value = matrix.data[c * d + j];
-                squaredNorm += value * value;
-            }
-            norms[c] = Math.sqrt(squaredNorm);
+            norms[c] = Math.sqrt(SumsOfSquares.of(matrix.data, c * d, d));
         }
         return variation(norms);
     }
