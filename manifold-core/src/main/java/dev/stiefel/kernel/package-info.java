@@ -4,6 +4,6 @@
  * {@link dev.stiefel.kernel.OpenBlasKernels}, and the factory {@link dev.stiefel.kernel.Kernels}
  * that picks between them ({@code -Dstiefel.kernels=ejml|openblas}). Argument validation
  * shared by every module is in {@link dev.stiefel.kernel.MatrixChecks}. Every backend passes
- * the contract suite {@code DenseKernelsContract} of the test-jar.
+ * the contract suite {@code DenseKernelsContract} of the test kit (artifact {@code manifold-testkit}).
  */
 package dev.stiefel.kernel;

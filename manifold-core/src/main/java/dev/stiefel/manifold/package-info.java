@@ -8,6 +8,6 @@
  *
  * <p>Each class owns its workspaces (allocated in the constructor) and is not thread-safe;
  * operations write into caller-provided storage and allocate nothing when warm. Every manifold
- * passes the contract suite {@code ManifoldContract} of the test-jar.
+ * passes the contract suite {@code ManifoldContract} of the test kit (artifact {@code manifold-testkit}).
  */
 package dev.stiefel.manifold;

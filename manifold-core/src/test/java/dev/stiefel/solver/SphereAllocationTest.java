@@ -1,5 +1,6 @@
 package dev.stiefel.solver;
 
+import dev.stiefel.check.AllocationProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

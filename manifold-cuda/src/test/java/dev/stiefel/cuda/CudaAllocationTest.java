@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.manifold.StiefelRetraction;
-import dev.stiefel.solver.AllocationProbe;
+import dev.stiefel.check.AllocationProbe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

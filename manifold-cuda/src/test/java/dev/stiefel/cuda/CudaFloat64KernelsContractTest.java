@@ -1,7 +1,7 @@
 package dev.stiefel.cuda;
 
 import dev.stiefel.kernel.DenseKernels;
-import dev.stiefel.kernel.DenseKernelsContract;
+import dev.stiefel.testkit.DenseKernelsContract;
 
 /** The shared kernels contract on the device in float64; skipped without a CUDA device. */
 class CudaFloat64KernelsContractTest extends DenseKernelsContract<CudaMatrix> {

@@ -1,7 +1,7 @@
 package dev.stiefel.cuda;
 
 import dev.stiefel.kernel.DenseKernels;
-import dev.stiefel.solver.SolverContract;
+import dev.stiefel.testkit.SolverContract;
 import org.junit.jupiter.api.Nested;
 
 /**

@@ -2,7 +2,7 @@ package dev.stiefel.cuda;
 
 import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.manifold.Manifold;
-import dev.stiefel.manifold.ManifoldContract;
+import dev.stiefel.testkit.ManifoldContract;
 import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.manifold.StiefelRetraction;
 import dev.stiefel.problem.Problem;

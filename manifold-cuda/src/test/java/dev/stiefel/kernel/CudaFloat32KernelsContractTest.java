@@ -1,5 +1,6 @@
 package dev.stiefel.kernel;
 
+import dev.stiefel.testkit.DenseKernelsContract;
 import dev.stiefel.cuda.CudaKernels;
 import dev.stiefel.cuda.CudaMatrix;
 import dev.stiefel.cuda.CudaPrecision;

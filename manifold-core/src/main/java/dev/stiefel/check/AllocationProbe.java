@@ -1,10 +1,10 @@
-package dev.stiefel.solver;
+package dev.stiefel.check;
 
 import java.lang.management.ManagementFactory;
 
 /**
  * Bytes allocated by the current thread ({@code com.sun.management.ThreadMXBean}), for tests
- * that show solver iterations do not allocate. Public for reuse through the test-jar.
+ * that show solver iterations do not allocate. Public so that users can check allocation-free claims of their own code.
  */
 public final class AllocationProbe {
 

@@ -2,7 +2,7 @@ package dev.stiefel.testkit;
 
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Manifold;
-import dev.stiefel.manifold.ManifoldContract;
+import dev.stiefel.testkit.ManifoldContract;
 import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.problem.Problem;

@@ -1,5 +1,6 @@
 package dev.stiefel.kernel;
 
+import dev.stiefel.testkit.DenseKernelsContract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
-package dev.stiefel.kernel;
+package dev.stiefel.testkit;
 
+import dev.stiefel.kernel.DenseKernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
 package dev.stiefel.manifold;
 
+import dev.stiefel.testkit.ManifoldContract;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stiefel.kernel.DenseKernels;

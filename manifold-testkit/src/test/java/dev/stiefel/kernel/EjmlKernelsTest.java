@@ -1,5 +1,6 @@
 package dev.stiefel.kernel;
 
+import dev.stiefel.testkit.DenseKernelsContract;
 import org.ejml.data.DMatrixRMaj;
 
 /** The reference backend against the shared contract. */

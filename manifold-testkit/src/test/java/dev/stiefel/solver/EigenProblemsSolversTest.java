@@ -1,5 +1,6 @@
 package dev.stiefel.solver;
 
+import dev.stiefel.testkit.KnownOptima;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,7 +43,7 @@ class EigenProblemsSolversTest {
     private static DMatrixRMaj eigenProjector(DMatrixRMaj a, int from, int count) {
         int n = a.numRows;
         DMatrixRMaj vectors = new DMatrixRMaj(n, n);
-        StiefelBrockettSolversTest.ascendingEigen(a, vectors);
+        KnownOptima.ascendingEigen(a, vectors);
         DMatrixRMaj basis = CommonOps_DDRM.extract(vectors, 0, n, from, from + count);
         DMatrixRMaj projector = new DMatrixRMaj(n, n);
         CommonOps_DDRM.multTransB(basis, basis, projector);

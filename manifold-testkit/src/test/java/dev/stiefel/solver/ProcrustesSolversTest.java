@@ -1,5 +1,6 @@
 package dev.stiefel.solver;
 
+import dev.stiefel.testkit.KnownOptima;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,29 +27,6 @@ class ProcrustesSolversTest {
 
     private static final double SOLUTION_TOLERANCE = 1e-10;
 
-    /** Closed form {@code U V^T} for the thin SVD {@code A^T B = U S V^T}. */
-    static DMatrixRMaj polarOfAtB(DMatrixRMaj a, DMatrixRMaj b) {
-        DMatrixRMaj atb = new DMatrixRMaj(a.numCols, b.numCols);
-        CommonOps_DDRM.multTransA(a, b, atb);
-        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(atb.numRows, atb.numCols,
-                true, true, true);
-        assertTrue(svd.decompose(atb.copy()));
-        DMatrixRMaj u = svd.getU(null, false);
-        DMatrixRMaj v = svd.getV(null, false);
-        DMatrixRMaj polar = new DMatrixRMaj(atb.numRows, atb.numCols);
-        CommonOps_DDRM.multTransB(u, v, polar);
-        return polar;
-    }
-
-    /** {@code A = c Q} with Q ({@code m x n}) having orthonormal columns. */
-    static DMatrixRMaj scaledOrthonormal(int m, int n, double c, Random random) {
-        Stiefel<DMatrixRMaj> st = new Stiefel<>(Kernels.ejml(), m, n, StiefelRetraction.QR);
-        DMatrixRMaj q = st.allocate();
-        st.randomPoint(random, q);
-        CommonOps_DDRM.scale(c, q);
-        return q;
-    }
-
     @ParameterizedTest(name = "{0} St({2}, {3}) seed {4}")
     @CsvSource({
         "trust-regions, 15, 10, 4, 1",
@@ -65,7 +43,7 @@ class ProcrustesSolversTest {
         Random random = new Random(seed);
         DenseKernels<DMatrixRMaj> kernels = Kernels.ejml();
         Stiefel<DMatrixRMaj> stiefel = new Stiefel<>(kernels, n, p, StiefelRetraction.QR);
-        DMatrixRMaj a = scaledOrthonormal(m, n, 2.0, random);
+        DMatrixRMaj a = KnownOptima.scaledOrthonormal(m, n, 2.0, random);
         DMatrixRMaj b = new DMatrixRMaj(m, p);
         for (int i = 0; i < b.data.length; i++) {
             b.data[i] = random.nextGaussian();
@@ -92,7 +70,7 @@ class ProcrustesSolversTest {
 
         assertEquals(StopReason.GRADIENT_NORM, result.stopReason(), () -> solverName + " after " + result.iterations());
         assertTrue(result.gradientNorm() < 1e-8);
-        DMatrixRMaj expected = polarOfAtB(a, b);
+        DMatrixRMaj expected = KnownOptima.polarOfAtB(a, b);
         DMatrixRMaj difference = new DMatrixRMaj(n, p);
         CommonOps_DDRM.subtract(result.point(), expected, difference);
         double error = NormOps_DDRM.normF(difference);

@@ -1,5 +1,6 @@
 package dev.stiefel.manifold;
 
+import dev.stiefel.testkit.ManifoldContract;
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.problem.Problem;

@@ -3,7 +3,7 @@ package dev.stiefel.testkit;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.StiefelRetraction;
-import dev.stiefel.solver.SolverContract;
+import dev.stiefel.testkit.SolverContract;
 import org.ejml.data.DMatrixRMaj;
 
 /** The solver contract with a retraction written outside the library. */

@@ -1,5 +1,6 @@
-package dev.stiefel.manifold;
+package dev.stiefel.testkit;
 
+import dev.stiefel.manifold.Manifold;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,18 @@
-package dev.stiefel.solver;
+package dev.stiefel.testkit;
 
+import dev.stiefel.check.AllocationProbe;
+import dev.stiefel.solver.TrustRegionsOptions;
+import dev.stiefel.solver.TrustRegions;
+import dev.stiefel.solver.StoppingCriteria;
+import dev.stiefel.solver.StopReason;
+import dev.stiefel.solver.SteepestDescentOptions;
+import dev.stiefel.solver.SteepestDescent;
+import dev.stiefel.solver.SolverResult;
+import dev.stiefel.solver.Solver;
+import dev.stiefel.solver.RiemannianLbfgsOptions;
+import dev.stiefel.solver.RiemannianLbfgs;
+import dev.stiefel.solver.ConjugateGradientOptions;
+import dev.stiefel.solver.ConjugateGradient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -80,7 +93,7 @@ public abstract class SolverContract<M> {
         int p = 4;
         Random random = new Random(31);
         Stiefel<M> stiefel = new Stiefel<>(kernels(), n, p, retraction());
-        DMatrixRMaj a = StiefelBrockettSolversTest.separatedSpectrum(n, p, random);
+        DMatrixRMaj a = KnownOptima.separatedSpectrum(n, p, random);
         DMatrixRMaj weights = new DMatrixRMaj(p, p);
         for (int i = 0; i < p; i++) {
             weights.set(i, i, p - i);
@@ -94,7 +107,7 @@ public abstract class SolverContract<M> {
         assertEquals(StopReason.GRADIENT_NORM, result.stopReason(), () -> solverName + " after " + result.iterations());
         DMatrixRMaj x = kernels().toHost(result.point(), new DMatrixRMaj(1, 1));
         DMatrixRMaj vectors = new DMatrixRMaj(n, n);
-        StiefelBrockettSolversTest.ascendingEigen(a, vectors);
+        KnownOptima.ascendingEigen(a, vectors);
         for (int j = 0; j < p; j++) {
             double plus = 0;
             double minus = 0;
@@ -115,7 +128,7 @@ public abstract class SolverContract<M> {
         int p = 3;
         Random random = new Random(37);
         Stiefel<M> stiefel = new Stiefel<>(kernels(), n, p, retraction());
-        DMatrixRMaj a = ProcrustesSolversTest.scaledOrthonormal(m, n, 1.5, random);
+        DMatrixRMaj a = KnownOptima.scaledOrthonormal(m, n, 1.5, random);
         DMatrixRMaj b = new DMatrixRMaj(m, p);
         for (int i = 0; i < b.data.length; i++) {
             b.data[i] = random.nextGaussian();
@@ -129,7 +142,7 @@ public abstract class SolverContract<M> {
         assertEquals(StopReason.GRADIENT_NORM, result.stopReason(), () -> solverName + " after " + result.iterations());
         DMatrixRMaj x = kernels().toHost(result.point(), new DMatrixRMaj(1, 1));
         DMatrixRMaj difference = new DMatrixRMaj(n, p);
-        CommonOps_DDRM.subtract(x, ProcrustesSolversTest.polarOfAtB(a, b), difference);
+        CommonOps_DDRM.subtract(x, KnownOptima.polarOfAtB(a, b), difference);
         double error = NormOps_DDRM.normF(difference);
         assertTrue(error < solutionTolerance(), "||X - polar(A^T B)||_F = " + error);
     }

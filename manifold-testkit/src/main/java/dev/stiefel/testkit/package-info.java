@@ -1,15 +1,14 @@
 /**
  * The test kit: the contracts this library's own manifolds, retractions, backends and solvers
- * pass, published in manifold-core's test-jar so that a new manifold, retraction or backend is
- * checked by the same tests.
+ * pass, published as the artifact {@code manifold-testkit} so that a new manifold, retraction,
+ * backend or solver is checked by the same tests.
  *
  * <h2>Depending on it</h2>
  * <pre>{@code
  * <dependency>
  *   <groupId>dev.stiefel</groupId>
- *   <artifactId>manifold-core</artifactId>
+ *   <artifactId>manifold-testkit</artifactId>
  *   <version>${stiefel.version}</version>
- *   <type>test-jar</type>
  *   <scope>test</scope>
  * </dependency>
  * <!-- the contracts are JUnit 5 tests; parameterised ones need junit-jupiter-params -->
@@ -17,7 +16,7 @@
  *
  * <h2>What it holds</h2>
  * <ul>
- *   <li>{@link dev.stiefel.manifold.ManifoldContract}: points stay on the manifold (also after
+ *   <li>{@link dev.stiefel.testkit.ManifoldContract}: points stay on the manifold (also after
  *       1000 chained retractions), projections are orthogonal and idempotent, the retraction has
  *       velocity {@code v} and the order the subclass states (first order provably not more),
  *       the second-order curve is second order, inverse retractions and transports are right,
@@ -25,25 +24,25 @@
  *       product, and the Riemannian gradient and Hessian conversions pass Taylor-slope checks
  *       (a wrong Hessian fails them). Subclass it with the manifold, its dimension, its
  *       retraction order and a cost with known Euclidean derivatives.</li>
- *   <li>{@link dev.stiefel.solver.SolverContract}: trust regions, conjugate gradients, steepest
+ *   <li>{@link dev.stiefel.testkit.SolverContract}: trust regions, conjugate gradients, steepest
  *       descent and R-LBFGS reach the known optima of Brockett ({@link
  *       dev.stiefel.problem.BrockettProblem}: eigenvectors of A) and Procrustes
  *       ({@link dev.stiefel.problem.ProcrustesProblem}: the polar factor of {@code A^T B}) on
  *       Stiefel, and warm iterations do not allocate. Subclass it with a backend's kernels,
  *       and override {@code retraction()} to run it on a retraction of your own.</li>
- *   <li>{@link dev.stiefel.solver.AllocationProbe}: bytes allocated by the current thread, for
- *       allocation-free claims of your own.</li>
+ *   <li>{@link dev.stiefel.testkit.KnownOptima}: the independent oracles (EJML eigenvectors, polar
+ *       factors) behind the solver contract's known optima.</li>
  *   <li>{@link dev.stiefel.testkit.TestMatrices}: seeded Gaussian matrices, Haar points and
  *       tangent vectors, balanced labels, five-point finite differences and the comparisons
  *       (relative error, orthonormality, skew-symmetry) that every module's tests use.</li>
- *   <li>In the main jar, {@link dev.stiefel.check.DerivativeCheck} checks a problem's gradient
+ *   <li>In manifold-core, {@link dev.stiefel.check.AllocationProbe} measures the bytes a call
+ *       allocates, and {@link dev.stiefel.check.DerivativeCheck} checks a problem's gradient
  *       and Hessian by Taylor slopes and returns reports a test can assert on.</li>
  * </ul>
  *
  * <h2>Example</h2>
- * {@link dev.stiefel.testkit.CholeskyQrRetraction} is a retraction written outside the library;
- * {@link dev.stiefel.testkit.CholeskyQrContractTest} and
- * {@link dev.stiefel.testkit.CholeskyQrSolverContractTest} are the two classes a user writes to
+ * {@code CholeskyQrRetraction} in this module's tests is a retraction written outside the
+ * library; {@code CholeskyQrContractTest} and {@code CholeskyQrSolverContractTest} are the two classes a user writes to
  * put it through the manifold and solver contracts.
  */
 package dev.stiefel.testkit;

@@ -1,5 +1,6 @@
 package dev.stiefel.solver;
 
+import dev.stiefel.testkit.SolverContract;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import org.ejml.data.DMatrixRMaj;
