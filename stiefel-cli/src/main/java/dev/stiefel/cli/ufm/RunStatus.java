@@ -1,0 +1,138 @@
+package dev.stiefel.cli.ufm;
+
+import dev.stiefel.etf.train.HeadKind;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The state of a run, kept in {@code status.txt} of its folder so that a folder left by an
+ * interrupted or failed run says so: {@code running} from the start, then {@code finished},
+ * {@code failed: <reason>} or {@code interrupted at head H, seed S, iteration I} (one entry per
+ * (head, seed) run in progress, separated by {@code ;}).
+ *
+ * <p>{@link #interrupted()} is what the shutdown hook ({@link #shutdownHook}) runs on SIGINT
+ * or SIGTERM; it is public so that it can be exercised without a signal. The file is replaced
+ * atomically where the file system allows, so a reader never sees half a line. Thread-safe: the
+ * training threads report progress while the hook may read it.
+ */
+public final class RunStatus {
+
+    /** Name of the status file in the run folder. */
+    public static final String FILE_NAME = "status.txt";
+
+    private final Path file;
+    /** "head H, seed S" of the runs in progress, in a stable order, to the iteration each is in. */
+    private final Map<String, AtomicInteger> inProgress = new ConcurrentSkipListMap<>();
+    private volatile boolean ended;
+
+    /** Writes {@code running}. */
+    public RunStatus(Path runFolder) throws IOException {
+        this.file = runFolder.resolve(FILE_NAME);
+        write("running");
+    }
+
+    /** The status file. */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * A (head, seed) run has started.
+     *
+     * @return its iteration in progress (0 until the first step), for the run to update
+     *     without allocating
+     */
+    public AtomicInteger started(HeadKind head, long seed) {
+        AtomicInteger iteration = new AtomicInteger();
+        inProgress.put(key(head, seed), iteration);
+        return iteration;
+    }
+
+    /** A (head, seed) run has ended (its CSVs are written). */
+    public void done(HeadKind head, long seed) {
+        inProgress.remove(key(head, seed));
+    }
+
+    /** Writes {@code finished}, unless the run has already ended (the first end is kept). */
+    public synchronized void finished() throws IOException {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        write("finished");
+    }
+
+    /** Writes {@code failed: <what>}, the message on one line, unless the run has already ended. */
+    public synchronized void failed(String what) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        try {
+            write("failed: " + what.replace('\n', ' ').replace('\r', ' '));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes {@code interrupted at ...} with the runs in progress, unless the run has already
+     * ended (a signal after {@link #finished} or {@link #failed} changes nothing).
+     *
+     * @return the line written, or null when the run had ended
+     */
+    public synchronized String interrupted() {
+        if (ended) {
+            return null;
+        }
+        ended = true;
+        StringJoiner where = new StringJoiner("; ");
+        for (Map.Entry<String, AtomicInteger> entry : inProgress.entrySet()) {
+            where.add(entry.getKey() + ", iteration " + entry.getValue().get());
+        }
+        String line = inProgress.isEmpty() ? "interrupted between runs" : "interrupted at " + where;
+        try {
+            write(line);
+        } catch (IOException | RuntimeException e) {
+            // the process is going down: stderr is the last place to say it
+            System.err.println("could not record '" + line + "' in " + file + ": " + e);
+            return null;
+        }
+        return line;
+    }
+
+    /**
+     * A thread for {@link Runtime#addShutdownHook}: marks the run interrupted and runs
+     * {@code afterwards} (the command line ends its progress line there).
+     */
+    public Thread shutdownHook(Runnable afterwards) {
+        return new Thread(() -> {
+            if (interrupted() != null) {
+                afterwards.run();
+            }
+        }, "ufm-status-on-exit");
+    }
+
+    private static String key(HeadKind head, long seed) {
+        return "head " + head.commandLineName() + ", seed " + seed;
+    }
+
+    private void write(String line) throws IOException {
+        Path temporary = file.resolveSibling(FILE_NAME + ".tmp");
+        Files.writeString(temporary, line + "\n", StandardCharsets.UTF_8);
+        try {
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException notAtomic) {
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
