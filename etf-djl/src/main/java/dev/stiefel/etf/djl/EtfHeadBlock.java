@@ -1,6 +1,5 @@
 package dev.stiefel.etf.djl;
 
-import dev.stiefel.etf.train.Trainer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
