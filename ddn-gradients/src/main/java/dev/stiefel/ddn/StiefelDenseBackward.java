@@ -14,7 +14,7 @@ import org.ejml.data.DMatrixRMaj;
  * {@code q = p (p + 1) / 2}, ordered row by row of the upper triangle, with
  * <pre>
  *   D h_ij [V] = u_i^T v_j + v_i^T u_j,
- *   sum_{i<=j} lambda_ij D^2 h_ij = I_n (x) L,   L_ii = 2 lambda_ii,  L_ij = L_ji = lambda_ij.
+ *   sum_{i &lt;= j} lambda_ij D^2 h_ij = I_n (x) L,   L_ii = 2 lambda_ii,  L_ij = L_ji = lambda_ij.
  * </pre>
  * {@link DenseKktBackward} finds the multipliers from stationarity by least squares; at a
  * critical point {@code L = sym(U^T grad f)}, {@code Sigma} of docs/mathematics.md section 5 (embedded gradient

@@ -125,4 +125,62 @@ public final class CrossEntropy {
         }
         return max + Math.log(sum);
     }
+
+    /**
+     * {@link #loss(DMatrixRMaj, int[])} on plain arrays: the rows of {@code logits} are the batch.
+     *
+     * @param logits {@code B x C}, rectangular
+     * @param labels B labels in {@code [0, C)}
+     * @return the mean loss
+     * @throws IllegalArgumentException as the matrix form, or for ragged rows
+     */
+    public static double loss(double[][] logits, int[] labels) {
+        return loss(rowsToMatrix(logits), labels);
+    }
+
+    /**
+     * {@link #lossAndGradient(DMatrixRMaj, int[], DMatrixRMaj)} on plain arrays, for trainers
+     * that hold their batches as {@code double[][]}.
+     *
+     * @param logits {@code B x C}, rectangular
+     * @param labels B labels in {@code [0, C)}
+     * @param gradientOut {@code B x C}, receives {@code dL/dlogits}; must not be {@code logits}
+     * @return the mean loss
+     * @throws IllegalArgumentException as the matrix form, for ragged rows or a gradient of
+     *     another shape
+     */
+    public static double lossAndGradient(double[][] logits, int[] labels, double[][] gradientOut) {
+        if (gradientOut == logits) {
+            throw new IllegalArgumentException("gradientOut must not alias logits");
+        }
+        DMatrixRMaj z = rowsToMatrix(logits);
+        if (gradientOut == null || gradientOut.length != z.numRows) {
+            throw new IllegalArgumentException("gradientOut must have " + z.numRows + " rows, one per logit row");
+        }
+        DMatrixRMaj gradient = new DMatrixRMaj(z.numRows, z.numCols);
+        double loss = lossAndGradient(z, labels, gradient);
+        for (int row = 0; row < z.numRows; row++) {
+            if (gradientOut[row] == null || gradientOut[row].length != z.numCols) {
+                throw new IllegalArgumentException("gradientOut row " + row + " must have " + z.numCols + " entries");
+            }
+            System.arraycopy(gradient.data, row * z.numCols, gradientOut[row], 0, z.numCols);
+        }
+        return loss;
+    }
+
+    private static DMatrixRMaj rowsToMatrix(double[][] rows) {
+        if (rows == null || rows.length == 0 || rows[0] == null) {
+            throw new IllegalArgumentException("logits must have at least one row");
+        }
+        int columns = rows[0].length;
+        DMatrixRMaj matrix = new DMatrixRMaj(rows.length, columns);
+        for (int row = 0; row < rows.length; row++) {
+            if (rows[row] == null || rows[row].length != columns) {
+                throw new IllegalArgumentException("logits row " + row + " has "
+                        + (rows[row] == null ? "no" : rows[row].length) + " entries, row 0 has " + columns);
+            }
+            System.arraycopy(rows[row], 0, matrix.data, row * columns, columns);
+        }
+        return matrix;
+    }
 }

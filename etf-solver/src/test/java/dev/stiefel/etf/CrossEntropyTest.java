@@ -77,4 +77,35 @@ class CrossEntropyTest {
         DMatrixRMaj same = new DMatrixRMaj(2, 3);
         assertThrows(IllegalArgumentException.class, () -> CrossEntropy.lossAndGradient(same, new int[] {0, 1}, same));
     }
+
+    @Test
+    void plainArrayFormIsTheNaiveFormulaAndItsDerivative() {
+        double[][] logits = {{0.3, -1.2, 2.0}, {1.5, 0.1, -0.7}};
+        int[] labels = {2, 0};
+        double expected = 0;
+        double[][] expectedGradient = new double[2][3];
+        for (int row = 0; row < 2; row++) {
+            double sum = 0;
+            for (double z : logits[row]) {
+                sum += Math.exp(z);
+            }
+            expected += (Math.log(sum) - logits[row][labels[row]]) / 2;
+            for (int col = 0; col < 3; col++) {
+                expectedGradient[row][col] = (Math.exp(logits[row][col]) / sum - (col == labels[row] ? 1 : 0)) / 2;
+            }
+        }
+        double[][] gradient = new double[2][3];
+        assertEquals(expected, CrossEntropy.lossAndGradient(logits, labels, gradient), 1e-15);
+        assertEquals(expected, CrossEntropy.loss(logits, labels), 1e-15);
+        for (int row = 0; row < 2; row++) {
+            for (int col = 0; col < 3; col++) {
+                assertEquals(expectedGradient[row][col], gradient[row][col], 1e-16);
+            }
+        }
+        IllegalArgumentException ragged = assertThrows(IllegalArgumentException.class,
+                () -> CrossEntropy.loss(new double[][] {{1, 2}, {3}}, new int[] {0, 1}));
+        assertTrue(ragged.getMessage().contains("row 1"), ragged.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> CrossEntropy.lossAndGradient(logits, labels, new double[1][3]));
+    }
 }
