@@ -53,7 +53,11 @@ public final class Product<P> implements Manifold<ProductPoint<P>> {
         if (factors == null) {
             throw new IllegalArgumentException("Product needs at least one factor");
         }
-        return new Product<>(List.of(factors));
+        List<Manifold<P>> list = new java.util.ArrayList<>(factors.length);
+        for (Manifold<P> factor : factors) {
+            list.add(factor);
+        }
+        return new Product<>(list);
     }
 
     /** Factor {@code index}. */
