@@ -92,6 +92,17 @@ final class Matrices {
         return defect;
     }
 
+    /** {@code ||a - b||_F}. */
+    static double distance(double[][] a, double[][] b) {
+        double sum = 0.0;
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[0].length; j++) {
+                sum += (a[i][j] - b[i][j]) * (a[i][j] - b[i][j]);
+            }
+        }
+        return Math.sqrt(sum);
+    }
+
     /** {@code max |a_ij - b_ij|}. */
     static double maxDifference(double[][] a, double[][] b) {
         double largest = 0.0;
