@@ -20,7 +20,11 @@ import java.util.random.RandomGenerator;
  */
 public interface ManifoldConstraint {
 
-    /** Short name with the convention, e.g. {@code "Stiefel(orthonormal rows)"}. */
+    /**
+     * A short name with the convention, for messages.
+     *
+     * @return e.g. {@code "Stiefel(orthonormal rows)"}
+     */
     String name();
 
     /**
