@@ -3,6 +3,7 @@ package dev.stiefel.djl.riemannian;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 
 /** Copies between parameters on their device and float64 arrays on the host. */
 final class HostArrays {
@@ -70,7 +71,7 @@ final class HostArrays {
      */
     static Shape ones(Shape shape) {
         long[] ones = new long[shape.dimension()];
-        java.util.Arrays.fill(ones, 1L);
+        Arrays.fill(ones, 1L);
         return new Shape(ones);
     }
 

@@ -8,7 +8,9 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.ParameterList;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import java.util.ArrayList;
@@ -118,8 +120,9 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
      * @throws IllegalArgumentException for a parameter that is not float32 or float64, whose
      *     shape does not suit its constraint or differs from its gradient's, or for a negative
      *     or non-finite learning rate
-     * @throws ArithmeticException when the gradient has a NaN or infinite entry (the weight is
-     *     then unchanged), or the retraction is not defined at the step
+     * @throws ArithmeticException when the gradient has a NaN or infinite entry (the weight and
+     *     the moments are then unchanged), or the retraction is not defined at the step (the
+     *     weight is then unchanged)
      */
     @Override
     public final void update(String parameterId, NDArray weight, NDArray grad) {
@@ -328,6 +331,30 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
             constrain(parameter.getId(), constraint);
             parameterNames.put(parameter.getId(), parameter.getName());
             return self();
+        }
+
+        /**
+         * Declares that the parameter of {@code block} with this name lives on the manifold of
+         * {@code constraint}; names are those of {@link Block#getParameters()}, prefixed by the
+         * child blocks' names in nested blocks (e.g. {@code "02Linear_weight"} in a
+         * {@code SequentialBlock}).
+         *
+         * @param block the block, usually the model's
+         * @param parameterName the parameter's name in {@code block.getParameters()}
+         * @param constraint its manifold
+         * @return this builder
+         * @throws IllegalArgumentException when the block has no parameter of that name (the
+         *     message lists the names it has), or as {@link #constrain(Parameter, ManifoldConstraint)}
+         */
+        public T constrain(Block block, String parameterName, ManifoldConstraint constraint) {
+            Objects.requireNonNull(block, "block");
+            ParameterList parameters = block.getParameters();
+            Parameter parameter = parameters.get(parameterName);
+            if (parameter == null) {
+                throw new IllegalArgumentException("the block has no parameter named '" + parameterName + "'; it has "
+                        + parameters.keys());
+            }
+            return constrain(parameter, constraint);
         }
 
         /**

@@ -14,6 +14,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.NativeResource;
@@ -235,6 +237,20 @@ class RiemannianOptimizerBehaviourTest {
             NDArray weight = gaussian(2, 2);
             assertThrows(IllegalArgumentException.class, () -> negative.update("w", weight, gaussian(2, 2)));
         }
+    }
+
+    @Test
+    void parametersAreFoundByTheirNameInTheBlock() {
+        SequentialBlock block = new SequentialBlock().add(Linear.builder().setUnits(8).build())
+                .add(Linear.builder().setUnits(3).build());
+        Parameter classifier = block.getChildren().get(1).getValue().getParameters().get("weight");
+        try (RiemannianSgd sgd = RiemannianSgd.builder().setLearningRateTracker(Tracker.fixed(LEARNING_RATE))
+                .constrain(block, "02Linear_weight", ManifoldConstraint.obliqueRows()).build()) {
+            assertSame(ManifoldConstraint.obliqueRows(), sgd.constraint(classifier.getId()));
+        }
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> RiemannianSgd.builder()
+                .constrain(block, "classifier", ManifoldConstraint.obliqueRows()));
+        assertTrue(missing.getMessage().contains("02Linear_weight"), missing.getMessage());
     }
 
     @Test
