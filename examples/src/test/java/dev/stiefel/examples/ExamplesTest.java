@@ -94,4 +94,14 @@ class ExamplesTest {
         assertTrue(line.find(), output);
         assertTrue(Double.parseDouble(line.group(1)) > 0.9, output);
     }
+
+    @Test
+    void riemannianAdamExampleRecoversTheMapOnTheStiefelManifold() throws Exception {
+        String output = run(() -> RiemannianAdamExample.main(new String[0]));
+        Matcher line = Pattern.compile("\\|\\|W - W\\*\\|\\|_F = ([0-9.e+-]+), \\|\\|W W\\^T - I\\|\\|_F = ([0-9.e+-]+)")
+                .matcher(output);
+        assertTrue(line.find(), output);
+        assertTrue(Double.parseDouble(line.group(1)) < 1e-4, output);   // noise-free samples of a map 2.8 away
+        assertTrue(Double.parseDouble(line.group(2)) < 1e-5, output);   // float32 iterates on St(16, 4)
+    }
 }

@@ -2,6 +2,7 @@
  * Riemannian manifolds over any {@link dev.stiefel.kernel.DenseKernels} backend: {@link
  * dev.stiefel.manifold.Stiefel} (QR, polar, Cayley and exponential retractions, QR and polar
  * inverses), {@link dev.stiefel.manifold.Grassmann}, {@link dev.stiefel.manifold.Sphere},
+ * {@link dev.stiefel.manifold.Oblique} (unit columns or unit rows),
  * {@link dev.stiefel.manifold.Euclidean} and {@link dev.stiefel.manifold.Product}, all with the
  * embedded (or product) metric, plus the Stiefel formulas other modules share
  * ({@link dev.stiefel.manifold.StiefelGeometry}, {@link dev.stiefel.manifold.EmbeddedGradientField}).

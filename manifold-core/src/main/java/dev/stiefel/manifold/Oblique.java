@@ -1,0 +1,516 @@
+package dev.stiefel.manifold;
+
+import static dev.stiefel.manifold.ManifoldSupport.requireFiniteShape;
+import static dev.stiefel.manifold.ManifoldSupport.requireShape;
+
+import dev.stiefel.kernel.DenseKernels;
+import dev.stiefel.kernel.Kernels;
+import dev.stiefel.kernel.SumsOfSquares;
+import java.util.Arrays;
+import java.util.random.RandomGenerator;
+import org.ejml.data.DMatrixRMaj;
+
+/**
+ * The oblique manifold {@code OB(n, p) = {X in R^(n x p) : diag(X^T X) = 1}}, matrices with
+ * unit-norm columns, or with {@link UnitNorm#ROWS} the matrices with unit-norm rows: a product
+ * of unit spheres, one per column (row), with the embedded metric (Absil and Gallivan, "Joint
+ * diagonalization on the oblique manifold for independent component analysis", ICASSP 2006;
+ * Boumal 2023, Sec. 7.2; Manopt's {@code obliquefactory}, pymanopt's {@code Oblique}).
+ *
+ * <p>Every operation is the {@link Sphere}'s, applied to each column {@code x_j}: projection
+ * {@code P_x(z)_j = z_j - <x_j, z_j> x_j}, Riemannian Hessian
+ * {@code P_x(H[v])_j - <x_j, G_j> v_j}, transport by projection, dimension {@code (n - 1) p}
+ * ({@code n (p - 1)} for unit rows), and the retraction of {@link SphereRetraction}
+ * (normalisation of each column, or the exponential of each sphere; both second order and
+ * invertible). The distance is that of the product metric, {@code sqrt(sum_j theta_j^2)}.
+ *
+ * <p>The per-column inner products and norms are read on the host (one copy of the matrix per
+ * operation, {@code O(n p)}, where a Gram matrix would cost {@code O(n p^2)}); scalings of
+ * columns run on the backend, scalings of rows on the host. Workspaces are allocated in the
+ * constructor and nothing is allocated afterwards. Not thread-safe. Unless a method says
+ * otherwise, outputs may alias tangent-vector inputs but never the base point.
+ *
+ * @param <M> the backend's matrix type
+ */
+public final class Oblique<M> implements Manifold<M> {
+
+    /** Which lines of the matrix have unit norm. */
+    public enum UnitNorm {
+        /** {@code ||X e_j|| = 1} for every column {@code j}: {@code diag(X^T X) = 1}. */
+        COLUMNS,
+        /** {@code ||e_i^T X|| = 1} for every row {@code i}: {@code diag(X X^T) = 1}. */
+        ROWS
+    }
+
+    /** Below this angle {@code sin(t)/t} is evaluated by its Taylor polynomial {@code 1 - t^2/6}. */
+    private static final double SMALL_ANGLE = 1e-4;
+
+    /** As {@link Sphere}: below this sine two antipodal columns have no unique logarithm. */
+    private static final double ANTIPODAL_SINE = 1e-13;
+
+    private final DenseKernels<M> kernels;
+    private final int rows;
+    private final int cols;
+    private final UnitNorm unitNorm;
+    private final SphereRetraction retraction;
+    private final String name;
+    /** Number of unit vectors: {@code cols} or {@code rows}. */
+    private final int count;
+    /** Length of each unit vector: {@code rows} or {@code cols}. */
+    private final int length;
+
+    private final M ambient;
+    private final M ambientSecond;
+    private final DMatrixRMaj hostFirst;
+    private final DMatrixRMaj hostSecond;
+    private final double[] first;
+    private final double[] second;
+    private final double[] third;
+
+    /**
+     * @param unitNorm whether the columns or the rows have unit norm
+     * @param retraction normalisation or the exponential, applied to each unit vector
+     * @throws IllegalArgumentException unless {@code rows >= 1} and {@code cols >= 1}, or when an
+     *     argument is null
+     */
+    public Oblique(DenseKernels<M> kernels, int rows, int cols, UnitNorm unitNorm, SphereRetraction retraction) {
+        if (rows < 1 || cols < 1) {
+            throw new IllegalArgumentException("Oblique(rows, cols) needs rows >= 1 and cols >= 1, got rows = "
+                    + rows + ", cols = " + cols);
+        }
+        if (kernels == null || unitNorm == null || retraction == null) {
+            throw new IllegalArgumentException("Oblique(" + rows + ", " + cols
+                    + "): kernels, unit norm and retraction must not be null");
+        }
+        this.kernels = kernels;
+        this.rows = rows;
+        this.cols = cols;
+        this.unitNorm = unitNorm;
+        this.retraction = retraction;
+        this.name = "Oblique(" + rows + ", " + cols + (unitNorm == UnitNorm.ROWS ? ", unit rows)" : ")");
+        this.count = unitNorm == UnitNorm.COLUMNS ? cols : rows;
+        this.length = unitNorm == UnitNorm.COLUMNS ? rows : cols;
+        this.ambient = kernels.create(rows, cols);
+        this.ambientSecond = kernels.create(rows, cols);
+        this.hostFirst = new DMatrixRMaj(rows, cols);
+        this.hostSecond = new DMatrixRMaj(rows, cols);
+        this.first = new double[count];
+        this.second = new double[count];
+        this.third = new double[count];
+    }
+
+    /** {@code OB(rows, cols)} with unit-norm columns on {@link Kernels#cpu()}, with normalisation. */
+    public static Oblique<DMatrixRMaj> onCpu(int rows, int cols) {
+        return onCpu(rows, cols, UnitNorm.COLUMNS);
+    }
+
+    /** The oblique manifold of {@code R^(rows x cols)} on {@link Kernels#cpu()}, with normalisation. */
+    public static Oblique<DMatrixRMaj> onCpu(int rows, int cols, UnitNorm unitNorm) {
+        return new Oblique<>(Kernels.cpu(), rows, cols, unitNorm, SphereRetraction.NORMALIZATION);
+    }
+
+    /** The same manifold on the same backend with another retraction. */
+    public Oblique<M> withRetraction(SphereRetraction newRetraction) {
+        return new Oblique<>(kernels, rows, cols, unitNorm, newRetraction);
+    }
+
+    /** The retraction applied to every unit vector. */
+    public SphereRetraction retraction() {
+        return retraction;
+    }
+
+    /** Whether the columns or the rows have unit norm. */
+    public UnitNorm unitNorm() {
+        return unitNorm;
+    }
+
+    /** {@code n}, the number of rows of a point. */
+    public int rows() {
+        return rows;
+    }
+
+    /** {@code p}, the number of columns of a point. */
+    public int columns() {
+        return cols;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String toString() {
+        return name + " with " + retraction + " retraction on " + kernels.name();
+    }
+
+    /** {@code (rows - 1) cols} for unit columns, {@code rows (cols - 1)} for unit rows. */
+    @Override
+    public int dimension() {
+        return (length - 1) * count;
+    }
+
+    @Override
+    public M allocate() {
+        return kernels.create(rows, cols);
+    }
+
+    @Override
+    public void free(M a) {
+        kernels.free(a);
+    }
+
+    @Override
+    public void copy(M src, M dst) {
+        ManifoldSupport.copy(kernels, rows, cols, name, src, dst);
+    }
+
+    /** The embedded metric {@code tr(U^T V)}, the sum of the spheres' metrics. */
+    @Override
+    public double inner(M x, M u, M v) {
+        return ManifoldSupport.inner(kernels, rows, cols, name, u, v);
+    }
+
+    /** {@code out_j = z_j - <x_j, z_j> x_j} for every unit vector; {@code out} may alias {@code z}. */
+    @Override
+    public void projectToTangent(M x, M z, M out) {
+        check(x, "point x");
+        check(z, "ambient vector z");
+        requireOutput(x, out);
+        componentDots(x, z, first);
+        scaleComponents(x, first, ambient);
+        kernels.addScaled(1.0, z, -1.0, ambient, out);
+    }
+
+    @Override
+    public void euclideanToRiemannianGradient(M x, M euclideanGradient, M out) {
+        projectToTangent(x, euclideanGradient, out);
+    }
+
+    /**
+     * {@code out_j = P_x(H[v])_j - <x_j, G_j> v_j}: the sphere's Hessian conversion (Absil,
+     * Mahony, Trumpf 2013) on every factor. {@code out} may alias any input but {@code x}.
+     */
+    @Override
+    public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
+        check(euclideanGradient, "Euclidean gradient");
+        check(euclideanHessianV, "Euclidean Hessian-vector product");
+        check(v, "tangent vector v");
+        requireOutput(x, out);
+        componentDots(x, euclideanGradient, second);
+        scaleComponents(v, second, ambientSecond);
+        projectToTangent(x, euclideanHessianV, ambient);
+        kernels.addScaled(1.0, ambient, -1.0, ambientSecond, out);
+    }
+
+    /** The configured retraction on every factor; {@code out} may alias {@code v}, not {@code x}. */
+    @Override
+    public void retract(M x, M v, M out) {
+        check(x, "point x");
+        check(v, "tangent vector v");
+        requireOutput(x, out);
+        if (retraction == SphereRetraction.EXPONENTIAL) {
+            exponential(x, v, out);
+            return;
+        }
+        kernels.addScaled(1.0, x, 1.0, v, out);
+        componentNorms(out, first);
+        for (int j = 0; j < count; j++) {
+            if (!(first[j] > 0.0) || first[j] == Double.POSITIVE_INFINITY) {
+                throw new ArithmeticException(name + ": x + v has " + lineName() + " " + j + " of norm " + first[j]
+                        + ", which cannot be normalised");
+            }
+            first[j] = 1.0 / first[j];
+        }
+        scaleComponents(out, first, out);
+    }
+
+    /** The exponential map of every factor, whatever the configured retraction (both are second order). */
+    @Override
+    public void secondOrderRetract(M x, M v, M out) {
+        exponential(x, v, out);
+    }
+
+    /**
+     * {@code Exp_x(v)_j = cos(|v_j|) x_j + (sin(|v_j|) / |v_j|) v_j}, the exponential map of the
+     * product metric; {@code out} may alias {@code v}.
+     */
+    public void exponential(M x, M v, M out) {
+        check(x, "point x");
+        check(v, "tangent vector v");
+        requireOutput(x, out);
+        componentNorms(v, first);
+        for (int j = 0; j < count; j++) {
+            double angle = first[j];
+            first[j] = Math.cos(angle);
+            second[j] = angle < SMALL_ANGLE ? 1.0 - angle * angle / 6.0 : Math.sin(angle) / angle;
+        }
+        scaleComponents(x, first, ambient);
+        scaleComponents(v, second, out);
+        kernels.addScaled(1.0, ambient, 1.0, out, out);
+    }
+
+    /**
+     * {@code Log_x(y)_j = (theta_j / |u_j|) u_j}, {@code u_j = y_j - <x_j, y_j> x_j},
+     * {@code theta_j = atan2(|u_j|, <x_j, y_j>)}; {@code out} must alias neither point.
+     *
+     * @throws ArithmeticException when a column of {@code y} is antipodal to that of {@code x}
+     */
+    public void logarithm(M x, M y, M out) {
+        check(x, "point x");
+        check(y, "point y");
+        requireOutput(x, out);
+        if (out == y) {
+            throw new IllegalArgumentException(name + ": out must not alias the point y");
+        }
+        componentDots(x, y, first);
+        scaleComponents(x, first, ambient);
+        kernels.addScaled(1.0, y, -1.0, ambient, out);
+        componentNorms(out, second);
+        for (int j = 0; j < count; j++) {
+            double cosine = first[j];
+            double sine = second[j];
+            if (sine <= ANTIPODAL_SINE && cosine < 0.0) {
+                throw new ArithmeticException(name + ": " + lineName() + " " + j
+                        + " of y is antipodal to that of x; the logarithm is not unique");
+            }
+            third[j] = sine == 0.0 ? 0.0 : Math.atan2(sine, cosine) / sine;
+        }
+        scaleComponents(out, third, out);
+    }
+
+    @Override
+    public boolean hasInverseRetraction() {
+        return true;
+    }
+
+    /**
+     * Inverse of the configured retraction: {@code y_j / <x_j, y_j> - x_j} for normalisation, the
+     * logarithm for the exponential. {@code out} must alias neither point.
+     *
+     * @throws ArithmeticException when {@code y} is outside the image (a factor with
+     *     {@code <x_j, y_j> <= 0} for normalisation, an antipodal one for the exponential)
+     */
+    @Override
+    public void inverseRetract(M x, M y, M out) {
+        if (out == y) {
+            throw new IllegalArgumentException(name + ": out must not alias the point y");
+        }
+        if (retraction == SphereRetraction.EXPONENTIAL) {
+            logarithm(x, y, out);
+            return;
+        }
+        check(x, "point x");
+        check(y, "point y");
+        requireOutput(x, out);
+        componentDots(x, y, first);
+        for (int j = 0; j < count; j++) {
+            if (!(first[j] > 0.0)) {
+                throw new ArithmeticException(name + ": y is not the normalisation retraction of a tangent vector at x "
+                        + "(<x_j, y_j> = " + first[j] + " for " + lineName() + " " + j + " must be positive)");
+            }
+            first[j] = 1.0 / first[j];
+        }
+        scaleComponents(y, first, out);
+        kernels.addScaled(1.0, out, -1.0, x, out);
+    }
+
+    /** Transport by projection onto {@code T_y}; {@code out} may alias {@code v}. */
+    @Override
+    public void transport(M x, M y, M v, M out) {
+        check(x, "point x");
+        projectToTangent(y, v, out);
+    }
+
+    /** Gaussian matrix with each column (row) normalised: uniform on every sphere, independently. */
+    @Override
+    public void randomPoint(RandomGenerator random, M out) {
+        ManifoldSupport.requireRandom(random, name);
+        check(out, "out");
+        ManifoldSupport.fillGaussian(random, hostFirst);
+        hostNorms(hostFirst, first);
+        for (int j = 0; j < count; j++) {
+            first[j] = 1.0 / first[j];
+        }
+        hostScale(hostFirst, first);
+        kernels.copyFromHost(hostFirst, out);
+    }
+
+    /** A projected Gaussian matrix, normalised; zero when every factor is zero-dimensional. */
+    @Override
+    public void randomTangent(M x, RandomGenerator random, M out) {
+        ManifoldSupport.requireRandom(random, name);
+        check(out, "out");
+        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostSecond, ambientSecond, out);
+    }
+
+    @Override
+    public void zeroTangent(M x, M out) {
+        ManifoldSupport.zeroTangent(kernels, rows, cols, name, out);
+    }
+
+    @Override
+    public void linearCombination(M x, double a, M u, double b, M v, M out) {
+        ManifoldSupport.linearCombination(kernels, rows, cols, name, a, u, b, v, out);
+    }
+
+    /** {@code pi sqrt(count)}, the diameter of the product of spheres (Manopt's {@code obliquefactory}). */
+    @Override
+    public double typicalDistance() {
+        return Math.PI * Math.sqrt(count);
+    }
+
+    /**
+     * @throws IllegalArgumentException on a wrong shape, a NaN or infinite entry, or
+     *     {@code max_j | ||x_j|| - 1 | > tolerance}
+     */
+    @Override
+    public void checkPoint(M x, double tolerance) {
+        ManifoldSupport.requireTolerance(tolerance, name);
+        requireFiniteShape(kernels, x, rows, cols, name, "point");
+        componentNorms(x, first);
+        for (int j = 0; j < count; j++) {
+            double defect = Math.abs(first[j] - 1.0);
+            if (!(defect <= tolerance)) {
+                throw new IllegalArgumentException(name + ": " + lineName() + " " + j
+                        + " of the point does not have unit norm, | ||x_j|| - 1 | = " + defect + " > tolerance "
+                        + tolerance);
+            }
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException on a wrong shape, a NaN or infinite entry, or
+     *     {@code max_j |<x_j, v_j>| > tolerance max(1, ||v||_F)}
+     */
+    @Override
+    public void checkTangent(M x, M v, double tolerance) {
+        ManifoldSupport.requireTolerance(tolerance, name);
+        requireFiniteShape(kernels, x, rows, cols, name, "point");
+        requireFiniteShape(kernels, v, rows, cols, name, "tangent vector");
+        componentDots(x, v, first);
+        double allowed = tolerance * Math.max(1.0, kernels.normF(v));
+        for (int j = 0; j < count; j++) {
+            double defect = Math.abs(first[j]);
+            if (!(defect <= allowed)) {
+                throw new IllegalArgumentException(name + ": vector is not tangent, |<x_j, v_j>| = " + defect
+                        + " > " + allowed + " for " + lineName() + " " + j);
+            }
+        }
+    }
+
+    /** {@code sqrt(sum_j theta_j^2)}, {@code theta_j = atan2(||y_j - <x_j, y_j> x_j||, <x_j, y_j>)}. */
+    @Override
+    public double distance(M x, M y) {
+        check(x, "point x");
+        check(y, "point y");
+        componentDots(x, y, first);
+        scaleComponents(x, first, ambient);
+        kernels.addScaled(1.0, y, -1.0, ambient, ambient);
+        componentNorms(ambient, second);
+        double sum = 0.0;
+        for (int j = 0; j < count; j++) {
+            double angle = Math.atan2(second[j], first[j]);
+            sum += angle * angle;
+        }
+        return Math.sqrt(sum);
+    }
+
+    // ---- per-factor arithmetic -----------------------------------------------------------------
+
+    /** {@code out[j] = <a_j, b_j>}, read on the host. */
+    private void componentDots(M a, M b, double[] out) {
+        kernels.toHost(a, hostFirst);
+        kernels.toHost(b, hostSecond);
+        double[] left = hostFirst.data;
+        double[] right = hostSecond.data;
+        Arrays.fill(out, 0.0);
+        for (int i = 0; i < rows; i++) {
+            int offset = i * cols;
+            for (int j = 0; j < cols; j++) {
+                out[unitNorm == UnitNorm.COLUMNS ? j : i] += left[offset + j] * right[offset + j];
+            }
+        }
+    }
+
+    /** {@code out[j] = ||a_j||}, read on the host. */
+    private void componentNorms(M a, double[] out) {
+        hostNorms(kernels.toHost(a, hostFirst), out);
+    }
+
+    /**
+     * {@code out[j] = ||a_j||} of a host matrix: plain sums of squares, rescaled by the largest
+     * magnitude where a sum overflows or underflows (as {@link SumsOfSquares} prescribes).
+     */
+    private void hostNorms(DMatrixRMaj a, double[] out) {
+        double[] data = a.data;
+        Arrays.fill(out, 0.0);
+        for (int i = 0; i < rows; i++) {
+            int offset = i * cols;
+            for (int j = 0; j < cols; j++) {
+                double value = data[offset + j];
+                out[unitNorm == UnitNorm.COLUMNS ? j : i] += value * value;
+            }
+        }
+        for (int j = 0; j < count; j++) {
+            out[j] = SumsOfSquares.isSafe(out[j]) || out[j] == 0.0 ? Math.sqrt(out[j]) : rescaledNorm(data, j);
+        }
+    }
+
+    private double rescaledNorm(double[] data, int component) {
+        double largest = 0.0;
+        for (int k = 0; k < length; k++) {
+            largest = Math.max(largest, Math.abs(data[index(component, k)]));
+        }
+        if (largest == 0.0 || !Double.isFinite(largest)) {
+            return largest;
+        }
+        double sum = 0.0;
+        for (int k = 0; k < length; k++) {
+            double value = data[index(component, k)] / largest;
+            sum += value * value;
+        }
+        return largest * Math.sqrt(sum);
+    }
+
+    /** Row-major index of entry {@code k} of unit vector {@code component}. */
+    private int index(int component, int k) {
+        return unitNorm == UnitNorm.COLUMNS ? k * cols + component : component * cols + k;
+    }
+
+    /** {@code out_j = s[j] a_j}; {@code out} may alias {@code a}. */
+    private void scaleComponents(M a, double[] s, M out) {
+        if (unitNorm == UnitNorm.COLUMNS) {
+            kernels.scaleColumns(a, s, out);
+            return;
+        }
+        kernels.toHost(a, hostFirst);
+        hostScale(hostFirst, s);
+        kernels.copyFromHost(hostFirst, out);
+    }
+
+    private void hostScale(DMatrixRMaj a, double[] s) {
+        double[] data = a.data;
+        for (int i = 0; i < rows; i++) {
+            int offset = i * cols;
+            for (int j = 0; j < cols; j++) {
+                data[offset + j] *= s[unitNorm == UnitNorm.COLUMNS ? j : i];
+            }
+        }
+    }
+
+    private String lineName() {
+        return unitNorm == UnitNorm.COLUMNS ? "column" : "row";
+    }
+
+    private void check(M a, String role) {
+        requireShape(kernels, a, rows, cols, name, role);
+    }
+
+    private void requireOutput(M x, M out) {
+        check(out, "out");
+        if (out == x) {
+            throw new IllegalArgumentException(name + ": out must not alias the base point x");
+        }
+    }
+}
