@@ -18,7 +18,7 @@ public enum BackwardMethod {
 
     /**
      * Conjugate gradients with the Riemannian Hessian on the tangent space
-     * ({@link StiefelImplicitBackward}); any problem with Euclidean Hessian-vector products and a
+     * ({@link MatrixFreeImplicitBackward}); any problem with Euclidean Hessian-vector products and a
      * positive-definite Riemannian Hessian at the solution; {@code O(np)} memory. Spec section 5b.
      */
     MATRIX_FREE,
@@ -55,7 +55,7 @@ public enum BackwardMethod {
             case CLOSED_FORM:
                 return new ProcrustesClosedFormBackward<>(kernels);
             case MATRIX_FREE:
-                return new StiefelImplicitBackward<>(options);
+                return new MatrixFreeImplicitBackward<>(options);
             case DENSE:
                 return new StiefelDenseBackward<>(kernels);
             case DENSE_KRONECKER:

@@ -20,7 +20,7 @@ package dev.stiefel.ddn;
  *
  * @param <P> point type of y (the manifold's storage)
  */
-public interface DeclarativeBackward<P> {
+public interface DeclarativeBackward<P> extends AutoCloseable {
 
     /**
      * {@code out = dL/dx} at the solution {@code solution} of {@code problem}.
@@ -38,4 +38,12 @@ public interface DeclarativeBackward<P> {
 
     /** Which method this is. */
     BackwardMethod method();
+
+    /**
+     * Frees the workspaces this backward allocated through its backend (device memory on a
+     * GPU backend). Idempotent; the default owns none.
+     */
+    @Override
+    default void close() {
+    }
 }

@@ -1,7 +1,7 @@
 package dev.stiefel.ddn;
 
 /**
- * Options of the matrix-free backward ({@link StiefelImplicitBackward}), immutable; change
+ * Options of the matrix-free backward ({@link MatrixFreeImplicitBackward}), immutable; change
  * with the {@code withX} copies.
  *
  * @param relativeTolerance conjugate gradients stop when {@code ||r|| <= relativeTolerance ||b||},

@@ -44,7 +44,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class PolarBackward<M> {
+public final class PolarBackward<M> implements AutoCloseable {
 
     /** Machine epsilon of float64, the scale of the rank test. */
     private static final double EPS = Math.ulp(1.0);
@@ -308,5 +308,18 @@ public final class PolarBackward<M> {
             throw new IllegalArgumentException(name + " must be " + expectedRows + " x " + expectedCols
                     + " (the shape of G), got " + r + " x " + c);
         }
+    }
+
+    /**
+     * Frees the factorisation and the workspaces (device memory on a GPU backend); the next
+     * {@link #forward} allocates afresh. Idempotent.
+     */
+    @Override
+    public void close() {
+        freeWorkspaces();
+        rows = -1;
+        cols = -1;
+        factorisation = Factorisation.NONE;
+        leftVectorsReady = false;
     }
 }

@@ -26,12 +26,14 @@ public final class ProcrustesClosedFormBackward<M> implements DeclarativeBackwar
 
     private final DenseKernels<M> kernels;
     private final PolarBackward<M> polar;
+    /** Whether {@link #polar} was made here (closed with this backward) or shared by a caller (not closed). */
+    private final boolean ownsPolar;
     private M procrustes;
     private M polarFactor;
     private M gradient;
 
     public ProcrustesClosedFormBackward(DenseKernels<M> kernels) {
-        this(kernels, new PolarBackward<>(kernels));
+        this(kernels, new PolarBackward<>(kernels), true);
     }
 
     /**
@@ -39,11 +41,16 @@ public final class ProcrustesClosedFormBackward<M> implements DeclarativeBackwar
      * @param polar the factorisation the forward solve used (shared, not copied)
      */
     public ProcrustesClosedFormBackward(DenseKernels<M> kernels, PolarBackward<M> polar) {
+        this(kernels, polar, false);
+    }
+
+    private ProcrustesClosedFormBackward(DenseKernels<M> kernels, PolarBackward<M> polar, boolean ownsPolar) {
         if (kernels == null || polar == null) {
             throw new IllegalArgumentException("kernels and polar must not be null");
         }
         this.kernels = kernels;
         this.polar = polar;
+        this.ownsPolar = ownsPolar;
     }
 
     @Override
@@ -96,5 +103,21 @@ public final class ProcrustesClosedFormBackward<M> implements DeclarativeBackwar
         procrustes = kernels.create(rows, cols);
         polarFactor = kernels.create(rows, cols);
         gradient = kernels.create(rows, cols);
+    }
+
+    /** Frees the workspaces, and the polar factorisation when this backward made it (a shared one stays open). */
+    @Override
+    public void close() {
+        if (procrustes != null) {
+            kernels.free(procrustes);
+            kernels.free(polarFactor);
+            kernels.free(gradient);
+            procrustes = null;
+            polarFactor = null;
+            gradient = null;
+        }
+        if (ownsPolar) {
+            polar.close();
+        }
     }
 }

@@ -11,7 +11,7 @@
  *       {@code dL/dx = -mixedDerivativeAdjoint(y, Hess^-1 P_y(dL/dy))};
  *   <li>{@link dev.stiefel.ddn.PolarBackward}: closed-form derivative of the polar factor, used
  *       for {@link dev.stiefel.ddn.ProcrustesParametricProblem}s;
- *   <li>{@link dev.stiefel.ddn.StiefelImplicitBackward}: matrix-free conjugate gradients with the
+ *   <li>{@link dev.stiefel.ddn.MatrixFreeImplicitBackward}: matrix-free conjugate gradients with the
  *       Riemannian Hessian;
  *   <li>{@link dev.stiefel.ddn.DenseKktBackward} and {@link dev.stiefel.ddn.StiefelDenseBackward}:
  *       the explicit KKT reference;

@@ -33,7 +33,7 @@ class AllocationTest {
         DMatrixRMaj upstream = TestMatrices.gaussian(ROWS, COLUMNS, random);
         DMatrixRMaj solution = PolarBackwardTest.polar(g);
         TestProblems.MaxInnerProduct problem = new TestProblems.MaxInnerProduct(Stiefel.onCpu(ROWS, COLUMNS), g);
-        StiefelImplicitBackward<DMatrixRMaj> backward = new StiefelImplicitBackward<>();
+        MatrixFreeImplicitBackward<DMatrixRMaj> backward = new MatrixFreeImplicitBackward<>();
         DMatrixRMaj out = new DMatrixRMaj(ROWS, COLUMNS);
         assertAllocationFree(() -> backward.vjp(problem, solution, upstream, out));
         assertTrue(backward.lastIterations() > 1, "the measured calls must run the iteration loop");

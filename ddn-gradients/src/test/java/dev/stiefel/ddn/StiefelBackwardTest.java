@@ -87,7 +87,7 @@ class StiefelBackwardTest {
         DMatrixRMaj solution = PolarBackwardTest.polar(g);
 
         DMatrixRMaj closedForm = new PolarBackward<>(kernels).vjp(g, upstream, new DMatrixRMaj(d, c));
-        StiefelImplicitBackward<DMatrixRMaj> matrixFree = new StiefelImplicitBackward<>();
+        MatrixFreeImplicitBackward<DMatrixRMaj> matrixFree = new MatrixFreeImplicitBackward<>();
         DMatrixRMaj viaMatrixFree = matrixFree.vjp(problem, solution, upstream, new DMatrixRMaj(d, c));
         assertTrue(TestMatrices.relativeError(viaMatrixFree, closedForm) < METHOD_TOLERANCE);
         // For this problem B = -I, so xi itself is dL/dG: the sign convention made visible.
@@ -184,7 +184,7 @@ class StiefelBackwardTest {
         DMatrixRMaj maximiser = PolarBackwardTest.polar(g);
         CommonOps_DDRM.scale(-1.0, maximiser);
 
-        ArithmeticException error = assertThrows(ArithmeticException.class, () -> new StiefelImplicitBackward<DMatrixRMaj>()
+        ArithmeticException error = assertThrows(ArithmeticException.class, () -> new MatrixFreeImplicitBackward<DMatrixRMaj>()
                 .vjp(problem, maximiser, upstream, new DMatrixRMaj(d, c)));
         assertTrue(error.getMessage().contains("not positive definite"), error.getMessage());
 
@@ -251,7 +251,7 @@ class StiefelBackwardTest {
         CommonOps_DDRM.solve(spd, x, solution);
         DMatrixRMaj expected = new DMatrixRMaj(n, p);
         CommonOps_DDRM.solve(spd, upstream, expected);
-        DMatrixRMaj gradient = new StiefelImplicitBackward<DMatrixRMaj>().vjp(quadratic, solution, upstream,
+        DMatrixRMaj gradient = new MatrixFreeImplicitBackward<DMatrixRMaj>().vjp(quadratic, solution, upstream,
                 new DMatrixRMaj(n, p));
         assertTrue(TestMatrices.relativeError(gradient, expected) < METHOD_TOLERANCE);
     }
@@ -263,7 +263,7 @@ class StiefelBackwardTest {
         int c = 6;
         DMatrixRMaj g = TestMatrices.gaussian(d, c, random);
         TestProblems.MaxInnerProduct problem = new TestProblems.MaxInnerProduct(Stiefel.onCpu(d, c), g);
-        StiefelImplicitBackward<DMatrixRMaj> capped = new StiefelImplicitBackward<>(
+        MatrixFreeImplicitBackward<DMatrixRMaj> capped = new MatrixFreeImplicitBackward<>(
                 ImplicitBackwardOptions.DEFAULTS.withMaxIterations(2));
         ArithmeticException error = assertThrows(ArithmeticException.class, () -> capped.vjp(problem,
                 PolarBackwardTest.polar(g), TestMatrices.gaussian(d, c, random), new DMatrixRMaj(d, c)));

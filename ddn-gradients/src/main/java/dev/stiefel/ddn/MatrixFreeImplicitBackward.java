@@ -18,9 +18,8 @@ import java.util.List;
  * ({@code docs/mathematics.md} sections 5a and 5b; Absil, Mahony, Sepulchre 2008, section 5.5;
  * Boumal 2023, section 7.7).
  *
- * <p>Despite the name, the algorithm is written against {@link Manifold} and works on any
- * manifold whose Hessian conversion is right; the name records that Stiefel is the case it is
- * tuned for. On a {@link Stiefel} manifold the multipliers {@code Sigma = sym(U^T grad f)} are
+ * <p>Written against {@link Manifold}, it works on any manifold whose Hessian conversion is
+ * right; Stiefel is the case it is tuned for: on a {@link Stiefel} manifold the multipliers {@code Sigma = sym(U^T grad f)} are
  * formed once per solve rather than in every Hessian-vector product (one {@code n p^2} product
  * saved out of about five per iteration); the result is the same.
  *
@@ -36,7 +35,7 @@ import java.util.List;
  *
  * @param <P> point type
  */
-public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> {
+public final class MatrixFreeImplicitBackward<P> implements DeclarativeBackward<P> {
 
     /** Orthonormality a solution must have: far looser than any solver's result, tight enough to catch a non-point. */
     private static final double POINT_TOLERANCE = 1e-8;
@@ -60,11 +59,11 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
     private double lastRelativeResidual = Double.NaN;
 
     /** With {@link ImplicitBackwardOptions#DEFAULTS}. */
-    public StiefelImplicitBackward() {
+    public MatrixFreeImplicitBackward() {
         this(ImplicitBackwardOptions.DEFAULTS);
     }
 
-    public StiefelImplicitBackward(ImplicitBackwardOptions options) {
+    public MatrixFreeImplicitBackward(ImplicitBackwardOptions options) {
         if (options == null) {
             throw new IllegalArgumentException("options must not be null");
         }
@@ -209,10 +208,24 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
         }
     }
 
+    /** Frees the conjugate-gradient workspaces (device memory on a GPU backend). Idempotent. */
+    @Override
+    public void close() {
+        freeWorkspaces();
+        workspaceManifold = null;
+        stiefel = null;
+    }
+
     private void ensureWorkspaces(Manifold<P> manifold) {
         if (manifold == workspaceManifold) {
             return;
         }
+        freeWorkspaces();
+        stiefel = null;
+        allocateWorkspaces(manifold);
+    }
+
+    private void freeWorkspaces() {
         if (workspaceManifold != null) {
             for (P p : List.of(euclideanGradient, euclideanHessianProduct, xi, residual,
                     direction, hessianDirection)) {
@@ -223,7 +236,9 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
                 stiefel.free(ambient);
             }
         }
-        stiefel = null;
+    }
+
+    private void allocateWorkspaces(Manifold<P> manifold) {
         if (manifold instanceof Stiefel) {
             @SuppressWarnings("unchecked") // a Manifold<P> that is a Stiefel is a Stiefel<P>
             Stiefel<P> asStiefel = (Stiefel<P>) manifold;
