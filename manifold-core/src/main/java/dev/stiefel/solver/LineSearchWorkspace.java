@@ -79,7 +79,7 @@ final class LineSearchWorkspace<P> {
                 accepted = true;
                 break;
             }
-            nonFinite |= !SolverRun.finite(lastTrialCost);
+            nonFinite |= !IterativeSolver.isFinite(lastTrialCost);
             if (count >= maxSteps) {
                 break;
             }

@@ -9,6 +9,8 @@ import java.util.Objects;
  *
  * @param stopping stopping criteria; default {@link StoppingCriteria#defaults()} (Manopt:
  *     {@code tolgradnorm = 1e-6}, {@code maxiter = 1000}, {@code minstepsize = 1e-10})
+ * @param additionalStopping further criteria, asked after {@code stopping}, e.g. one of your own;
+ *     default {@link StoppingCriterion#never()}
  * @param memory number {@code m} of stored pairs {@code (s_k, y_k)}; default 30, 0 gives
  *     scaled steepest descent
  * @param condition the step acceptance test; default {@link Condition#ARMIJO}
@@ -32,7 +34,7 @@ import java.util.Objects;
  *     default 0
  */
 public record RiemannianLbfgsOptions(
-        StoppingCriteria stopping,
+        StoppingCriteria stopping, StoppingCriterion additionalStopping,
         int memory,
         Condition condition,
         double sufficientDecrease,
@@ -63,6 +65,7 @@ public record RiemannianLbfgsOptions(
 
     public RiemannianLbfgsOptions {
         Objects.requireNonNull(stopping, "stopping");
+        Objects.requireNonNull(additionalStopping, "additionalStopping (StoppingCriterion.never() for none)");
         Objects.requireNonNull(condition, "condition");
         if (memory < 0) {
             throw new IllegalArgumentException("memory must be >= 0, got " + memory);
@@ -85,14 +88,12 @@ public record RiemannianLbfgsOptions(
         if (!(roundingSlack >= 0 && roundingSlack < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("roundingSlack must be finite and >= 0, got " + roundingSlack);
         }
-        if (!(pointTolerance > 0)) {
-            throw new IllegalArgumentException("pointTolerance must be > 0, got " + pointTolerance);
-        }
+        SolverSettings.requirePointTolerance(pointTolerance);
     }
 
     /** The documented defaults. */
     public static RiemannianLbfgsOptions defaults() {
-        return new RiemannianLbfgsOptions(StoppingCriteria.defaults(), 30, Condition.ARMIJO, 1e-4, 0.9, 0.5, 25, 1e-4,
+        return new RiemannianLbfgsOptions(StoppingCriteria.defaults(), StoppingCriterion.never(), 30, Condition.ARMIJO, 1e-4, 0.9, 0.5, 25, 1e-4,
                 1e6, 1e-8, true, 0L);
     }
 
@@ -105,50 +106,67 @@ public record RiemannianLbfgsOptions(
     }
 
     public RiemannianLbfgsOptions withStopping(StoppingCriteria value) {
-        return new RiemannianLbfgsOptions(value, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(value, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+    }
+
+    /**
+     * A copy whose runs also stop when {@code value} holds (asked after {@link #stopping()});
+     * {@link StoppingCriterion#never()} for none.
+     */
+    public RiemannianLbfgsOptions withAdditionalStopping(StoppingCriterion value) {
+        return new RiemannianLbfgsOptions(stopping, value, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+    }
+
+    /**
+     * The settings of the solver: {@link #stopping()} or {@link #additionalStopping()}, the point
+     * tolerance, whether to record a history, and the seed.
+     */
+    public SolverSettings settings() {
+        return new SolverSettings(SolverSettings.combine(stopping, additionalStopping), pointTolerance, recordHistory,
+                seed);
     }
 
     public RiemannianLbfgsOptions withMemory(int value) {
-        return new RiemannianLbfgsOptions(stopping, value, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, value, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withCondition(Condition value) {
-        return new RiemannianLbfgsOptions(stopping, memory, value, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, value, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withSufficientDecrease(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, value, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, value, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withCurvature(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, value, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, value, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withContractionFactor(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, value, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, value, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withMaxLineSearchSteps(int value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, value, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, value, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withCautiousThreshold(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, value, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, value, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withRoundingSlack(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, value, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, value, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withPointTolerance(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, value, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, value, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withRecordHistory(boolean value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, value, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, value, seed);
     }
 
     public RiemannianLbfgsOptions withSeed(long value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, value);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, value);
     }
 }

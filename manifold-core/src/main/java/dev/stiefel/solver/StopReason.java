@@ -17,6 +17,13 @@ public enum StopReason {
      * result holds the last point with finite cost and gradient.
      */
     NON_FINITE("non-finite cost, gradient or Hessian value"),
+    /** An {@link IterationListener} asked the run to stop ({@link IterationState#requestStop()}). */
+    LISTENER("stopped by an iteration listener"),
+    /**
+     * A stopping criterion written outside the library held: the reason for a user's
+     * {@link StoppingCriterion} that fits none of the others.
+     */
+    USER_CRITERION("a user-supplied stopping criterion held"),
     /**
      * No iterations: the problem was solved exactly, in closed form (e.g. a polar factor), by a
      * method that offers it in place of an iterative solver.

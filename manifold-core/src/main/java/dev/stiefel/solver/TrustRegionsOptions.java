@@ -14,6 +14,8 @@ import java.util.Objects;
  * pymanopt's {@code mininner = k} is {@code minInnerIterations = k + 1} here.
  *
  * @param stopping stopping criteria; default {@link StoppingCriteria#defaults()}
+ * @param additionalStopping further criteria, asked after {@code stopping}, e.g. one of your own;
+ *     default {@link StoppingCriterion#never()}
  * @param maximalRadius {@code Delta_bar}, the largest trust-region radius; NaN (default) means
  *     {@code manifold.typicalDistance()}
  * @param initialRadius {@code Delta0}; NaN (default) means {@code Delta_bar / 8}
@@ -40,7 +42,7 @@ import java.util.Objects;
  *     default 0
  */
 public record TrustRegionsOptions(
-        StoppingCriteria stopping,
+        StoppingCriteria stopping, StoppingCriterion additionalStopping,
         double maximalRadius,
         double initialRadius,
         double acceptanceRatio,
@@ -56,6 +58,7 @@ public record TrustRegionsOptions(
 
     public TrustRegionsOptions {
         Objects.requireNonNull(stopping, "stopping");
+        Objects.requireNonNull(additionalStopping, "additionalStopping (StoppingCriterion.never() for none)");
         if (!Double.isNaN(maximalRadius) && !(maximalRadius > 0 && maximalRadius < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("maximalRadius must be finite and > 0 (or NaN for the default), got " + maximalRadius);
         }
@@ -82,14 +85,12 @@ public record TrustRegionsOptions(
             throw new IllegalArgumentException("minInnerIterations (" + minInnerIterations
                     + ") must not exceed maxInnerIterations (" + maxInnerIterations + ")");
         }
-        if (!(pointTolerance > 0)) {
-            throw new IllegalArgumentException("pointTolerance must be > 0, got " + pointTolerance);
-        }
+        SolverSettings.requirePointTolerance(pointTolerance);
     }
 
     /** The documented defaults. */
     public static TrustRegionsOptions defaults() {
-        return new TrustRegionsOptions(StoppingCriteria.defaults(), Double.NaN, Double.NaN, 0.1, 0.1, 1.0, 1e3,
+        return new TrustRegionsOptions(StoppingCriteria.defaults(), StoppingCriterion.never(), Double.NaN, Double.NaN, 0.1, 0.1, 1.0, 1e3,
                 1, 0, false, 1e-8, true, 0L);
     }
 
@@ -122,54 +123,71 @@ public record TrustRegionsOptions(
     }
 
     public TrustRegionsOptions withStopping(StoppingCriteria value) {
-        return new TrustRegionsOptions(value, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(value, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+    }
+
+    /**
+     * A copy whose runs also stop when {@code value} holds (asked after {@link #stopping()});
+     * {@link StoppingCriterion#never()} for none.
+     */
+    public TrustRegionsOptions withAdditionalStopping(StoppingCriterion value) {
+        return new TrustRegionsOptions(stopping, value, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+    }
+
+    /**
+     * The settings of the solver: {@link #stopping()} or {@link #additionalStopping()}, the point
+     * tolerance, whether to record a history, and the seed.
+     */
+    public SolverSettings settings() {
+        return new SolverSettings(SolverSettings.combine(stopping, additionalStopping), pointTolerance, recordHistory,
+                seed);
     }
 
     public TrustRegionsOptions withMaximalRadius(double value) {
-        return new TrustRegionsOptions(stopping, value, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, value, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withInitialRadius(double value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, value, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, value, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withAcceptanceRatio(double value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, value, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, value, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withKappa(double value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, value, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, value, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withTheta(double value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, value, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, value, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withRhoRegularization(double value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, value, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, value, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withMinInnerIterations(int value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, value, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, value, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withMaxInnerIterations(int value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, value, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, value, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withFiniteDifferenceHessian(boolean value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, value, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, value, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withPointTolerance(double value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, value, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, value, recordHistory, seed);
     }
 
     public TrustRegionsOptions withRecordHistory(boolean value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, value, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, value, seed);
     }
 
     public TrustRegionsOptions withSeed(long value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, value);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, value);
     }
 }
