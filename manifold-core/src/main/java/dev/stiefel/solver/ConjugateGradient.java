@@ -225,7 +225,7 @@ public final class ConjugateGradient<P> extends IterativeSolver<P> {
             return manifold().inner(at, g, g);
         }
         derivatives().precondition(at, g, out);
-        return manifold().inner(at, g, out);
+        return requirePreconditioned(manifold().inner(at, g, out));
     }
 
     /** {@code P g}: the preconditioned storage, or {@code g} itself without a preconditioner. */

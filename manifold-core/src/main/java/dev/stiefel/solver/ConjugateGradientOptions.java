@@ -18,7 +18,8 @@ import java.util.Objects;
  *     classical value); default {@code +inf} (never)
  * @param lineSearch parameters of the {@link AdaptiveLineSearch} that the constructors without
  *     an explicit line search build; default {@link AdaptiveLineSearch.Parameters#defaults()}
- * @param pointTolerance tolerance of the start-point check; default 1e-8
+ * @param pointTolerance tolerance of the start-point and final-point check, in (0, 1)
+ *     ({@link SolverSettings#pointTolerance()}); default 1e-8
  * @param recordHistory keep the per-iteration history in the result; default true
  * @param seed seed of the random start point drawn by {@link Solver#solve(dev.stiefel.problem.Problem)};
  *     default 0

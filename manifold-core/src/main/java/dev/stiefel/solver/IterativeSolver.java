@@ -20,7 +20,14 @@ import java.util.SplittableRandom;
  *       the {@link RiemannianDerivatives} adapter is kept across solves the same way;</li>
  *   <li>the clock, the {@link IterationHistory}, the {@link IterationListener}, the stopping
  *       criterion, {@link StopReason#NON_FINITE} for a start with non-finite cost or gradient,
- *       and the {@link SolverResult}.</li>
+ *       and the {@link SolverResult};</li>
+ *   <li>the final point's check: it must pass {@code manifold.checkPoint} with the start point's
+ *       tolerance, else the run ends with {@link StopReason#LEFT_MANIFOLD} (a retraction that
+ *       leaves the manifold gives points, and costs, that are not the problem's);</li>
+ *   <li>norms that neither overflow nor underflow ({@link #norm}), and a cost rescaled by a power
+ *       of two when the gradient norm at the start reaches {@link #LARGE_GRADIENT_NORM}
+ *       ({@code 2^100}; see {@link #costScale()}), so that a cost of any finite scale can be
+ *       minimised.</li>
  * </ul>
  * A subclass keeps its iterate, gradient and other vectors in fields it allocates in
  * {@link #allocateWorkspaces}, and after every change of iterate reports it with
@@ -54,14 +61,24 @@ import java.util.SplittableRandom;
  */
 public abstract class IterativeSolver<P> implements Solver<P> {
 
+    /**
+     * Gradient norm at the start from which the run minimises a rescaled cost: {@code 2^100}.
+     * Squares and cubes of gradient-sized quantities (slopes, {@code <g, P g>}, the curvature
+     * {@code <d, Hess f[d]>} of a gradient-sized direction) then stay below {@code 2^300}.
+     */
+    public static final double LARGE_GRADIENT_NORM = 0x1p100;
+
     private final SolverSettings settings;
     private final StoppingCriterion stopping;
     private final IterationListener<P> listener;
     private final IterationState<P> state = new IterationState<>();
 
     private Manifold<P> manifold;
+    private P normWorkspace;
+    private Problem<P> problem;
     private RiemannianDerivatives<P> derivatives;
     private boolean preconditioned;
+    private double costScale = 1.0;
     private IterationHistory history;
     private long startNanos;
     private boolean closed;
@@ -107,6 +124,8 @@ public abstract class IterativeSolver<P> implements Solver<P> {
      * Starts the run at {@code initialPoint} (already checked to be on the manifold): copies it
      * into the subclass's iterate, evaluates cost and gradient, and reports them with
      * {@link #setCurrent} (and, if the solver has one, the trust radius with {@link #setStep}).
+     * Called a second time, after the first, when the cost is rescaled ({@link #costScale()}):
+     * it must start afresh each time.
      *
      * @param initialPoint the start; must not be modified (it may be the caller's output storage)
      */
@@ -166,32 +185,68 @@ public abstract class IterativeSolver<P> implements Solver<P> {
         return state;
     }
 
-    /** {@code ||u||_x}. */
+    /**
+     * {@code ||u||_x} without overflow or underflow: the manifold's norm where its square is a
+     * normal number (bit for bit), else rescaled by a power of two. Solvers take every norm
+     * here.
+     */
     protected final double norm(P at, P u) {
-        return manifold.norm(at, u);
+        return ScaledNorm.of(manifold, at, u, normWorkspace);
+    }
+
+    /**
+     * The factor between the problem's cost and the cost this run minimises: 1, or a power of
+     * two {@code 2^k} when the gradient norm at the start reached {@link #LARGE_GRADIENT_NORM}.
+     * Then {@link #derivatives()} evaluate {@code f / 2^k} (gradients and Hessians alike, the
+     * preconditioner unchanged; exact, since the factor is a power of two) so that squared
+     * norms and curvatures stay finite, and the values given to {@link #setCurrent} and
+     * {@link #setStep} are taken in those units and multiplied by {@code 2^k} for the state,
+     * the history and the result. A subclass that keeps its own values never needs it.
+     */
+    protected final double costScale() {
+        return costScale;
     }
 
     /**
      * Reports the current iterate, held by reference until the next report (its storage must
-     * not change meanwhile), with its cost and Riemannian gradient norm.
+     * not change meanwhile), with its cost and Riemannian gradient norm as {@link #derivatives()}
+     * computed them.
      */
     protected final void setCurrent(P point, double cost, double gradientNorm) {
         state.point = point;
-        state.cost = cost;
-        state.gradientNorm = gradientNorm;
+        state.cost = costScale * cost;
+        state.gradientNorm = costScale * gradientNorm;
+    }
+
+    /**
+     * Checks {@code <v, P v>} computed from the problem's preconditioner for a finite tangent
+     * vector v: a symmetric positive-definite operator with finite output gives a finite value
+     * {@code >= 0}.
+     *
+     * @return {@code vPv}
+     * @throws IllegalArgumentException naming the problem's preconditioner otherwise
+     */
+    protected final double requirePreconditioned(double vPv) {
+        if (!(vPv >= 0 && vPv < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException(problem.getClass().getName() + ".preconditioner(x, v, out) gave "
+                    + "<v, P v> = " + vPv + " for a finite tangent vector v: a preconditioner must be a symmetric "
+                    + "positive-definite operator on the tangent space with finite output (Boumal 2023, sec. 6.4)");
+        }
+        return vPv;
     }
 
     /**
      * Reports the step of this iteration.
      *
      * @param stepSize length of the step taken (0 when none was found) or proposed
-     * @param costDecrease {@code f(previous) - f(current)} of an accepted step, NaN when none
+     * @param costDecrease {@code f(previous) - f(current)} of an accepted step, NaN when none (in
+     *     the units of {@link #derivatives()})
      * @param trustRadius trust-region radius after the iteration, NaN for solvers without one
      * @param innerIterations inner iterations (inner solver steps, line-search evaluations)
      */
     protected final void setStep(double stepSize, double costDecrease, double trustRadius, int innerIterations) {
         state.stepSize = stepSize;
-        state.costDecrease = costDecrease;
+        state.costDecrease = costScale * costDecrease;
         state.trustRadius = trustRadius;
         state.innerIterations = innerIterations;
     }
@@ -238,7 +293,16 @@ public abstract class IterativeSolver<P> implements Solver<P> {
                 ? new IterationHistory(Math.min(stopping.iterationLimit(), 1024) + 1)
                 : IterationHistory.empty();
         state.reset();
+        costScale = 1.0;
         initialise(initialPoint);
+        double startGradientNorm = state.gradientNorm;
+        if (startGradientNorm >= LARGE_GRADIENT_NORM && startGradientNorm < Double.POSITIVE_INFINITY) {
+            // Minimise f / 2^k with the start's gradient norm in [1, 2); see costScale().
+            costScale = Math.scalb(1.0, Math.getExponent(startGradientNorm));
+            derivatives.bind(new ScaledProblem<>(problem, 1.0 / costScale));
+            state.reset();
+            initialise(initialPoint);
+        }
         record();
         StopReason reason = isFinite(state.cost) && isFinite(state.gradientNorm)
                 ? stopping.stopReason(state)
@@ -253,12 +317,16 @@ public abstract class IterativeSolver<P> implements Solver<P> {
             record();
             reason = forced != null ? forced : listenerStop(reviewStop(stopping.stopReason(state)));
         }
+        if (!onManifold(state.point)) {
+            reason = StopReason.LEFT_MANIFOLD;
+        }
         space.copy(state.point, solutionOut);
         SolverResult<P> result = new SolverResult<>(solutionOut, state.cost, state.gradientNorm, iteration, reason,
                 elapsedSeconds(), derivatives.costEvaluations(), derivatives.gradientEvaluations(),
                 derivatives.hessianEvaluations(), history);
         history = null;
         state.point = null;
+        this.problem = null;
         return result;
     }
 
@@ -269,8 +337,10 @@ public abstract class IterativeSolver<P> implements Solver<P> {
     public final void releaseWorkspaces() {
         if (manifold != null) {
             freeWorkspaces(manifold);
+            manifold.free(normWorkspace);
         }
         manifold = null;
+        normWorkspace = null;
         if (derivatives != null) {
             derivatives.release();
             derivatives = null;
@@ -288,6 +358,16 @@ public abstract class IterativeSolver<P> implements Solver<P> {
     @Override
     public String toString() {
         return getClass().getSimpleName() + (closed ? " (closed)" : "");
+    }
+
+    /** The final point's check: the start point's, with the same tolerance. */
+    private boolean onManifold(P point) {
+        try {
+            manifold.checkPoint(point, settings.pointTolerance());
+            return true;
+        } catch (IllegalArgumentException offManifold) {
+            return false;
+        }
     }
 
     private StopReason listenerStop(StopReason reason) {
@@ -314,8 +394,10 @@ public abstract class IterativeSolver<P> implements Solver<P> {
         if (space != manifold) {
             releaseWorkspaces();
             manifold = space;
+            normWorkspace = space.allocate();
             allocateWorkspaces(space);
         }
+        this.problem = problem;
         if (derivatives == null) {
             derivatives = new RiemannianDerivatives<>(problem);
         } else {

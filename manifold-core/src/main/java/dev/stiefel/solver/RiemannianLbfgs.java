@@ -25,8 +25,9 @@ import java.util.Objects;
  *
  * <p>Stop reasons, history and listener are those of the other solvers; the history's
  * {@code innerIterations} are line-search cost evaluations. Written once against
- * {@link Manifold}; the memory is allocated once per manifold and the iterations do not
- * allocate. Not thread-safe.
+ * {@link Manifold}; the memory, {@code min(memory, manifold.dimension())} pairs (more steps than
+ * the dimension are linearly dependent; Manopt.jl's default memory is {@code min(dim, 20)}), is
+ * allocated once per manifold and the iterations do not allocate. Not thread-safe.
  *
  * @param <P> point and tangent-vector type
  */
@@ -87,6 +88,11 @@ public final class RiemannianLbfgs<P> extends IterativeSolver<P> {
         return options;
     }
 
+    /** Pairs the solver stores at most on its current manifold: {@code min(memory, dimension)}. */
+    int memoryCapacity() {
+        return s.length;
+    }
+
     /** How often the last solve cleared its memory (non-descent direction or a too short step). */
     public int lastMemoryResets() {
         return memoryResets;
@@ -104,7 +110,9 @@ public final class RiemannianLbfgs<P> extends IterativeSolver<P> {
         transported = manifold.allocate();
         newS = manifold.allocate();
         newY = manifold.allocate();
-        int memory = options.memory();
+        // The steps s_k live in a space of the manifold's dimension d, so more than d of them are
+        // linearly dependent; as Manopt.jl (default memory min(d, 20)), store at most d pairs.
+        int memory = Math.min(options.memory(), Math.max(manifold.dimension(), 0));
         s = (P[]) new Object[memory];
         y = (P[]) new Object[memory];
         for (int i = 0; i < memory; i++) {

@@ -11,8 +11,9 @@ import java.util.Objects;
  *     {@code tolgradnorm = 1e-6}, {@code maxiter = 1000}, {@code minstepsize = 1e-10})
  * @param additionalStopping further criteria, asked after {@code stopping}, e.g. one of your own;
  *     default {@link StoppingCriterion#never()}
- * @param memory number {@code m} of stored pairs {@code (s_k, y_k)}; default 30, 0 gives
- *     scaled steepest descent
+ * @param memory number {@code m} of stored pairs {@code (s_k, y_k)}, at most {@link #MAX_MEMORY};
+ *     the solver stores at most the manifold's dimension of them (see {@link RiemannianLbfgs});
+ *     default 30, 0 gives scaled steepest descent
  * @param condition the step acceptance test; default {@link Condition#ARMIJO}
  * @param sufficientDecrease Armijo constant {@code c1}; default 1e-4
  * @param curvature weak-Wolfe curvature constant {@code c2}, in {@code (c1, 1)}, used by
@@ -28,7 +29,8 @@ import java.util.Objects;
  *     derivatives (Hager and Zhang's approximate Armijo condition, as in
  *     {@link AdaptiveLineSearch}); default 1e6, where Manopt has none ({@link #manopt()}): with
  *     the plain test the method stalls near {@code ||grad|| ~ sqrt(eps |f| L)}
- * @param pointTolerance tolerance of the start-point check; default 1e-8
+ * @param pointTolerance tolerance of the start-point and final-point check, in (0, 1)
+ *     ({@link SolverSettings#pointTolerance()}); default 1e-8
  * @param recordHistory keep the per-iteration history in the result; default true
  * @param seed seed of the random start point drawn by {@link Solver#solve(dev.stiefel.problem.Problem)};
  *     default 0
@@ -46,6 +48,14 @@ public record RiemannianLbfgsOptions(
         double pointTolerance,
         boolean recordHistory,
         long seed) {
+
+    /**
+     * Largest {@link #memory()} accepted, 1000. Three to twenty pairs usually suffice (Nocedal and
+     * Wright 2006, sec. 7.2; Manopt's default is 30, Manopt.jl's {@code min(dim, 20)}); each pair
+     * costs two stored tangent vectors and four inner products per iteration, so a larger memory
+     * is a mistake that would exhaust the heap before it helped.
+     */
+    public static final int MAX_MEMORY = 1000;
 
     /** How a line-search trial step is accepted. */
     public enum Condition {
@@ -67,8 +77,9 @@ public record RiemannianLbfgsOptions(
         Objects.requireNonNull(stopping, "stopping");
         Objects.requireNonNull(additionalStopping, "additionalStopping (StoppingCriterion.never() for none)");
         Objects.requireNonNull(condition, "condition");
-        if (memory < 0) {
-            throw new IllegalArgumentException("memory must be >= 0, got " + memory);
+        if (memory < 0 || memory > MAX_MEMORY) {
+            throw new IllegalArgumentException("memory must be in [0, " + MAX_MEMORY + "], got " + memory
+                    + " (pairs of stored tangent vectors; 3 to 30 is usual)");
         }
         if (!(sufficientDecrease > 0 && sufficientDecrease < 1)) {
             throw new IllegalArgumentException("sufficientDecrease must be in (0, 1), got " + sufficientDecrease);

@@ -10,8 +10,10 @@ import java.util.Objects;
  * {@link IterativeSolver}'s constructor.
  *
  * @param stopping when the run stops
- * @param pointTolerance tolerance of {@code manifold.checkPoint} for the start point, {@code > 0};
- *     default 1e-8
+ * @param pointTolerance tolerance of {@code manifold.checkPoint} for the start point and the
+ *     final point, in (0, 1): a defect of 1 admits points that are no approximation of a point of
+ *     the manifold at all (the zero vector has defect 1 on the sphere, the zero matrix
+ *     {@code sqrt(p)} on St(n, p)); default 1e-8
  * @param recordHistory keep the per-iteration history in the result; default true
  * @param seed seed of the random start point drawn by {@link Solver#solve(dev.stiefel.problem.Problem)};
  *     default 0
@@ -20,6 +22,11 @@ public record SolverSettings(StoppingCriterion stopping, double pointTolerance, 
 
     /** Default {@link #pointTolerance()}. */
     public static final double DEFAULT_POINT_TOLERANCE = 1e-8;
+    /**
+     * Bound of {@link #pointTolerance()} (exclusive): a point whose defect reaches 1 need not be
+     * near the manifold.
+     */
+    public static final double MAX_POINT_TOLERANCE = 1.0;
     /**
      * Validates every field.
      *
@@ -58,14 +65,17 @@ public record SolverSettings(StoppingCriterion stopping, double pointTolerance, 
     }
 
     /**
-     * Rejects a point tolerance that is not positive; the options records of the solvers check
-     * theirs here.
+     * Rejects a point tolerance outside (0, 1) with a message that says why; the options records
+     * of the solvers check theirs here.
      *
      * @return {@code value}
      */
     public static double requirePointTolerance(double value) {
-        if (!(value > 0)) {
-            throw new IllegalArgumentException("pointTolerance must be > 0, got " + value);
+        if (!(value > 0 && value < MAX_POINT_TOLERANCE)) {
+            throw new IllegalArgumentException("pointTolerance must be in (0, 1), got " + value
+                    + ": it bounds the defect of a point (e.g. ||X^T X - I||_F on Stiefel, | ||x|| - 1 | on the "
+                    + "sphere), and a defect of 1 or more admits points that are no approximation of a point of the "
+                    + "manifold (the zero vector has defect 1 on the sphere, the zero matrix sqrt(p) on St(n, p))");
         }
         return value;
     }

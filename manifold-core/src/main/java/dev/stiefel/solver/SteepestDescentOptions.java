@@ -8,7 +8,8 @@ import java.util.Objects;
  * @param stopping stopping criteria; default {@link StoppingCriteria#defaults()}
  * @param additionalStopping further criteria, asked after {@code stopping}, e.g. one of your own;
  *     default {@link StoppingCriterion#never()}
- * @param pointTolerance tolerance of the start-point check; default 1e-8
+ * @param pointTolerance tolerance of the start-point and final-point check, in (0, 1)
+ *     ({@link SolverSettings#pointTolerance()}); default 1e-8
  * @param recordHistory keep the per-iteration history in the result; default true
  * @param seed seed of the random start point drawn by {@link Solver#solve(dev.stiefel.problem.Problem)};
  *     default 0

@@ -17,6 +17,12 @@ public enum StopReason {
      * result holds the last point with finite cost and gradient.
      */
     NON_FINITE("non-finite cost, gradient or Hessian value"),
+    /**
+     * The final point fails the manifold's point check ({@code manifold.checkPoint} with the
+     * start point's tolerance): the retraction left the manifold, and the cost there is not a
+     * cost of the problem (it may lie below the true minimum).
+     */
+    LEFT_MANIFOLD("the retraction left the manifold: the final point fails the manifold's point check"),
     /** An {@link IterationListener} asked the run to stop ({@link IterationState#requestStop()}). */
     LISTENER("stopped by an iteration listener"),
     /**

@@ -141,19 +141,28 @@ public final class TrustRegions<P> extends IterativeSolver<P> {
      * against the manifold.
      *
      * @throws IllegalArgumentException when {@code manifold.typicalDistance()} is not a usable
-     *     default radius
+     *     default radius, or the initial radius exceeds the maximal one
      */
     @Override
     protected void prepare(Problem<P> problem) {
         derivatives().setForceFiniteDifferences(options.finiteDifferenceHessian());
         Manifold<P> m = manifold();
         maxInner = options.maxInnerIterations() > 0 ? options.maxInnerIterations() : m.dimension();
-        maximalRadius = Double.isNaN(options.maximalRadius()) ? m.typicalDistance() : options.maximalRadius();
-        if (!(maximalRadius > 0 && maximalRadius < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException(m.name() + ": typicalDistance() must be finite and > 0, got "
-                    + maximalRadius);
+        boolean typical = Double.isNaN(options.maximalRadius());
+        maximalRadius = typical ? m.typicalDistance() : options.maximalRadius();
+        if (!(maximalRadius > 0 && maximalRadius <= TrustRegionsOptions.MAX_RADIUS)) {
+            throw new IllegalArgumentException(m.name() + ": typicalDistance() must be finite, > 0 and at most "
+                    + TrustRegionsOptions.MAX_RADIUS + " to serve as the maximal trust-region radius, got "
+                    + maximalRadius + "; set one with options.withMaximalRadius(...)");
         }
         radius = Double.isNaN(options.initialRadius()) ? maximalRadius / 8 : options.initialRadius();
+        if (radius > maximalRadius) {
+            throw new IllegalArgumentException("initialRadius " + radius + " must not exceed the maximal radius "
+                    + "Delta_bar = " + maximalRadius + (typical ? " (the typicalDistance() of " + m.name()
+                    + ", the default; set another with options.withMaximalRadius(...))" : "")
+                    + ": the radius never grows beyond Delta_bar (Absil, Baker, Gallivan 2007, Algorithm 1 takes "
+                    + "Delta0 in (0, Delta_bar])");
+        }
     }
 
     @Override
@@ -250,6 +259,9 @@ public final class TrustRegions<P> extends IterativeSolver<P> {
             z = preconditionedResidual;
         }
         double zr = m.inner(x, z, residual);
+        if (z != residual) {
+            requirePreconditioned(zr);
+        }
         // P-norms and P-inner products kept by recurrence (Conn, Gould, Toint eq. 7.5.6-7).
         double etaEta = 0;
         double etaDirection = 0;
@@ -314,6 +326,9 @@ public final class TrustRegions<P> extends IterativeSolver<P> {
                 derivatives.precondition(x, residual, z);
             }
             double zrNew = m.inner(x, z, residual);
+            if (z != residual) {
+                requirePreconditioned(zrNew);
+            }
             double beta = zrNew / zr;
             zr = zrNew;
             m.linearCombination(x, -1.0, z, beta, direction, work);

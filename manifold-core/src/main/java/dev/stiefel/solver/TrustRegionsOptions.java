@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param stopping stopping criteria; default {@link StoppingCriteria#defaults()}
  * @param additionalStopping further criteria, asked after {@code stopping}, e.g. one of your own;
  *     default {@link StoppingCriterion#never()}
- * @param maximalRadius {@code Delta_bar}, the largest trust-region radius; NaN (default) means
- *     {@code manifold.typicalDistance()}
- * @param initialRadius {@code Delta0}; NaN (default) means {@code Delta_bar / 8}
+ * @param maximalRadius {@code Delta_bar}, the largest trust-region radius, in
+ *     {@code (0, MAX_RADIUS]}; NaN (default) means {@code manifold.typicalDistance()}
+ * @param initialRadius {@code Delta0}, in {@code (0, Delta_bar]} (checked at solve time when
+ *     {@code Delta_bar} is the default); NaN (default) means {@code Delta_bar / 8}
  * @param acceptanceRatio {@code rho'} (pymanopt {@code rho_prime}): a step is accepted when
  *     the actual-over-predicted decrease ratio exceeds it; default 0.1, in [0, 1/4)
  * @param kappa linear convergence target of the inner solve,
@@ -35,8 +36,8 @@ import java.util.Objects;
  * @param finiteDifferenceHessian approximate the Hessian by finite differences of gradients
  *     even when the problem supplies one; default false (problems without a Hessian always use
  *     finite differences)
- * @param pointTolerance tolerance of the start-point check {@code manifold.checkPoint}; default
- *     1e-8
+ * @param pointTolerance tolerance of the start-point and final-point check
+ *     {@code manifold.checkPoint}, in (0, 1) ({@link SolverSettings#pointTolerance()}); default 1e-8
  * @param recordHistory keep the per-iteration history in the result; default true
  * @param seed seed of the random start point drawn by {@link Solver#solve(dev.stiefel.problem.Problem)};
  *     default 0
@@ -56,14 +57,28 @@ public record TrustRegionsOptions(
         boolean recordHistory,
         long seed) {
 
+    /**
+     * Largest trust-region radius accepted, {@code 1e100}: the truncated CG multiplies
+     * {@code Delta^2} by squared norms of gradient-sized directions, which the solver keeps below
+     * {@code 2^200} (about {@code 1.6e60}, see {@link IterativeSolver#LARGE_GRADIENT_NORM}), and
+     * the product must stay finite.
+     */
+    public static final double MAX_RADIUS = 1e100;
+
     public TrustRegionsOptions {
         Objects.requireNonNull(stopping, "stopping");
         Objects.requireNonNull(additionalStopping, "additionalStopping (StoppingCriterion.never() for none)");
-        if (!Double.isNaN(maximalRadius) && !(maximalRadius > 0 && maximalRadius < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("maximalRadius must be finite and > 0 (or NaN for the default), got " + maximalRadius);
+        if (!Double.isNaN(maximalRadius) && !(maximalRadius > 0 && maximalRadius <= MAX_RADIUS)) {
+            throw new IllegalArgumentException("maximalRadius must be > 0 and at most MAX_RADIUS = " + MAX_RADIUS
+                    + " (or NaN for the default), got " + maximalRadius);
         }
-        if (!Double.isNaN(initialRadius) && !(initialRadius > 0 && initialRadius < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("initialRadius must be finite and > 0 (or NaN for the default), got " + initialRadius);
+        if (!Double.isNaN(initialRadius) && !(initialRadius > 0 && initialRadius <= MAX_RADIUS)) {
+            throw new IllegalArgumentException("initialRadius must be > 0 and at most MAX_RADIUS = " + MAX_RADIUS
+                    + " (or NaN for the default), got " + initialRadius);
+        }
+        if (initialRadius > maximalRadius) {
+            throw new IllegalArgumentException("initialRadius (" + initialRadius + ") must not exceed maximalRadius ("
+                    + maximalRadius + "): the radius never grows beyond it (Absil, Baker, Gallivan 2007, Algorithm 1)");
         }
         if (!(acceptanceRatio >= 0 && acceptanceRatio < 0.25)) {
             throw new IllegalArgumentException("acceptanceRatio (rho') must be in [0, 1/4), got " + acceptanceRatio);
