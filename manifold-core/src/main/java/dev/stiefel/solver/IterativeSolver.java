@@ -46,11 +46,12 @@ import java.util.SplittableRandom;
  *       }
  *       protected StopReason step(int iteration) {
  *           manifold().linearCombination(x, -0.01, gradient, 0.0, gradient, step);
+ *           double stepSize = norm(x, step);
  *           manifold().retract(x, step, next);
  *           P swap = x; x = next; next = swap;
  *           double cost = derivatives().evaluate(x, gradient);
  *           setCurrent(x, cost, norm(x, gradient));
- *           setStep(norm(x, step), Double.NaN, Double.NaN, 0);
+ *           setStep(stepSize, Double.NaN, Double.NaN, 0);
  *           return null;
  *       }
  *   }

@@ -63,6 +63,7 @@ final class FixedStepGradientDescent<P> extends IterativeSolver<P> {
     protected StopReason step(int iteration) {
         Manifold<P> m = manifold();
         m.linearCombination(x, -stepSize, gradient, 0.0, gradient, step);
+        double stepLength = norm(x, step);
         m.retract(x, step, next);
         P previous = x;
         x = next;
@@ -70,7 +71,7 @@ final class FixedStepGradientDescent<P> extends IterativeSolver<P> {
         double previousCost = cost;
         cost = derivatives().evaluate(x, gradient);
         setCurrent(x, cost, norm(x, gradient));
-        setStep(norm(next, step), previousCost - cost, Double.NaN, 0);
+        setStep(stepLength, previousCost - cost, Double.NaN, 0);
         return null;
     }
 }
