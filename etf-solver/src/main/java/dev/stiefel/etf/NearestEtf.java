@@ -5,13 +5,8 @@ import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.Stiefel;
-import dev.stiefel.solver.ConjugateGradient;
-import dev.stiefel.solver.ConjugateGradientOptions;
 import dev.stiefel.solver.Solver;
 import dev.stiefel.solver.SolverResult;
-import dev.stiefel.solver.RiemannianLbfgs;
-import dev.stiefel.solver.RiemannianLbfgsOptions;
-import dev.stiefel.solver.TrustRegions;
 import dev.stiefel.solver.TrustRegionsOptions;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -61,7 +56,8 @@ import org.ejml.data.DMatrixRMaj;
  * {@link EtfSolverMethod#RIEMANNIAN_LBFGS} run on
  * {@link NearestEtfProblem} with its exact Euclidean gradient and Hessian, stopped by
  * {@link EtfOptions#solverStopping()}, recording a history when
- * {@link EtfOptions#recordHistory()}. For d > C they reach the closed form from any start; for d = C (the orthogonal group, two components that retractions
+ * {@link EtfOptions#recordHistory()}; any other {@link Solver} can be given to the constructor
+ * instead. For d > C they reach the closed form from any start; for d = C (the orthogonal group, two components that retractions
  * never leave) a start of the other determinant sign ends at the best point of its own
  * component, a worse stationary point.
  *
@@ -110,17 +106,46 @@ public final class NearestEtf<M> implements AutoCloseable {
     private final M ones;
     private final M onesRow;
     private final M unitRow;
+    /** The solver of problems (6) and (7); null for the closed form. */
     private final Solver<M> iterativeSolver;
+    private final EtfSolverMethod method;
     private boolean closed;
     private final PolarBackward<M> polarFactorisation;
 
     /**
+     * With the method of {@code options} ({@link EtfOptions#method()}; the closed form by
+     * default).
+     *
      * @param kernels the backend
      * @param manifold St(d, C) on that backend
      * @throws IllegalArgumentException on {@code C < 2}, {@code d < C} or mismatched manifold
      */
     public NearestEtf(DenseKernels<M> kernels, Manifold<M> manifold, int dimension, int numClasses,
             EtfOptions options) {
+        this(kernels, manifold, dimension, numClasses, options, null, true);
+    }
+
+    /**
+     * With {@code solver} for problems (6) and (7) in place of {@link EtfOptions#method()}: any
+     * {@link Solver} of St(d, C) on this backend, e.g. a library solver with options of your
+     * choice or a subclass of {@link dev.stiefel.solver.IterativeSolver}. It runs on
+     * {@link NearestEtfProblem} from the start point of each solve, with its own stopping
+     * criteria ({@link EtfOptions#solverStopping()} and {@link EtfOptions#recordHistory()} do not
+     * apply to it), and its results report {@link EtfSolverMethod#GIVEN_SOLVER}.
+     *
+     * @param kernels the backend
+     * @param manifold St(d, C) on that backend
+     * @param solver owned by this object from now on ({@link #close()} closes it); null for the
+     *     closed form
+     * @throws IllegalArgumentException on {@code C < 2}, {@code d < C} or mismatched manifold
+     */
+    public NearestEtf(DenseKernels<M> kernels, Manifold<M> manifold, int dimension, int numClasses,
+            EtfOptions options, Solver<M> solver) {
+        this(kernels, manifold, dimension, numClasses, options, solver, false);
+    }
+
+    private NearestEtf(DenseKernels<M> kernels, Manifold<M> manifold, int dimension, int numClasses,
+            EtfOptions options, Solver<M> solver, boolean solverFromOptions) {
         if (options == null) {
             throw new IllegalArgumentException("options must not be null");
         }
@@ -158,15 +183,13 @@ public final class NearestEtf<M> implements AutoCloseable {
         onesRow = kernels.fromHost(host);
         unitRow = kernels.create(1, numClasses);
         polarFactorisation = new PolarBackward<>(kernels);
-        iterativeSolver = switch (options.method()) {
-            case CLOSED_FORM -> null;
-            case TRUST_REGIONS -> new TrustRegions<>(TrustRegionsOptions.defaults()
-                    .withStopping(options.solverStopping()).withRecordHistory(options.recordHistory()));
-            case CONJUGATE_GRADIENT -> new ConjugateGradient<>(ConjugateGradientOptions.defaults()
-                    .withStopping(options.solverStopping()).withRecordHistory(options.recordHistory()));
-            case RIEMANNIAN_LBFGS -> new RiemannianLbfgs<>(RiemannianLbfgsOptions.defaults()
-                    .withStopping(options.solverStopping()).withRecordHistory(options.recordHistory()));
-        };
+        if (solverFromOptions) {
+            method = options.method();
+            iterativeSolver = method.newSolver(options);
+        } else {
+            method = solver == null ? EtfSolverMethod.CLOSED_FORM : EtfSolverMethod.GIVEN_SOLVER;
+            iterativeSolver = solver;
+        }
     }
 
     /** On the default CPU backend ({@link Kernels#cpu()}, St(d, C) with the QR retraction). */
@@ -273,10 +296,10 @@ public final class NearestEtf<M> implements AutoCloseable {
         requireOpen();
         if (iterativeSolver != null) {
             if (start == null) {
-                throw new IllegalArgumentException(options.method() + " needs a start point");
+                throw new IllegalArgumentException(method + " needs a start point");
             }
             SolverResult<M> result = iterativeSolver.solve(problem, start, out);
-            return EtfSolveResult.of(options.method(), result);
+            return EtfSolveResult.of(method, result);
         }
         long started = System.nanoTime();
         if (problem.hasProximal()) {

@@ -8,6 +8,9 @@ import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.solver.StopReason;
+import dev.stiefel.solver.StoppingCriteria;
+import dev.stiefel.solver.TrustRegions;
+import dev.stiefel.solver.TrustRegionsOptions;
 import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -146,6 +149,58 @@ class RiemannianSolverTest {
         assertEquals(0, result.gradientEvaluations() + result.hessianEvaluations());
         assertTrue(result.elapsedSeconds() >= 0);
         assertTrue(result.summary().startsWith("CLOSED_FORM: EXACT"), result.summary());
+    }
+
+    /**
+     * A solver given to the constructor (here trust regions with a finite-difference Hessian, a
+     * configuration no {@link EtfSolverMethod} builds) runs in place of the options' method,
+     * reaches the closed form, reports {@link EtfSolverMethod#GIVEN_SOLVER}, and is closed with
+     * the NearestEtf.
+     */
+    @Test
+    void givenSolverRunsInPlaceOfTheOptionsMethod() {
+        SplittableRandom random = new SplittableRandom(13);
+        int dimension = 48;
+        int numClasses = 6;
+        NearestEtf<DMatrixRMaj> closedForm = solver(dimension, numClasses, EtfSolverMethod.CLOSED_FORM);
+        TrustRegions<DMatrixRMaj> given = new TrustRegions<>(TrustRegionsOptions.defaults()
+                .withFiniteDifferenceHessian(true).withStopping(StoppingCriteria.defaults().withMinGradientNorm(1e-11))
+                .withRecordHistory(true));
+        NearestEtf<DMatrixRMaj> withGiven = new NearestEtf<>(kernels, Stiefel.onCpu(dimension, numClasses), dimension,
+                numClasses, EtfOptions.defaults(), given);
+        DMatrixRMaj means = NearestEtfClosedFormTest.normalisedMeans(dimension, numClasses, random);
+        DMatrixRMaj proximal = TestMatrices.haarStiefel(dimension, numClasses, random);
+        DMatrixRMaj expected = new DMatrixRMaj(dimension, numClasses);
+        double expectedCost = closedForm.solve(means, proximal, null, expected).cost();
+        DMatrixRMaj solution = new DMatrixRMaj(dimension, numClasses);
+
+        EtfSolveResult result = withGiven.solve(means, proximal, TestMatrices.haarStiefel(dimension, numClasses,
+                random), solution);
+
+        assertEquals(EtfSolverMethod.GIVEN_SOLVER, result.method());
+        assertEquals(StopReason.GRADIENT_NORM, result.stopReason(), result::summary);
+        assertTrue(result.history().size() > 1, "the given solver's own options (a history) apply");
+        assertTrue(result.gradientEvaluations() > result.iterations() + 1,
+                "finite-difference Hessian products cost gradients: " + result.summary());
+        assertTrue(NormOps_DDRM.normF(subtract(solution, expected)) < SOLUTION_TOLERANCE);
+        assertEquals(expectedCost, result.cost(), COST_TOLERANCE);
+        withGiven.close();
+        IllegalStateException closed = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> given.solve(withGiven.problem(), expected));
+        assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+    }
+
+    @Test
+    void givenSolverIsNoMethodTheOptionsCanBuild() {
+        IllegalArgumentException error = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> solver(12, 4, EtfSolverMethod.GIVEN_SOLVER));
+        assertTrue(error.getMessage().contains("NearestEtf constructor"), error.getMessage());
+        NearestEtf<DMatrixRMaj> closedForm = new NearestEtf<>(kernels, Stiefel.onCpu(12, 4), 12, 4,
+                EtfOptions.defaults().withMethod(EtfSolverMethod.TRUST_REGIONS), null);
+        SplittableRandom random = new SplittableRandom(14);
+        EtfSolveResult result = closedForm.solve(NearestEtfClosedFormTest.normalisedMeans(12, 4, random),
+                TestMatrices.haarStiefel(12, 4, random), null, new DMatrixRMaj(12, 4));
+        assertEquals(EtfSolverMethod.CLOSED_FORM, result.method(), "a null solver is the closed form");
     }
 
     @Test

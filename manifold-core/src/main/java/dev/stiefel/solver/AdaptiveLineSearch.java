@@ -108,7 +108,7 @@ public final class AdaptiveLineSearch<P> implements LineSearch<P> {
     public double search(RiemannianDerivatives<P> derivatives, P x, P direction, double cost, double slope,
             P newPoint) {
         Manifold<P> m = workspace.bind(derivatives.manifold());
-        double directionNorm = m.norm(x, direction);
+        double directionNorm = workspace.norm(x, direction);
         double alpha = rememberedAlpha;
         if (!(alpha > 0 && alpha < Double.POSITIVE_INFINITY)) {
             alpha = parameters.initialStepSize() / directionNorm;

@@ -101,7 +101,7 @@ public final class ArmijoBacktracking<P> implements LineSearch<P> {
     public double search(RiemannianDerivatives<P> derivatives, P x, P direction, double cost, double slope,
             P newPoint) {
         Manifold<P> m = workspace.bind(derivatives.manifold());
-        double directionNorm = m.norm(x, direction);
+        double directionNorm = workspace.norm(x, direction);
         double noise = Math.max(1.0, Math.abs(cost)) * Math.ulp(1.0) * parameters.roundingSlack();
         double alpha = Double.NaN;
         if (previousCost - cost > noise) {

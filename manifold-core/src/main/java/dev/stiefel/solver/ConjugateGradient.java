@@ -23,7 +23,7 @@ import java.util.Objects;
  *
  * @param <P> point and tangent-vector type
  */
-public final class ConjugateGradient<P> implements Solver<P> {
+public final class ConjugateGradient<P> extends IterativeSolver<P> {
 
     /**
      * The {@code beta} update; {@code g = g_{k+1}}, {@code g_old = T(g_k)}, {@code y = g - g_old},
@@ -50,11 +50,7 @@ public final class ConjugateGradient<P> implements Solver<P> {
 
     private final ConjugateGradientOptions options;
     private final LineSearch<P> lineSearch;
-    private final IterationListener<P> listener;
-    private final SolverRun<P> run = new SolverRun<>();
 
-    private Manifold<P> manifold;
-    private RiemannianDerivatives<P> derivatives;
     private P x;
     private P newX;
     private P gradient;
@@ -65,10 +61,14 @@ public final class ConjugateGradient<P> implements Solver<P> {
     private P preconditionedGradient;
     private P newPreconditionedGradient;
     private boolean preconditioned;
-    private boolean closed;
 
     private int restarts;
+    /** The current iterate's cost, gradient norm and {@code <g, P g>}. */
+    private double cost;
+    private double gradientNorm;
+    private double gradientSquared;
 
+    /** Conjugate gradients with {@link ConjugateGradientOptions#defaults()}. */
     public ConjugateGradient() {
         this(ConjugateGradientOptions.defaults());
     }
@@ -81,6 +81,7 @@ public final class ConjugateGradient<P> implements Solver<P> {
     /**
      * Conjugate gradients with an {@link AdaptiveLineSearch} of {@code options.lineSearch()}.
      *
+     * @param options the options
      * @param listener sees each iteration; may be null
      */
     public ConjugateGradient(ConjugateGradientOptions options, IterationListener<P> listener) {
@@ -88,17 +89,19 @@ public final class ConjugateGradient<P> implements Solver<P> {
     }
 
     /**
+     * @param options the options
      * @param lineSearch owned by this solver from now on (it keeps state between calls); it
      *     replaces the one {@code options.lineSearch()} describes
      * @param listener sees each iteration; may be null
      */
     public ConjugateGradient(ConjugateGradientOptions options, LineSearch<P> lineSearch,
             IterationListener<P> listener) {
-        this.options = Objects.requireNonNull(options, "options");
+        super(Objects.requireNonNull(options, "options").settings(), listener);
+        this.options = options;
         this.lineSearch = Objects.requireNonNull(lineSearch, "lineSearch");
-        this.listener = listener;
     }
 
+    /** The options this solver was built with. */
     public ConjugateGradientOptions options() {
         return options;
     }
@@ -108,129 +111,108 @@ public final class ConjugateGradient<P> implements Solver<P> {
         return restarts;
     }
 
-    private void ensureWorkspaces(Problem<P> problem, Manifold<P> newManifold) {
-        if (newManifold != manifold) {
-            releaseWorkspaces();
-            manifold = newManifold;
-            x = manifold.allocate();
-            newX = manifold.allocate();
-            gradient = manifold.allocate();
-            newGradient = manifold.allocate();
-            direction = manifold.allocate();
-            transportedGradient = manifold.allocate();
-            gradientChange = manifold.allocate();
-            preconditionedGradient = manifold.allocate();
-            newPreconditionedGradient = manifold.allocate();
-        }
-        derivatives = SolverRun.bindDerivatives(derivatives, problem);
-    }
-
-    private void releaseWorkspaces() {
-        if (manifold != null) {
-            for (P p : java.util.List.of(x, newX, gradient, newGradient, direction, transportedGradient, gradientChange,
-                    preconditionedGradient, newPreconditionedGradient)) {
-                manifold.free(p);
-            }
-        }
-        manifold = null;
-        if (derivatives != null) {
-            derivatives.release();
-            derivatives = null;
-        }
-    }
-
-    /** Frees the workspaces; a later solve throws. Closing twice is harmless. */
     @Override
-    public void close() {
-        releaseWorkspaces();
+    protected void allocateWorkspaces(Manifold<P> manifold) {
+        x = manifold.allocate();
+        newX = manifold.allocate();
+        gradient = manifold.allocate();
+        newGradient = manifold.allocate();
+        direction = manifold.allocate();
+        transportedGradient = manifold.allocate();
+        gradientChange = manifold.allocate();
+        preconditionedGradient = manifold.allocate();
+        newPreconditionedGradient = manifold.allocate();
+    }
+
+    @Override
+    protected void freeWorkspaces(Manifold<P> manifold) {
+        for (P p : java.util.List.of(x, newX, gradient, newGradient, direction, transportedGradient, gradientChange,
+                preconditionedGradient, newPreconditionedGradient)) {
+            manifold.free(p);
+        }
+    }
+
+    @Override
+    protected void closeResources() {
         lineSearch.close();
-        closed = true;
     }
 
     @Override
-    public SolverResult<P> solve(Problem<P> problem) {
-        SolverRun.requireOpen(closed, this);
-        return SolverRun.solveFromRandomPoint(this, problem, options.seed());
-    }
-
-    @Override
-    public SolverResult<P> solve(Problem<P> problem, P initialPoint, P solutionOut) {
-        SolverRun.requireOpen(closed, this);
-        Manifold<P> m = SolverRun.validate(problem, initialPoint, solutionOut, options.pointTolerance());
-        ensureWorkspaces(problem, m);
-        preconditioned = derivatives.hasPreconditioner();
-        StoppingCriteria stopping = options.stopping();
+    protected void prepare(Problem<P> problem) {
+        preconditioned = hasPreconditioner();
         lineSearch.reset();
         restarts = 0;
-        run.start(options.recordHistory(), stopping.maxIterations(), listener);
+    }
+
+    @Override
+    protected void initialise(P initialPoint) {
+        Manifold<P> m = manifold();
         m.copy(initialPoint, x);
-        double cost = derivatives.evaluate(x, gradient);
-        double gradientNorm = m.norm(x, gradient);
+        cost = derivatives().evaluate(x, gradient);
+        gradientNorm = norm(x, gradient);
         // <grad, P grad>; equals ||grad||^2 without a preconditioner.
-        double gradientSquared = precondition(x, gradient, preconditionedGradient, gradientNorm);
+        gradientSquared = precondition(x, gradient, preconditionedGradient, gradientNorm);
         m.linearCombination(x, -1.0, preconditioned(gradient, preconditionedGradient), 0.0, gradient, direction);
-        double elapsed = run.record(0, x, cost, gradientNorm, Double.NaN, Double.NaN, 0);
-        int iteration = 0;
-        StopReason reason = SolverRun.initialReason(stopping, elapsed, cost, gradientNorm);
+        setCurrent(x, cost, gradientNorm);
+    }
 
-        while (reason == null) {
-            iteration++;
-            double slope = m.inner(x, gradient, direction);
-            if (!(slope < 0)) {
-                m.linearCombination(x, -1.0, preconditioned(gradient, preconditionedGradient), 0.0, gradient,
-                        direction);
-                slope = -gradientSquared;
-                restarts++;
-            }
-            double stepSize = lineSearch.search(derivatives, x, direction, cost, slope, newX);
-            if (stepSize == 0) {
-                // No decrease along d: the next iteration restarts from -P g if d was the problem.
-                m.linearCombination(x, -1.0, preconditioned(gradient, preconditionedGradient), 0.0, gradient,
-                        direction);
-                restarts++;
-                reason = run.recordFailedStep(iteration, x, cost, gradientNorm, lineSearch, stopping);
-                continue;
-            }
-            double newCost = derivatives.evaluate(newX, newGradient);
-            double newGradientNorm = m.norm(newX, newGradient);
-            if (!SolverRun.finite(newCost) || !SolverRun.finite(newGradientNorm)) {
-                run.record(iteration, x, cost, gradientNorm, stepSize, Double.NaN, lineSearch.lastEvaluations());
-                reason = StopReason.NON_FINITE;
-                break;
-            }
-            double newGradientSquared = precondition(newX, newGradient, newPreconditionedGradient, newGradientNorm);
-            P newPg = preconditioned(newGradient, newPreconditionedGradient);
-
-            m.transport(x, newX, gradient, transportedGradient);
-            double orthogonality = m.inner(newX, transportedGradient, newPg) / newGradientSquared;
-            if (Math.abs(orthogonality) >= options.powellRestartThreshold()) {
-                m.linearCombination(newX, -1.0, newPg, 0.0, newPg, direction);
-                restarts++;
-            } else {
-                m.transport(x, newX, direction, direction);
-                double beta = beta(x, newX, gradientNorm, gradientSquared, newGradientSquared);
-                m.linearCombination(newX, -1.0, newPg, beta, direction, direction);
-            }
-
-            P swap = x;
-            x = newX;
-            newX = swap;
-            swap = gradient;
-            gradient = newGradient;
-            newGradient = swap;
-            swap = preconditionedGradient;
-            preconditionedGradient = newPreconditionedGradient;
-            newPreconditionedGradient = swap;
-            double costDecrease = cost - newCost;
-            cost = newCost;
-            gradientNorm = newGradientNorm;
-            gradientSquared = newGradientSquared;
-
-            elapsed = run.record(iteration, x, cost, gradientNorm, stepSize, Double.NaN, lineSearch.lastEvaluations());
-            reason = stopping.check(iteration, elapsed, gradientNorm, costDecrease, stepSize);
+    @Override
+    protected StopReason step(int iteration) {
+        Manifold<P> m = manifold();
+        RiemannianDerivatives<P> derivatives = derivatives();
+        double slope = m.inner(x, gradient, direction);
+        if (!(slope < 0)) {
+            m.linearCombination(x, -1.0, preconditioned(gradient, preconditionedGradient), 0.0, gradient,
+                    direction);
+            slope = -gradientSquared;
+            restarts++;
         }
-        m.copy(x, solutionOut);
-        return run.finish(solutionOut, cost, gradientNorm, iteration, reason, derivatives);
+        double stepSize = lineSearch.search(derivatives, x, direction, cost, slope, newX);
+        if (stepSize == 0) {
+            // No decrease along d: the next iteration restarts from -P g if d was the problem.
+            m.linearCombination(x, -1.0, preconditioned(gradient, preconditionedGradient), 0.0, gradient,
+                    direction);
+            restarts++;
+            setStep(0.0, Double.NaN, Double.NaN, lineSearch.lastEvaluations());
+            return lineSearch.lastFailedOnNonFinite() ? StopReason.NON_FINITE : null;
+        }
+        double newCost = derivatives.evaluate(newX, newGradient);
+        double newGradientNorm = norm(newX, newGradient);
+        if (!isFinite(newCost) || !isFinite(newGradientNorm)) {
+            setStep(stepSize, Double.NaN, Double.NaN, lineSearch.lastEvaluations());
+            return StopReason.NON_FINITE;
+        }
+        double newGradientSquared = precondition(newX, newGradient, newPreconditionedGradient, newGradientNorm);
+        P newPg = preconditioned(newGradient, newPreconditionedGradient);
+
+        m.transport(x, newX, gradient, transportedGradient);
+        double orthogonality = m.inner(newX, transportedGradient, newPg) / newGradientSquared;
+        if (Math.abs(orthogonality) >= options.powellRestartThreshold()) {
+            m.linearCombination(newX, -1.0, newPg, 0.0, newPg, direction);
+            restarts++;
+        } else {
+            m.transport(x, newX, direction, direction);
+            double beta = beta(x, newX, gradientNorm, gradientSquared, newGradientSquared);
+            m.linearCombination(newX, -1.0, newPg, beta, direction, direction);
+        }
+
+        P swap = x;
+        x = newX;
+        newX = swap;
+        swap = gradient;
+        gradient = newGradient;
+        newGradient = swap;
+        swap = preconditionedGradient;
+        preconditionedGradient = newPreconditionedGradient;
+        newPreconditionedGradient = swap;
+        double costDecrease = cost - newCost;
+        cost = newCost;
+        gradientNorm = newGradientNorm;
+        gradientSquared = newGradientSquared;
+
+        setCurrent(x, cost, gradientNorm);
+        setStep(stepSize, costDecrease, Double.NaN, lineSearch.lastEvaluations());
+        return null;
     }
 
     /**
@@ -240,10 +222,10 @@ public final class ConjugateGradient<P> implements Solver<P> {
      */
     private double precondition(P at, P g, P out, double gNorm) {
         if (!preconditioned) {
-            return manifold.inner(at, g, g);
+            return manifold().inner(at, g, g);
         }
-        derivatives.precondition(at, g, out);
-        return manifold.inner(at, g, out);
+        derivatives().precondition(at, g, out);
+        return requirePreconditioned(manifold().inner(at, g, out));
     }
 
     /** {@code P g}: the preconditioned storage, or {@code g} itself without a preconditioner. */
@@ -259,7 +241,7 @@ public final class ConjugateGradient<P> implements Solver<P> {
      * restart) rather than a NaN direction.
      */
     private double beta(P from, P at, double oldGradientNorm, double oldGradientSquared, double newGradientSquared) {
-        Manifold<P> m = manifold;
+        Manifold<P> m = manifold();
         P pg = preconditioned(newGradient, newPreconditionedGradient);
         double beta;
         switch (options.betaRule()) {
@@ -287,7 +269,7 @@ public final class ConjugateGradient<P> implements Solver<P> {
                 }
                 double numerator = m.inner(at, gradientChange, pg)
                         - 2 * changeTimesPreconditionedChange * m.inner(at, direction, newGradient) / denominator;
-                double lowerBound = -1.0 / (m.norm(at, direction) * Math.min(0.01, oldGradientNorm));
+                double lowerBound = -1.0 / (norm(at, direction) * Math.min(0.01, oldGradientNorm));
                 beta = Math.max(numerator / denominator, lowerBound);
             }
             case DAI_YUAN -> {
@@ -296,6 +278,6 @@ public final class ConjugateGradient<P> implements Solver<P> {
             }
             default -> throw new IllegalStateException("unknown beta rule " + options.betaRule());
         }
-        return SolverRun.finite(beta) ? beta : 0.0;
+        return isFinite(beta) ? beta : 0.0;
     }
 }

@@ -10,19 +10,22 @@ import java.util.Objects;
  * reproduce those libraries' iteration traces.
  *
  * @param stopping stopping criteria; default {@link StoppingCriteria#defaults()}
+ * @param additionalStopping further criteria, asked after {@code stopping}, e.g. one of your own;
+ *     default {@link StoppingCriterion#never()}
  * @param betaRule the conjugate-gradient update; default {@link ConjugateGradient.BetaRule#HESTENES_STIEFEL}
  * @param powellRestartThreshold restart with the negative gradient when
  *     {@code |<T(grad_old), grad_new>| / ||grad_new||^2} reaches this (Powell 1977; 0.1 is the
  *     classical value); default {@code +inf} (never)
  * @param lineSearch parameters of the {@link AdaptiveLineSearch} that the constructors without
  *     an explicit line search build; default {@link AdaptiveLineSearch.Parameters#defaults()}
- * @param pointTolerance tolerance of the start-point check; default 1e-8
+ * @param pointTolerance tolerance of the start-point and final-point check, in (0, 1)
+ *     ({@link SolverSettings#pointTolerance()}); default 1e-8
  * @param recordHistory keep the per-iteration history in the result; default true
  * @param seed seed of the random start point drawn by {@link Solver#solve(dev.stiefel.problem.Problem)};
  *     default 0
  */
 public record ConjugateGradientOptions(
-        StoppingCriteria stopping,
+        StoppingCriteria stopping, StoppingCriterion additionalStopping,
         ConjugateGradient.BetaRule betaRule,
         double powellRestartThreshold,
         AdaptiveLineSearch.Parameters lineSearch,
@@ -32,20 +35,19 @@ public record ConjugateGradientOptions(
 
     public ConjugateGradientOptions {
         Objects.requireNonNull(stopping, "stopping");
+        Objects.requireNonNull(additionalStopping, "additionalStopping (StoppingCriterion.never() for none)");
         Objects.requireNonNull(betaRule, "betaRule");
         Objects.requireNonNull(lineSearch, "lineSearch");
         if (!(powellRestartThreshold > 0)) {
             throw new IllegalArgumentException("powellRestartThreshold must be > 0 (+inf disables it), got "
                     + powellRestartThreshold);
         }
-        if (!(pointTolerance > 0)) {
-            throw new IllegalArgumentException("pointTolerance must be > 0, got " + pointTolerance);
-        }
+        SolverSettings.requirePointTolerance(pointTolerance);
     }
 
     /** The documented defaults. */
     public static ConjugateGradientOptions defaults() {
-        return new ConjugateGradientOptions(StoppingCriteria.defaults(), ConjugateGradient.BetaRule.HESTENES_STIEFEL,
+        return new ConjugateGradientOptions(StoppingCriteria.defaults(), StoppingCriterion.never(), ConjugateGradient.BetaRule.HESTENES_STIEFEL,
                 Double.POSITIVE_INFINITY, AdaptiveLineSearch.Parameters.defaults(), 1e-8, true, 0L);
     }
 
@@ -80,30 +82,47 @@ public record ConjugateGradientOptions(
     }
 
     public ConjugateGradientOptions withStopping(StoppingCriteria value) {
-        return new ConjugateGradientOptions(value, betaRule, powellRestartThreshold, lineSearch, pointTolerance, recordHistory, seed);
+        return new ConjugateGradientOptions(value, additionalStopping, betaRule, powellRestartThreshold, lineSearch, pointTolerance, recordHistory, seed);
+    }
+
+    /**
+     * A copy whose runs also stop when {@code value} holds (asked after {@link #stopping()});
+     * {@link StoppingCriterion#never()} for none.
+     */
+    public ConjugateGradientOptions withAdditionalStopping(StoppingCriterion value) {
+        return new ConjugateGradientOptions(stopping, value, betaRule, powellRestartThreshold, lineSearch, pointTolerance, recordHistory, seed);
+    }
+
+    /**
+     * The settings of the solver: {@link #stopping()} or {@link #additionalStopping()}, the point
+     * tolerance, whether to record a history, and the seed.
+     */
+    public SolverSettings settings() {
+        return new SolverSettings(SolverSettings.combine(stopping, additionalStopping), pointTolerance, recordHistory,
+                seed);
     }
 
     public ConjugateGradientOptions withBetaRule(ConjugateGradient.BetaRule value) {
-        return new ConjugateGradientOptions(stopping, value, powellRestartThreshold, lineSearch, pointTolerance, recordHistory, seed);
+        return new ConjugateGradientOptions(stopping, additionalStopping, value, powellRestartThreshold, lineSearch, pointTolerance, recordHistory, seed);
     }
 
     public ConjugateGradientOptions withPowellRestartThreshold(double value) {
-        return new ConjugateGradientOptions(stopping, betaRule, value, lineSearch, pointTolerance, recordHistory, seed);
+        return new ConjugateGradientOptions(stopping, additionalStopping, betaRule, value, lineSearch, pointTolerance, recordHistory, seed);
     }
 
     public ConjugateGradientOptions withLineSearch(AdaptiveLineSearch.Parameters value) {
-        return new ConjugateGradientOptions(stopping, betaRule, powellRestartThreshold, value, pointTolerance, recordHistory, seed);
+        return new ConjugateGradientOptions(stopping, additionalStopping, betaRule, powellRestartThreshold, value, pointTolerance, recordHistory, seed);
     }
 
     public ConjugateGradientOptions withPointTolerance(double value) {
-        return new ConjugateGradientOptions(stopping, betaRule, powellRestartThreshold, lineSearch, value, recordHistory, seed);
+        return new ConjugateGradientOptions(stopping, additionalStopping, betaRule, powellRestartThreshold, lineSearch, value, recordHistory, seed);
     }
 
     public ConjugateGradientOptions withRecordHistory(boolean value) {
-        return new ConjugateGradientOptions(stopping, betaRule, powellRestartThreshold, lineSearch, pointTolerance, value, seed);
+        return new ConjugateGradientOptions(stopping, additionalStopping, betaRule, powellRestartThreshold, lineSearch, pointTolerance, value, seed);
     }
 
     public ConjugateGradientOptions withSeed(long value) {
-        return new ConjugateGradientOptions(stopping, betaRule, powellRestartThreshold, lineSearch, pointTolerance, recordHistory, value);
+        return new ConjugateGradientOptions(stopping, additionalStopping, betaRule, powellRestartThreshold, lineSearch, pointTolerance, recordHistory, value);
     }
 }

@@ -54,14 +54,16 @@ public final class IterationPrinter<P> implements IterationListener<P> {
                 .replace("NaN", "  -");
     }
 
+    /** Prints the header at iteration 0 and the row of every {@code every}-th iteration. */
     @Override
-    public void onIteration(int iteration, P point, double cost, double gradientNorm, double stepSize,
-            double trustRadius, int innerIterations, double elapsedSeconds) {
+    public void onIteration(IterationState<P> state) {
+        int iteration = state.iteration();
         if (iteration == 0) {
             out.println(header());
         }
         if (iteration % every == 0) {
-            out.println(row(iteration, cost, gradientNorm, stepSize, trustRadius, innerIterations, elapsedSeconds));
+            out.println(row(iteration, state.cost(), state.gradientNorm(), state.stepSize(), state.trustRadius(),
+                    state.innerIterations(), state.elapsedSeconds()));
         }
     }
 }

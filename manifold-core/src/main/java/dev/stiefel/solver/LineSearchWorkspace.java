@@ -53,6 +53,14 @@ final class LineSearchWorkspace<P> {
     }
 
     /**
+     * {@code ||u||_x} without overflow or underflow ({@link ScaledNorm}); overwrites
+     * {@link #step}. Requires {@link #bind} first.
+     */
+    double norm(P x, P u) {
+        return ScaledNorm.of(manifold, x, u, step);
+    }
+
+    /**
      * Armijo backtracking from {@code initialAlpha}: tries {@code newPoint = R_x(alpha d)} and
      * multiplies {@code alpha} by {@code contractionFactor} until {@link #sufficientDecrease}
      * holds or {@code maxSteps} costs have been evaluated. Leaves the last trial in
@@ -79,7 +87,7 @@ final class LineSearchWorkspace<P> {
                 accepted = true;
                 break;
             }
-            nonFinite |= !SolverRun.finite(lastTrialCost);
+            nonFinite |= !IterativeSolver.isFinite(lastTrialCost);
             if (count >= maxSteps) {
                 break;
             }

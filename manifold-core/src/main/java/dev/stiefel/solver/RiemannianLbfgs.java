@@ -25,19 +25,16 @@ import java.util.Objects;
  *
  * <p>Stop reasons, history and listener are those of the other solvers; the history's
  * {@code innerIterations} are line-search cost evaluations. Written once against
- * {@link Manifold}; the memory is allocated once per manifold and the iterations do not
- * allocate. Not thread-safe.
+ * {@link Manifold}; the memory, {@code min(memory, manifold.dimension())} pairs (more steps than
+ * the dimension are linearly dependent; Manopt.jl's default memory is {@code min(dim, 20)}), is
+ * allocated once per manifold and the iterations do not allocate. Not thread-safe.
  *
  * @param <P> point and tangent-vector type
  */
-public final class RiemannianLbfgs<P> implements Solver<P> {
+public final class RiemannianLbfgs<P> extends IterativeSolver<P> {
 
     private final RiemannianLbfgsOptions options;
-    private final IterationListener<P> listener;
-    private final SolverRun<P> run = new SolverRun<>();
 
-    private Manifold<P> manifold;
-    private RiemannianDerivatives<P> derivatives;
     private P x;
     private P newX;
     private P gradient;
@@ -53,7 +50,6 @@ public final class RiemannianLbfgs<P> implements Solver<P> {
     private double[] coefficients;
     private int oldest;
     private int stored;
-    private boolean closed;
 
     /** Line-search outcome: cost evaluations and whether a trial met a non-finite cost. */
     private int lineSearchEvaluations;
@@ -61,26 +57,40 @@ public final class RiemannianLbfgs<P> implements Solver<P> {
     private double lineSearchCost;
     private boolean gradientReady;
     private int memoryResets;
+    /** The current iterate's cost and gradient norm, and the initial scaling {@code H_0 = scale I}. */
+    private double cost;
+    private double gradientNorm;
+    private double scale;
+    /** Whether the memory was cleared after a short step and the next short step stops the run. */
+    private boolean ultimatum;
 
     /** R-LBFGS with {@link RiemannianLbfgsOptions#defaults()}. */
     public RiemannianLbfgs() {
         this(RiemannianLbfgsOptions.defaults(), null);
     }
 
+    /** R-LBFGS with {@code options}. */
     public RiemannianLbfgs(RiemannianLbfgsOptions options) {
         this(options, null);
     }
 
     /**
+     * @param options the options
      * @param listener sees each iteration; may be null
      */
     public RiemannianLbfgs(RiemannianLbfgsOptions options, IterationListener<P> listener) {
-        this.options = Objects.requireNonNull(options, "options");
-        this.listener = listener;
+        super(Objects.requireNonNull(options, "options").settings(), listener);
+        this.options = options;
     }
 
+    /** The options this solver was built with. */
     public RiemannianLbfgsOptions options() {
         return options;
+    }
+
+    /** Pairs the solver stores at most on its current manifold: {@code min(memory, dimension)}. */
+    int memoryCapacity() {
+        return s.length;
     }
 
     /** How often the last solve cleared its memory (non-descent direction or a too short step). */
@@ -89,139 +99,114 @@ public final class RiemannianLbfgs<P> implements Solver<P> {
     }
 
     @SuppressWarnings("unchecked")
-    private void ensureWorkspaces(Problem<P> problem, Manifold<P> newManifold) {
-        if (newManifold != manifold) {
-            releaseWorkspaces();
-            manifold = newManifold;
-            x = manifold.allocate();
-            newX = manifold.allocate();
-            gradient = manifold.allocate();
-            newGradient = manifold.allocate();
-            direction = manifold.allocate();
-            step = manifold.allocate();
-            transported = manifold.allocate();
-            newS = manifold.allocate();
-            newY = manifold.allocate();
-            int memory = options.memory();
-            s = (P[]) new Object[memory];
-            y = (P[]) new Object[memory];
-            for (int i = 0; i < memory; i++) {
-                s[i] = manifold.allocate();
-                y[i] = manifold.allocate();
-            }
-            rho = new double[memory];
-            coefficients = new double[memory];
+    @Override
+    protected void allocateWorkspaces(Manifold<P> manifold) {
+        x = manifold.allocate();
+        newX = manifold.allocate();
+        gradient = manifold.allocate();
+        newGradient = manifold.allocate();
+        direction = manifold.allocate();
+        step = manifold.allocate();
+        transported = manifold.allocate();
+        newS = manifold.allocate();
+        newY = manifold.allocate();
+        // The steps s_k live in a space of the manifold's dimension d, so more than d of them are
+        // linearly dependent; as Manopt.jl (default memory min(d, 20)), store at most d pairs.
+        int memory = Math.min(options.memory(), Math.max(manifold.dimension(), 0));
+        s = (P[]) new Object[memory];
+        y = (P[]) new Object[memory];
+        for (int i = 0; i < memory; i++) {
+            s[i] = manifold.allocate();
+            y[i] = manifold.allocate();
         }
-        derivatives = SolverRun.bindDerivatives(derivatives, problem);
+        rho = new double[memory];
+        coefficients = new double[memory];
     }
 
-    private void releaseWorkspaces() {
-        if (manifold != null) {
-            for (P p : java.util.List.of(x, newX, gradient, newGradient, direction, step, transported, newS, newY)) {
-                manifold.free(p);
-            }
-            for (int i = 0; i < s.length; i++) {
-                manifold.free(s[i]);
-                manifold.free(y[i]);
-            }
+    @Override
+    protected void freeWorkspaces(Manifold<P> manifold) {
+        for (P p : java.util.List.of(x, newX, gradient, newGradient, direction, step, transported, newS, newY)) {
+            manifold.free(p);
         }
-        manifold = null;
+        for (int i = 0; i < s.length; i++) {
+            manifold.free(s[i]);
+            manifold.free(y[i]);
+        }
         s = null;
         y = null;
-        if (derivatives != null) {
-            derivatives.release();
-            derivatives = null;
-        }
-    }
-
-    /** Frees the workspaces and the memory; a later solve throws. Closing twice is harmless. */
-    @Override
-    public void close() {
-        releaseWorkspaces();
-        closed = true;
     }
 
     @Override
-    public SolverResult<P> solve(Problem<P> problem) {
-        SolverRun.requireOpen(closed, this);
-        return SolverRun.solveFromRandomPoint(this, problem, options.seed());
-    }
-
-    @Override
-    public SolverResult<P> solve(Problem<P> problem, P initialPoint, P solutionOut) {
-        SolverRun.requireOpen(closed, this);
-        Manifold<P> m = SolverRun.validate(problem, initialPoint, solutionOut, options.pointTolerance());
-        ensureWorkspaces(problem, m);
-        StoppingCriteria stopping = options.stopping();
-        run.start(options.recordHistory(), stopping.maxIterations(), listener);
-        m.copy(initialPoint, x);
-        double cost = derivatives.evaluate(x, gradient);
-        double gradientNorm = m.norm(x, gradient);
-        double scale = initialScale(gradientNorm);
+    protected void initialise(P initialPoint) {
+        manifold().copy(initialPoint, x);
+        cost = derivatives().evaluate(x, gradient);
+        gradientNorm = norm(x, gradient);
+        scale = initialScale(gradientNorm);
         stored = 0;
         oldest = 0;
         memoryResets = 0;
-        boolean ultimatum = false;
-        double elapsed = run.record(0, x, cost, gradientNorm, Double.NaN, Double.NaN, 0);
-        int iteration = 0;
-        StopReason reason = SolverRun.initialReason(stopping, elapsed, cost, gradientNorm);
+        ultimatum = false;
+        setCurrent(x, cost, gradientNorm);
+    }
 
-        while (reason == null) {
-            iteration++;
-            twoLoopDirection(scale);
-            double slope = m.inner(x, gradient, direction);
-            if (!(slope < 0)) {
-                // Rounding or a poor memory: fall back on the scaled gradient.
-                clearMemory();
-                scale = initialScale(gradientNorm);
-                m.linearCombination(x, -scale, gradient, 0.0, gradient, direction);
-                slope = -scale * gradientNorm * gradientNorm;
-            }
-            double alpha = lineSearch(cost, slope);
-            double stepSize = alpha * m.norm(x, direction);
-            double costDecrease = Double.NaN;
-            if (alpha == 0) {
-                elapsed = run.record(iteration, x, cost, gradientNorm, 0.0, Double.NaN, lineSearchEvaluations);
-                if (lineSearchSawNonFinite) {
-                    reason = StopReason.NON_FINITE;
-                    break;
-                }
-            } else {
-                if (!gradientReady) {
-                    derivatives.gradient(newX, newGradient);
-                }
-                double newCost = lineSearchCost;
-                double newGradientNorm = m.norm(newX, newGradient);
-                if (!SolverRun.finite(newCost) || !SolverRun.finite(newGradientNorm)) {
-                    run.record(iteration, x, cost, gradientNorm, stepSize, Double.NaN, lineSearchEvaluations);
-                    reason = StopReason.NON_FINITE;
-                    break;
-                }
-                scale = update(alpha, gradientNorm, scale);
-                P swap = x;
-                x = newX;
-                newX = swap;
-                swap = gradient;
-                gradient = newGradient;
-                newGradient = swap;
-                costDecrease = cost - newCost;
-                cost = newCost;
-                gradientNorm = newGradientNorm;
-                elapsed = run.record(iteration, x, cost, gradientNorm, stepSize, Double.NaN, lineSearchEvaluations);
-            }
-            reason = stopping.check(iteration, elapsed, gradientNorm, costDecrease, stepSize);
-            if (reason == StopReason.STEP_SIZE && !ultimatum) {
-                // First too-short step: restart from a scaled gradient step before giving up.
-                ultimatum = true;
-                clearMemory();
-                scale = initialScale(gradientNorm);
-                reason = stopping.check(iteration, elapsed, gradientNorm, costDecrease, Double.NaN);
-            } else if (reason == null) {
-                ultimatum = false;
-            }
+    @Override
+    protected StopReason step(int iteration) {
+        Manifold<P> m = manifold();
+        twoLoopDirection(scale);
+        double slope = m.inner(x, gradient, direction);
+        if (!(slope < 0)) {
+            // Rounding or a poor memory: fall back on the scaled gradient.
+            clearMemory();
+            scale = initialScale(gradientNorm);
+            m.linearCombination(x, -scale, gradient, 0.0, gradient, direction);
+            slope = -scale * gradientNorm * gradientNorm;
         }
-        m.copy(x, solutionOut);
-        return run.finish(solutionOut, cost, gradientNorm, iteration, reason, derivatives);
+        double alpha = lineSearch(cost, slope);
+        double stepSize = alpha * norm(x, direction);
+        if (alpha == 0) {
+            setStep(0.0, Double.NaN, Double.NaN, lineSearchEvaluations);
+            return lineSearchSawNonFinite ? StopReason.NON_FINITE : null;
+        }
+        if (!gradientReady) {
+            derivatives().gradient(newX, newGradient);
+        }
+        double newCost = lineSearchCost;
+        double newGradientNorm = norm(newX, newGradient);
+        if (!isFinite(newCost) || !isFinite(newGradientNorm)) {
+            setStep(stepSize, Double.NaN, Double.NaN, lineSearchEvaluations);
+            return StopReason.NON_FINITE;
+        }
+        scale = update(alpha, gradientNorm, scale);
+        P swap = x;
+        x = newX;
+        newX = swap;
+        swap = gradient;
+        gradient = newGradient;
+        newGradient = swap;
+        double costDecrease = cost - newCost;
+        cost = newCost;
+        gradientNorm = newGradientNorm;
+        setCurrent(x, cost, gradientNorm);
+        setStep(stepSize, costDecrease, Double.NaN, lineSearchEvaluations);
+        return null;
+    }
+
+    /**
+     * The first too-short step restarts from a scaled gradient step with the memory cleared
+     * instead of stopping (Manopt's "ultimatum"); a second one in a row stops the run.
+     */
+    @Override
+    protected StopReason reviewStop(StopReason reason) {
+        if (reason == StopReason.STEP_SIZE && !ultimatum) {
+            ultimatum = true;
+            clearMemory();
+            scale = initialScale(gradientNorm);
+            return stopReasonWithoutStep();
+        }
+        if (reason == null) {
+            ultimatum = false;
+        }
+        return reason;
     }
 
     private static double initialScale(double gradientNorm) {
@@ -246,7 +231,7 @@ public final class RiemannianLbfgs<P> implements Solver<P> {
      * first in the second loop, with {@code H_0 = scale I}.
      */
     private void twoLoopDirection(double scale) {
-        Manifold<P> m = manifold;
+        Manifold<P> m = manifold();
         m.copy(gradient, direction);
         for (int i = stored - 1; i >= 0; i--) {
             int k = slot(i);
@@ -284,7 +269,7 @@ public final class RiemannianLbfgs<P> implements Solver<P> {
         while (count < options.maxLineSearchSteps()) {
             trialCost = trial(alpha);
             count++;
-            nonFinite |= !SolverRun.finite(trialCost);
+            nonFinite |= !isFinite(trialCost);
             boolean haveSlope = false;
             double trialSlope = Double.NaN;
             boolean armijo = trialCost <= cost + c1 * alpha * slope;
@@ -347,15 +332,15 @@ public final class RiemannianLbfgs<P> implements Solver<P> {
      * gradient in {@link #newGradient}.
      */
     private double slopeAtTrial() {
-        derivatives.gradient(newX, newGradient);
-        manifold.transport(x, newX, direction, transported);
-        return manifold.inner(newX, newGradient, transported);
+        derivatives().gradient(newX, newGradient);
+        manifold().transport(x, newX, direction, transported);
+        return manifold().inner(newX, newGradient, transported);
     }
 
     private double trial(double alpha) {
-        manifold.linearCombination(x, alpha, direction, 0.0, direction, step);
-        manifold.retract(x, step, newX);
-        return derivatives.cost(newX);
+        manifold().linearCombination(x, alpha, direction, 0.0, direction, step);
+        manifold().retract(x, step, newX);
+        return derivatives().cost(newX);
     }
 
     /**
@@ -363,12 +348,12 @@ public final class RiemannianLbfgs<P> implements Solver<P> {
      * transports the memory to {@link #newX}, and returns the new initial scaling.
      */
     private double update(double alpha, double gradientNorm, double scale) {
-        Manifold<P> m = manifold;
+        Manifold<P> m = manifold();
         m.linearCombination(x, alpha, direction, 0.0, direction, step);
         m.transport(x, newX, step, newS);
         m.transport(x, newX, gradient, transported);
         m.linearCombination(newX, 1.0, newGradient, -1.0, transported, newY);
-        double sNorm = m.norm(newX, newS);
+        double sNorm = norm(newX, newS);
         for (int i = 0; i < stored; i++) {
             int k = slot(i);
             m.transport(x, newX, s[k], s[k]);

@@ -9,8 +9,11 @@ import java.util.Objects;
  *
  * @param stopping stopping criteria; default {@link StoppingCriteria#defaults()} (Manopt:
  *     {@code tolgradnorm = 1e-6}, {@code maxiter = 1000}, {@code minstepsize = 1e-10})
- * @param memory number {@code m} of stored pairs {@code (s_k, y_k)}; default 30, 0 gives
- *     scaled steepest descent
+ * @param additionalStopping further criteria, asked after {@code stopping}, e.g. one of your own;
+ *     default {@link StoppingCriterion#never()}
+ * @param memory number {@code m} of stored pairs {@code (s_k, y_k)}, at most {@link #MAX_MEMORY};
+ *     the solver stores at most the manifold's dimension of them (see {@link RiemannianLbfgs});
+ *     default 30, 0 gives scaled steepest descent
  * @param condition the step acceptance test; default {@link Condition#ARMIJO}
  * @param sufficientDecrease Armijo constant {@code c1}; default 1e-4
  * @param curvature weak-Wolfe curvature constant {@code c2}, in {@code (c1, 1)}, used by
@@ -26,13 +29,14 @@ import java.util.Objects;
  *     derivatives (Hager and Zhang's approximate Armijo condition, as in
  *     {@link AdaptiveLineSearch}); default 1e6, where Manopt has none ({@link #manopt()}): with
  *     the plain test the method stalls near {@code ||grad|| ~ sqrt(eps |f| L)}
- * @param pointTolerance tolerance of the start-point check; default 1e-8
+ * @param pointTolerance tolerance of the start-point and final-point check, in (0, 1)
+ *     ({@link SolverSettings#pointTolerance()}); default 1e-8
  * @param recordHistory keep the per-iteration history in the result; default true
  * @param seed seed of the random start point drawn by {@link Solver#solve(dev.stiefel.problem.Problem)};
  *     default 0
  */
 public record RiemannianLbfgsOptions(
-        StoppingCriteria stopping,
+        StoppingCriteria stopping, StoppingCriterion additionalStopping,
         int memory,
         Condition condition,
         double sufficientDecrease,
@@ -44,6 +48,14 @@ public record RiemannianLbfgsOptions(
         double pointTolerance,
         boolean recordHistory,
         long seed) {
+
+    /**
+     * Largest {@link #memory()} accepted, 1000. Three to twenty pairs usually suffice (Nocedal and
+     * Wright 2006, sec. 7.2; Manopt's default is 30, Manopt.jl's {@code min(dim, 20)}); each pair
+     * costs two stored tangent vectors and four inner products per iteration, so a larger memory
+     * is a mistake that would exhaust the heap before it helped.
+     */
+    public static final int MAX_MEMORY = 1000;
 
     /** How a line-search trial step is accepted. */
     public enum Condition {
@@ -63,9 +75,11 @@ public record RiemannianLbfgsOptions(
 
     public RiemannianLbfgsOptions {
         Objects.requireNonNull(stopping, "stopping");
+        Objects.requireNonNull(additionalStopping, "additionalStopping (StoppingCriterion.never() for none)");
         Objects.requireNonNull(condition, "condition");
-        if (memory < 0) {
-            throw new IllegalArgumentException("memory must be >= 0, got " + memory);
+        if (memory < 0 || memory > MAX_MEMORY) {
+            throw new IllegalArgumentException("memory must be in [0, " + MAX_MEMORY + "], got " + memory
+                    + " (pairs of stored tangent vectors; 3 to 30 is usual)");
         }
         if (!(sufficientDecrease > 0 && sufficientDecrease < 1)) {
             throw new IllegalArgumentException("sufficientDecrease must be in (0, 1), got " + sufficientDecrease);
@@ -85,14 +99,12 @@ public record RiemannianLbfgsOptions(
         if (!(roundingSlack >= 0 && roundingSlack < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("roundingSlack must be finite and >= 0, got " + roundingSlack);
         }
-        if (!(pointTolerance > 0)) {
-            throw new IllegalArgumentException("pointTolerance must be > 0, got " + pointTolerance);
-        }
+        SolverSettings.requirePointTolerance(pointTolerance);
     }
 
     /** The documented defaults. */
     public static RiemannianLbfgsOptions defaults() {
-        return new RiemannianLbfgsOptions(StoppingCriteria.defaults(), 30, Condition.ARMIJO, 1e-4, 0.9, 0.5, 25, 1e-4,
+        return new RiemannianLbfgsOptions(StoppingCriteria.defaults(), StoppingCriterion.never(), 30, Condition.ARMIJO, 1e-4, 0.9, 0.5, 25, 1e-4,
                 1e6, 1e-8, true, 0L);
     }
 
@@ -105,50 +117,67 @@ public record RiemannianLbfgsOptions(
     }
 
     public RiemannianLbfgsOptions withStopping(StoppingCriteria value) {
-        return new RiemannianLbfgsOptions(value, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(value, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+    }
+
+    /**
+     * A copy whose runs also stop when {@code value} holds (asked after {@link #stopping()});
+     * {@link StoppingCriterion#never()} for none.
+     */
+    public RiemannianLbfgsOptions withAdditionalStopping(StoppingCriterion value) {
+        return new RiemannianLbfgsOptions(stopping, value, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+    }
+
+    /**
+     * The settings of the solver: {@link #stopping()} or {@link #additionalStopping()}, the point
+     * tolerance, whether to record a history, and the seed.
+     */
+    public SolverSettings settings() {
+        return new SolverSettings(SolverSettings.combine(stopping, additionalStopping), pointTolerance, recordHistory,
+                seed);
     }
 
     public RiemannianLbfgsOptions withMemory(int value) {
-        return new RiemannianLbfgsOptions(stopping, value, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, value, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withCondition(Condition value) {
-        return new RiemannianLbfgsOptions(stopping, memory, value, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, value, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withSufficientDecrease(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, value, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, value, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withCurvature(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, value, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, value, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withContractionFactor(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, value, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, value, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withMaxLineSearchSteps(int value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, value, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, value, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withCautiousThreshold(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, value, roundingSlack, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, value, roundingSlack, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withRoundingSlack(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, value, pointTolerance, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, value, pointTolerance, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withPointTolerance(double value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, value, recordHistory, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, value, recordHistory, seed);
     }
 
     public RiemannianLbfgsOptions withRecordHistory(boolean value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, value, seed);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, value, seed);
     }
 
     public RiemannianLbfgsOptions withSeed(long value) {
-        return new RiemannianLbfgsOptions(stopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, value);
+        return new RiemannianLbfgsOptions(stopping, additionalStopping, memory, condition, sufficientDecrease, curvature, contractionFactor, maxLineSearchSteps, cautiousThreshold, roundingSlack, pointTolerance, recordHistory, value);
     }
 }

@@ -18,6 +18,19 @@ public enum StopReason {
      */
     NON_FINITE("non-finite cost, gradient or Hessian value"),
     /**
+     * The final point fails the manifold's point check ({@code manifold.checkPoint} with the
+     * start point's tolerance): the retraction left the manifold, and the cost there is not a
+     * cost of the problem (it may lie below the true minimum).
+     */
+    LEFT_MANIFOLD("the retraction left the manifold: the final point fails the manifold's point check"),
+    /** An {@link IterationListener} asked the run to stop ({@link IterationState#requestStop()}). */
+    LISTENER("stopped by an iteration listener"),
+    /**
+     * A stopping criterion written outside the library held: the reason for a user's
+     * {@link StoppingCriterion} that fits none of the others.
+     */
+    USER_CRITERION("a user-supplied stopping criterion held"),
+    /**
      * No iterations: the problem was solved exactly, in closed form (e.g. a polar factor), by a
      * method that offers it in place of an iterative solver.
      */

@@ -1,8 +1,10 @@
 package dev.stiefel.solver;
 
 /**
- * When a solver stops; every solver checks these after each iteration (and once at the start
- * point), in the order gradient norm, step size, cost change, iterations, time. The defaults
+ * The usual stopping criteria with documented defaults, as one immutable value: a
+ * {@link StoppingCriterion} that asks, after each iteration (and once at the start point), in
+ * the order gradient norm, step size, cost change, iterations, time, as
+ * {@link #asCriteria()} spells out with the single criteria. The defaults
  * take pymanopt's {@code Optimizer} values for the gradient norm (1e-6), the iterations (1000)
  * and the step size (1e-10), and Manopt's {@code maxtime = inf} (pymanopt stops after 1000 s);
  * pymanopt's {@code max_cost_evaluations} has no counterpart here. Manopt's trust regions and
@@ -25,7 +27,7 @@ public record StoppingCriteria(
         double minGradientNorm,
         double maxTimeSeconds,
         double minCostChange,
-        double minStepSize) {
+        double minStepSize) implements StoppingCriterion {
 
     public StoppingCriteria {
         if (maxIterations < 0) {
@@ -93,6 +95,31 @@ public record StoppingCriteria(
             return StopReason.MAX_TIME;
         }
         return null;
+    }
+
+    /** {@link #check} on the state's iteration, time, gradient norm, cost decrease and step size. */
+    @Override
+    public StopReason stopReason(IterationState<?> state) {
+        return check(state.iteration(), state.elapsedSeconds(), state.gradientNorm(), state.costDecrease(),
+                state.stepSize());
+    }
+
+    /** {@link #maxIterations()}. */
+    @Override
+    public int iterationLimit() {
+        return maxIterations;
+    }
+
+    /**
+     * The same criteria as single {@link StoppingCriterion} records combined by
+     * {@link StoppingCriterion#anyOf}, in the order {@link #check} asks them: gradient norm, step
+     * size, cost change, iterations, time. They stop where this object stops, for the same
+     * reason.
+     */
+    public StoppingCriterion asCriteria() {
+        return StoppingCriterion.anyOf(new StoppingCriterion.MinGradientNorm(minGradientNorm),
+                new StoppingCriterion.MinStepSize(minStepSize), new StoppingCriterion.MinCostChange(minCostChange),
+                new StoppingCriterion.MaxIterations(maxIterations), new StoppingCriterion.MaxTime(maxTimeSeconds));
     }
 
     private static void requireNonNegative(String name, double value) {

@@ -35,7 +35,7 @@ import java.util.Objects;
  *
  * @param <P> point and tangent-vector type
  */
-public final class TrustRegions<P> implements Solver<P> {
+public final class TrustRegions<P> extends IterativeSolver<P> {
 
     /** Why the truncated CG stopped (Manopt's {@code stop_tCG} codes). */
     public enum InnerStop {
@@ -58,11 +58,7 @@ public final class TrustRegions<P> implements Solver<P> {
     private static final double MACHINE_EPSILON = Math.ulp(1.0);
 
     private final TrustRegionsOptions options;
-    private final IterationListener<P> listener;
-    private final SolverRun<P> run = new SolverRun<>();
 
-    private Manifold<P> manifold;
-    private RiemannianDerivatives<P> derivatives;
     private P x;
     private P proposal;
     private P gradient;
@@ -75,27 +71,38 @@ public final class TrustRegions<P> implements Solver<P> {
     private P hessianDirection;
     private P work;
     private P preconditionedResidual;
-    private boolean closed;
 
     private InnerStop lastInnerStop;
+    /** Per solve: the inner iteration cap, {@code Delta_bar}, and the current radius. */
+    private int maxInner;
+    private double maximalRadius;
+    private double radius;
+    /** The current iterate's cost and gradient norm. */
+    private double cost;
+    private double gradientNorm;
+    /** Whether the last iteration met a non-finite Hessian product or proposal cost. */
+    private boolean nonFiniteStep;
 
     /** Trust regions with {@link TrustRegionsOptions#defaults()}. */
     public TrustRegions() {
         this(TrustRegionsOptions.defaults(), null);
     }
 
+    /** Trust regions with {@code options}. */
     public TrustRegions(TrustRegionsOptions options) {
         this(options, null);
     }
 
     /**
+     * @param options the options
      * @param listener sees each iteration; may be null
      */
     public TrustRegions(TrustRegionsOptions options, IterationListener<P> listener) {
-        this.options = Objects.requireNonNull(options, "options");
-        this.listener = listener;
+        super(Objects.requireNonNull(options, "options").settings(), listener);
+        this.options = options;
     }
 
+    /** The options this solver was built with. */
     public TrustRegionsOptions options() {
         return options;
     }
@@ -105,139 +112,125 @@ public final class TrustRegions<P> implements Solver<P> {
         return lastInnerStop;
     }
 
-    private void ensureWorkspaces(Problem<P> problem, Manifold<P> newManifold) {
-        if (newManifold != manifold) {
-            releaseWorkspaces();
-            manifold = newManifold;
-            x = manifold.allocate();
-            proposal = manifold.allocate();
-            gradient = manifold.allocate();
-            eta = manifold.allocate();
-            hessianEta = manifold.allocate();
-            candidateEta = manifold.allocate();
-            candidateHessianEta = manifold.allocate();
-            residual = manifold.allocate();
-            direction = manifold.allocate();
-            hessianDirection = manifold.allocate();
-            work = manifold.allocate();
-            preconditionedResidual = manifold.allocate();
+    @Override
+    protected void allocateWorkspaces(Manifold<P> manifold) {
+        x = manifold.allocate();
+        proposal = manifold.allocate();
+        gradient = manifold.allocate();
+        eta = manifold.allocate();
+        hessianEta = manifold.allocate();
+        candidateEta = manifold.allocate();
+        candidateHessianEta = manifold.allocate();
+        residual = manifold.allocate();
+        direction = manifold.allocate();
+        hessianDirection = manifold.allocate();
+        work = manifold.allocate();
+        preconditionedResidual = manifold.allocate();
+    }
+
+    @Override
+    protected void freeWorkspaces(Manifold<P> manifold) {
+        for (P p : java.util.List.of(x, proposal, gradient, eta, hessianEta, candidateEta, candidateHessianEta,
+                residual, direction, hessianDirection, work, preconditionedResidual)) {
+            manifold.free(p);
         }
-        derivatives = SolverRun.bindDerivatives(derivatives, problem);
-        derivatives.setForceFiniteDifferences(options.finiteDifferenceHessian());
     }
 
     /**
-     * Frees the workspaces (device memory); the solver allocates afresh on its next solve.
-     * {@link #close()} also marks the solver unusable.
+     * Sets the finite-difference switch and resolves the inner iteration cap and the radii
+     * against the manifold.
+     *
+     * @throws IllegalArgumentException when {@code manifold.typicalDistance()} is not a usable
+     *     default radius, or the initial radius exceeds the maximal one
      */
-    public void releaseWorkspaces() {
-        if (manifold != null) {
-            for (P p : java.util.List.of(x, proposal, gradient, eta, hessianEta, candidateEta, candidateHessianEta,
-                    residual, direction, hessianDirection, work, preconditionedResidual)) {
-                manifold.free(p);
-            }
+    @Override
+    protected void prepare(Problem<P> problem) {
+        derivatives().setForceFiniteDifferences(options.finiteDifferenceHessian());
+        Manifold<P> m = manifold();
+        maxInner = options.maxInnerIterations() > 0 ? options.maxInnerIterations() : m.dimension();
+        boolean typical = Double.isNaN(options.maximalRadius());
+        maximalRadius = typical ? m.typicalDistance() : options.maximalRadius();
+        if (!(maximalRadius > 0 && maximalRadius <= TrustRegionsOptions.MAX_RADIUS)) {
+            throw new IllegalArgumentException(m.name() + ": typicalDistance() must be finite, > 0 and at most "
+                    + TrustRegionsOptions.MAX_RADIUS + " to serve as the maximal trust-region radius, got "
+                    + maximalRadius + "; set one with options.withMaximalRadius(...)");
         }
-        manifold = null;
-        if (derivatives != null) {
-            derivatives.release();
-            derivatives = null;
+        radius = Double.isNaN(options.initialRadius()) ? maximalRadius / 8 : options.initialRadius();
+        if (radius > maximalRadius) {
+            throw new IllegalArgumentException("initialRadius " + radius + " must not exceed the maximal radius "
+                    + "Delta_bar = " + maximalRadius + (typical ? " (the typicalDistance() of " + m.name()
+                    + ", the default; set another with options.withMaximalRadius(...))" : "")
+                    + ": the radius never grows beyond Delta_bar (Absil, Baker, Gallivan 2007, Algorithm 1 takes "
+                    + "Delta0 in (0, Delta_bar])");
         }
     }
 
     @Override
-    public SolverResult<P> solve(Problem<P> problem) {
-        SolverRun.requireOpen(closed, this);
-        return SolverRun.solveFromRandomPoint(this, problem, options.seed());
-    }
-
-    /** Frees the workspaces; a later solve throws. Closing twice is harmless. */
-    @Override
-    public void close() {
-        releaseWorkspaces();
-        closed = true;
+    protected void initialise(P initialPoint) {
+        manifold().copy(initialPoint, x);
+        cost = derivatives().evaluate(x, gradient);
+        gradientNorm = norm(x, gradient);
+        setCurrent(x, cost, gradientNorm);
+        setStep(Double.NaN, Double.NaN, radius, 0);
     }
 
     @Override
-    public String toString() {
-        return "TrustRegions" + (closed ? " (closed)" : "");
-    }
+    protected StopReason step(int iteration) {
+        Manifold<P> m = manifold();
+        RiemannianDerivatives<P> derivatives = derivatives();
+        int inner = truncatedConjugateGradient(gradientNorm, radius, maxInner);
+        nonFiniteStep = lastInnerStop == InnerStop.NON_FINITE;
+        double stepNorm = norm(x, eta);
 
-    @Override
-    public SolverResult<P> solve(Problem<P> problem, P initialPoint, P solutionOut) {
-        SolverRun.requireOpen(closed, this);
-        Manifold<P> m = SolverRun.validate(problem, initialPoint, solutionOut, options.pointTolerance());
-        ensureWorkspaces(problem, m);
-        StoppingCriteria stopping = options.stopping();
-        int maxInner = options.maxInnerIterations() > 0 ? options.maxInnerIterations() : m.dimension();
-        double maximalRadius = Double.isNaN(options.maximalRadius()) ? m.typicalDistance() : options.maximalRadius();
-        if (!(maximalRadius > 0 && maximalRadius < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException(m.name() + ": typicalDistance() must be finite and > 0, got "
-                    + maximalRadius);
+        m.retract(x, eta, proposal);
+        double proposalCost = derivatives.cost(proposal);
+        nonFiniteStep |= !isFinite(proposalCost);
+
+        // rho = actual / predicted decrease, both shifted by reg (Manopt, Dec. 2013 heuristic).
+        double regularization = Math.max(1.0, Math.abs(cost)) * MACHINE_EPSILON * options.rhoRegularization();
+        double actualDecrease = cost - proposalCost + regularization;
+        double predictedDecrease = -m.inner(x, gradient, eta) - 0.5 * m.inner(x, eta, hessianEta)
+                + regularization;
+        boolean modelDecreased = predictedDecrease >= 0;
+        double rho = actualDecrease / predictedDecrease;
+
+        if (!(rho >= 0.25) || !modelDecreased) {
+            radius /= 4;
+        } else if (rho > 0.75 && (lastInnerStop == InnerStop.NEGATIVE_CURVATURE
+                || lastInnerStop == InnerStop.EXCEEDED_TRUST_REGION)) {
+            radius = Math.min(2 * radius, maximalRadius);
         }
-        double radius = Double.isNaN(options.initialRadius()) ? maximalRadius / 8 : options.initialRadius();
 
-        run.start(options.recordHistory(), stopping.maxIterations(), listener);
-        m.copy(initialPoint, x);
-        double cost = derivatives.evaluate(x, gradient);
-        double gradientNorm = m.norm(x, gradient);
-        double elapsed = run.record(0, x, cost, gradientNorm, Double.NaN, radius, 0);
-        int iteration = 0;
-        StopReason reason = SolverRun.initialReason(stopping, elapsed, cost, gradientNorm);
-
-        while (reason == null) {
-            iteration++;
-            int inner = truncatedConjugateGradient(gradientNorm, radius, maxInner);
-            boolean nonFiniteStep = lastInnerStop == InnerStop.NON_FINITE;
-            double stepNorm = m.norm(x, eta);
-
-            m.retract(x, eta, proposal);
-            double proposalCost = derivatives.cost(proposal);
-            nonFiniteStep |= !SolverRun.finite(proposalCost);
-
-            // rho = actual / predicted decrease, both shifted by reg (Manopt, Dec. 2013 heuristic).
-            double regularization = Math.max(1.0, Math.abs(cost)) * MACHINE_EPSILON * options.rhoRegularization();
-            double actualDecrease = cost - proposalCost + regularization;
-            double predictedDecrease = -m.inner(x, gradient, eta) - 0.5 * m.inner(x, eta, hessianEta)
-                    + regularization;
-            boolean modelDecreased = predictedDecrease >= 0;
-            double rho = actualDecrease / predictedDecrease;
-
-            if (!(rho >= 0.25) || !modelDecreased) {
-                radius /= 4;
-            } else if (rho > 0.75 && (lastInnerStop == InnerStop.NEGATIVE_CURVATURE
-                    || lastInnerStop == InnerStop.EXCEEDED_TRUST_REGION)) {
-                radius = Math.min(2 * radius, maximalRadius);
-            }
-
-            double costDecrease = Double.NaN;
-            if (modelDecreased && rho > options.acceptanceRatio()) {
-                P accepted = proposal;
-                proposal = x;
-                x = accepted;
-                double previousCost = cost;
-                double previousGradientNorm = gradientNorm;
-                cost = derivatives.evaluate(x, gradient);
-                gradientNorm = m.norm(x, gradient);
-                costDecrease = previousCost - cost;
-                if (!SolverRun.finite(cost) || !SolverRun.finite(gradientNorm)) {
-                    // Go back: the result is the last point with finite cost and gradient.
-                    x = proposal;
-                    proposal = accepted;
-                    cost = previousCost;
-                    gradientNorm = previousGradientNorm;
-                    run.record(iteration, x, cost, gradientNorm, stepNorm, radius, inner);
-                    reason = StopReason.NON_FINITE;
-                    break;
-                }
-            }
-            elapsed = run.record(iteration, x, cost, gradientNorm, stepNorm, radius, inner);
-            reason = stopping.check(iteration, elapsed, gradientNorm, costDecrease, stepNorm);
-            if (reason == StopReason.STEP_SIZE && nonFiniteStep) {
-                reason = StopReason.NON_FINITE;
+        double costDecrease = Double.NaN;
+        if (modelDecreased && rho > options.acceptanceRatio()) {
+            P accepted = proposal;
+            proposal = x;
+            x = accepted;
+            double previousCost = cost;
+            double previousGradientNorm = gradientNorm;
+            cost = derivatives.evaluate(x, gradient);
+            gradientNorm = norm(x, gradient);
+            costDecrease = previousCost - cost;
+            if (!isFinite(cost) || !isFinite(gradientNorm)) {
+                // Go back: the result is the last point with finite cost and gradient.
+                x = proposal;
+                proposal = accepted;
+                cost = previousCost;
+                gradientNorm = previousGradientNorm;
+                setCurrent(x, cost, gradientNorm);
+                setStep(stepNorm, Double.NaN, radius, inner);
+                return StopReason.NON_FINITE;
             }
         }
-        m.copy(x, solutionOut);
-        return run.finish(solutionOut, cost, gradientNorm, iteration, reason, derivatives);
+        setCurrent(x, cost, gradientNorm);
+        setStep(stepNorm, costDecrease, radius, inner);
+        return null;
+    }
+
+    /** A step-size stop after a non-finite Hessian product or proposal cost is reported as such. */
+    @Override
+    protected StopReason reviewStop(StopReason reason) {
+        return reason == StopReason.STEP_SIZE && nonFiniteStep ? StopReason.NON_FINITE : reason;
     }
 
     /**
@@ -249,7 +242,8 @@ public final class TrustRegions<P> implements Solver<P> {
      * @return number of Hessian-vector products
      */
     private int truncatedConjugateGradient(double gradientNorm, double radius, int maxInner) {
-        Manifold<P> m = manifold;
+        Manifold<P> m = manifold();
+        RiemannianDerivatives<P> derivatives = derivatives();
         m.zeroTangent(x, eta);
         m.zeroTangent(x, hessianEta);
         if (gradientNorm == 0 || maxInner == 0) {
@@ -260,11 +254,14 @@ public final class TrustRegions<P> implements Solver<P> {
         double residualNorm0 = gradientNorm;
         // z = P r, the preconditioned residual (z = r without a preconditioner).
         P z = residual;
-        if (derivatives.hasPreconditioner()) {
+        if (hasPreconditioner()) {
             derivatives.precondition(x, residual, preconditionedResidual);
             z = preconditionedResidual;
         }
         double zr = m.inner(x, z, residual);
+        if (z != residual) {
+            requirePreconditioned(zr);
+        }
         // P-norms and P-inner products kept by recurrence (Conn, Gould, Toint eq. 7.5.6-7).
         double etaEta = 0;
         double etaDirection = 0;
@@ -279,7 +276,7 @@ public final class TrustRegions<P> implements Solver<P> {
         for (j = 1; j <= maxInner; j++) {
             derivatives.hessianVector(direction, hessianDirection);
             double curvature = m.inner(x, direction, hessianDirection);
-            if (!SolverRun.finite(curvature)) {
+            if (!isFinite(curvature)) {
                 lastInnerStop = InnerStop.NON_FINITE;
                 break;
             }
@@ -318,7 +315,7 @@ public final class TrustRegions<P> implements Solver<P> {
             modelValue = candidateModel;
 
             m.linearCombination(x, 1.0, residual, alpha, hessianDirection, residual);
-            double residualNorm = m.norm(x, residual);
+            double residualNorm = norm(x, residual);
             if (j >= options.minInnerIterations() && residualNorm <= target) {
                 lastInnerStop = options.kappa() < Math.pow(residualNorm0, options.theta())
                         ? InnerStop.REACHED_TARGET_LINEAR
@@ -329,6 +326,9 @@ public final class TrustRegions<P> implements Solver<P> {
                 derivatives.precondition(x, residual, z);
             }
             double zrNew = m.inner(x, z, residual);
+            if (z != residual) {
+                requirePreconditioned(zrNew);
+            }
             double beta = zrNew / zr;
             zr = zrNew;
             m.linearCombination(x, -1.0, z, beta, direction, work);

@@ -14,9 +14,12 @@ import java.util.Objects;
  * pymanopt's {@code mininner = k} is {@code minInnerIterations = k + 1} here.
  *
  * @param stopping stopping criteria; default {@link StoppingCriteria#defaults()}
- * @param maximalRadius {@code Delta_bar}, the largest trust-region radius; NaN (default) means
- *     {@code manifold.typicalDistance()}
- * @param initialRadius {@code Delta0}; NaN (default) means {@code Delta_bar / 8}
+ * @param additionalStopping further criteria, asked after {@code stopping}, e.g. one of your own;
+ *     default {@link StoppingCriterion#never()}
+ * @param maximalRadius {@code Delta_bar}, the largest trust-region radius, in
+ *     {@code (0, MAX_RADIUS]}; NaN (default) means {@code manifold.typicalDistance()}
+ * @param initialRadius {@code Delta0}, in {@code (0, Delta_bar]} (checked at solve time when
+ *     {@code Delta_bar} is the default); NaN (default) means {@code Delta_bar / 8}
  * @param acceptanceRatio {@code rho'} (pymanopt {@code rho_prime}): a step is accepted when
  *     the actual-over-predicted decrease ratio exceeds it; default 0.1, in [0, 1/4)
  * @param kappa linear convergence target of the inner solve,
@@ -33,14 +36,14 @@ import java.util.Objects;
  * @param finiteDifferenceHessian approximate the Hessian by finite differences of gradients
  *     even when the problem supplies one; default false (problems without a Hessian always use
  *     finite differences)
- * @param pointTolerance tolerance of the start-point check {@code manifold.checkPoint}; default
- *     1e-8
+ * @param pointTolerance tolerance of the start-point and final-point check
+ *     {@code manifold.checkPoint}, in (0, 1) ({@link SolverSettings#pointTolerance()}); default 1e-8
  * @param recordHistory keep the per-iteration history in the result; default true
  * @param seed seed of the random start point drawn by {@link Solver#solve(dev.stiefel.problem.Problem)};
  *     default 0
  */
 public record TrustRegionsOptions(
-        StoppingCriteria stopping,
+        StoppingCriteria stopping, StoppingCriterion additionalStopping,
         double maximalRadius,
         double initialRadius,
         double acceptanceRatio,
@@ -54,13 +57,28 @@ public record TrustRegionsOptions(
         boolean recordHistory,
         long seed) {
 
+    /**
+     * Largest trust-region radius accepted, {@code 1e100}: the truncated CG multiplies
+     * {@code Delta^2} by squared norms of gradient-sized directions, which the solver keeps below
+     * {@code 2^200} (about {@code 1.6e60}, see {@link IterativeSolver#LARGE_GRADIENT_NORM}), and
+     * the product must stay finite.
+     */
+    public static final double MAX_RADIUS = 1e100;
+
     public TrustRegionsOptions {
         Objects.requireNonNull(stopping, "stopping");
-        if (!Double.isNaN(maximalRadius) && !(maximalRadius > 0 && maximalRadius < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("maximalRadius must be finite and > 0 (or NaN for the default), got " + maximalRadius);
+        Objects.requireNonNull(additionalStopping, "additionalStopping (StoppingCriterion.never() for none)");
+        if (!Double.isNaN(maximalRadius) && !(maximalRadius > 0 && maximalRadius <= MAX_RADIUS)) {
+            throw new IllegalArgumentException("maximalRadius must be > 0 and at most MAX_RADIUS = " + MAX_RADIUS
+                    + " (or NaN for the default), got " + maximalRadius);
         }
-        if (!Double.isNaN(initialRadius) && !(initialRadius > 0 && initialRadius < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("initialRadius must be finite and > 0 (or NaN for the default), got " + initialRadius);
+        if (!Double.isNaN(initialRadius) && !(initialRadius > 0 && initialRadius <= MAX_RADIUS)) {
+            throw new IllegalArgumentException("initialRadius must be > 0 and at most MAX_RADIUS = " + MAX_RADIUS
+                    + " (or NaN for the default), got " + initialRadius);
+        }
+        if (initialRadius > maximalRadius) {
+            throw new IllegalArgumentException("initialRadius (" + initialRadius + ") must not exceed maximalRadius ("
+                    + maximalRadius + "): the radius never grows beyond it (Absil, Baker, Gallivan 2007, Algorithm 1)");
         }
         if (!(acceptanceRatio >= 0 && acceptanceRatio < 0.25)) {
             throw new IllegalArgumentException("acceptanceRatio (rho') must be in [0, 1/4), got " + acceptanceRatio);
@@ -82,14 +100,12 @@ public record TrustRegionsOptions(
             throw new IllegalArgumentException("minInnerIterations (" + minInnerIterations
                     + ") must not exceed maxInnerIterations (" + maxInnerIterations + ")");
         }
-        if (!(pointTolerance > 0)) {
-            throw new IllegalArgumentException("pointTolerance must be > 0, got " + pointTolerance);
-        }
+        SolverSettings.requirePointTolerance(pointTolerance);
     }
 
     /** The documented defaults. */
     public static TrustRegionsOptions defaults() {
-        return new TrustRegionsOptions(StoppingCriteria.defaults(), Double.NaN, Double.NaN, 0.1, 0.1, 1.0, 1e3,
+        return new TrustRegionsOptions(StoppingCriteria.defaults(), StoppingCriterion.never(), Double.NaN, Double.NaN, 0.1, 0.1, 1.0, 1e3,
                 1, 0, false, 1e-8, true, 0L);
     }
 
@@ -122,54 +138,71 @@ public record TrustRegionsOptions(
     }
 
     public TrustRegionsOptions withStopping(StoppingCriteria value) {
-        return new TrustRegionsOptions(value, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(value, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+    }
+
+    /**
+     * A copy whose runs also stop when {@code value} holds (asked after {@link #stopping()});
+     * {@link StoppingCriterion#never()} for none.
+     */
+    public TrustRegionsOptions withAdditionalStopping(StoppingCriterion value) {
+        return new TrustRegionsOptions(stopping, value, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+    }
+
+    /**
+     * The settings of the solver: {@link #stopping()} or {@link #additionalStopping()}, the point
+     * tolerance, whether to record a history, and the seed.
+     */
+    public SolverSettings settings() {
+        return new SolverSettings(SolverSettings.combine(stopping, additionalStopping), pointTolerance, recordHistory,
+                seed);
     }
 
     public TrustRegionsOptions withMaximalRadius(double value) {
-        return new TrustRegionsOptions(stopping, value, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, value, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withInitialRadius(double value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, value, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, value, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withAcceptanceRatio(double value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, value, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, value, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withKappa(double value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, value, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, value, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withTheta(double value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, value, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, value, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withRhoRegularization(double value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, value, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, value, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withMinInnerIterations(int value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, value, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, value, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withMaxInnerIterations(int value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, value, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, value, finiteDifferenceHessian, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withFiniteDifferenceHessian(boolean value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, value, pointTolerance, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, value, pointTolerance, recordHistory, seed);
     }
 
     public TrustRegionsOptions withPointTolerance(double value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, value, recordHistory, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, value, recordHistory, seed);
     }
 
     public TrustRegionsOptions withRecordHistory(boolean value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, value, seed);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, value, seed);
     }
 
     public TrustRegionsOptions withSeed(long value) {
-        return new TrustRegionsOptions(stopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, value);
+        return new TrustRegionsOptions(stopping, additionalStopping, maximalRadius, initialRadius, acceptanceRatio, kappa, theta, rhoRegularization, minInnerIterations, maxInnerIterations, finiteDifferenceHessian, pointTolerance, recordHistory, value);
     }
 }

@@ -157,8 +157,8 @@ class SolverBehaviourTest {
     void listenerSeesEveryIterationWithTheHistoryValues(String name, Factory factory) {
         ArrayRayleighQuotient problem = problem(7);
         List<double[]> seen = new ArrayList<>();
-        IterationListener<double[]> listener = (iteration, point, cost, gradientNorm, stepSize, radius, inner,
-                elapsed) -> seen.add(new double[] {iteration, cost, gradientNorm});
+        IterationListener<double[]> listener = state -> seen.add(
+                new double[] {state.iteration(), state.cost(), state.gradientNorm()});
         StoppingCriteria stopping = StoppingCriteria.defaults().withMaxIterations(12);
         Solver<double[]> solver = switch (name) {
             case "trust-regions" -> new TrustRegions<>(TrustRegionsOptions.defaults().withStopping(stopping), listener);

@@ -1,48 +1,105 @@
 package dev.stiefel.testkit;
 
-import dev.stiefel.check.AllocationProbe;
-import dev.stiefel.solver.TrustRegionsOptions;
-import dev.stiefel.solver.TrustRegions;
-import dev.stiefel.solver.StoppingCriteria;
-import dev.stiefel.solver.StopReason;
-import dev.stiefel.solver.SteepestDescentOptions;
-import dev.stiefel.solver.SteepestDescent;
-import dev.stiefel.solver.SolverResult;
-import dev.stiefel.solver.Solver;
-import dev.stiefel.solver.RiemannianLbfgsOptions;
-import dev.stiefel.solver.RiemannianLbfgs;
-import dev.stiefel.solver.ConjugateGradientOptions;
-import dev.stiefel.solver.ConjugateGradient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.stiefel.check.AllocationProbe;
 import dev.stiefel.kernel.DenseKernels;
-import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.manifold.StiefelRetraction;
+import dev.stiefel.problem.BrockettProblem;
 import dev.stiefel.problem.ProcrustesProblem;
+import dev.stiefel.solver.ConjugateGradient;
+import dev.stiefel.solver.ConjugateGradientOptions;
+import dev.stiefel.solver.RiemannianLbfgs;
+import dev.stiefel.solver.RiemannianLbfgsOptions;
+import dev.stiefel.solver.Solver;
+import dev.stiefel.solver.SolverResult;
+import dev.stiefel.solver.SteepestDescent;
+import dev.stiefel.solver.SteepestDescentOptions;
+import dev.stiefel.solver.StopReason;
+import dev.stiefel.solver.StoppingCriteria;
+import dev.stiefel.solver.TrustRegions;
+import dev.stiefel.solver.TrustRegionsOptions;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.BiConsumer;
+import java.util.stream.Stream;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.NormOps_DDRM;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
- * The solver contract for a dense backend: trust regions, conjugate gradients, steepest descent
- * and R-LBFGS on problems with known optima (Brockett: eigenvectors of A; Procrustes: polar factor
- * of {@code A^T B}), computed on the host by EJML, and allocation-free warm iterations.
- * Shared through the test-jar (see {@code dev.stiefel.testkit}): a backend's test extends it and
- * supplies {@link #kernels()} (float32 backends loosen the tolerances); a retraction's test also
- * overrides {@link #retraction()}.
+ * The solver contract: every solver under test reaches the known optima of Brockett (the
+ * eigenvectors of A) and Procrustes (the polar factor of {@code A^T B}) on Stiefel, computed on
+ * the host by EJML, and its warm iterations do not allocate. The solvers come from
+ * {@link #solvers()}, factories that build a solver from the contract's stopping criteria: by
+ * default the library's trust regions, conjugate gradients, steepest descent and R-LBFGS; a
+ * solver of your own (e.g. a subclass of {@link dev.stiefel.solver.IterativeSolver}) goes
+ * through the same tests by overriding it:
+ * <pre>{@code
+ *   class MySolverContractTest extends SolverContract<DMatrixRMaj> {
+ *       protected DenseKernels<DMatrixRMaj> kernels() { return Kernels.ejml(); }
+ *       protected Map<String, SolverFactory<DMatrixRMaj>> solvers() {
+ *           return Map.of("my-solver", (stopping, recordHistory) -> new MySolver<>(stopping, recordHistory));
+ *       }
+ *   }
+ * }</pre>
+ * A backend's test supplies {@link #kernels()} (float32 backends loosen the tolerances); a
+ * retraction's test also overrides {@link #retraction()}. Each contract test is a
+ * {@link TestFactory} with one dynamic test per solver, named after it.
  *
  * @param <M> the backend's matrix type
  */
 public abstract class SolverContract<M> {
 
+    /**
+     * Builds a solver under test; called once per contract test (twice in the allocation test),
+     * so each test gets a fresh solver.
+     *
+     * @param <M> the backend's matrix type
+     */
+    @FunctionalInterface
+    public interface SolverFactory<M> {
+
+        /**
+         * A new solver that stops on {@code stopping} and keeps a history when
+         * {@code recordHistory}.
+         */
+        Solver<M> create(StoppingCriteria stopping, boolean recordHistory);
+    }
+
     /** The backend under test. */
     protected abstract DenseKernels<M> kernels();
+
+    /**
+     * The solvers under test, by name (the names label the dynamic tests); default
+     * {@link #librarySolvers()}. Override to run the contract on solvers of your own.
+     */
+    protected Map<String, SolverFactory<M>> solvers() {
+        return librarySolvers();
+    }
+
+    /**
+     * The library's solvers with their default options: {@code trust-regions},
+     * {@code conjugate-gradient}, {@code steepest-descent}, {@code rlbfgs}, in that order.
+     */
+    public static <M> Map<String, SolverFactory<M>> librarySolvers() {
+        Map<String, SolverFactory<M>> solvers = new LinkedHashMap<>();
+        solvers.put("trust-regions", (stopping, recordHistory) -> new TrustRegions<>(
+                TrustRegionsOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory)));
+        solvers.put("conjugate-gradient", (stopping, recordHistory) -> new ConjugateGradient<>(
+                ConjugateGradientOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory)));
+        solvers.put("steepest-descent", (stopping, recordHistory) -> new SteepestDescent<>(
+                SteepestDescentOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory)));
+        solvers.put("rlbfgs", (stopping, recordHistory) -> new RiemannianLbfgs<>(
+                RiemannianLbfgsOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory)));
+        return solvers;
+    }
 
     /**
      * The retraction of the Stiefel manifolds the problems live on; default
@@ -67,28 +124,30 @@ public abstract class SolverContract<M> {
         return 1024;
     }
 
-    private Solver<M> solver(String name, StoppingCriteria stopping, boolean recordHistory) {
-        return switch (name) {
-            case "trust-regions" -> new TrustRegions<>(
-                    TrustRegionsOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory));
-            case "conjugate-gradient" -> new ConjugateGradient<>(
-                    ConjugateGradientOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory));
-            case "steepest-descent" -> new SteepestDescent<>(
-                    SteepestDescentOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory));
-            case "rlbfgs" -> new RiemannianLbfgs<>(
-                    RiemannianLbfgsOptions.defaults().withStopping(stopping).withRecordHistory(recordHistory));
-            default -> throw new IllegalArgumentException(name);
-        };
+    /** Iterations a solver may take to reach {@link #gradientTolerance()}; default 20000. */
+    protected int maxIterations() {
+        return 20_000;
     }
 
     private StoppingCriteria tight() {
-        return StoppingCriteria.defaults().withMinGradientNorm(gradientTolerance()).withMaxIterations(20_000)
+        return StoppingCriteria.defaults().withMinGradientNorm(gradientTolerance()).withMaxIterations(maxIterations())
                 .withMinStepSize(0);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "rlbfgs"})
-    void brockettReachesTheEigenvectors(String solverName) {
+    private Stream<DynamicTest> forEachSolver(BiConsumer<String, SolverFactory<M>> test) {
+        Map<String, SolverFactory<M>> solvers = solvers();
+        assertTrue(solvers != null && !solvers.isEmpty(), "solvers() must name at least one solver");
+        return solvers.entrySet().stream()
+                .map(entry -> DynamicTest.dynamicTest(entry.getKey(), () -> test.accept(entry.getKey(), entry.getValue())));
+    }
+
+    /** Brockett {@code min tr(X^T A X N)} on St(24, 4): the columns are the eigenvectors of A's smallest eigenvalues. */
+    @TestFactory
+    Stream<DynamicTest> brockettReachesTheEigenvectors() {
+        return forEachSolver(this::brockettReachesTheEigenvectors);
+    }
+
+    private void brockettReachesTheEigenvectors(String solverName, SolverFactory<M> factory) {
         int n = 24;
         int p = 4;
         Random random = new Random(31);
@@ -102,7 +161,10 @@ public abstract class SolverContract<M> {
         M start = stiefel.allocate();
         stiefel.randomPoint(random, start);
 
-        SolverResult<M> result = solver(solverName, tight(), true).solve(problem, start);
+        SolverResult<M> result;
+        try (Solver<M> solver = factory.create(tight(), true)) {
+            result = solver.solve(problem, start);
+        }
 
         assertEquals(StopReason.GRADIENT_NORM, result.stopReason(), () -> solverName + " after " + result.iterations());
         DMatrixRMaj x = kernels().toHost(result.point(), new DMatrixRMaj(1, 1));
@@ -120,9 +182,13 @@ public abstract class SolverContract<M> {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "steepest-descent", "rlbfgs"})
-    void procrustesReachesThePolarFactor(String solverName) {
+    /** Procrustes {@code min ||A X - B||_F^2} on St(10, 3): the polar factor of {@code A^T B}. */
+    @TestFactory
+    Stream<DynamicTest> procrustesReachesThePolarFactor() {
+        return forEachSolver(this::procrustesReachesThePolarFactor);
+    }
+
+    private void procrustesReachesThePolarFactor(String solverName, SolverFactory<M> factory) {
         int m = 14;
         int n = 10;
         int p = 3;
@@ -137,7 +203,10 @@ public abstract class SolverContract<M> {
         M start = stiefel.allocate();
         stiefel.randomPoint(random, start);
 
-        SolverResult<M> result = solver(solverName, tight(), true).solve(problem, start);
+        SolverResult<M> result;
+        try (Solver<M> solver = factory.create(tight(), true)) {
+            result = solver.solve(problem, start);
+        }
 
         assertEquals(StopReason.GRADIENT_NORM, result.stopReason(), () -> solverName + " after " + result.iterations());
         DMatrixRMaj x = kernels().toHost(result.point(), new DMatrixRMaj(1, 1));
@@ -147,9 +216,16 @@ public abstract class SolverContract<M> {
         assertTrue(error < solutionTolerance(), "||X - polar(A^T B)||_F = " + error);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"trust-regions", "conjugate-gradient", "steepest-descent", "rlbfgs"})
-    void warmIterationsDoNotAllocate(String solverName) {
+    /**
+     * Warm solves of 5 and 30 iterations (no history) allocate the same bytes up to
+     * {@link #allocationSlackBytes()}: the iterations allocate nothing.
+     */
+    @TestFactory
+    Stream<DynamicTest> warmIterationsDoNotAllocate() {
+        return forEachSolver(this::warmIterationsDoNotAllocate);
+    }
+
+    private void warmIterationsDoNotAllocate(String solverName, SolverFactory<M> factory) {
         assumeTrue(AllocationProbe.supported());
         Random random = new Random(41);
         Stiefel<M> stiefel = new Stiefel<>(kernels(), 16, 3, retraction());
@@ -158,8 +234,8 @@ public abstract class SolverContract<M> {
         stiefel.randomPoint(random, start);
         M out = stiefel.allocate();
         StoppingCriteria base = StoppingCriteria.defaults().withMinGradientNorm(0).withMinStepSize(0);
-        Solver<M> shortSolver = solver(solverName, base.withMaxIterations(5), false);
-        Solver<M> longSolver = solver(solverName, base.withMaxIterations(30), false);
+        Solver<M> shortSolver = factory.create(base.withMaxIterations(5), false);
+        Solver<M> longSolver = factory.create(base.withMaxIterations(30), false);
         for (int warm = 0; warm < 4; warm++) {
             shortSolver.solve(problem, start, out);
             longSolver.solve(problem, start, out);
@@ -170,6 +246,8 @@ public abstract class SolverContract<M> {
             shortBytes = Math.min(shortBytes, AllocationProbe.bytesAllocatedBy(() -> shortSolver.solve(problem, start, out)));
             longBytes = Math.min(longBytes, AllocationProbe.bytesAllocatedBy(() -> longSolver.solve(problem, start, out)));
         }
+        shortSolver.close();
+        longSolver.close();
         assertTrue(longBytes - shortBytes <= allocationSlackBytes(),
                 solverName + ": 5 iterations allocated " + shortBytes + " bytes, 30 iterations " + longBytes);
     }

@@ -24,12 +24,14 @@
  *       product, and the Riemannian gradient and Hessian conversions pass Taylor-slope checks
  *       (a wrong Hessian fails them). Subclass it with the manifold, its dimension, its
  *       retraction order and a cost with known Euclidean derivatives.</li>
- *   <li>{@link dev.stiefel.testkit.SolverContract}: trust regions, conjugate gradients, steepest
- *       descent and R-LBFGS reach the known optima of Brockett ({@link
- *       dev.stiefel.problem.BrockettProblem}: eigenvectors of A) and Procrustes
- *       ({@link dev.stiefel.problem.ProcrustesProblem}: the polar factor of {@code A^T B}) on
- *       Stiefel, and warm iterations do not allocate. Subclass it with a backend's kernels,
- *       and override {@code retraction()} to run it on a retraction of your own.</li>
+ *   <li>{@link dev.stiefel.testkit.SolverContract}: every solver under test reaches the known
+ *       optima of Brockett ({@link dev.stiefel.problem.BrockettProblem}: eigenvectors of A) and
+ *       Procrustes ({@link dev.stiefel.problem.ProcrustesProblem}: the polar factor of
+ *       {@code A^T B}) on Stiefel, and its warm iterations do not allocate. The solvers come
+ *       from factories, by default the library's trust regions, conjugate gradients, steepest
+ *       descent and R-LBFGS. Subclass it with a backend's kernels, override
+ *       {@code retraction()} to run it on a retraction of your own, and {@code solvers()} to
+ *       run it on a solver of your own.</li>
  *   <li>{@link dev.stiefel.testkit.KnownOptima}: the independent oracles (EJML eigenvectors, polar
  *       factors) behind the solver contract's known optima.</li>
  *   <li>{@link dev.stiefel.testkit.TestMatrices}: seeded Gaussian matrices, Haar points and
@@ -43,6 +45,8 @@
  * <h2>Example</h2>
  * {@code CholeskyQrRetraction} in this module's tests is a retraction written outside the
  * library; {@code CholeskyQrContractTest} and {@code CholeskyQrSolverContractTest} are the two classes a user writes to
- * put it through the manifold and solver contracts.
+ * put it through the manifold and solver contracts. {@code FixedStepGradientDescent} is a solver
+ * written outside the library on the public {@link dev.stiefel.solver.IterativeSolver};
+ * {@code FixedStepGradientDescentContractTest} puts it through the solver contract.
  */
 package dev.stiefel.testkit;
