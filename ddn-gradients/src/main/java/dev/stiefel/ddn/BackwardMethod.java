@@ -12,23 +12,38 @@ public enum BackwardMethod {
     /**
      * Closed form of the polar factor's derivative ({@link PolarBackward}) for problems of
      * {@link ProcrustesParametricProblem} form; {@code O(n p^2 + p^3)} time, {@code O(np + p^2)}
-     * memory. Spec section 5c.
+     * memory. docs/mathematics.md section 5c.
      */
-    CLOSED_FORM,
+    CLOSED_FORM {
+        @Override
+        public <M> DeclarativeBackward<M> create(DenseKernels<M> kernels, ImplicitBackwardOptions options) {
+            return new ProcrustesClosedFormBackward<>(kernels);
+        }
+    },
 
     /**
      * Conjugate gradients with the Riemannian Hessian on the tangent space
      * ({@link MatrixFreeImplicitBackward}); any problem with Euclidean Hessian-vector products and a
-     * positive-definite Riemannian Hessian at the solution; {@code O(np)} memory. Spec section 5b.
+     * positive-definite Riemannian Hessian at the solution; {@code O(np)} memory. docs/mathematics.md section 5b.
      */
-    MATRIX_FREE,
+    MATRIX_FREE {
+        @Override
+        public <M> DeclarativeBackward<M> create(DenseKernels<M> kernels, ImplicitBackwardOptions options) {
+            return new MatrixFreeImplicitBackward<>(options);
+        }
+    },
 
     /**
      * Explicit KKT matrices (Gould et al., Prop. 4.5; {@link StiefelDenseBackward} over
      * {@link DenseKktBackward}): the reference, small sizes only ({@code (np)^2} memory,
-     * {@code (np)^3} time), refused with a message above a memory limit. Spec section 5a.
+     * {@code (np)^3} time), refused with a message above a memory limit. docs/mathematics.md section 5a.
      */
-    DENSE,
+    DENSE {
+        @Override
+        public <M> DeclarativeBackward<M> create(DenseKernels<M> kernels, ImplicitBackwardOptions options) {
+            return new StiefelDenseBackward<>(kernels);
+        }
+    },
 
     /**
      * The paper's dense method (docs/mathematics.md section 5a) for problems with {@code Hess f[V] = V S}
@@ -37,7 +52,12 @@ public enum BackwardMethod {
      * {@code m = C(C+1)/2} ({@link KroneckerKktBackward}); memory {@code O(d C^3)}, time
      * {@code O(d C^5)}, refused with a message above a memory limit.
      */
-    DENSE_KRONECKER;
+    DENSE_KRONECKER {
+        @Override
+        public <M> DeclarativeBackward<M> create(DenseKernels<M> kernels, ImplicitBackwardOptions options) {
+            return new KroneckerKktBackward<>(kernels);
+        }
+    };
 
     /** An implementation with default options. */
     public <M> DeclarativeBackward<M> create(DenseKernels<M> kernels) {
@@ -50,18 +70,5 @@ public enum BackwardMethod {
      * @param kernels the dense backend of the problem's points
      * @param options conjugate-gradient options, used by {@link #MATRIX_FREE} only
      */
-    public <M> DeclarativeBackward<M> create(DenseKernels<M> kernels, ImplicitBackwardOptions options) {
-        switch (this) {
-            case CLOSED_FORM:
-                return new ProcrustesClosedFormBackward<>(kernels);
-            case MATRIX_FREE:
-                return new MatrixFreeImplicitBackward<>(options);
-            case DENSE:
-                return new StiefelDenseBackward<>(kernels);
-            case DENSE_KRONECKER:
-                return new KroneckerKktBackward<>(kernels);
-            default:
-                throw new AssertionError(this);
-        }
-    }
+    public abstract <M> DeclarativeBackward<M> create(DenseKernels<M> kernels, ImplicitBackwardOptions options);
 }

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class BackwardAgreementTest {
 
-    /** Spec section 5: all must agree to relative error 1e-8 (float64, delta = 1e-3). */
+    /** docs/mathematics.md section 5: all must agree to relative error 1e-8 (float64, delta = 1e-3). */
     private static final double AGREEMENT_TOLERANCE = 1e-8;
     private static final double STENCIL_STEP = 1e-3;
 
