@@ -15,9 +15,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The state of a run, kept in {@code status.txt} of its folder so that a folder left by an
- * interrupted or failed run says so: {@code running} from the start, then {@code finished},
- * {@code failed: <reason>} or {@code interrupted at head H, seed S, iteration I} (one entry per
- * (head, seed) run in progress, separated by {@code ;}).
+ * interrupted or failed run says so: {@code running (process P)} from the start, then
+ * {@code finished}, {@code failed: <reason>} or {@code interrupted at head H, seed S, iteration I}
+ * (one entry per (head, seed) run in progress, separated by {@code ;}). A process killed outright
+ * (SIGKILL, a power cut) cannot write anything: the next run in the same output folder, or
+ * {@code ufm-compare} reading the folder, finds process P gone and writes
+ * {@code stale: ...} instead ({@link #markStale}).
  *
  * <p>{@link #interrupted()} is what the shutdown hook ({@link #shutdownHook}) runs on SIGINT
  * or SIGTERM; it is public so that it can be exercised without a signal. The file is replaced
@@ -34,10 +37,66 @@ public final class RunStatus {
     private final Map<String, AtomicInteger> inProgress = new ConcurrentSkipListMap<>();
     private volatile boolean ended;
 
-    /** Writes {@code running}. */
+    /** The start of the status of a run in progress; the process id follows. */
+    static final String RUNNING = "running (process ";
+
+    /** Writes {@code running (process P)}, P this process's id. */
     public RunStatus(Path runFolder) throws IOException {
         this.file = runFolder.resolve(FILE_NAME);
-        write("running");
+        write(RUNNING + ProcessHandle.current().pid() + ")");
+    }
+
+    /**
+     * Rewrites the status of every run folder under {@code out} whose status says it is running
+     * in a process that no longer exists: such a run was killed without a chance to say so.
+     *
+     * @param out a folder of run folders ({@code run-001}, ...)
+     * @return the run folders marked stale
+     * @throws IOException when a status file cannot be read or written
+     */
+    public static java.util.List<Path> markStale(Path out) throws IOException {
+        java.util.List<Path> marked = new java.util.ArrayList<>();
+        if (!Files.isDirectory(out)) {
+            return marked;
+        }
+        try (java.util.stream.Stream<Path> folders = Files.list(out)) {
+            for (Path folder : (Iterable<Path>) folders.sorted()::iterator) {
+                if (markStaleFolder(folder)) {
+                    marked.add(folder);
+                }
+            }
+        }
+        return marked;
+    }
+
+    /**
+     * Marks one run folder stale if its status says running in a process that is gone.
+     *
+     * @param runFolder a run folder
+     * @return whether it was marked
+     * @throws IOException when its status file cannot be read or written
+     */
+    public static boolean markStaleFolder(Path runFolder) throws IOException {
+        Path status = runFolder.resolve(FILE_NAME);
+        if (!Files.isRegularFile(status)) {
+            return false;
+        }
+        String line = Files.readString(status, StandardCharsets.UTF_8).strip();
+        if (!line.startsWith(RUNNING) || !line.endsWith(")")) {
+            return false;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(line.substring(RUNNING.length(), line.length() - 1));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            return false;
+        }
+        replace(status, "stale: process " + pid + " that ran it is gone without a word (killed, or the machine"
+                + " stopped); the CSVs hold the (head, seed) runs it finished");
+        return true;
     }
 
     /** The status file. */
@@ -127,6 +186,10 @@ public final class RunStatus {
     }
 
     private void write(String line) throws IOException {
+        replace(file, line);
+    }
+
+    private static void replace(Path file, String line) throws IOException {
         Path temporary = file.resolveSibling(FILE_NAME + ".tmp");
         Files.writeString(temporary, line + "\n", StandardCharsets.UTF_8);
         try {

@@ -21,6 +21,9 @@ import java.util.Set;
  */
 public final class ThresholdScaling {
 
+    /** The first line of every {@code summary.csv} ufm writes. */
+    static final String SUMMARY_HEADER = "head,quantity,median,min,max,seeds,not_reached";
+
     /** The summary quantities compared, in {@code summary.csv}'s wording. */
     public static final List<String> QUANTITIES = RunSummary.QUANTITIES.subList(0, 3);
 
@@ -125,6 +128,7 @@ public final class ThresholdScaling {
         Path summary = folder.resolve("summary.csv");
         Path config = folder.resolve("config.txt");
         if (!Files.isRegularFile(summary) || !Files.isRegularFile(config)) {
+            RunStatus.markStaleFolder(folder);
             Path status = folder.resolve("status.txt");
             String state = Files.isRegularFile(status)
                     ? Files.readString(status, StandardCharsets.UTF_8).strip() : "no status.txt";
@@ -132,19 +136,22 @@ public final class ThresholdScaling {
                     + " status: " + state + ")");
         }
         Map<String, String> settings = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(config, StandardCharsets.UTF_8)) {
+        for (String line : readText(config)) {
             int equals = line.indexOf(" = ");
             if (equals > 0) {
                 settings.putIfAbsent(line.substring(0, equals).strip(), line.substring(equals + 3).strip());
             }
         }
-        int numClasses = parseInt(settings, "classes", config);
-        int iterations = parseInt(settings, "iterations", config);
-        int evaluateEvery = settings.containsKey("evaluate every") ? parseInt(settings, "evaluate every", config) : 0;
+        int numClasses = parseInt(settings, "classes", config, 2);
+        int iterations = parseInt(settings, "iterations", config, 1);
+        int evaluateEvery = settings.containsKey("evaluate every") ? parseInt(settings, "evaluate every", config, 0) : 0;
         String model = settings.getOrDefault("model", "C = " + numClasses);
         Map<String, Map<String, RunSummary.Statistic>> statistics = new LinkedHashMap<>();
         int seeds = 0;
-        List<String> lines = Files.readAllLines(summary, StandardCharsets.UTF_8);
+        List<String> lines = readText(summary);
+        if (lines.isEmpty() || !lines.get(0).strip().equals(SUMMARY_HEADER)) {
+            throw new IOException(summary + " does not start with ufm's header '" + SUMMARY_HEADER + "'");
+        }
         for (int number = 1; number < lines.size(); number++) {
             String line = lines.get(number);
             if (line.isBlank()) {
@@ -155,33 +162,74 @@ public final class ThresholdScaling {
                 throw new IOException(summary + " line " + (number + 1) + ": expected 7 fields"
                         + " (head,quantity,median,min,max,seeds,not_reached), got " + fields.length);
             }
+            String where = summary + " line " + (number + 1) + ": ";
             try {
                 int runSeeds = Integer.parseInt(fields[5]);
                 int missed = Integer.parseInt(fields[6]);
+                if (runSeeds < 1 || missed < 0 || missed > runSeeds) {
+                    throw new IOException(where + runSeeds + " seeds with " + missed
+                            + " not reached: seeds must be at least 1 and not reached between 0 and seeds");
+                }
                 seeds = Math.max(seeds, runSeeds);
-                RunSummary.Statistic statistic = new RunSummary.Statistic(parseOrNaN(fields[2]),
-                        parseOrNaN(fields[3]), parseOrNaN(fields[4]), runSeeds, missed);
+                double median = parseIterations(fields[2], "median", where);
+                double minimum = parseIterations(fields[3], "min", where);
+                double maximum = parseIterations(fields[4], "max", where);
+                if (minimum > median || median > maximum) {
+                    throw new IOException(where + "min " + fields[3] + ", median " + fields[2] + ", max " + fields[4]
+                            + " are not in order");
+                }
+                RunSummary.Statistic statistic = new RunSummary.Statistic(median, minimum, maximum, runSeeds, missed);
                 statistics.computeIfAbsent(fields[0], head -> new LinkedHashMap<>()).put(fields[1], statistic);
             } catch (NumberFormatException e) {
                 throw new IOException(summary + " line " + (number + 1) + ": " + e.getMessage(), e);
             }
         }
+        if (statistics.isEmpty()) {
+            throw new IOException(summary + " has a header and no rows: the run summarised nothing");
+        }
         return new Run(folder, model, numClasses, iterations, evaluateEvery, seeds, statistics);
     }
 
-    private static double parseOrNaN(String field) {
-        return field.isEmpty() ? Double.NaN : Double.parseDouble(field);
+    /** The lines of a text file ufm wrote, or an exception that says the file is not such text. */
+    private static List<String> readText(Path file) throws IOException {
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(file + " is not UTF-8 text, so not a file ufm wrote (" + e + ")", e);
+        }
     }
 
-    private static int parseInt(Map<String, String> settings, String key, Path config) throws IOException {
+    /**
+     * An iteration count of the summary: empty when the threshold was not reached (as ufm writes
+     * it), otherwise a finite number at least 0; "NaN" is refused, not read as unreached.
+     */
+    private static double parseIterations(String field, String column, String where) throws IOException {
+        if (field.isEmpty()) {
+            return Double.NaN;
+        }
+        double value = Double.parseDouble(field);
+        if (!Double.isFinite(value) || value < 0) {
+            throw new IOException(where + column + " " + field + " is not an iteration count (finite, at least 0;"
+                    + " an unreached threshold is an empty field)");
+        }
+        return value;
+    }
+
+    private static int parseInt(Map<String, String> settings, String key, Path config, int minimum)
+            throws IOException {
         String value = settings.get(key);
         if (value == null) {
             throw new IOException(config + " has no '" + key + " = ...' line");
         }
+        int parsed;
         try {
-            return Integer.parseInt(value);
+            parsed = Integer.parseInt(value);
         } catch (NumberFormatException e) {
             throw new IOException(config + ": '" + key + " = " + value + "' is not an integer", e);
         }
+        if (parsed < minimum) {
+            throw new IOException(config + ": '" + key + " = " + value + "' must be at least " + minimum);
+        }
+        return parsed;
     }
 }

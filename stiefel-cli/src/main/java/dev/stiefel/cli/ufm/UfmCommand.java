@@ -177,6 +177,9 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
         err.println(model.backendReport);
         err.flush();
 
+        for (Path stale : RunStatus.markStale(outFolder)) {
+            err.println("marked " + stale + " stale: the process that was running it is gone");
+        }
         Path runFolder = RunFiles.createRunFolder(outFolder);
         lastRunFolder = runFolder;
         RunStatus status = new RunStatus(runFolder);

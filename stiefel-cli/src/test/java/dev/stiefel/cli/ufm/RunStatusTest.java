@@ -4,6 +4,7 @@ import dev.stiefel.etf.train.HeadKind;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ class RunStatusTest {
     @Test
     void runningThenFinished(@TempDir Path folder) throws IOException {
         RunStatus status = new RunStatus(folder);
-        assertEquals("running", status(folder));
+        assertEquals("running (process " + ProcessHandle.current().pid() + ")", status(folder));
         status.finished();
         assertEquals("finished", status(folder));
         // a signal after the end changes nothing
@@ -55,5 +56,25 @@ class RunStatusTest {
         status.failed("ArithmeticException: first\nsecond");
         assertEquals("failed: ArithmeticException: first second", status(folder));
         assertNull(status.interrupted());
+    }
+
+    @Test
+    void aRunWhoseProcessIsGoneIsMarkedStaleAndALiveOneIsNot(@org.junit.jupiter.api.io.TempDir Path out)
+            throws Exception {
+        Process finished = new ProcessBuilder("true").start();
+        finished.waitFor();
+        long gone = finished.pid();
+        Path killed = Files.createDirectories(out.resolve("run-001"));
+        Files.writeString(killed.resolve(RunStatus.FILE_NAME), "running (process " + gone + ")\n");
+        Path alive = Files.createDirectories(out.resolve("run-002"));
+        new RunStatus(alive);
+        Path done = Files.createDirectories(out.resolve("run-003"));
+        Files.writeString(done.resolve(RunStatus.FILE_NAME), "finished\n");
+
+        assertEquals(java.util.List.of(killed), RunStatus.markStale(out));
+        assertTrue(status(killed).startsWith("stale: process " + gone + " that ran it is gone"), status(killed));
+        assertEquals("running (process " + ProcessHandle.current().pid() + ")", status(alive));
+        assertEquals("finished", status(done));
+        assertEquals(java.util.List.of(), RunStatus.markStale(out), "marking is done once");
     }
 }

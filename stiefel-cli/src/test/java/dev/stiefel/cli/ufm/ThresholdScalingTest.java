@@ -80,4 +80,29 @@ class ThresholdScalingTest {
         IOException error = assertThrows(IOException.class, () -> ThresholdScaling.read(List.of(broken)));
         assertTrue(error.getMessage().contains("line 2: expected 7 fields"), error::getMessage);
     }
+
+    @Test
+    void summariesThatCannotComeFromUfmAreRefusedWithTheReason() throws IOException {
+        assertRefused(run("empty", 10, ""), "has a header and no rows");
+        assertRefused(run("nan", 10, "fixed,iterations to CE within gap,NaN,10.0,70.0,3,0\n"), "median NaN");
+        assertRefused(run("negative", 10, "fixed,iterations to CE within gap,-5,-9,70.0,3,0\n"), "median -5");
+        assertRefused(run("seeds", 10, "fixed,iterations to CE within gap,30,10,70,-2,0\n"), "-2 seeds");
+        assertRefused(run("order", 10, "fixed,iterations to CE within gap,80,10,70,3,0\n"), "not in order");
+        assertRefused(run("iterations", 10, "", ""), "has a header and no rows");
+        Path noHeader = run("header", 10, "x\n");
+        Files.writeString(noHeader.resolve("summary.csv"), "");
+        assertRefused(noHeader, "does not start with ufm's header");
+        Path binary = run("binary", 10, "x\n");
+        Files.write(binary.resolve("summary.csv"), new byte[] {(byte) 0xff, (byte) 0xfe, 0x00, (byte) 0xc3});
+        assertRefused(binary, "is not UTF-8 text");
+        Path badConfig = Files.createDirectories(folder.resolve("config"));
+        Files.writeString(badConfig.resolve("config.txt"), "classes = 10\niterations = -3\n");
+        Files.writeString(badConfig.resolve("summary.csv"), "head,quantity,median,min,max,seeds,not_reached\n");
+        assertRefused(badConfig, "must be at least 1");
+    }
+
+    private static void assertRefused(Path run, String reason) {
+        IOException error = assertThrows(IOException.class, () -> ThresholdScaling.read(List.of(run)));
+        assertTrue(error.getMessage().contains(reason), error::getMessage);
+    }
 }
