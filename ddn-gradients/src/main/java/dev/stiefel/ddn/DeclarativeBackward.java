@@ -18,9 +18,12 @@ package dev.stiefel.ddn;
  * ({@link BackwardMethod#MATRIX_FREE}), or from an explicit KKT system
  * ({@link BackwardMethod#DENSE}, {@link BackwardMethod#DENSE_KRONECKER}).
  *
+ * <p>Implementations that keep backend workspaces across calls (device memory on a GPU
+ * backend) free them in {@link #close()}.
+ *
  * @param <P> point type of y (the manifold's storage)
  */
-public interface DeclarativeBackward<P> {
+public interface DeclarativeBackward<P> extends AutoCloseable {
 
     /**
      * {@code out = dL/dx} at the solution {@code solution} of {@code problem}.
@@ -38,4 +41,12 @@ public interface DeclarativeBackward<P> {
 
     /** Which method this is. */
     BackwardMethod method();
+
+    /**
+     * Frees the workspaces kept across calls. Closing twice is harmless; a later
+     * {@link #vjp} allocates them again. The default keeps none.
+     */
+    @Override
+    default void close() {
+    }
 }

@@ -41,10 +41,11 @@ import org.ejml.data.DMatrixRMaj;
  *
  * <p>Typical use in a head: {@link #forward} computes {@code U} and keeps its factorisation,
  * then {@link #backward} reuses it. {@link #vjp} does both steps from {@code G}.
+ * {@link #close()} frees the workspaces (device memory on a GPU backend).
  *
  * @param <M> the backend's matrix type
  */
-public final class PolarBackward<M> {
+public final class PolarBackward<M> implements AutoCloseable {
 
     /** Machine epsilon of float64, the scale of the rank test. */
     private static final double EPS = Math.ulp(1.0);
@@ -284,7 +285,17 @@ public final class PolarBackward<M> {
         cols = c;
     }
 
+    /**
+     * Frees the workspaces and the kept factorisation. Closing twice is harmless; a later
+     * {@link #forward} allocates them again.
+     */
+    @Override
+    public void close() {
+        freeWorkspaces();
+    }
+
     private void freeWorkspaces() {
+        factorisation = Factorisation.NONE;
         if (rows < 0) {
             return;
         }

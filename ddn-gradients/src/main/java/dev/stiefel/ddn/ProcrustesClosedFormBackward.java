@@ -26,24 +26,32 @@ public final class ProcrustesClosedFormBackward<M> implements DeclarativeBackwar
 
     private final DenseKernels<M> kernels;
     private final PolarBackward<M> polar;
+    /** Whether {@link #polar} was created here (and is closed here) rather than shared. */
+    private final boolean ownsPolar;
     private M procrustes;
     private M polarFactor;
     private M gradient;
 
     public ProcrustesClosedFormBackward(DenseKernels<M> kernels) {
-        this(kernels, new PolarBackward<>(kernels));
+        this(kernels, new PolarBackward<>(kernels), true);
     }
 
     /**
      * @param kernels the backend of the problem's points
-     * @param polar the factorisation the forward solve used (shared, not copied)
+     * @param polar the factorisation the forward solve used (shared, not copied; its owner
+     *     closes it)
      */
     public ProcrustesClosedFormBackward(DenseKernels<M> kernels, PolarBackward<M> polar) {
+        this(kernels, polar, false);
+    }
+
+    private ProcrustesClosedFormBackward(DenseKernels<M> kernels, PolarBackward<M> polar, boolean ownsPolar) {
         if (kernels == null || polar == null) {
             throw new IllegalArgumentException("kernels and polar must not be null");
         }
         this.kernels = kernels;
         this.polar = polar;
+        this.ownsPolar = ownsPolar;
     }
 
     @Override
@@ -96,5 +104,25 @@ public final class ProcrustesClosedFormBackward<M> implements DeclarativeBackwar
         procrustes = kernels.create(rows, cols);
         polarFactor = kernels.create(rows, cols);
         gradient = kernels.create(rows, cols);
+    }
+
+    /**
+     * Frees the three {@code d x C} workspaces, and the polar factorisation when this instance
+     * created it (a shared one stays its owner's). Closing twice is harmless; a later
+     * {@link #vjp} allocates the workspaces again.
+     */
+    @Override
+    public void close() {
+        if (procrustes != null) {
+            kernels.free(procrustes);
+            kernels.free(polarFactor);
+            kernels.free(gradient);
+            procrustes = null;
+            polarFactor = null;
+            gradient = null;
+        }
+        if (ownsPolar) {
+            polar.close();
+        }
     }
 }

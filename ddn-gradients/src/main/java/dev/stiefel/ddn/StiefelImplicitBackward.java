@@ -213,17 +213,7 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
         if (manifold == workspaceManifold) {
             return;
         }
-        if (workspaceManifold != null) {
-            for (P p : List.of(euclideanGradient, euclideanHessianProduct, xi, residual,
-                    direction, hessianDirection)) {
-                workspaceManifold.free(p);
-            }
-            if (stiefel != null) {
-                stiefelKernels.free(multipliers);
-                stiefel.free(ambient);
-            }
-        }
-        stiefel = null;
+        close();
         if (manifold instanceof Stiefel) {
             @SuppressWarnings("unchecked") // a Manifold<P> that is a Stiefel is a Stiefel<P>
             Stiefel<P> asStiefel = (Stiefel<P>) manifold;
@@ -239,5 +229,26 @@ public final class StiefelImplicitBackward<P> implements DeclarativeBackward<P> 
         direction = manifold.allocate();
         hessianDirection = manifold.allocate();
         workspaceManifold = manifold;
+    }
+
+    /**
+     * Frees the conjugate-gradient workspaces (six tangent vectors, and for St(n, p) the
+     * multipliers and an ambient buffer) through the manifold they were allocated on. Closing
+     * twice is harmless; a later {@link #vjp} allocates them again.
+     */
+    @Override
+    public void close() {
+        if (workspaceManifold == null) {
+            return;
+        }
+        for (P p : List.of(euclideanGradient, euclideanHessianProduct, xi, residual, direction, hessianDirection)) {
+            workspaceManifold.free(p);
+        }
+        if (stiefel != null) {
+            stiefelKernels.free(multipliers);
+            stiefel.free(ambient);
+        }
+        stiefel = null;
+        workspaceManifold = null;
     }
 }
