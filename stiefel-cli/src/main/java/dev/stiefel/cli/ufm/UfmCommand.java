@@ -236,8 +236,16 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
 
     private String describeBatch(TrainingOptions options) {
         int size = options.resolvedBatchSize(model.resolvedClasses, model.resolvedSamples);
-        return size + " (" + BatchSampler.modeFor(options.fullBatch(), size, model.resolvedClasses)
-                .name().toLowerCase(Locale.ROOT) + ")";
+        BatchSampler.Mode mode = BatchSampler.modeFor(options.fullBatch(), size, model.resolvedClasses,
+                options.stratification());
+        if (mode == BatchSampler.Mode.STRATIFIED_K_FOLD) {
+            int folds = model.resolvedSamples / size;
+            int smallest = model.resolvedSamples / folds;
+            int largest = (model.resolvedSamples + folds - 1) / folds;
+            return size + " (stratified k-fold: " + folds + " folds of " + (smallest == largest ? "" + smallest
+                    : smallest + "-" + largest) + ")";
+        }
+        return size + " (" + mode.name().toLowerCase(Locale.ROOT) + ")";
     }
 
     private Map<HeadKind, List<TrainingResult>> train(TrainingOptions options, Path runFolder, int poolSize,
