@@ -10,7 +10,7 @@ import java.util.List;
  * <pre>
  *   G   = (1/L) sum_p sqrt(fan_out/fan_in) ||grad p||_F
  *   eta = ln((1 + sqrt(1 + 4 G)) / 2)
- *   p  <- p - gain (eta / L) sqrt(fan_out/fan_in) grad p / ||grad p||_F
+ *   p  &lt;- p - gain (eta / L) sqrt(fan_out/fan_in) grad p / ||grad p||_F
  * </pre>
  *
  * A tensor whose gradient is exactly zero is left unchanged (the reference implementation's

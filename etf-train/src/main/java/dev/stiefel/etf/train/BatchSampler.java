@@ -36,8 +36,17 @@ import java.util.SplittableRandom;
  */
 public final class BatchSampler {
 
-    /** How a batch is drawn. */
-    public enum Mode { FULL, STRATIFIED_K_FOLD, STRATIFIED, UNIFORM }
+    /** How a batch is drawn (see the class comment). */
+    public enum Mode {
+        /** Every sample, every step. */
+        FULL,
+        /** The folds of scikit-learn's {@code StratifiedKFold}, {@code floor(N/B)} per epoch. */
+        STRATIFIED_K_FOLD,
+        /** Exactly B samples, {@code floor(B/C)} or one more of every class. */
+        STRATIFIED,
+        /** B samples without replacement, classes ignored. */
+        UNIFORM
+    }
 
     private final Mode mode;
     private final int numClasses;
@@ -218,6 +227,12 @@ public final class BatchSampler {
      * The mode for a batch size: FULL when asked; for {@code B >= C} the stratification asked
      * for ({@link Stratification#K_FOLD}: {@link Mode#STRATIFIED_K_FOLD}, {@link Stratification#EXACT}:
      * {@link Mode#STRATIFIED}); UNIFORM for {@code B < C}, where no batch can hold every class.
+     *
+     * @param fullBatch whether every step takes every sample
+     * @param batchSize B
+     * @param numClasses C
+     * @param stratification how to stratify batches of {@code B >= C}
+     * @return the mode
      */
     public static Mode modeFor(boolean fullBatch, int batchSize, int numClasses, Stratification stratification) {
         if (fullBatch) {
@@ -229,11 +244,19 @@ public final class BatchSampler {
         return stratification == Stratification.EXACT ? Mode.STRATIFIED : Mode.STRATIFIED_K_FOLD;
     }
 
-    /** {@link #modeFor(boolean, int, int, Stratification)} with the default, {@link Stratification#K_FOLD}. */
+    /**
+     * {@link #modeFor(boolean, int, int, Stratification)} with the default, {@link Stratification#K_FOLD}.
+     *
+     * @param fullBatch whether every step takes every sample
+     * @param batchSize B
+     * @param numClasses C
+     * @return the mode
+     */
     public static Mode modeFor(boolean fullBatch, int batchSize, int numClasses) {
         return modeFor(fullBatch, batchSize, numClasses, Stratification.K_FOLD);
     }
 
+    /** @return how batches are drawn */
     public Mode mode() {
         return mode;
     }
