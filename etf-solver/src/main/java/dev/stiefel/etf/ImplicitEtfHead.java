@@ -4,6 +4,7 @@ import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.Stiefel;
+import dev.stiefel.manifold.StiefelRetraction;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -36,7 +37,8 @@ import org.ejml.data.DMatrixRMaj;
  *
  * <p>{@link #close()} frees the head's native BLAS buffers, its backend workspaces and its
  * {@link ImplicitEtfState}; the kernels and manifold passed to the generic constructor stay the
- * caller's, those the CPU constructor creates are closed with the head.
+ * caller's, those the CPU constructor creates, and those handed over to {@link #owningKernels},
+ * are closed with the head.
  */
 public final class ImplicitEtfHead extends NormalisedLinearHead {
 
@@ -52,6 +54,8 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
     private final DMatrixRMaj hostSolution;
     /** The manifold (with its kernels) the CPU constructor created; null when they are the caller's. */
     private final Stiefel<?> ownedManifold;
+    /** The kernels handed over by {@link #owningKernels}; null when they are the caller's or the manifold's. */
+    private final DenseKernels<?> ownedKernels;
 
     /**
      * On the default CPU backend ({@link Kernels#cpu()}, St(d, C) with the QR retraction).
@@ -64,7 +68,32 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
 
     /** On a manifold the head creates: its kernels serve the solves, and both close with the head. */
     private ImplicitEtfHead(Stiefel<DMatrixRMaj> ownedManifold, int dimension, int numClasses, EtfOptions options) {
-        this(ownedManifold.kernels(), ownedManifold, dimension, numClasses, options, ownedManifold);
+        this(ownedManifold.kernels(), ownedManifold, dimension, numClasses, options, ownedManifold, null);
+    }
+
+    /**
+     * A head that takes ownership of {@code kernels} (host or device): it builds St(d, C) on them
+     * (QR retraction) and closes both the manifold and the kernels in {@link #close()}. For
+     * callers that create kernels only for this head.
+     *
+     * @param <M> the backend's matrix type
+     * @throws IllegalArgumentException on {@code C < 2}, {@code d < C} or invalid options (the
+     *     kernels are closed then too)
+     */
+    public static <M> ImplicitEtfHead owningKernels(DenseKernels<M> kernels, int dimension, int numClasses,
+            EtfOptions options) {
+        Stiefel<M> manifold = null;
+        try {
+            checked(dimension, numClasses, options);
+            manifold = new Stiefel<>(kernels, dimension, numClasses, StiefelRetraction.QR);
+            return new ImplicitEtfHead(kernels, manifold, dimension, numClasses, options, manifold, kernels);
+        } catch (RuntimeException | Error failure) {
+            if (manifold != null) {
+                manifold.close();
+            }
+            kernels.close();
+            throw failure;
+        }
     }
 
     /**
@@ -75,14 +104,15 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
      */
     public <M> ImplicitEtfHead(DenseKernels<M> kernels, Manifold<M> manifold, int dimension,
             int numClasses, EtfOptions options) {
-        this(kernels, manifold, dimension, numClasses, options, null);
+        this(kernels, manifold, dimension, numClasses, options, null, null);
     }
 
     private <M> ImplicitEtfHead(DenseKernels<M> kernels, Manifold<M> manifold, int dimension,
-            int numClasses, EtfOptions options, Stiefel<?> ownedManifold) {
+            int numClasses, EtfOptions options, Stiefel<?> ownedManifold, DenseKernels<?> ownedKernels) {
         super(checked(dimension, numClasses, options), numClasses, options.tau(),
                 FeatureCentring.BATCH_MEAN_DIFFERENTIATED);
         this.ownedManifold = ownedManifold;
+        this.ownedKernels = ownedKernels;
         this.options = options;
         this.backend = new Backend<>(new ImplicitEtfState<>(kernels, manifold, dimension, numClasses, options));
         this.normalisedScale = SimplexEtf.normalisedScale(numClasses);
@@ -223,6 +253,9 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
         backend.close();
         if (ownedManifold != null) {
             ownedManifold.close();
+        }
+        if (ownedKernels != null) {
+            ownedKernels.close();
         }
     }
 }

@@ -131,6 +131,29 @@ class HeadContractTest {
         assertEquals(0, counted.closes(), "the caller's kernels were closed");
     }
 
+    /** A head that was handed its kernels frees every matrix, closes its manifold and then the kernels, once. */
+    @Test
+    void aHeadOwningItsKernelsClosesThem() {
+        CountingKernels.Counted counted = CountingKernels.wrap(dev.stiefel.kernel.Kernels.ejml());
+        ImplicitEtfHead head = ImplicitEtfHead.owningKernels(counted.kernels(), DIMENSION, CLASSES,
+                EtfOptions.defaults());
+        int[] labels = TestMatrices.balancedLabels(BATCH, CLASSES);
+        DMatrixRMaj logits = head.forward(TestMatrices.gaussian(BATCH, DIMENSION, 8), labels, new DMatrixRMaj(1, 1));
+        DMatrixRMaj logitsGradient = new DMatrixRMaj(1, 1);
+        CrossEntropy.lossAndGradient(logits, labels, logitsGradient);
+        head.backward(logitsGradient, new DMatrixRMaj(1, 1));
+        head.close();
+        head.close();
+        assertEquals(0, counted.live(), "matrices still live after close");
+        assertEquals(0, counted.doubleFrees(), "matrices freed twice");
+        assertEquals(1, counted.closes(), "the handed-over kernels are closed once");
+
+        CountingKernels.Counted refused = CountingKernels.wrap(dev.stiefel.kernel.Kernels.ejml());
+        assertThrows(IllegalArgumentException.class,
+                () -> ImplicitEtfHead.owningKernels(refused.kernels(), 3, CLASSES, EtfOptions.defaults()));
+        assertEquals(1, refused.closes(), "kernels handed over to a refused head are closed too");
+    }
+
     /** The state alone, with the trust-region solver: the same books. */
     @Test
     void theImplicitStateReturnsEveryMatrixItCreated() {

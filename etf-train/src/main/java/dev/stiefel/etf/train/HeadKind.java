@@ -8,8 +8,6 @@ import dev.stiefel.etf.ImplicitEtfHead;
 import dev.stiefel.etf.LearnedLinearHead;
 import dev.stiefel.etf.SimplexEtf;
 import dev.stiefel.kernel.DenseKernels;
-import dev.stiefel.manifold.Stiefel;
-import dev.stiefel.manifold.StiefelRetraction;
 import java.util.Locale;
 import org.ejml.data.DMatrixRMaj;
 
@@ -76,10 +74,10 @@ public enum HeadKind {
         };
     }
 
+    /** The head owns the kernels made for it (and the manifold on them): closing the head frees them. */
     private static <M> ImplicitEtfHead implicitHead(DenseKernels<M> kernels, int dimension, int numClasses,
             EtfOptions options) {
-        return new ImplicitEtfHead(kernels, new Stiefel<>(kernels, dimension, numClasses, StiefelRetraction.QR),
-                dimension, numClasses, options);
+        return ImplicitEtfHead.owningKernels(kernels, dimension, numClasses, options);
     }
 
     /** The command-line spelling, e.g. {@code implicit-forward-only}. */
