@@ -41,6 +41,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * <p>Typical use in a head: {@link #forward} computes {@code U} and keeps its factorisation,
  * then {@link #backward} reuses it. {@link #vjp} does both steps from {@code G}.
+ * {@link #close()} frees the workspaces (device memory on a GPU backend).
  *
  * @param <M> the backend's matrix type
  */
@@ -285,6 +286,7 @@ public final class PolarBackward<M> implements AutoCloseable {
     }
 
     private void freeWorkspaces() {
+        factorisation = Factorisation.NONE;
         if (rows < 0) {
             return;
         }

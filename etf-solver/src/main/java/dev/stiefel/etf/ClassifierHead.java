@@ -11,8 +11,16 @@ import org.ejml.data.DMatrixRMaj;
  * with {@code dL/dlogits} of the same batch; {@code backward} also fills the gradients of
  * the head's own trainable {@link #parameters()} (empty for the ETF heads).
  * Heads keep workspaces and state across steps and are not thread-safe.
+ *
+ * <p>The logits are {@code z_i = W^T x_i} with {@code x_i} the normalised feature
+ * {@code h~_i = tau h_i / ||h_i||}, centred or not by the batch mean as
+ * {@link #featureCentring()} says (docs/mathematics.md section 3).
+ *
+ * <p>A head that owns native or device memory (the library's heads own native BLAS buffers;
+ * the implicit head also its solver's state) frees it in {@link #close()}; a head is then
+ * unusable.
  */
-public interface ClassifierHead {
+public interface ClassifierHead extends AutoCloseable {
 
     /** Number of classes C. */
     int numClasses();
@@ -47,6 +55,23 @@ public interface ClassifierHead {
 
     /** The current classifier {@code W}, {@code d x C} (column c classifies class c). */
     DMatrixRMaj classifier();
+
+    /**
+     * What the logits subtract from the normalised features, and whether the backward pass
+     * differentiates through it: {@code z_i = W^T h~_i} ({@link FeatureCentring#NONE}) or
+     * {@code z_i = W^T (h~_i - hG)} with the batch mean {@code hG}. Evaluation on a whole data
+     * set (the neural-collapse metrics) centres by that set's mean exactly when this says so.
+     */
+    FeatureCentring featureCentring();
+
+    /**
+     * Frees what the head owns beyond the Java heap (native BLAS buffers, device memory).
+     * Closing twice is harmless; the head must not be used afterwards. The default has nothing
+     * to free.
+     */
+    @Override
+    default void close() {
+    }
 
     /**
      * Logits of a batch with the current classifier, changing no state (for evaluation, e.g.

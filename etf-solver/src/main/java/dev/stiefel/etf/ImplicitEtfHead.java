@@ -4,6 +4,7 @@ import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.Stiefel;
+import dev.stiefel.manifold.StiefelRetraction;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -15,13 +16,17 @@ import org.ejml.data.DMatrixRMaj;
  * classifier is {@code W = U* Mh}, {@code U*} the nearest simplex ETF to the moving average of
  * the batch's centred class means ({@link ImplicitEtfState}); features are normalised to norm
  * {@code tau} and centred by the batch mean ({@code b = -W^T hG}); logits
- * {@code z_i = W^T (h~_i - hG)}.
+ * {@code z_i = W^T (h~_i - hG)}. As in the authors' code (docs/mathematics.md section 7,
+ * "Heads", names the file), the bias is part of the differentiated graph
+ * ({@link FeatureCentring#BATCH_MEAN_DIFFERENTIATED}): the batch mean {@code hG} carries
+ * gradient both through the logits and through the centred class means.
  *
  * <p>Backward, {@link BackwardMode#FULL}: through the logits, the normalisation and the
- * centring, and through the solution: {@code dL/dW = Hc^T dL/dZ}, {@code dL/dU* = dL/dW Mh},
+ * centring, and through the solution: {@code dL/dW = X^T dL/dZ}, {@code dL/dU* = dL/dW Mh},
  * then {@link ImplicitEtfState#backward} to {@code dL/dHbar} of the batch, then the class means
  * and batch mean to the features. {@link BackwardMode#FORWARD_ONLY} holds {@code U*} fixed.
- * No trainable parameters. Not thread-safe.
+ * No trainable parameters. Rows too small to differentiate are refused as in every head
+ * (docs/mathematics.md section 8). Not thread-safe.
  *
  * <p>Backends: the public API is on the host ({@link DMatrixRMaj} features and logits); the
  * nearest-ETF solve and its closed-form backward run on any {@link DenseKernels} backend, where
@@ -29,6 +34,11 @@ import org.ejml.data.DMatrixRMaj;
  * {@code U*} comes down once (the host forms {@code W = U* Mh}, an {@code O(dC)} centring); per
  * backward {@code dL/dU*} goes up and {@code dL/dHbar} comes down. On a host backend these
  * transfers are copies.
+ *
+ * <p>{@link #close()} frees the head's native BLAS buffers, its backend workspaces and its
+ * {@link ImplicitEtfState}; the kernels and manifold passed to the generic constructor stay the
+ * caller's, those the CPU constructor creates, and those handed over to {@link #owningKernels},
+ * are closed with the head.
  */
 public final class ImplicitEtfHead extends NormalisedLinearHead {
 
@@ -42,6 +52,10 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
     private final DMatrixRMaj solutionGradient;
     private final DMatrixRMaj meansGradient;
     private final DMatrixRMaj hostSolution;
+    /** The manifold (with its kernels) the CPU constructor created; null when they are the caller's. */
+    private final Stiefel<?> ownedManifold;
+    /** The kernels handed over by {@link #owningKernels}; null when they are the caller's or the manifold's. */
+    private final DenseKernels<?> ownedKernels;
 
     /**
      * On the default CPU backend ({@link Kernels#cpu()}, St(d, C) with the QR retraction).
@@ -49,8 +63,37 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
      * @throws IllegalArgumentException on {@code C < 2}, {@code d < C} or invalid options
      */
     public ImplicitEtfHead(int dimension, int numClasses, EtfOptions options) {
-        this(Kernels.cpu(), Stiefel.onCpu(checked(dimension, numClasses, options), numClasses), dimension,
-                numClasses, options);
+        this(Stiefel.onCpu(checked(dimension, numClasses, options), numClasses), dimension, numClasses, options);
+    }
+
+    /** On a manifold the head creates: its kernels serve the solves, and both close with the head. */
+    private ImplicitEtfHead(Stiefel<DMatrixRMaj> ownedManifold, int dimension, int numClasses, EtfOptions options) {
+        this(ownedManifold.kernels(), ownedManifold, dimension, numClasses, options, ownedManifold, null);
+    }
+
+    /**
+     * A head that takes ownership of {@code kernels} (host or device): it builds St(d, C) on them
+     * (QR retraction) and closes both the manifold and the kernels in {@link #close()}. For
+     * callers that create kernels only for this head.
+     *
+     * @param <M> the backend's matrix type
+     * @throws IllegalArgumentException on {@code C < 2}, {@code d < C} or invalid options (the
+     *     kernels are closed then too)
+     */
+    public static <M> ImplicitEtfHead owningKernels(DenseKernels<M> kernels, int dimension, int numClasses,
+            EtfOptions options) {
+        Stiefel<M> manifold = null;
+        try {
+            checked(dimension, numClasses, options);
+            manifold = new Stiefel<>(kernels, dimension, numClasses, StiefelRetraction.QR);
+            return new ImplicitEtfHead(kernels, manifold, dimension, numClasses, options, manifold, kernels);
+        } catch (RuntimeException | Error failure) {
+            if (manifold != null) {
+                manifold.close();
+            }
+            kernels.close();
+            throw failure;
+        }
     }
 
     /**
@@ -61,7 +104,15 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
      */
     public <M> ImplicitEtfHead(DenseKernels<M> kernels, Manifold<M> manifold, int dimension,
             int numClasses, EtfOptions options) {
-        super(checked(dimension, numClasses, options), numClasses, options.tau());
+        this(kernels, manifold, dimension, numClasses, options, null, null);
+    }
+
+    private <M> ImplicitEtfHead(DenseKernels<M> kernels, Manifold<M> manifold, int dimension,
+            int numClasses, EtfOptions options, Stiefel<?> ownedManifold, DenseKernels<?> ownedKernels) {
+        super(checked(dimension, numClasses, options), numClasses, options.tau(),
+                FeatureCentring.BATCH_MEAN_DIFFERENTIATED);
+        this.ownedManifold = ownedManifold;
+        this.ownedKernels = ownedKernels;
         this.options = options;
         this.backend = new Backend<>(new ImplicitEtfState<>(kernels, manifold, dimension, numClasses, options));
         this.normalisedScale = SimplexEtf.normalisedScale(numClasses);
@@ -105,6 +156,12 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
         DMatrixRMaj backward(DMatrixRMaj hostSolutionGradient, DMatrixRMaj hostOut) {
             state.kernels().copyFromHost(hostSolutionGradient, solutionGradient);
             return state.kernels().toHost(state.backward(solutionGradient, meansGradient), hostOut);
+        }
+
+        void close() {
+            state.kernels().free(solutionGradient);
+            state.kernels().free(meansGradient);
+            state.close();
         }
     }
 
@@ -166,11 +223,11 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
     }
 
     @Override
-    protected DMatrixRMaj classifierBackward(DMatrixRMaj centred, DMatrixRMaj logitsGradient) {
+    protected DMatrixRMaj classifierBackward(DMatrixRMaj input, DMatrixRMaj logitsGradient) {
         if (options.backwardMode() == BackwardMode.FORWARD_ONLY) {
             return null;
         }
-        kernels.gemm(1.0, centred, true, logitsGradient, false, 0.0, classifierGradient);
+        kernels.gemm(1.0, input, true, logitsGradient, false, 0.0, classifierGradient);
         // dL/dU* = dL/dW Mh^T, Mh symmetric
         centreRows(classifierGradient, normalisedScale, solutionGradient);
         return backend.backward(solutionGradient, meansGradient);
@@ -179,5 +236,26 @@ public final class ImplicitEtfHead extends NormalisedLinearHead {
     @Override
     public List<Parameter> parameters() {
         return List.of();
+    }
+
+    /**
+     * Frees the head's native BLAS buffers, its backend workspaces, its {@link ImplicitEtfState}
+     * (solver, backward and their workspaces) and, for a head from the CPU constructor, the
+     * manifold and kernels it created. Closing twice is harmless; the head must not be used
+     * afterwards.
+     */
+    @Override
+    public void close() {
+        if (isClosed()) {
+            return;
+        }
+        super.close();
+        backend.close();
+        if (ownedManifold != null) {
+            ownedManifold.close();
+        }
+        if (ownedKernels != null) {
+            ownedKernels.close();
+        }
     }
 }

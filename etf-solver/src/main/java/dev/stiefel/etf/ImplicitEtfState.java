@@ -539,10 +539,11 @@ public final class ImplicitEtfState<M> implements AutoCloseable {
     }
 
     /**
-     * Frees the state's matrices and the solver's workspaces (device memory on a GPU backend);
-     * the kernels and the manifold passed in stay the caller's. Closing twice is harmless;
-     * {@link #advance}, {@link #backward}, {@link #save} and {@link #restore} throw
-     * {@link IllegalStateException} afterwards.
+     * Frees the state's matrices, the solution backward's workspaces, the solver's workspaces
+     * and the polar factorisation they share (device memory on a GPU backend); the kernels and
+     * the manifold passed in stay the caller's. Closing twice is harmless; {@link #advance},
+     * {@link #backward}, {@link #save} and {@link #restore} throw {@link IllegalStateException}
+     * afterwards.
      */
     @Override
     public void close() {
@@ -550,7 +551,10 @@ public final class ImplicitEtfState<M> implements AutoCloseable {
             return;
         }
         closed = true;
+        solutionBackward.close();
         solver.close();
+        // the closed-form backward shares the solver's factorisation without owning it
+        solver.polarFactorisation().close();
         for (M m : java.util.Arrays.asList(movingAverage, solution, normalisedMeans, firstSolution, candidateAverage,
                 candidateSolution, targetGradient, batchMeans, scaledBatch)) {
             kernels.free(m);

@@ -29,11 +29,54 @@ class FixedEtfHeadTest {
                 BOUND_TOLERANCE);
     }
 
+    /**
+     * The authors' fixed head sets its bias to {@code -W^T hG} outside the differentiated graph:
+     * the loss to differentiate is {@code L(h) = CE(W^T (tau h_i/||h_i|| - c))} with the centre
+     * {@code c} the batch mean of the unperturbed features, a constant. The finite differences
+     * below evaluate that loss directly (not through the head), so the feature gradient has no
+     * batch-mean term.
+     */
     @ParameterizedTest
     @CsvSource({"6, 3, 9, 1", "8, 4, 7, 2", "5, 5, 10, 3"})
-    void backwardMatchesFiniteDifferences(int dimension, int numClasses, int batch, long seed) {
+    void backwardMatchesFiniteDifferencesOfTheLossWithTheBiasHeldConstant(int dimension, int numClasses, int batch,
+            long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         FixedEtfHead head = new FixedEtfHead(dimension, numClasses, TAU);
+        assertEquals(FeatureCentring.BATCH_MEAN_CONSTANT, head.featureCentring());
+        DMatrixRMaj features = TestMatrices.gaussian(batch, dimension, random);
+        int[] labels = new int[batch];
+        for (int index = 0; index < batch; index++) {
+            labels[index] = random.nextInt(numClasses);
+        }
+        DMatrixRMaj analytic = HeadChecks.analyticFeaturesGradient(head, NO_RESET, features, labels).copy();
+        DMatrixRMaj classifier = head.classifier();
+        double[] centre = batchMeanOfNormalised(features);
+        DMatrixRMaj perturbed = features.copy();
+        DMatrixRMaj numeric = new DMatrixRMaj(batch, dimension);
+        for (int index = 0; index < features.getNumElements(); index++) {
+            final int entry = index;
+            numeric.data[entry] = TestMatrices.fivePoint(step -> {
+                perturbed.data[entry] = features.data[entry] + step;
+                double value = lossWithConstantCentre(perturbed, labels, classifier, centre);
+                perturbed.data[entry] = features.data[entry];
+                return value;
+            }, HeadChecks.STENCIL_STEP);
+        }
+        assertTrue(TestMatrices.relativeError(analytic, numeric) < GRADIENT_TOLERANCE,
+                () -> "relative error " + TestMatrices.relativeError(analytic, numeric));
+        // the loss whose centre moves with the features has another gradient: the two rules differ
+        DMatrixRMaj moving = HeadChecks.numericFeaturesGradient(
+                new FixedEtfHead(dimension, numClasses, TAU, FeatureCentring.BATCH_MEAN_DIFFERENTIATED), NO_RESET,
+                features, labels);
+        assertTrue(TestMatrices.relativeError(analytic, moving) > 100 * GRADIENT_TOLERANCE);
+    }
+
+    /** The variant differentiated through the batch mean matches the finite differences of the head's own loss. */
+    @ParameterizedTest
+    @CsvSource({"6, 3, 9, 1", "8, 4, 7, 2", "5, 5, 10, 3"})
+    void differentiatedCentringMatchesFiniteDifferences(int dimension, int numClasses, int batch, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        FixedEtfHead head = new FixedEtfHead(dimension, numClasses, TAU, FeatureCentring.BATCH_MEAN_DIFFERENTIATED);
         DMatrixRMaj features = TestMatrices.gaussian(batch, dimension, random);
         int[] labels = new int[batch];
         for (int index = 0; index < batch; index++) {
@@ -43,6 +86,50 @@ class FixedEtfHeadTest {
         DMatrixRMaj numeric = HeadChecks.numericFeaturesGradient(head, NO_RESET, features, labels);
         assertTrue(TestMatrices.relativeError(analytic, numeric) < GRADIENT_TOLERANCE,
                 () -> "relative error " + TestMatrices.relativeError(analytic, numeric));
+    }
+
+    /** {@code (1/B) sum_i tau h_i/||h_i||}, written out. */
+    private static double[] batchMeanOfNormalised(DMatrixRMaj features) {
+        double[] mean = new double[features.numCols];
+        for (int row = 0; row < features.numRows; row++) {
+            double norm = rowNorm(features, row);
+            for (int col = 0; col < features.numCols; col++) {
+                mean[col] += TAU * features.get(row, col) / norm / features.numRows;
+            }
+        }
+        return mean;
+    }
+
+    /** Mean cross-entropy of {@code z_i = W^T (tau h_i/||h_i|| - centre)}, written out. */
+    private static double lossWithConstantCentre(DMatrixRMaj features, int[] labels, DMatrixRMaj classifier,
+            double[] centre) {
+        int numClasses = classifier.numCols;
+        double total = 0;
+        for (int row = 0; row < features.numRows; row++) {
+            double norm = rowNorm(features, row);
+            double[] logits = new double[numClasses];
+            double largest = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < numClasses; c++) {
+                for (int col = 0; col < features.numCols; col++) {
+                    logits[c] += classifier.get(col, c) * (TAU * features.get(row, col) / norm - centre[col]);
+                }
+                largest = Math.max(largest, logits[c]);
+            }
+            double sum = 0;
+            for (double logit : logits) {
+                sum += Math.exp(logit - largest);
+            }
+            total += largest + Math.log(sum) - logits[labels[row]];
+        }
+        return total / features.numRows;
+    }
+
+    private static double rowNorm(DMatrixRMaj features, int row) {
+        double sum = 0;
+        for (int col = 0; col < features.numCols; col++) {
+            sum += features.get(row, col) * features.get(row, col);
+        }
+        return Math.sqrt(sum);
     }
 
     @Test

@@ -83,7 +83,8 @@ class ImplicitEtfHeadTest {
         int[] labels = randomLabels(batch, numClasses, random);
         DMatrixRMaj analytic = HeadChecks.analyticFeaturesGradient(head, () -> { }, features, labels).copy();
         // the same W frozen: a linear head initialised with it (its columns already have unit norm)
-        LearnedLinearHead frozen = new LearnedLinearHead(head.classifier(), TAU);
+        LearnedLinearHead frozen = new LearnedLinearHead(head.classifier(), TAU,
+                FeatureCentring.BATCH_MEAN_DIFFERENTIATED);
         assertTrue(TestMatrices.maxAbsDifference(frozen.classifier(), head.classifier()) < 1e-14);
         DMatrixRMaj numeric = HeadChecks.numericFeaturesGradient(frozen, () -> { }, features, labels);
         assertTrue(TestMatrices.relativeError(analytic, numeric) < GRADIENT_TOLERANCE,

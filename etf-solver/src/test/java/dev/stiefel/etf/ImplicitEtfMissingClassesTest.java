@@ -123,7 +123,8 @@ class ImplicitEtfMissingClassesTest {
             assertTrue(Double.isFinite(logits.data[index]));
         }
         DMatrixRMaj analytic = HeadChecks.analyticFeaturesGradient(head, reset, features, labels).copy();
-        LearnedLinearHead frozen = new LearnedLinearHead(head.classifier(), TAU);
+        LearnedLinearHead frozen = new LearnedLinearHead(head.classifier(), TAU,
+                FeatureCentring.BATCH_MEAN_DIFFERENTIATED);
         DMatrixRMaj numeric = HeadChecks.numericFeaturesGradient(frozen, () -> { }, features, labels);
         assertTrue(TestMatrices.relativeError(analytic, numeric) < GRADIENT_TOLERANCE,
                 () -> "relative error " + TestMatrices.relativeError(analytic, numeric));

@@ -19,12 +19,100 @@ class LearnedLinearHeadTest {
     private static final double GRADIENT_TOLERANCE = 1e-8;
     private static final double BOUND_TOLERANCE = 1e-10;
     private static final Runnable NO_RESET = () -> { };
+    /** A few roundings of Householder QR on matrices of at most 64 rows. */
+    private static final double ORTHOGONALITY_TOLERANCE = 1e-13;
+    /** Logits of one row, computed two ways: a dot product of d terms of size tau. */
+    private static final double LOGIT_TOLERANCE = 1e-13;
+
+    /**
+     * The start is AGD's initialisation of a {@code C x d} weight (PyTorch's {@code orthogonal_}
+     * times {@code sqrt(fan_out/fan_in) = sqrt(C/d)}), transposed to our {@code d x C}: for
+     * {@code d >= C} orthonormal columns times {@code sqrt(C/d)}, so {@code W^T W = (C/d) I_C};
+     * for {@code d < C} orthonormal rows, {@code W W^T = (C/d) I_d}. Not re-normalised before the
+     * first step, and a seed fixes it.
+     */
+    @ParameterizedTest
+    @CsvSource({"512, 10, 1", "64, 64, 2", "20, 7, 3", "4, 9, 4", "1, 3, 5"})
+    void theStartIsAutomaticGradientDescentsScaledOrthogonalInitialisation(int dimension, int numClasses, long seed) {
+        LearnedLinearHead head = new LearnedLinearHead(dimension, numClasses, TAU, seed);
+        DMatrixRMaj w = head.classifier();
+        assertEquals(dimension, w.numRows);
+        assertEquals(numClasses, w.numCols);
+        boolean tall = dimension >= numClasses;
+        int size = Math.min(dimension, numClasses);
+        DMatrixRMaj gram = new DMatrixRMaj(size, size);
+        if (tall) {
+            CommonOps_DDRM.multTransA(w, w, gram);
+        } else {
+            CommonOps_DDRM.multTransB(w, w, gram);
+        }
+        double scale = (double) numClasses / dimension;
+        for (int r = 0; r < size; r++) {
+            for (int c = 0; c < size; c++) {
+                assertEquals(r == c ? scale : 0.0, gram.get(r, c), ORTHOGONALITY_TOLERANCE * Math.max(1, scale),
+                        "Gram entry (" + r + ", " + c + ")");
+            }
+        }
+        assertEquals(0.0, TestMatrices.maxAbsDifference(w,
+                new LearnedLinearHead(dimension, numClasses, TAU, seed).classifier()));
+        assertTrue(TestMatrices.maxAbsDifference(w,
+                new LearnedLinearHead(dimension, numClasses, TAU, seed + 100).classifier()) > 1e-3);
+        assertEquals(FeatureCentring.NONE, head.featureCentring());
+    }
+
+    /**
+     * Without centring, the logits of a row are {@code W^T tau h_i / ||h_i||}: computed from that
+     * row alone, and unchanged when every other row of the batch changes.
+     */
+    @Test
+    void logitsOfARowDependOnThatRowAlone() {
+        SplittableRandom random = new SplittableRandom(17);
+        int dimension = 9;
+        int numClasses = 4;
+        LearnedLinearHead head = new LearnedLinearHead(dimension, numClasses, TAU, 17);
+        DMatrixRMaj features = TestMatrices.gaussian(6, dimension, random);
+        int[] labels = {0, 1, 2, 3, 0, 1};
+        DMatrixRMaj logits = head.forward(features, labels, new DMatrixRMaj(1, 1)).copy();
+        DMatrixRMaj w = head.classifier();
+        for (int row = 0; row < 6; row++) {
+            double norm = 0;
+            for (int col = 0; col < dimension; col++) {
+                norm += features.get(row, col) * features.get(row, col);
+            }
+            norm = Math.sqrt(norm);
+            for (int c = 0; c < numClasses; c++) {
+                double expected = 0;
+                for (int col = 0; col < dimension; col++) {
+                    expected += w.get(col, c) * TAU * features.get(row, col) / norm;
+                }
+                assertEquals(expected, logits.get(row, c), LOGIT_TOLERANCE, "row " + row + ", class " + c);
+            }
+        }
+        DMatrixRMaj others = TestMatrices.gaussian(6, dimension, random);
+        for (int col = 0; col < dimension; col++) {
+            others.set(2, col, features.get(2, col));
+        }
+        DMatrixRMaj changed = head.forward(others, labels, new DMatrixRMaj(1, 1));
+        for (int c = 0; c < numClasses; c++) {
+            assertEquals(logits.get(2, c), changed.get(2, c), 0.0, "class " + c);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"6, 3, 9, 1", "4, 5, 11, 2", "8, 2, 6, 3"})
+    void centredVariantGradientsMatchFiniteDifferences(int dimension, int numClasses, int batch, long seed) {
+        checkGradients(new LearnedLinearHead(dimension, numClasses, TAU, seed,
+                FeatureCentring.BATCH_MEAN_DIFFERENTIATED), dimension, numClasses, batch, seed);
+    }
 
     @ParameterizedTest
     @CsvSource({"6, 3, 9, 1", "4, 5, 11, 2", "8, 2, 6, 3"})
     void featureAndClassifierGradientsMatchFiniteDifferences(int dimension, int numClasses, int batch, long seed) {
+        checkGradients(new LearnedLinearHead(dimension, numClasses, TAU, seed), dimension, numClasses, batch, seed);
+    }
+
+    private static void checkGradients(LearnedLinearHead head, int dimension, int numClasses, int batch, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        LearnedLinearHead head = new LearnedLinearHead(dimension, numClasses, TAU, seed);
         DMatrixRMaj features = TestMatrices.gaussian(batch, dimension, random);
         int[] labels = new int[batch];
         for (int index = 0; index < batch; index++) {

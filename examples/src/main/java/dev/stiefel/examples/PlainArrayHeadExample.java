@@ -17,12 +17,13 @@ public class PlainArrayHeadExample {
                 features[i][j] = random.nextGaussian();
             }
         }
-        ImplicitEtfHead head = new ImplicitEtfHead(d, numClasses, EtfOptions.defaults());      // tau 5, delta 1e-3
-        double[][] logits = head.forward(features, labels);                 // W = U* Mh, b = -W^T hG
-        double[][] logitsGradient = new double[batch][numClasses];
-        double loss = CrossEntropy.lossAndGradient(logits, labels, logitsGradient);
-        double[][] featureGradient = head.backward(logitsGradient);         // through U*, the EMA, the normalisation
-        System.out.printf("loss %.6f, |dL/dH[0]| %.3e%n", loss, norm(featureGradient[0]));
+        try (ImplicitEtfHead head = new ImplicitEtfHead(d, numClasses, EtfOptions.defaults())) { // tau 5, delta 1e-3
+            double[][] logits = head.forward(features, labels);                 // W = U* Mh, b = -W^T hG
+            double[][] logitsGradient = new double[batch][numClasses];
+            double loss = CrossEntropy.lossAndGradient(logits, labels, logitsGradient);
+            double[][] featureGradient = head.backward(logitsGradient);         // through U*, the EMA, the normalisation
+            System.out.printf("loss %.6f, |dL/dH[0]| %.3e%n", loss, norm(featureGradient[0]));
+        }
     }
 
     static double norm(double[] row) {

@@ -8,18 +8,29 @@ import dev.stiefel.etf.ImplicitEtfHead;
 import dev.stiefel.etf.LearnedLinearHead;
 import dev.stiefel.etf.SimplexEtf;
 import dev.stiefel.kernel.DenseKernels;
-import dev.stiefel.manifold.Stiefel;
-import dev.stiefel.manifold.StiefelRetraction;
 import java.util.Locale;
 import org.ejml.data.DMatrixRMaj;
 
-/** The classifier heads the paper compares (Section 4), and how the trainer builds each. */
+/**
+ * The classifier heads the paper compares (Section 4), and how the trainer builds each; each is
+ * the authors' definition (docs/mathematics.md section 7, "Heads").
+ */
 public enum HeadKind {
-    /** {@link LearnedLinearHead}: trainable W, classifier vectors re-normalised after each step. */
+    /**
+     * {@link LearnedLinearHead}: trainable W from AGD's scaled orthogonal start, logits on the
+     * normalised features without centring or bias, classifier vectors re-normalised after each
+     * step.
+     */
     STANDARD,
-    /** {@link FixedEtfHead}: the canonical simplex ETF {@code [I_C; 0] Mh}, frozen. */
+    /**
+     * {@link FixedEtfHead}: the canonical simplex ETF {@code [I_C; 0] Mh}, frozen; features centred
+     * by the batch mean held constant in the backward pass.
+     */
     FIXED,
-    /** {@link ImplicitEtfHead} with {@link BackwardMode#FULL}: gradients also through the solution. */
+    /**
+     * {@link ImplicitEtfHead} with {@link BackwardMode#FULL}: gradients also through the solution
+     * and through the batch mean that centres the features.
+     */
     IMPLICIT,
     /** {@link ImplicitEtfHead} with {@link BackwardMode#FORWARD_ONLY}: the solution held fixed. */
     IMPLICIT_FORWARD_ONLY;
@@ -35,7 +46,7 @@ public enum HeadKind {
     }
 
     /**
-     * A fresh head.
+     * A fresh head (close it when done: it owns native buffers).
      *
      * @param dimension d
      * @param numClasses C
@@ -63,10 +74,10 @@ public enum HeadKind {
         };
     }
 
+    /** The head owns the kernels made for it (and the manifold on them): closing the head frees them. */
     private static <M> ImplicitEtfHead implicitHead(DenseKernels<M> kernels, int dimension, int numClasses,
             EtfOptions options) {
-        return new ImplicitEtfHead(kernels, new Stiefel<>(kernels, dimension, numClasses, StiefelRetraction.QR),
-                dimension, numClasses, options);
+        return ImplicitEtfHead.owningKernels(kernels, dimension, numClasses, options);
     }
 
     /** The command-line spelling, e.g. {@code implicit-forward-only}. */

@@ -20,8 +20,10 @@ import org.ejml.dense.row.NormOps_DDRM;
  * heads: {@code h~_i = tau h_i / ||h_i||}. With the global mean {@code hG}, class means
  * {@code mu_c} and the centred mean matrix {@code Hbar = [mu_c - hG]} ({@code d x C}):
  * <ul>
- *   <li>logits {@code z_i = W^T (h~_i - hG)}, the heads' eq. 8 with bias {@code b = -W^T hG};
- *   cross-entropy is their mean CE, accuracy the fraction with {@code argmax z_i = y_i};</li>
+ *   <li>logits {@code z_i = W^T (h~_i - hG)}, the heads' eq. 8 with bias {@code b = -W^T hG},
+ *   for a head that centres its features, and {@code z_i = W^T h~_i} for one that does not
+ *   (the learned head; {@code FeatureCentring}); cross-entropy is their mean CE, accuracy the
+ *   fraction with {@code argmax z_i = y_i};</li>
  *   <li>NC1 {@code = tr(Sigma_W Sigma_B^+) / C} with {@code Sigma_W} the within-class covariance
  *   (1/N) and {@code Sigma_B = Hbar Hbar^T / C};</li>
  *   <li>NC2 {@code = || W^T W / ||W^T W||_F - Mc/sqrt(C-1) ||_F} and NC3 the same with
@@ -72,9 +74,10 @@ import org.ejml.dense.row.NormOps_DDRM;
  * class sums) and one over the rows of the two {@code N x C} products (logits centred,
  * cross-entropy, arg-max, nearest mean, residuals, cosine margins, each row while it is in
  * cache). Ties in arg-max/arg-min go to the smallest
- * class index. Workspaces are kept between calls; not thread-safe.
+ * class index. Workspaces are kept between calls; not thread-safe. Metrics built on the
+ * default CPU kernels own them and free their native buffers in {@link #close()}.
  */
-public final class NeuralCollapseMetrics {
+public final class NeuralCollapseMetrics implements AutoCloseable {
 
     /**
      * Largest 1-norm condition number of the shifted means' Gram matrix for which NC1 goes
@@ -127,7 +130,11 @@ public final class NeuralCollapseMetrics {
     private final double[] meanSquaredNorms;
     private final double[] classWeights;
     private int[] classCounts = new int[0];
+    private double[] marginShift = new double[0];
     private final DenseKernels<DMatrixRMaj> kernels;
+    /** Whether {@link #kernels} were created here (and are closed here). */
+    private final boolean ownsKernels;
+    private boolean closed;
 
     /**
      * Metrics on the default CPU kernels ({@link Kernels#cpu()}: OpenBLAS when available).
@@ -137,17 +144,23 @@ public final class NeuralCollapseMetrics {
      * @throws IllegalArgumentException otherwise
      */
     public NeuralCollapseMetrics(int numClasses, double tau) {
-        this(Kernels.cpu(), numClasses, tau);
+        this(Kernels.cpu(), numClasses, tau, true);
     }
 
     /**
-     * @param kernels host backend of the products and the eigendecomposition
+     * @param kernels host backend of the products and the eigendecomposition (the caller's: not
+     *     closed by {@link #close()})
      * @param numClasses C >= 2
      * @param tau feature scale after normalisation, in [1e-50, 1e50]
      * @throws IllegalArgumentException otherwise
      */
     public NeuralCollapseMetrics(DenseKernels<DMatrixRMaj> kernels, int numClasses, double tau) {
+        this(kernels, numClasses, tau, false);
+    }
+
+    private NeuralCollapseMetrics(DenseKernels<DMatrixRMaj> kernels, int numClasses, double tau, boolean ownsKernels) {
         this.kernels = kernels;
+        this.ownsKernels = ownsKernels;
         if (numClasses < 2) {
             throw new IllegalArgumentException("number of classes C must be at least 2, got " + numClasses);
         }
@@ -173,7 +186,8 @@ public final class NeuralCollapseMetrics {
     }
 
     /**
-     * All metrics at once.
+     * All metrics at once, for a head that centres its features (logits
+     * {@code z_i = W^T (h~_i - hG)}).
      *
      * @param iteration recorded in the snapshot
      * @param features {@code N x d}, finite, no zero row, every class present
@@ -185,6 +199,28 @@ public final class NeuralCollapseMetrics {
      */
     public NeuralCollapseSnapshot evaluate(int iteration, DMatrixRMaj features, int[] labels,
             DMatrixRMaj classifier) {
+        return evaluate(iteration, features, labels, classifier, true);
+    }
+
+    /**
+     * All metrics at once.
+     *
+     * @param iteration recorded in the snapshot
+     * @param features {@code N x d}, finite, no zero row, every class present
+     * @param labels N labels in {@code [0, C)}
+     * @param classifier {@code W}, {@code d x C}, finite, largest entry in [1e-100, 1e100]
+     * @param centredLogits whether the head's logits are {@code W^T (h~_i - hG)} (true) or
+     *     {@code W^T h~_i} (false); this decides the cross-entropy, the accuracy and NC4's
+     *     predictions. The cosine margins always use {@code h~_i - hG}, as defined.
+     * @return the metrics; the per-sample margins are then available from {@link #margins}
+     * @throws IllegalArgumentException on a shape mismatch, a bad label, a non-finite entry, a
+     *     zero feature row, an empty class, or a zero or out-of-range classifier
+     */
+    public NeuralCollapseSnapshot evaluate(int iteration, DMatrixRMaj features, int[] labels,
+            DMatrixRMaj classifier, boolean centredLogits) {
+        if (closed) {
+            throw new IllegalStateException("NeuralCollapseMetrics was closed (its kernels' native buffers are freed)");
+        }
         int n = features.numRows;
         int d = features.numCols;
         validate(features, labels, classifier);
@@ -199,6 +235,13 @@ public final class NeuralCollapseMetrics {
         meansGram.reshape(numClasses, numClasses);
         kernels.gram(centredMeans, meansGram);
         rowTimesMatrix(globalMean, classifier, globalMeanLogits);
+        // the logits are z = H~ W - shift; the margins read z + shift - 1 (hG^T W)
+        for (int c = 0; c < numClasses; c++) {
+            marginShift[c] = centredLogits ? 0.0 : globalMeanLogits[c];
+            if (!centredLogits) {
+                globalMeanLogits[c] = 0.0;
+            }
+        }
         inverseCentredColumnNorms(classifier, d);
         for (int c = 0; c < numClasses; c++) {
             classWeights[c] = (double) classCounts[c] / n;
@@ -217,14 +260,15 @@ public final class NeuralCollapseMetrics {
         for (int i = 0; i < n; i++) {
             int label = labels[i];
             int offset = i * numClasses;
-            // centre the logits (z_i -= W^T hG), their sum and arg-max (ties to the smallest index)
+            // the head's logits (centred, z_i -= W^T hG, when it centres), the sum of the centred
+            // ones for the margins, and the arg-max (ties to the smallest index)
             int predicted = 0;
             double best = Double.NEGATIVE_INFINITY;
             double sum = 0;
             for (int c = 0; c < numClasses; c++) {
                 double value = z[offset + c] - globalMeanLogits[c];
                 z[offset + c] = value;
-                sum += value;
+                sum += value - marginShift[c];
                 if (value > best) {
                     best = value;
                     predicted = c;
@@ -330,6 +374,7 @@ public final class NeuralCollapseMetrics {
         }
         if (globalMeanLogits.length != numClasses) {
             globalMeanLogits = new double[numClasses];
+            marginShift = new double[numClasses];
             eigenvalues = new double[numClasses];
             meanDotGlobal = new double[numClasses];
         }
@@ -459,23 +504,23 @@ public final class NeuralCollapseMetrics {
     }
 
     /**
-     * Cosine margin of sample i from its centred logits: {@code (h~_i - hG)^T W Mc = z_i^T Mc}
-     * is the logit row minus its mean, divided by {@code ||h~_i - hG||} and the centred column
-     * norms. The feature norm is one positive factor of every cosine, so it scales the margin
-     * after the maximum.
+     * Cosine margin of sample i from its centred logits {@code z_i - marginShift}:
+     * {@code (h~_i - hG)^T W Mc = z_i^T Mc} is the centred logit row minus its mean, divided by
+     * {@code ||h~_i - hG||} and the centred column norms. The feature norm is one positive
+     * factor of every cosine, so it scales the margin after the maximum.
      */
     private double cosineMargin(int i, int label, double logitMean, double centredNorm) {
         double[] row = logits.data;
         int offset = i * numClasses;
-        double own = (row[offset + label] - logitMean) * inverseColumnNorms[label];
+        double own = (row[offset + label] - marginShift[label] - logitMean) * inverseColumnNorms[label];
         double bestOther = Double.NEGATIVE_INFINITY;
         // the classes below and above the label, so that the loops carry no test of c
         for (int c = 0; c < label; c++) {
-            double cosine = (row[offset + c] - logitMean) * inverseColumnNorms[c];
+            double cosine = (row[offset + c] - marginShift[c] - logitMean) * inverseColumnNorms[c];
             bestOther = cosine > bestOther ? cosine : bestOther;
         }
         for (int c = label + 1; c < numClasses; c++) {
-            double cosine = (row[offset + c] - logitMean) * inverseColumnNorms[c];
+            double cosine = (row[offset + c] - marginShift[c] - logitMean) * inverseColumnNorms[c];
             bestOther = cosine > bestOther ? cosine : bestOther;
         }
         return centredNorm == 0 ? 0 : (own - bestOther) / centredNorm;
@@ -682,5 +727,26 @@ public final class NeuralCollapseMetrics {
                 out[c] += factor * w.data[offset + c];
             }
         }
+    }
+
+    /**
+     * Frees the native buffers of the kernels these metrics created ({@link #NeuralCollapseMetrics(int,
+     * double)}); kernels passed in stay the caller's. Closing twice is harmless; {@link #evaluate}
+     * throws {@link IllegalStateException} afterwards.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (ownsKernels) {
+            kernels.close();
+        }
+    }
+
+    /** The kernels the products run on (for tests of {@link #close()}). */
+    DenseKernels<DMatrixRMaj> kernels() {
+        return kernels;
     }
 }

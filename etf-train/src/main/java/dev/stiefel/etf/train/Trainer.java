@@ -4,7 +4,6 @@ import dev.stiefel.etf.ClassifierHead;
 import dev.stiefel.etf.CrossEntropy;
 import dev.stiefel.kernel.SumsOfSquares;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.ejml.data.DMatrixRMaj;
 
@@ -12,10 +11,11 @@ import org.ejml.data.DMatrixRMaj;
  * Trains an {@link UnconstrainedFeatureModel} through a {@link ClassifierHead} with mean
  * cross-entropy (the paper's Section 4 experiments). One iteration:
  * <ol>
- *   <li>draw a batch ({@link BatchSampler}: stratified when {@code B >= C}, uniform otherwise,
- *   or the full data set) and gather its feature rows;</li>
- *   <li>{@code logits = head.forward(batch)} (the head normalises, scales by tau, centres and,
- *   for the implicit head, updates its EMA and solves for the nearest ETF);</li>
+ *   <li>draw a batch ({@link BatchSampler}: stratified when {@code B >= C}, by default the
+ *   authors' k-fold batches, uniform otherwise, or the full data set) and gather its feature
+ *   rows;</li>
+ *   <li>{@code logits = head.forward(batch)} (the head normalises, scales by tau, centres if it
+ *   does and, for the implicit head, updates its EMA and solves for the nearest ETF);</li>
  *   <li>{@code loss, dL/dlogits = CrossEntropy}, then {@code dL/dfeatures = head.backward}
  *   (which also fills the head's own parameter gradients);</li>
  *   <li>one optimiser step on the features (batch rows only) and the head's parameters, then
@@ -31,9 +31,12 @@ import org.ejml.data.DMatrixRMaj;
  * heads, 2 for the standard head.
  *
  * <p>Metrics ({@link NeuralCollapseMetrics}) are evaluated on the whole data set at iteration
- * 0, every {@code evaluateEvery} iterations and after the last one; their time is excluded from
- * {@link TrainingResult#trainingMillis()}. All buffers are allocated once: an iteration
+ * 0, every {@code evaluateEvery} iterations and after the last one, with the logits centred by
+ * the data mean exactly when the head centres ({@link ClassifierHead#featureCentring()}); their
+ * time is excluded from {@link TrainingResult#trainingMillis()}. All buffers are allocated once
+ * (one label buffer per batch size, of which k-fold batches have at most two): an iteration
  * allocates nothing in the trainer itself. Not thread-safe; one trainer per thread.
+ * {@link #close()} frees the metrics' native buffers; the model and the head stay the caller's.
  *
  * <p>A run stops with an {@link ArithmeticException} as soon as it is no longer training: the
  * batch loss is not finite, a gradient is not finite, an updated feature row holds a NaN or
@@ -43,7 +46,7 @@ import org.ejml.data.DMatrixRMaj;
  * AGD gain of 1e300) would otherwise go on "training" on numbers near overflow; sensible
  * settings grow the features by a few orders of magnitude at most.
  */
-public final class Trainer {
+public final class Trainer implements AutoCloseable {
 
     private final UnconstrainedFeatureModel model;
     private final ClassifierHead head;
@@ -54,7 +57,8 @@ public final class Trainer {
     private final int[] allLabels;
 
     private final int[] batchIndices;
-    private final int[] batchLabels;
+    /** Labels of a batch, one buffer per batch size seen (the head wants exactly B labels). */
+    private final int[][] batchLabelsBySize;
     private final DMatrixRMaj batchFeatures;
     private final DMatrixRMaj logits;
     private final DMatrixRMaj logitsGradient;
@@ -89,20 +93,21 @@ public final class Trainer {
         int d = model.featureDimension();
         int c = model.numClasses();
         int batchSize = options.resolvedBatchSize(c, n);
-        BatchSampler.Mode mode = BatchSampler.modeFor(options.fullBatch(), batchSize, c);
-        this.sampler = new BatchSampler(mode, c, n, batchSize, seed);
+        BatchSampler.Mode mode = BatchSampler.modeFor(options.fullBatch(), batchSize, c, options.stratification());
+        this.allLabels = model.labels();
+        this.sampler = new BatchSampler(mode, allLabels, c, batchSize, seed);
         this.optimizer = options.optimizer().create(options);
         this.metrics = new NeuralCollapseMetrics(c, options.tau());
-        this.allLabels = model.labels();
 
-        this.batchIndices = new int[sampler.batchSize()];
-        this.batchLabels = new int[sampler.batchSize()];
-        this.batchFeatures = new DMatrixRMaj(sampler.batchSize(), d);
-        this.logits = new DMatrixRMaj(sampler.batchSize(), c);
-        this.logitsGradient = new DMatrixRMaj(sampler.batchSize(), c);
-        this.batchFeatureGradient = new DMatrixRMaj(sampler.batchSize(), d);
+        int largest = sampler.largestBatchSize();
+        this.batchIndices = new int[largest];
+        this.batchLabelsBySize = new int[largest + 1][];
+        this.batchFeatures = new DMatrixRMaj(largest, d);
+        this.logits = new DMatrixRMaj(largest, c);
+        this.logitsGradient = new DMatrixRMaj(largest, c);
+        this.batchFeatureGradient = new DMatrixRMaj(largest, d);
         this.featureTensor = TrainableTensor.gathered("features", model.features(), batchFeatureGradient, n, d);
-        this.featureTensor.setRows(batchIndices, sampler.batchSize());
+        this.featureTensor.setRows(batchIndices, largest);
         this.divergenceBound = DIVERGENCE_GROWTH * Math.max(1.0,
                 SumsOfSquares.largestMagnitude(model.features().data, 0, model.features().getNumElements()));
         tensors.add(featureTensor);
@@ -120,9 +125,9 @@ public final class Trainer {
         return sampler.mode();
     }
 
-    /** The batch size in use. */
+    /** The largest batch in use (k-fold batches differ by at most one sample). */
     public int batchSize() {
-        return sampler.batchSize();
+        return sampler.largestBatchSize();
     }
 
     /** Number of weight tensors L the optimiser sees. */
@@ -169,12 +174,13 @@ public final class Trainer {
      *     finite, or the features diverged
      */
     public double step() {
-        sampler.next(batchIndices);
-        double loss = lossAndGradients(batchIndices, sampler.batchSize());
+        int count = sampler.next(batchIndices);
+        double loss = lossAndGradients(batchIndices, count);
+        featureTensor.setRows(batchIndices, count);
         optimizer.step(tensors);
         head.afterUpdate();
         iteration++;
-        requireTraining(sampler.batchSize());
+        requireTraining(count);
         return loss;
     }
 
@@ -216,11 +222,15 @@ public final class Trainer {
         DMatrixRMaj features = model.features();
         int d = features.numCols;
         batchFeatures.reshape(count, d);
+        int[] labels = batchLabelsBySize[count];
+        if (labels == null) {
+            labels = new int[count];
+            batchLabelsBySize[count] = labels;
+        }
         for (int k = 0; k < count; k++) {
             System.arraycopy(features.data, indices[k] * d, batchFeatures.data, k * d, d);
-            batchLabels[k] = allLabels[indices[k]];
+            labels[k] = allLabels[indices[k]];
         }
-        int[] labels = count == batchLabels.length ? batchLabels : Arrays.copyOf(batchLabels, count);
         head.forward(batchFeatures, labels, logits);
         double loss = CrossEntropy.lossAndGradient(logits, labels, logitsGradient);
         if (!Double.isFinite(loss)) {
@@ -235,9 +245,28 @@ public final class Trainer {
         return batchFeatureGradient;
     }
 
-    /** Metrics on the whole data set with the head's current classifier. */
+    /**
+     * Metrics on the whole data set with the head's current classifier, the logits centred by
+     * the data mean when the head centres.
+     */
     public NeuralCollapseSnapshot evaluate(int atIteration) {
-        return metrics.evaluate(atIteration, model.features(), allLabels, head.classifier());
+        return metrics.evaluate(atIteration, model.features(), allLabels, head.classifier(),
+                head.featureCentring().centres());
+    }
+
+    /**
+     * Frees the native buffers of the metrics' kernels. The model and the head are the caller's
+     * (close the head separately). Closing twice is harmless; the trainer must not be used
+     * afterwards.
+     */
+    @Override
+    public void close() {
+        metrics.close();
+    }
+
+    /** The metrics (for tests of {@link #close()}). */
+    NeuralCollapseMetrics metrics() {
+        return metrics;
     }
 
     /** Per-sample margins of the last evaluation. */

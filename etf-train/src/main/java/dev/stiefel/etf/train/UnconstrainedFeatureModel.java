@@ -31,7 +31,7 @@ public final class UnconstrainedFeatureModel {
      * @param numSamples N, a positive multiple of C (balanced labels)
      * @param featureDimension d >= 1
      * @param seed seed of the standard-normal start
-     * @throws IllegalArgumentException for C &lt; 2, d &lt; 1, or N not a positive multiple of C
+     * @throws IllegalArgumentException for {@code C < 2}, {@code d < 1}, or N not a positive multiple of C
      */
     public static UnconstrainedFeatureModel standardNormal(int numClasses, int numSamples,
             int featureDimension, long seed) {

@@ -147,7 +147,7 @@ class NeuralCollapseMetricsTest {
         NeuralCollapseMetrics metrics = new NeuralCollapseMetrics(
                 backend.equals("ejml") ? Kernels.ejml() : Kernels.cpu(), numClasses, tau);
         NeuralCollapseSnapshot s = metrics.evaluate(0, features, labels, classifier);
-        Reference expected = new Reference(features, labels, classifier, numClasses, tau);
+        NeuralCollapseOracle expected = new NeuralCollapseOracle(features, labels, classifier, numClasses, tau, true);
 
         assertRelative(expected.nc1, s.nc1());
         assertRelative(expected.nc2, s.nc2());
@@ -223,178 +223,33 @@ class NeuralCollapseMetricsTest {
         return etf;
     }
 
-    /** The metrics written the slow, direct way. */
-    private static final class Reference {
-        double nc1;
-        double nc2;
-        double nc3;
-        double nc4;
-        double equinorm;
-        double crossEntropy;
-        double accuracy;
-        double[] margins;
+    /** Metrics on the default kernels own them: close frees their native buffers, once. */
+    @Test
+    void closeFreesTheKernelsTheMetricsCreatedAndOnlyThose() {
+        DMatrixRMaj features = new DMatrixRMaj(4, 2, true, 1, 0, 0, 1, .6, .8, .8, .6);
+        int[] labels = {0, 1, 0, 1};
+        NeuralCollapseMetrics owning = new NeuralCollapseMetrics(2, 1.0);
+        owning.evaluate(0, features, labels, CommonOps_DDRM.identity(2));
+        owning.close();
+        owning.close();
+        assertThrows(IllegalStateException.class,
+                () -> owning.evaluate(1, features, labels, CommonOps_DDRM.identity(2)));
+        assertClosedIfNative(owning.kernels());
 
-        Reference(DMatrixRMaj features, int[] labels, DMatrixRMaj w, int numClasses, double tau) {
-            int n = features.numRows;
-            int d = features.numCols;
-            DMatrixRMaj h = features.copy();
-            for (int i = 0; i < n; i++) {
-                double norm = 0;
-                for (int j = 0; j < d; j++) {
-                    norm += h.get(i, j) * h.get(i, j);
-                }
-                for (int j = 0; j < d; j++) {
-                    h.set(i, j, tau * h.get(i, j) / Math.sqrt(norm));
-                }
-            }
-            double[] global = new double[d];
-            double[][] means = new double[numClasses][d];
-            int[] counts = new int[numClasses];
-            for (int i = 0; i < n; i++) {
-                counts[labels[i]]++;
-                for (int j = 0; j < d; j++) {
-                    global[j] += h.get(i, j) / n;
-                    means[labels[i]][j] += h.get(i, j);
-                }
-            }
-            DMatrixRMaj hbar = new DMatrixRMaj(d, numClasses);
-            for (int c = 0; c < numClasses; c++) {
-                for (int j = 0; j < d; j++) {
-                    means[c][j] /= counts[c];
-                    hbar.set(j, c, means[c][j] - global[j]);
-                }
-            }
-            DMatrixRMaj sigmaW = new DMatrixRMaj(d, d);
-            for (int i = 0; i < n; i++) {
-                for (int a = 0; a < d; a++) {
-                    for (int b = 0; b < d; b++) {
-                        sigmaW.add(a, b, (h.get(i, a) - means[labels[i]][a]) * (h.get(i, b) - means[labels[i]][b]) / n);
-                    }
-                }
-            }
-            DMatrixRMaj sigmaB = new DMatrixRMaj(d, d);
-            CommonOps_DDRM.multTransB(1.0 / numClasses, hbar, hbar, sigmaB);
-            DMatrixRMaj pinv = new DMatrixRMaj(d, d);
-            CommonOps_DDRM.pinv(sigmaB, pinv);
-            DMatrixRMaj product = new DMatrixRMaj(d, d);
-            CommonOps_DDRM.mult(sigmaW, pinv, product);
-            nc1 = CommonOps_DDRM.trace(product) / numClasses;
-
-            DMatrixRMaj etf = new DMatrixRMaj(numClasses, numClasses);
-            for (int r = 0; r < numClasses; r++) {
-                for (int c = 0; c < numClasses; c++) {
-                    etf.set(r, c, ((r == c ? 1 : 0) - 1.0 / numClasses) / Math.sqrt(numClasses - 1.0));
-                }
-            }
-            DMatrixRMaj wtw = new DMatrixRMaj(numClasses, numClasses);
-            CommonOps_DDRM.multTransA(w, w, wtw);
-            nc2 = distance(wtw, etf);
-            DMatrixRMaj wth = new DMatrixRMaj(numClasses, numClasses);
-            CommonOps_DDRM.multTransA(w, hbar, wth);
-            nc3 = distance(wth, etf);
-
-            equinorm = Math.abs(variation(columnNorms(w)) - variation(columnNorms(hbar)));
-
-            DMatrixRMaj wc = w.copy();
-            for (int j = 0; j < d; j++) {
-                double mean = 0;
-                for (int c = 0; c < numClasses; c++) {
-                    mean += w.get(j, c) / numClasses;
-                }
-                for (int c = 0; c < numClasses; c++) {
-                    wc.set(j, c, w.get(j, c) - mean);
-                }
-            }
-            margins = new double[n];
-            int correct = 0;
-            int mismatch = 0;
-            double loss = 0;
-            for (int i = 0; i < n; i++) {
-                double[] centred = new double[d];
-                for (int j = 0; j < d; j++) {
-                    centred[j] = h.get(i, j) - global[j];
-                }
-                double[] z = new double[numClasses];
-                double[] cos = new double[numClasses];
-                for (int c = 0; c < numClasses; c++) {
-                    double dotW = 0;
-                    double dotWc = 0;
-                    double normWc = 0;
-                    double normH = 0;
-                    for (int j = 0; j < d; j++) {
-                        dotW += w.get(j, c) * centred[j];
-                        dotWc += wc.get(j, c) * centred[j];
-                        normWc += wc.get(j, c) * wc.get(j, c);
-                        normH += centred[j] * centred[j];
-                    }
-                    z[c] = dotW;
-                    cos[c] = dotWc / Math.sqrt(normWc * normH);
-                }
-                int predicted = 0;
-                double best = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < numClasses; c++) {
-                    if (z[c] > z[predicted]) {
-                        predicted = c;
-                    }
-                    if (c != labels[i]) {
-                        best = Math.max(best, cos[c]);
-                    }
-                }
-                margins[i] = cos[labels[i]] - best;
-                correct += predicted == labels[i] ? 1 : 0;
-                int nearest = 0;
-                double nearestDistance = Double.POSITIVE_INFINITY;
-                for (int c = 0; c < numClasses; c++) {
-                    double distance = 0;
-                    for (int j = 0; j < d; j++) {
-                        distance += Math.pow(h.get(i, j) - means[c][j], 2);
-                    }
-                    if (distance < nearestDistance) {
-                        nearestDistance = distance;
-                        nearest = c;
-                    }
-                }
-                mismatch += nearest != predicted ? 1 : 0;
-                double sum = 0;
-                for (int c = 0; c < numClasses; c++) {
-                    sum += Math.exp(z[c]);
-                }
-                loss += Math.log(sum) - z[labels[i]];
-            }
-            crossEntropy = loss / n;
-            accuracy = (double) correct / n;
-            nc4 = 100.0 * mismatch / n;
+        try (dev.stiefel.kernel.DenseKernels<DMatrixRMaj> callers = Kernels.cpu()) {
+            NeuralCollapseMetrics borrowing = new NeuralCollapseMetrics(callers, 2, 1.0);
+            borrowing.close();
+            DMatrixRMaj a = CommonOps_DDRM.identity(3);
+            callers.gemm(1.0, a, false, a, false, 0.0, new DMatrixRMaj(3, 3));
         }
+    }
 
-        private static double distance(DMatrixRMaj a, DMatrixRMaj etf) {
-            DMatrixRMaj normalised = a.copy();
-            CommonOps_DDRM.scale(1 / NormOps_DDRM.normF(a), normalised);
-            DMatrixRMaj difference = new DMatrixRMaj(a.numRows, a.numCols);
-            CommonOps_DDRM.subtract(normalised, etf, difference);
-            return NormOps_DDRM.normF(difference);
-        }
-
-        private static double[] columnNorms(DMatrixRMaj m) {
-            double[] norms = new double[m.numCols];
-            for (int c = 0; c < m.numCols; c++) {
-                for (int j = 0; j < m.numRows; j++) {
-                    norms[c] += m.get(j, c) * m.get(j, c);
-                }
-                norms[c] = Math.sqrt(norms[c]);
-            }
-            return norms;
-        }
-
-        private static double variation(double[] values) {
-            double mean = 0;
-            for (double v : values) {
-                mean += v / values.length;
-            }
-            double variance = 0;
-            for (double v : values) {
-                variance += (v - mean) * (v - mean) / (values.length - 1);
-            }
-            return Math.sqrt(variance) / mean;
+    /** OpenBLAS kernels refuse work once their native buffers are freed; pure-Java kernels own none. */
+    static void assertClosedIfNative(dev.stiefel.kernel.DenseKernels<DMatrixRMaj> kernels) {
+        if (kernels instanceof dev.stiefel.kernel.OpenBlasKernels) {
+            DMatrixRMaj a = CommonOps_DDRM.identity(3);
+            assertThrows(IllegalStateException.class,
+                    () -> kernels.gemm(1.0, a, false, a, false, 0.0, new DMatrixRMaj(3, 3)));
         }
     }
 }

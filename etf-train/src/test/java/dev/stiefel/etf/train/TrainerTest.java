@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stiefel.etf.ClassifierHead;
 import dev.stiefel.etf.CrossEntropy;
+import dev.stiefel.etf.FeatureCentring;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +27,10 @@ class TrainerTest {
     void loopGradientsMatchFiniteDifferencesWithTestHead(OptimizerKind optimizer) {
         SplittableRandom random = new SplittableRandom(5);
         DMatrixRMaj weights = AutomaticGradientDescentTest.random(6, 3, random);
-        checkLoopGradients(() -> new CentredLinearTestHead(weights, 5, true),
-                TrainingOptions.defaults().withBatchSize(6).withOptimizer(optimizer), false);
+        for (FeatureCentring centring : FeatureCentring.values()) {
+            checkLoopGradients(() -> new LinearTestHead(weights, 5, true, centring),
+                    TrainingOptions.defaults().withBatchSize(6).withOptimizer(optimizer), false);
+        }
     }
 
     @ParameterizedTest
@@ -84,9 +87,9 @@ class TrainerTest {
         DMatrixRMaj weights = AutomaticGradientDescentTest.random(16, 4, new SplittableRandom(4));
         TrainingOptions options = TrainingOptions.defaults().withIterations(95).withEvaluateEvery(10)
                 .withBatchSize(20);
-        Trainer trainer = new Trainer(model, new CentredLinearTestHead(weights, 5, true), options, 7);
+        Trainer trainer = new Trainer(model, new LinearTestHead(weights, 5, true), options, 7);
         assertEquals(2, trainer.tensorCount());
-        assertEquals(BatchSampler.Mode.STRATIFIED, trainer.batchMode());
+        assertEquals(BatchSampler.Mode.STRATIFIED_K_FOLD, trainer.batchMode());
         List<Integer> seen = new ArrayList<>();
         TrainingResult result = trainer.run(new TrainingListener() {
             @Override
@@ -112,7 +115,7 @@ class TrainerTest {
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         UnconstrainedFeatureModel model = UnconstrainedFeatureModel.standardNormal(4, 400, 32, 3);
         DMatrixRMaj weights = AutomaticGradientDescentTest.random(32, 4, new SplittableRandom(4));
-        Trainer trainer = new Trainer(model, new CentredLinearTestHead(weights, 5, true),
+        Trainer trainer = new Trainer(model, new LinearTestHead(weights, 5, true),
                 TrainingOptions.defaults().withBatchSize(40), 7);
         for (int t = 0; t < 2000; t++) {
             trainer.step();
@@ -182,11 +185,19 @@ class TrainerTest {
             }
         }
         DMatrixRMaj frozenClassifier = recording.classifier().copy();
+        FeatureCentring centring = recording.featureCentring();
+        // a bias held constant in the backward pass: the loss to differentiate keeps the
+        // unperturbed batch's mean as its centre
+        double[] constantCentre = LinearTestHead.batchMeanOfNormalised(batchFeatures, options.tau());
         Replay replay = (perturbedFeatures, perturbedParameters) -> {
-            if (solutionHeldFixed) {
+            if (solutionHeldFixed || centring == FeatureCentring.BATCH_MEAN_CONSTANT) {
+                DMatrixRMaj classifier = perturbedParameters.isEmpty() ? frozenClassifier : perturbedParameters.get(0);
+                LinearTestHead frozen = new LinearTestHead(classifier, options.tau(), false, centring);
+                if (centring == FeatureCentring.BATCH_MEAN_CONSTANT) {
+                    frozen.holdCentre(constantCentre);
+                }
                 DMatrixRMaj logits = new DMatrixRMaj(1, 1);
-                new CentredLinearTestHead(frozenClassifier, options.tau(), false).forward(perturbedFeatures, labels,
-                        logits);
+                frozen.forward(perturbedFeatures, labels, logits);
                 return CrossEntropy.loss(logits, labels);
             }
             ClassifierHead fresh = heads.get();
@@ -299,6 +310,11 @@ class TrainerTest {
         public DMatrixRMaj classifier() {
             return inner.classifier();
         }
+
+        @Override
+        public FeatureCentring featureCentring() {
+            return inner.featureCentring();
+        }
     }
 
     @ParameterizedTest
@@ -312,6 +328,55 @@ class TrainerTest {
         // every head, the standard one included (its classifier columns re-normalise by a scaled
         // norm however large they grow), stops at the features' divergence check
         assertTrue(stop.getMessage().contains("diverged at iteration 1"), stop::getMessage);
+    }
+
+    /**
+     * The default k-fold batches of N = 40, B = 12 hold 14, 13 and 13 samples: each step changes
+     * exactly the feature rows of its batch (a twin sampler with the same seed names them).
+     */
+    @Test
+    void eachStepUpdatesExactlyTheRowsOfItsKFoldBatch() {
+        UnconstrainedFeatureModel model = UnconstrainedFeatureModel.normal(4, 40, 6, 8, 0.2);
+        TrainingOptions options = TrainingOptions.defaults().withBatchSize(12);
+        try (ClassifierHead head = HeadKind.FIXED.create(6, 4, 5.0, 1e-3, 8, ComputeDevice.CPU);
+                Trainer trainer = new Trainer(model, head, options, 9)) {
+            assertEquals(14, trainer.batchSize());
+            BatchSampler twin = new BatchSampler(BatchSampler.Mode.STRATIFIED_K_FOLD, model.labels(), 4, 12, 9);
+            int[] batch = new int[14];
+            for (int t = 0; t < 7; t++) {
+                DMatrixRMaj before = model.features().copy();
+                trainer.step();
+                int count = twin.next(batch);
+                assertEquals(t % 3 == 0 ? 14 : 13, count);
+                boolean[] inBatch = new boolean[40];
+                for (int k = 0; k < count; k++) {
+                    inBatch[batch[k]] = true;
+                }
+                for (int row = 0; row < 40; row++) {
+                    boolean changed = false;
+                    for (int col = 0; col < 6; col++) {
+                        changed |= before.get(row, col) != model.features().get(row, col);
+                    }
+                    assertEquals(inBatch[row], changed, "step " + t + ", row " + row);
+                }
+            }
+        }
+    }
+
+    /** Closing the trainer frees the native buffers of the metrics it created. */
+    @Test
+    void aClosedTrainerHasFreedItsMetricsKernels() {
+        UnconstrainedFeatureModel model = UnconstrainedFeatureModel.standardNormal(4, 24, 8, 3);
+        ClassifierHead head = HeadKind.FIXED.create(8, 4, 5.0, 1e-3, 3, ComputeDevice.CPU);
+        Trainer trainer = new Trainer(model, head, TrainingOptions.defaults().withBatchSize(8), 3);
+        trainer.evaluate(0);
+        trainer.close();
+        trainer.close();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> trainer.evaluate(1));
+        NeuralCollapseMetricsTest.assertClosedIfNative(trainer.metrics().kernels());
+        // the head is the caller's and still works
+        head.evaluate(model.features(), new DMatrixRMaj(1, 1));
+        head.close();
     }
 
     @Test

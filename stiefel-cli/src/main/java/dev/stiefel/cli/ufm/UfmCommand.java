@@ -16,6 +16,7 @@ import dev.stiefel.etf.train.BatchSampler;
 
 import dev.stiefel.etf.train.TrainingResult;
 
+import dev.stiefel.etf.ClassifierHead;
 import dev.stiefel.etf.train.HeadKind;
 
 import dev.stiefel.cli.StiefelCli;
@@ -239,8 +240,16 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
 
     private String describeBatch(TrainingOptions options) {
         int size = options.resolvedBatchSize(model.resolvedClasses, model.resolvedSamples);
-        return size + " (" + BatchSampler.modeFor(options.fullBatch(), size, model.resolvedClasses)
-                .name().toLowerCase(Locale.ROOT) + ")";
+        BatchSampler.Mode mode = BatchSampler.modeFor(options.fullBatch(), size, model.resolvedClasses,
+                options.stratification());
+        if (mode == BatchSampler.Mode.STRATIFIED_K_FOLD) {
+            int folds = model.resolvedSamples / size;
+            int smallest = model.resolvedSamples / folds;
+            int largest = (model.resolvedSamples + folds - 1) / folds;
+            return size + " (stratified k-fold: " + folds + " folds of " + (smallest == largest ? "" + smallest
+                    : smallest + "-" + largest) + ")";
+        }
+        return size + " (" + mode.name().toLowerCase(Locale.ROOT) + ")";
     }
 
     private Map<HeadKind, List<TrainingResult>> train(TrainingOptions options, Path runFolder, int poolSize,
@@ -290,10 +299,11 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
         try {
             UnconstrainedFeatureModel ufm = UnconstrainedFeatureModel.normal(model.resolvedClasses,
                     model.resolvedSamples, model.resolvedDimension, seed, model.resolvedInitStd);
-            Trainer trainer = new Trainer(ufm,
-                    head.create(model.resolvedDimension, model.resolvedClasses, model.tau, model.delta, seed,
-                            model.resolvedDevice),
-                    options, seed);
+            // the head owns its kernels and workspaces (device memory with --device cuda), the
+            // trainer its metrics: both are given back when this run ends, however it ends
+            try (ClassifierHead classifier = head.create(model.resolvedDimension, model.resolvedClasses, model.tau,
+                    model.delta, seed, model.resolvedDevice);
+                    Trainer trainer = new Trainer(ufm, classifier, options, seed)) {
             iteration.set(Math.min(1, iterations));
             TrainingResult result = trainer.run(new TrainingListener() {
                 @Override
@@ -314,6 +324,7 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
                     model.resolvedClasses);
             status.done(head, seed);
             return result;
+            }
         } catch (IOException e) {
             throw new TrainingRunException(head, seed, iteration.get(), iterations, new UncheckedIOException(e));
         } catch (RuntimeException | Error e) {

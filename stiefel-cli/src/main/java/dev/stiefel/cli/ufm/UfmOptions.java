@@ -5,6 +5,7 @@ import dev.stiefel.etf.train.TrainingOptions;
 import dev.stiefel.etf.train.ComputeDevice;
 import dev.stiefel.etf.train.HeadKind;
 import dev.stiefel.etf.train.OptimizerKind;
+import dev.stiefel.etf.train.Stratification;
 import dev.stiefel.etf.train.UfmPreset;
 import dev.stiefel.etf.train.UnconstrainedFeatureModel;
 import dev.stiefel.etf.EtfOptions;
@@ -46,8 +47,15 @@ public final class UfmOptions {
     List<String> heads;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "0",
-            description = "Samples per step; 0 = automatic, max(256, C), which keeps batches stratified. Default: automatic.")
+            description = "Samples per step; 0 = automatic, max(256, C), which keeps batches stratified. With k-fold"
+                    + " stratification a batch holds N / floor(N/B) samples, give or take one. Default: automatic.")
     int batchSize;
+
+    @Option(names = "--stratification", paramLabel = "k-fold|exact", defaultValue = "k-fold",
+            description = "How batches of B >= C are stratified: k-fold = the authors' sampler (scikit-learn's"
+                    + " StratifiedKFold with floor(N/B) folds, reshuffled every epoch), exact = batches of exactly"
+                    + " B with every class. Default: ${DEFAULT-VALUE}.")
+    String stratification;
 
     @Option(names = "--full-batch", description = "Use every sample in every step.")
     boolean fullBatch;
@@ -99,6 +107,7 @@ public final class UfmOptions {
     int resolvedDimension;
     List<HeadKind> resolvedHeads;
     OptimizerKind resolvedOptimizer;
+    Stratification resolvedStratification;
     ComputeDevice resolvedDevice;
     String modelName;
 
@@ -139,6 +148,12 @@ public final class UfmOptions {
                 case "agd" -> OptimizerKind.AGD;
                 case "sgd" -> OptimizerKind.SGD;
                 default -> throw new IllegalArgumentException("unknown optimizer '" + optimizer + "'; expected agd or sgd");
+            };
+            resolvedStratification = switch (stratification.trim().toLowerCase(Locale.ROOT)) {
+                case "k-fold" -> Stratification.K_FOLD;
+                case "exact" -> Stratification.EXACT;
+                default -> throw new IllegalArgumentException("unknown stratification '" + stratification
+                        + "'; expected k-fold or exact");
             };
             if (batchSize < 0 || batchSize > resolvedSamples) {
                 throw new IllegalArgumentException("--batch-size must be in [1, N = " + resolvedSamples
@@ -192,7 +207,7 @@ public final class UfmOptions {
     TrainingOptions trainingOptions(int iterations, int evaluateEvery) {
         try {
             return new TrainingOptions(iterations, batchSize, fullBatch, resolvedOptimizer, gain, learningRate,
-                    evaluateEvery, tau);
+                    evaluateEvery, tau, resolvedStratification);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

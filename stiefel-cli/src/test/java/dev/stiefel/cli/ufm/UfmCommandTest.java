@@ -113,6 +113,7 @@ class UfmCommandTest {
         "--classes 3 --samples 12 --dim 6 --heads standard,magic | unknown head 'magic'",
         "--classes 3 --samples 12 --dim 6 --device cuda | cuda backend not available",
         "--classes 3 --samples 12 --dim 6 --optimizer adam | unknown optimizer",
+        "--classes 3 --samples 12 --dim 6 --stratification random | unknown stratification 'random'",
         "--classes 3 --samples 12 --dim 6 --batch-size 13 | --batch-size",
         "--classes 3 --samples 12 --dim 6 --delta 0 | delta",
         "--classes 3 --samples 12 --dim 6 --tau -1 | tau",
@@ -166,6 +167,21 @@ class UfmCommandTest {
         Outcome outcome = execute("ufm", "--classes", "5", "--samples", "10", "--dim", "3", "--heads", "standard",
                 "--seeds", "1", "--iterations", "2", "--no-plots", "--no-progress", "--out", folder.toString());
         assertEquals(0, outcome.status(), outcome::err);
+    }
+
+    /** The default batches are the authors' k-fold ones; exact batches of B on request. */
+    @Test
+    void stratificationIsKFoldByDefaultAndExactOnRequest(@TempDir Path folder) {
+        Outcome kFold = execute("ufm", "--classes", "3", "--samples", "30", "--dim", "6", "--heads", "fixed",
+                "--batch-size", "7", "--seeds", "1", "--iterations", "4", "--no-plots", "--no-progress",
+                "--out", folder.resolve("k-fold").toString());
+        assertEquals(0, kFold.status(), kFold::err);
+        assertTrue(kFold.out().contains("batch 7 (stratified k-fold: 4 folds of 7-8)"), kFold::out);
+        Outcome exact = execute("ufm", "--classes", "3", "--samples", "30", "--dim", "6", "--heads", "fixed",
+                "--batch-size", "7", "--stratification", "exact", "--seeds", "1", "--iterations", "4", "--no-plots",
+                "--no-progress", "--out", folder.resolve("exact").toString());
+        assertEquals(0, exact.status(), exact::err);
+        assertTrue(exact.out().contains("batch 7 (stratified)"), exact::out);
     }
 
     @Test
