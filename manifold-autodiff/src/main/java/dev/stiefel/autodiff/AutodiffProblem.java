@@ -244,8 +244,10 @@ public final class AutodiffProblem<P> implements Problem<P>, AutoCloseable {
         double[][] point = view(x, pointView, "point", true);
         double[][] direction = view(v, directionView, "direction", true);
         double[][] target = view(out, outputView, "Hessian output", false);
-        if (target == point) {
-            throw new IllegalArgumentException(name + ": the Hessian output must not alias the point");
+        for (int i = 0; i < target.length; i++) {
+            if (target[i] == point[i]) {
+                throw new IllegalArgumentException(name + ": the Hessian output must not alias the point");
+            }
         }
         hessian.apply(point, direction, target);
     }

@@ -123,6 +123,7 @@ public final class DifferentiableCost {
      *
      * @throws ArithmeticException when the cost is NaN
      */
+    @SuppressWarnings("try") // the collector acts by its scope: operations inside it are recorded
     Tape record(double[][] point, StagedInput input) {
         NDManager tapeManager = manager.newSubManager();
         try {

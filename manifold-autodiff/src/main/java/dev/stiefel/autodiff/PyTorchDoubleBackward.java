@@ -174,6 +174,7 @@ final class PyTorchDoubleBackward implements HessianVectorProduct {
     }
 
     @Override
+    @SuppressWarnings("try") // the collector acts by its scope: operations inside it are recorded
     public void apply(double[][] x, double[][] v, double[][] out) {
         if (closed) {
             throw new IllegalStateException(cost.owner() + ": the double-backward product is closed");
@@ -214,6 +215,7 @@ final class PyTorchDoubleBackward implements HessianVectorProduct {
     }
 
     /** Records the cost at {@code x} and its gradient with the gradient's own graph. */
+    @SuppressWarnings("try") // the collector acts by its scope: operations inside it are recorded
     private void moveTo(double[][] x) {
         releasePoint();
         pointManager = cost.manager().newSubManager();
