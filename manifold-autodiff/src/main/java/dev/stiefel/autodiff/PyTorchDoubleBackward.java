@@ -40,10 +40,10 @@ import java.util.zip.ZipOutputStream;
  * itself refers to the leaves and closing the arrays frees everything.
  *
  * <p>At a point {@code x} the cost is recorded once and its gradient {@code g = grad f(x)} is
- * computed with its own graph ({@code create_graph}); each product then differentiates the scalar
- * {@code s = sum_i <g_i, v_i>} once more, {@code Hess f(x)[v] = grad_x s} (Pearlmutter, "Fast
- * exact multiplication by the Hessian", Neural Computation 6(1), 1994), keeping {@code g}'s graph
- * for the next direction. Solvers ask for many products at one point (the truncated conjugate
+ * computed with its own graph ({@code create_graph}); each product then runs one reverse pass of
+ * that graph with the direction as the output weights, {@code Hess f(x)[v] = grad_x <g(x), v>}
+ * (Pearlmutter, "Fast exact multiplication by the Hessian", Neural Computation 6(1), 1994),
+ * keeping {@code g}'s graph for the next direction. Solvers ask for many products at one point (the truncated conjugate
  * gradients of trust regions), so the recording is paid once per point. When a new point comes,
  * the old one's arrays are closed; so are the arrays of every product when it returns.
  *
@@ -75,10 +75,12 @@ final class PyTorchDoubleBackward implements HessianVectorProduct {
     static final String ENGINE = "PyTorch";
 
     /**
-     * The TorchScript module: {@code differentiate} returns {@code torch.autograd.grad(output,
-     * inputs)} with {@code retain_graph} (the graph serves further directions) and
-     * {@code allow_unused}, zeros standing for inputs the output does not depend on (a cost
-     * linear in a factor has a gradient without a graph, whose derivative is zero).
+     * The TorchScript module. {@code gradient} returns {@code torch.autograd.grad(output, inputs,
+     * create_graph=True)}; {@code hessian_vector} returns {@code torch.autograd.grad(gradients,
+     * inputs, grad_outputs=vectors)}, that is {@code sum_i J(g_i)^T v_i = Hess f[v]}. Both keep
+     * the graph ({@code retain_graph}: the gradient's graph serves further directions) and allow
+     * unused inputs, zeros standing for inputs the outputs do not depend on; a gradient without
+     * a graph (the cost is linear in that factor) has a zero derivative and is left out.
      * {@code torch.grad} is how serialised TorchScript spells {@code torch.autograd.grad}.
      */
     static final String SOURCE = String.join("\n",
@@ -89,18 +91,32 @@ final class PyTorchDoubleBackward implements HessianVectorProduct {
             "  def gradient(self: __torch__.Derivatives,",
             "    output: Tensor,",
             "    inputs: List[Tensor]) -> List[Tensor]:",
-            "    return self.differentiate(output, inputs, True)",
-            "  def vector_jacobian(self: __torch__.Derivatives,",
-            "    output: Tensor,",
-            "    inputs: List[Tensor]) -> List[Tensor]:",
-            "    return self.differentiate(output, inputs, False)",
-            "  def differentiate(self: __torch__.Derivatives,",
-            "    output: Tensor,",
+            "    outputs = annotate(List[Tensor], [])",
+            "    if output.requires_grad:",
+            "      outputs.append(output)",
+            "    return self.differentiate(outputs, inputs, annotate(List[Optional[Tensor]], []), True)",
+            "  def hessian_vector(self: __torch__.Derivatives,",
+            "    gradients: List[Tensor],",
             "    inputs: List[Tensor],",
+            "    vectors: List[Tensor]) -> List[Tensor]:",
+            "    outputs = annotate(List[Tensor], [])",
+            "    weights = annotate(List[Optional[Tensor]], [])",
+            "    for i in range(len(gradients)):",
+            "      if gradients[i].requires_grad:",
+            "        outputs.append(gradients[i])",
+            "        weights.append(vectors[i])",
+            "    return self.differentiate(outputs, inputs, weights, False)",
+            "  def differentiate(self: __torch__.Derivatives,",
+            "    outputs: List[Tensor],",
+            "    inputs: List[Tensor],",
+            "    weights: List[Optional[Tensor]],",
             "    create_graph: bool) -> List[Tensor]:",
             "    result = annotate(List[Tensor], [])",
-            "    if output.requires_grad:",
-            "      grads = torch.grad([output], inputs, None, True, create_graph, True)",
+            "    if len(outputs) > 0:",
+            "      if len(weights) > 0:",
+            "        grads = torch.grad(outputs, inputs, weights, True, create_graph, True)",
+            "      else:",
+            "        grads = torch.grad(outputs, inputs, None, True, create_graph, True)",
             "      for i in range(len(inputs)):",
             "        g = grads[i]",
             "        if g is None:",
@@ -117,12 +133,14 @@ final class PyTorchDoubleBackward implements HessianVectorProduct {
     private static final String METHOD_PREFIX = "module_method:";
     /** DJL's convention: arrays sharing a name of the form {@code name[]} form one {@code List[Tensor]}. */
     private static final String INPUTS = "inputs[]";
+    private static final String GRADIENTS = "gradients[]";
+    private static final String VECTORS = "vectors[]";
 
     private final DifferentiableCost cost;
     private final NDManager moduleManager;
     private final PtSymbolBlock module;
     private final NDArray gradientMethod;
-    private final NDArray vectorJacobianMethod;
+    private final NDArray hessianVectorMethod;
     private final StagedInput pointInput;
     private final StagedInput directionInput;
     private final double[][] point;
@@ -158,7 +176,7 @@ final class PyTorchDoubleBackward implements HessianVectorProduct {
                     + "without it", failure);
         }
         gradientMethod = marker(moduleManager, "gradient");
-        vectorJacobianMethod = marker(moduleManager, "vector_jacobian");
+        hessianVectorMethod = marker(moduleManager, "hessian_vector");
         pointInput = cost.newStagedInput();
         directionInput = cost.newStagedInput();
         point = new double[cost.factorCount()][];
@@ -174,7 +192,6 @@ final class PyTorchDoubleBackward implements HessianVectorProduct {
     }
 
     @Override
-    @SuppressWarnings("try") // the collector acts by its scope: operations inside it are recorded
     public void apply(double[][] x, double[][] v, double[][] out) {
         if (closed) {
             throw new IllegalStateException(cost.owner() + ": the double-backward product is closed");
@@ -182,15 +199,21 @@ final class PyTorchDoubleBackward implements HessianVectorProduct {
         if (gradient == null || !atPoint(x)) {
             moveTo(x);
         }
-        try (NDScope scope = new NDScope(); GradientCollector collector = cost.newGradientCollector()) {
+        try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDList directions = directionInput.load(pointManager, v, false);
-            NDArray inner = null;
-            for (int i = 0; i < directions.size(); i++) {
-                NDArray term = gradient.get(i).mul(directions.get(i)).sum();
-                inner = inner == null ? term : inner.add(term);
+            NDList inputs = new NDList(3 * leaves.size() + 1);
+            for (NDArray component : gradient) {
+                component.setName(GRADIENTS);
+                inputs.add(component);
             }
-            NDList products = run(vectorJacobianMethod, inner);
+            addLeaves(inputs);
+            for (NDArray direction : directions) {
+                direction.setName(VECTORS);
+                inputs.add(direction);
+            }
+            inputs.add(hessianVectorMethod);
+            NDList products = IValueUtils.forward(module, inputs, true);
             for (int i = 0; i < products.size(); i++) {
                 DifferentiableCost.read(products.get(i), out[i], cost.size(i));
             }
@@ -228,7 +251,7 @@ final class PyTorchDoubleBackward implements HessianVectorProduct {
                 throw new ArithmeticException(cost.owner() + ": the cost is NaN at this point (0/0, log or sqrt of a "
                         + "negative number, or inf - inf in the cost?)");
             }
-            gradient = run(gradientMethod, value);
+            gradient = differentiableGradient(value);
             NDScope.unregister(leaves);
             NDScope.unregister(gradient);
         } catch (EngineException failure) {
@@ -246,19 +269,23 @@ final class PyTorchDoubleBackward implements HessianVectorProduct {
     }
 
     /**
-     * Runs a module method on {@code output} and the leaves; the results land in
+     * The gradient of {@code output} with its own graph, by the module; the results land in
      * {@code output}'s manager (DJL's rule for module outputs).
      */
-    private NDList run(NDArray method, NDArray output) {
+    private NDList differentiableGradient(NDArray output) {
         NDList inputs = new NDList(leaves.size() + 2);
         output.setName(null);
         inputs.add(output);
+        addLeaves(inputs);
+        inputs.add(gradientMethod);
+        return IValueUtils.forward(module, inputs, true);
+    }
+
+    private void addLeaves(NDList inputs) {
         for (NDArray leaf : leaves) {
             leaf.setName(INPUTS);
             inputs.add(leaf);
         }
-        inputs.add(method);
-        return IValueUtils.forward(module, inputs, true);
     }
 
     private void releasePoint() {

@@ -47,13 +47,13 @@ class PyTorchDoubleBackwardTest {
             NDArray x = manager.create(X);
             x.setRequiresGradient(true);
             NDArray f = x.pow(3).sum();
-            NDList gradient = run(module, "gradient", f, x);
-            assertArrayEquals(new double[] {3, 12, 27}, gradient.get(0).toDoubleArray());
-            NDArray inner = gradient.get(0).mul(manager.create(V)).sum();
-            NDList product = run(module, "vector_jacobian", inner, x);
-            assertArrayEquals(new double[] {3, -48, -18}, product.get(0).toDoubleArray());
-            assertArrayEquals(new double[] {3, -48, -18}, run(module, "vector_jacobian", inner, x).get(0).toDoubleArray(),
-                    "the gradient's graph serves a second direction");
+            NDArray gradient = run(module, "gradient", f, x, null).get(0);
+            assertArrayEquals(new double[] {3, 12, 27}, gradient.toDoubleArray());
+            NDArray v = manager.create(V);
+            assertArrayEquals(new double[] {3, -48, -18}, run(module, "hessian_vector", gradient, x, v).get(0)
+                    .toDoubleArray());
+            assertArrayEquals(new double[] {6, -12, 18}, run(module, "hessian_vector", gradient, x, x.onesLike()).get(0)
+                    .toDoubleArray(), "the gradient's graph serves a second direction");
             assertNull(JniUtils.getGradient((PtNDArray) x), "x.grad stays undefined: no cycle");
         }
     }
@@ -94,10 +94,17 @@ class PyTorchDoubleBackwardTest {
         }
     }
 
-    private static NDList run(PtSymbolBlock module, String method, NDArray output, NDArray input) {
+    /** {@code gradient(output, [input])}, or {@code hessian_vector([output], [input], [vector])}. */
+    private static NDList run(PtSymbolBlock module, String method, NDArray output, NDArray input, NDArray vector) {
         NDArray marker = output.getManager().create(0.0);
         marker.setName("module_method:" + method);
         input.setName("inputs[]");
-        return IValueUtils.forward(module, new NDList(output, input, marker), true);
+        if (vector == null) {
+            output.setName(null);
+            return IValueUtils.forward(module, new NDList(output, input, marker), true);
+        }
+        output.setName("gradients[]");
+        vector.setName("vectors[]");
+        return IValueUtils.forward(module, new NDList(output, input, vector, marker), true);
     }
 }
