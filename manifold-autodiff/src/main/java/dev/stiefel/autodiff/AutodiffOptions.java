@@ -1,7 +1,5 @@
 package dev.stiefel.autodiff;
 
-import java.util.Objects;
-
 /**
  * Options of an {@link AutodiffProblem}: an immutable value with {@code withX} copies.
  *
@@ -15,6 +13,8 @@ public record AutodiffOptions(HessianMethod hessianMethod, String engineName) {
     public static final String PYTORCH = "PyTorch";
 
     /**
+     * @param hessianMethod how Hessian-vector products are computed
+     * @param engineName the DJL engine evaluating the cost
      * @throws IllegalArgumentException when an argument is null or the engine name is blank
      */
     public AutodiffOptions {
@@ -26,17 +26,33 @@ public record AutodiffOptions(HessianMethod hessianMethod, String engineName) {
         }
     }
 
-    /** Double backward on the PyTorch engine. */
+    /**
+     * Double backward on the PyTorch engine.
+     *
+     * @return the default options
+     */
     public static AutodiffOptions defaults() {
         return new AutodiffOptions(HessianMethod.DOUBLE_BACKWARD, PYTORCH);
     }
 
-    /** These options with another Hessian method. */
+    /**
+     * These options with another Hessian method.
+     *
+     * @param method the Hessian method
+     * @return a copy with {@code method}
+     * @throws IllegalArgumentException when {@code method} is null
+     */
     public AutodiffOptions withHessianMethod(HessianMethod method) {
-        return new AutodiffOptions(Objects.requireNonNull(method, "method"), engineName);
+        return new AutodiffOptions(method, engineName);
     }
 
-    /** These options with another DJL engine, by its name (as {@code ai.djl.engine.Engine.getEngine}). */
+    /**
+     * These options with another DJL engine, by its name (as {@code ai.djl.engine.Engine.getEngine}).
+     *
+     * @param name the engine's name
+     * @return a copy with that engine
+     * @throws IllegalArgumentException when {@code name} is null or blank
+     */
     public AutodiffOptions withEngine(String name) {
         return new AutodiffOptions(hessianMethod, name);
     }

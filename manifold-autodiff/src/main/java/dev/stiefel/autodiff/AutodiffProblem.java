@@ -112,6 +112,9 @@ public final class AutodiffProblem<P> implements Problem<P>, AutoCloseable {
      * A problem on a manifold of single matrices (Stiefel, Grassmann, Sphere, Euclidean) with
      * {@link AutodiffOptions#defaults()}: double backward on the PyTorch engine.
      *
+     * @param manifold the search space; its {@code allocate()} gives the points' shape
+     * @param cost the cost in NDArray operations
+     * @return the problem, which the caller closes
      * @throws IllegalArgumentException when an argument is null
      */
     public static AutodiffProblem<DMatrixRMaj> of(Manifold<DMatrixRMaj> manifold, MatrixCost cost) {
@@ -121,6 +124,10 @@ public final class AutodiffProblem<P> implements Problem<P>, AutoCloseable {
     /**
      * A problem on a manifold of single matrices with the given options.
      *
+     * @param manifold the search space; its {@code allocate()} gives the points' shape
+     * @param cost the cost in NDArray operations
+     * @param options the Hessian method and the engine
+     * @return the problem, which the caller closes
      * @throws IllegalArgumentException when an argument is null, the engine is unknown or does not
      *     support the options' Hessian method (the message names the alternative)
      */
@@ -138,6 +145,9 @@ public final class AutodiffProblem<P> implements Problem<P>, AutoCloseable {
      * A problem on a product of matrix manifolds with {@link AutodiffOptions#defaults()}; the cost
      * receives one array per factor.
      *
+     * @param manifold the product; its factors' {@code allocate()} give the shapes
+     * @param cost the cost in NDArray operations, one array per factor
+     * @return the problem, which the caller closes
      * @throws IllegalArgumentException when an argument is null
      */
     public static AutodiffProblem<ProductPoint<DMatrixRMaj>> of(Product<DMatrixRMaj> manifold, ProductCost cost) {
@@ -147,6 +157,10 @@ public final class AutodiffProblem<P> implements Problem<P>, AutoCloseable {
     /**
      * A problem on a product of matrix manifolds with the given options.
      *
+     * @param manifold the product; its factors' {@code allocate()} give the shapes
+     * @param cost the cost in NDArray operations, one array per factor
+     * @param options the Hessian method and the engine
+     * @return the problem, which the caller closes
      * @throws IllegalArgumentException when an argument is null, the engine is unknown or does not
      *     support the options' Hessian method
      */
@@ -173,7 +187,11 @@ public final class AutodiffProblem<P> implements Problem<P>, AutoCloseable {
         return manifold;
     }
 
-    /** How this problem computes Hessian-vector products (fixed at construction). */
+    /**
+     * How this problem computes Hessian-vector products (fixed at construction).
+     *
+     * @return the method of the options the problem was built with
+     */
     public HessianMethod hessianMethod() {
         return hessianMethod;
     }
@@ -181,6 +199,8 @@ public final class AutodiffProblem<P> implements Problem<P>, AutoCloseable {
     /**
      * The manager owning every array of this problem's evaluations, for inspection (its
      * {@code getManagedArrays()}, {@code isOpen()}); {@link #close()} closes it.
+     *
+     * @return the problem's manager
      */
     public NDManager manager() {
         return manager;

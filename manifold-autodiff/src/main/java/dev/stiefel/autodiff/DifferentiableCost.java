@@ -44,32 +44,58 @@ public final class DifferentiableCost {
         this.staging = new StagedInput(this);
     }
 
-    /** What the cost belongs to, for messages (e.g. {@code "AutodiffProblem on Stiefel(200, 20)"}). */
+    /**
+     * What the cost belongs to, for messages.
+     *
+     * @return e.g. {@code "AutodiffProblem on Stiefel(200, 20)"}
+     */
     public String owner() {
         return owner;
     }
 
-    /** The manager every array of the cost's evaluations descends from; owned by the problem. */
+    /**
+     * The manager every array of the cost's evaluations descends from; owned by the problem.
+     *
+     * @return the problem's manager
+     */
     public NDManager manager() {
         return manager;
     }
 
-    /** The engine evaluating the cost. */
+    /**
+     * The engine evaluating the cost.
+     *
+     * @return the manager's engine
+     */
     public Engine engine() {
         return manager.getEngine();
     }
 
-    /** Number of factors (1 on a manifold of single matrices). */
+    /**
+     * Number of factors.
+     *
+     * @return 1 on a manifold of single matrices, the number of factors on a product
+     */
     public int factorCount() {
         return shapes.length;
     }
 
-    /** The shape of factor {@code factor}'s points ({@code (rows, cols)}). */
+    /**
+     * The shape of one factor's points.
+     *
+     * @param factor the factor's index
+     * @return {@code (rows, cols)}
+     */
     public Shape shape(int factor) {
         return shapes[factor];
     }
 
-    /** The number of entries of factor {@code factor}'s points. */
+    /**
+     * The number of entries of one factor's points.
+     *
+     * @param factor the factor's index
+     * @return {@code rows * cols}
+     */
     public int size(int factor) {
         return sizes[factor];
     }

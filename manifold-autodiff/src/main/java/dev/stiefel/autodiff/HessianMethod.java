@@ -25,7 +25,11 @@ public interface HessianMethod {
     /** Central finite differences of gradients, on any engine. */
     HessianMethod FINITE_DIFFERENCE_OF_GRADIENTS = FiniteDifferenceOfGradients.METHOD;
 
-    /** The method's name, as in messages (e.g. {@code "DOUBLE_BACKWARD"}). */
+    /**
+     * The method's name, as in messages.
+     *
+     * @return e.g. {@code "DOUBLE_BACKWARD"}
+     */
     String name();
 
     /**

@@ -169,6 +169,7 @@ class ErrorMessagesTest {
         assertMessage(IllegalArgumentException.class, () -> AutodiffProblem.of(stiefel, (MatrixCost) null),
                 "must not be null");
         assertMessage(IllegalArgumentException.class, () -> AutodiffOptions.defaults().withEngine(" "), "blank");
-        assertThrows(NullPointerException.class, () -> AutodiffOptions.defaults().withHessianMethod(null));
+        assertMessage(IllegalArgumentException.class, () -> AutodiffOptions.defaults().withHessianMethod(null),
+                "hessianMethod must not be null");
     }
 }
