@@ -104,4 +104,22 @@ class ExamplesTest {
         assertTrue(Double.parseDouble(line.group(1)) < 1e-4, output);   // noise-free samples of a map 2.8 away
         assertTrue(Double.parseDouble(line.group(2)) < 1e-5, output);   // float32 iterates on St(16, 4)
     }
+
+    @Test
+    void costOnlyBrockettExamplePrintsTheHandWrittenExamplesOptimum() throws Exception {
+        String automatic = run(() -> CostOnlyBrockettExample.main(new String[0]));
+        String handWritten = run(() -> BrockettExample.main(new String[0]));
+        String[] lines = automatic.strip().split("\n");
+        assertTrue(lines[lines.length - 1].startsWith("GRADIENT_NORM"), automatic);
+        double minimum = brockettMinimum(200, 20, 42);
+        assertEquals(minimum, summaryCost(automatic), 1e-11 * Math.abs(minimum));
+        assertEquals(summaryCost(handWritten.substring(handWritten.lastIndexOf("GRADIENT_NORM"))),
+                summaryCost(automatic), 1e-11 * Math.abs(minimum), "the same optimum as the hand-written problem");
+    }
+
+    @Test
+    void productCostExampleConverges() throws Exception {
+        String output = run(() -> ProductCostExample.main(new String[0]));
+        assertTrue(output.strip().startsWith("GRADIENT_NORM"), output);
+    }
 }
