@@ -25,8 +25,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * method), a backward (each method) and a training step of the implicit ETF state and head (each
  * backward method; the other heads never touch a backend) leave
  * {@link CudaBinding#liveDeviceBytes()} where it was before, once each object, its manifold and
- * the kernels are closed and the test's own matrices freed. Each case also checks that the work
- * did hold device memory while it ran. Skipped without a CUDA device.
+ * the kernels are closed and the test's own matrices freed. The solve, state and head cases
+ * also check that the work held device memory while it ran. Skipped without a CUDA device.
  */
 class CudaDeviceMemoryTest {
 
@@ -82,9 +82,11 @@ class CudaDeviceMemoryTest {
     @EnumSource(BackwardMethod.class)
     void backward(BackwardMethod method) throws Exception {
         assertGivesBackDeviceMemory("the " + method + " backward of a nearest-ETF solve", 42, (kernels, random) -> {
+            // solved by trust regions, so that only the solve case above answers for the closed
+            // form's own factorisation
             try (Stiefel<CudaMatrix> stiefel = stiefel(kernels);
                     NearestEtf<CudaMatrix> etf = new NearestEtf<>(kernels, stiefel, DIMENSION, CLASSES,
-                            EtfOptions.defaults())) {
+                            EtfOptions.defaults().withMethod(EtfSolverMethod.TRUST_REGIONS))) {
                 CudaMatrix means = kernels.fromHost(gaussian(DIMENSION, CLASSES, random));
                 CudaMatrix proximal = stiefel.allocate();
                 stiefel.randomPoint(random, proximal);
@@ -92,11 +94,11 @@ class CudaDeviceMemoryTest {
                 CudaMatrix upstream = kernels.fromHost(gaussian(DIMENSION, CLASSES, random));
                 CudaMatrix gradient = kernels.create(DIMENSION, CLASSES);
                 etf.solve(means, proximal, null, solution);
-                long before = kernels.liveDeviceBytes();
+                // the dense methods assemble their KKT systems on the host and may hold no device
+                // memory of their own: no check that this one holds some
                 try (DeclarativeBackward<CudaMatrix> backward = method.create(kernels)) {
                     backward.vjp(etf.problem(), solution, upstream, gradient);
                     backward.vjp(etf.problem(), solution, upstream, gradient);
-                    assertHolds(kernels, before, "the backward");
                 }
                 kernels.free(means);
                 kernels.free(upstream);
