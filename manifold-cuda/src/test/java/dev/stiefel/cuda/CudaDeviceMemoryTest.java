@@ -65,14 +65,9 @@ class CudaDeviceMemoryTest {
             try (Stiefel<CudaMatrix> stiefel = stiefel(kernels);
                     NearestEtf<CudaMatrix> etf = new NearestEtf<>(kernels, stiefel, DIMENSION, CLASSES,
                             EtfOptions.defaults().withMethod(method))) {
-                CudaMatrix means = kernels.fromHost(gaussian(DIMENSION, CLASSES, random));
-                CudaMatrix proximal = stiefel.allocate();
-                stiefel.randomPoint(random, proximal);
                 CudaMatrix solution = stiefel.allocate();
-                etf.solve(means, proximal, null, solution);
+                solve(kernels, stiefel, etf, random, solution);
                 assertHolds(kernels, before, "the solve");
-                kernels.free(means);
-                stiefel.free(proximal);
                 stiefel.free(solution);
             }
         });
@@ -87,23 +82,18 @@ class CudaDeviceMemoryTest {
             try (Stiefel<CudaMatrix> stiefel = stiefel(kernels);
                     NearestEtf<CudaMatrix> etf = new NearestEtf<>(kernels, stiefel, DIMENSION, CLASSES,
                             EtfOptions.defaults().withMethod(EtfSolverMethod.TRUST_REGIONS))) {
-                CudaMatrix means = kernels.fromHost(gaussian(DIMENSION, CLASSES, random));
-                CudaMatrix proximal = stiefel.allocate();
-                stiefel.randomPoint(random, proximal);
                 CudaMatrix solution = stiefel.allocate();
+                solve(kernels, stiefel, etf, random, solution);
                 CudaMatrix upstream = kernels.fromHost(gaussian(DIMENSION, CLASSES, random));
                 CudaMatrix gradient = kernels.create(DIMENSION, CLASSES);
-                etf.solve(means, proximal, null, solution);
                 // the dense methods assemble their KKT systems on the host and may hold no device
                 // memory of their own: no check that this one holds some
                 try (DeclarativeBackward<CudaMatrix> backward = method.create(kernels)) {
                     backward.vjp(etf.problem(), solution, upstream, gradient);
                     backward.vjp(etf.problem(), solution, upstream, gradient);
                 }
-                kernels.free(means);
                 kernels.free(upstream);
                 kernels.free(gradient);
-                stiefel.free(proximal);
                 stiefel.free(solution);
             }
         });
@@ -148,6 +138,17 @@ class CudaDeviceMemoryTest {
                 close(head);
             }
         });
+    }
+
+    /** Problem (7) for Gaussian means and a random proximal point, into {@code solution}. */
+    private static void solve(CudaKernels kernels, Stiefel<CudaMatrix> stiefel, NearestEtf<CudaMatrix> etf,
+            SplittableRandom random, CudaMatrix solution) {
+        CudaMatrix means = kernels.fromHost(gaussian(DIMENSION, CLASSES, random));
+        CudaMatrix proximal = stiefel.allocate();
+        stiefel.randomPoint(random, proximal);
+        etf.solve(means, proximal, null, solution);
+        kernels.free(means);
+        stiefel.free(proximal);
     }
 
     /** A head that owns device memory is closeable; one that is not must hold none once used. */
