@@ -59,8 +59,9 @@ public final class CudaBackends {
 
     /**
      * Constructs one binding. The constructor is reached through a lambda so that even the
-     * binding's class (whose superclasses live in the binding's jars) is resolved inside the
-     * try: a missing jar is then a reported {@link NoClassDefFoundError}, not a thrown one.
+     * binding's class (whose fields and methods name the types of the binding's jars) is resolved
+     * inside the try: a missing jar is then a reported {@link NoClassDefFoundError}, not a thrown
+     * one.
      */
     private static Optional<CudaBinding> attempt(String label, Supplier<CudaBinding> constructor, List<String> lines) {
         try {

@@ -11,7 +11,9 @@ package dev.stiefel.cuda;
  * {@code double}s (cuBLAS pointer mode host). Every non-zero status becomes a
  * {@link CudaException}. The cuSOLVER methods return the routine's {@code devInfo} (read back
  * to the host, which synchronises) and leave its interpretation to the caller. A binding owns
- * its library handles and is not thread-safe.
+ * its library handles and is not thread-safe. Pointers are checked before any call: a block of
+ * another binding, a freed block or a host transfer outside a block is refused with an
+ * exception, not passed to the library.
  */
 public interface CudaBinding extends AutoCloseable {
 
@@ -28,6 +30,15 @@ public interface CudaBinding extends AutoCloseable {
 
     /** {@code cudaFree}; freeing twice is a no-op. */
     void free(DevicePointer pointer);
+
+    /**
+     * Bytes of device memory this binding has allocated and not yet freed, counted as
+     * requested from {@link #allocate(long)}: every {@link CudaKernels} on the binding adds to
+     * it, so a caller compares the value before and after the work it wants to check.
+     *
+     * @return the live bytes, zero or more
+     */
+    long liveDeviceBytes();
 
     /** {@code cudaMemset(pointer, 0, bytes)}. */
     void zero(DevicePointer pointer, long bytes);

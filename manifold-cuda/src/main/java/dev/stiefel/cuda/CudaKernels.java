@@ -103,6 +103,18 @@ public final class CudaKernels implements DenseKernels<CudaMatrix>, AutoCloseabl
         return binding;
     }
 
+    /**
+     * Bytes of device memory allocated through the binding and not yet freed
+     * ({@link CudaBinding#liveDeviceBytes()}): these kernels' matrices and workspaces and those of
+     * every other {@link CudaKernels} on the same binding. A test takes it before some work and
+     * compares after closing what the work made; {@link #close()} gives back the workspaces.
+     *
+     * @return the live bytes of the binding
+     */
+    public long liveDeviceBytes() {
+        return binding.liveDeviceBytes();
+    }
+
     /** Waits until all queued device work is done (for timings). */
     public void synchronize() {
         binding.synchronize();

@@ -9,6 +9,7 @@ public abstract class DevicePointer {
 
     private final long bytes;
     private boolean freed;
+    private CudaBinding owner;
 
     protected DevicePointer(long bytes) {
         this.bytes = bytes;
@@ -29,5 +30,14 @@ public abstract class DevicePointer {
 
     final void markFreed() {
         freed = true;
+    }
+
+    /** The binding whose {@link CudaBinding#allocate(long)} returned this block. */
+    final CudaBinding owner() {
+        return owner;
+    }
+
+    final void ownedBy(CudaBinding binding) {
+        owner = binding;
     }
 }

@@ -33,15 +33,16 @@ import jcuda.runtime.cudaMemcpyKind;
  * creation), so a host without the libraries or without a device fails there, with
  * {@link UnsatisfiedLinkError} or {@link CudaException}, and never at class-load time of the
  * kernels. Host scalars travel through preallocated one-element arrays, so no call allocates.
+ * The checks, the device-memory count and the order of the calls are shared with the other
+ * binding; this class holds the JCuda calls.
  */
-public final class JCudaBinding implements CudaBinding {
+public final class JCudaBinding extends AbstractCudaBinding<JCudaBinding.JCudaPointer> {
 
     /** The JCusolver release on Maven Central whose natives this binding ships. */
     static final String JCUSOLVER_VERSION = "11.7.0";
 
     private final cublasHandle blas = new cublasHandle();
     private final cusolverDnHandle solver = new cusolverDnHandle();
-    private final String description;
 
     private final double[] alphaDoubleValue = new double[1];
     private final double[] betaDoubleValue = new double[1];
@@ -71,27 +72,9 @@ public final class JCudaBinding implements CudaBinding {
      * @throws UnsatisfiedLinkError when the JCuda natives or the CUDA 12 libraries are missing
      */
     public JCudaBinding() {
+        super(JCudaPointer.class);
         JCuda.setExceptionsEnabled(false);
-        int[] count = new int[1];
-        check("cudaGetDeviceCount", JCuda.cudaGetDeviceCount(count));
-        if (count[0] < 1) {
-            throw new CudaException("cudaGetDeviceCount", cudaError.cudaErrorNoDevice, "no CUDA device");
-        }
-        cudaDeviceProp properties = new cudaDeviceProp();
-        check("cudaGetDeviceProperties", JCuda.cudaGetDeviceProperties(properties, 0));
-        int[] driver = new int[1];
-        int[] runtime = new int[1];
-        check("cudaDriverGetVersion", JCuda.cudaDriverGetVersion(driver));
-        check("cudaRuntimeGetVersion", JCuda.cudaRuntimeGetVersion(runtime));
-        checkBlas("cublasCreate", JCublas2.cublasCreate(blas));
-        stageJCusolverNatives();
-        int status = JCusolverDn.cusolverDnCreate(solver);
-        if (status != cusolverStatus.CUSOLVER_STATUS_SUCCESS) {
-            JCublas2.cublasDestroy(blas);
-            checkSolver("cusolverDnCreate", status);
-        }
-        description = "jcuda: " + properties.getName() + ", driver " + version(driver[0])
-                + ", runtime " + version(runtime[0]);
+        open();
     }
 
     /**
@@ -126,22 +109,13 @@ public final class JCudaBinding implements CudaBinding {
         }
     }
 
-    private static String version(int v) {
-        return (v / 1000) + "." + (v % 1000) / 10;
-    }
-
     @Override
     public String name() {
         return "jcuda";
     }
 
-    @Override
-    public String describe() {
-        return description;
-    }
-
     /** A device block; exposes the address JCuda keeps protected. */
-    private static final class JCudaPointer extends DevicePointer {
+    static final class JCudaPointer extends DevicePointer {
         final AddressPointer pointer;
 
         JCudaPointer(AddressPointer pointer, long bytes) {
@@ -177,90 +151,134 @@ public final class JCudaBinding implements CudaBinding {
         return lastFloatsPointer;
     }
 
-    private static Pointer p(DevicePointer pointer) {
-        if (pointer.isFreed()) {
-            throw new IllegalStateException("device memory used after free");
-        }
-        return ((JCudaPointer) pointer).pointer;
+    private static Pointer at(JCudaPointer block, long byteOffset) {
+        return byteOffset == 0 ? block.pointer : block.pointer.withByteOffset(byteOffset);
+    }
+
+    // ---- status texts and handles ------------------------------------------------------------
+
+    @Override
+    String runtimeStatusText(int status) {
+        return cudaError.stringFor(status);
+    }
+
+    @Override
+    String blasStatusText(int status) {
+        return cublasStatus.stringFor(status);
+    }
+
+    @Override
+    String solverStatusText(int status) {
+        return cusolverStatus.stringFor(status);
+    }
+
+    @Override
+    int cudaGetDeviceCount(int[] count) {
+        return JCuda.cudaGetDeviceCount(count);
+    }
+
+    @Override
+    int cudaGetDeviceName(String[] name) {
+        cudaDeviceProp properties = new cudaDeviceProp();
+        int status = JCuda.cudaGetDeviceProperties(properties, 0);
+        name[0] = properties.getName();
+        return status;
+    }
+
+    @Override
+    int cudaDriverGetVersion(int[] version) {
+        return JCuda.cudaDriverGetVersion(version);
+    }
+
+    @Override
+    int cudaRuntimeGetVersion(int[] version) {
+        return JCuda.cudaRuntimeGetVersion(version);
+    }
+
+    @Override
+    int cublasCreate() {
+        return JCublas2.cublasCreate(blas);
+    }
+
+    /** The JCusolver natives are staged first: this is the first call into JCusolver. */
+    @Override
+    int cusolverDnCreate() {
+        stageJCusolverNatives();
+        return JCusolverDn.cusolverDnCreate(solver);
+    }
+
+    @Override
+    void cublasDestroy() {
+        JCublas2.cublasDestroy(blas);
+    }
+
+    @Override
+    void cusolverDnDestroy() {
+        JCusolverDn.cusolverDnDestroy(solver);
     }
 
     // ---- memory --------------------------------------------------------------------------
 
     @Override
-    public DevicePointer allocate(long bytes) {
+    JCudaPointer cudaMalloc(long size, long bytes) {
         AddressPointer pointer = new AddressPointer();
-        check("cudaMalloc(" + bytes + " bytes)", JCuda.cudaMalloc(pointer, Math.max(bytes, 1)));
+        checkMalloc(bytes, JCuda.cudaMalloc(pointer, size));
         return new JCudaPointer(pointer, bytes);
     }
 
     @Override
-    public void free(DevicePointer pointer) {
-        if (pointer.isFreed()) {
-            return;
-        }
-        check("cudaFree", JCuda.cudaFree(((JCudaPointer) pointer).pointer));
-        pointer.markFreed();
+    int cudaFree(JCudaPointer block) {
+        return JCuda.cudaFree(block.pointer);
     }
 
     @Override
-    public void zero(DevicePointer pointer, long bytes) {
-        if (bytes > 0) {
-            check("cudaMemset", JCuda.cudaMemset(p(pointer), 0, bytes));
-        }
+    int cudaMemset(JCudaPointer block, long bytes) {
+        return JCuda.cudaMemset(block.pointer, 0, bytes);
     }
 
     @Override
-    public void copyToDevice(double[] src, int count, DevicePointer dst) {
-        if (count > 0) {
-            check("cudaMemcpy(host to device)", JCuda.cudaMemcpy(p(dst), host(src),
-                    (long) count * Double.BYTES, cudaMemcpyKind.cudaMemcpyHostToDevice));
-        }
+    int cudaMemcpyToDevice(double[] src, int count, long bytes, JCudaPointer dst) {
+        return JCuda.cudaMemcpy(dst.pointer, host(src), bytes, cudaMemcpyKind.cudaMemcpyHostToDevice);
     }
 
     @Override
-    public void copyToDevice(float[] src, int count, DevicePointer dst) {
-        if (count > 0) {
-            check("cudaMemcpy(host to device)", JCuda.cudaMemcpy(p(dst), host(src),
-                    (long) count * Float.BYTES, cudaMemcpyKind.cudaMemcpyHostToDevice));
-        }
+    int cudaMemcpyToDevice(float[] src, int count, long bytes, JCudaPointer dst) {
+        return JCuda.cudaMemcpy(dst.pointer, host(src), bytes, cudaMemcpyKind.cudaMemcpyHostToDevice);
     }
 
     @Override
-    public void copyToHost(DevicePointer src, long byteOffset, int count, double[] dst) {
-        if (count > 0) {
-            Pointer from = byteOffset == 0 ? p(src) : p(src).withByteOffset(byteOffset);
-            check("cudaMemcpy(device to host)", JCuda.cudaMemcpy(host(dst), from,
-                    (long) count * Double.BYTES, cudaMemcpyKind.cudaMemcpyDeviceToHost));
-        }
+    int cudaMemcpyToHost(JCudaPointer src, long byteOffset, long bytes, int count, double[] dst) {
+        return JCuda.cudaMemcpy(host(dst), at(src, byteOffset), bytes, cudaMemcpyKind.cudaMemcpyDeviceToHost);
     }
 
     @Override
-    public void copyToHost(DevicePointer src, long byteOffset, int count, float[] dst) {
-        if (count > 0) {
-            Pointer from = byteOffset == 0 ? p(src) : p(src).withByteOffset(byteOffset);
-            check("cudaMemcpy(device to host)", JCuda.cudaMemcpy(host(dst), from,
-                    (long) count * Float.BYTES, cudaMemcpyKind.cudaMemcpyDeviceToHost));
-        }
+    int cudaMemcpyToHost(JCudaPointer src, long byteOffset, long bytes, int count, float[] dst) {
+        return JCuda.cudaMemcpy(host(dst), at(src, byteOffset), bytes, cudaMemcpyKind.cudaMemcpyDeviceToHost);
     }
 
     @Override
-    public int readInt(DevicePointer src) {
-        check("cudaMemcpy(devInfo)", JCuda.cudaMemcpy(intResultPointer, p(src), Integer.BYTES,
-                cudaMemcpyKind.cudaMemcpyDeviceToHost));
+    int cudaMemcpyIntToHost(JCudaPointer src) {
+        return JCuda.cudaMemcpy(intResultPointer, src.pointer, Integer.BYTES, cudaMemcpyKind.cudaMemcpyDeviceToHost);
+    }
+
+    @Override
+    int cudaMemcpyOnDevice(JCudaPointer src, JCudaPointer dst, long bytes) {
+        return JCuda.cudaMemcpy(dst.pointer, src.pointer, bytes, cudaMemcpyKind.cudaMemcpyDeviceToDevice);
+    }
+
+    @Override
+    int cudaDeviceSynchronize() {
+        return JCuda.cudaDeviceSynchronize();
+    }
+
+    @Override
+    int intResult() {
         return intResult[0];
     }
 
     @Override
-    public void copyOnDevice(DevicePointer src, DevicePointer dst, long bytes) {
-        if (bytes > 0) {
-            check("cudaMemcpy(device to device)", JCuda.cudaMemcpy(p(dst), p(src), bytes,
-                    cudaMemcpyKind.cudaMemcpyDeviceToDevice));
-        }
-    }
-
-    @Override
-    public void synchronize() {
-        check("cudaDeviceSynchronize", JCuda.cudaDeviceSynchronize());
+    double scalarResult(CudaPrecision precision) {
+        return doubles(precision) ? doubleResult[0] : floatResult[0];
     }
 
     // ---- cuBLAS --------------------------------------------------------------------------
@@ -269,264 +287,208 @@ public final class JCudaBinding implements CudaBinding {
         return transpose ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
     }
 
-    @Override
-    public void gemm(CudaPrecision precision, boolean transposeA, boolean transposeB, int m, int n, int k,
-            double alpha, DevicePointer a, int lda, DevicePointer b, int ldb,
-            double beta, DevicePointer c, int ldc) {
-        if (precision == CudaPrecision.FLOAT64) {
-            alphaDoubleValue[0] = alpha;
-            betaDoubleValue[0] = beta;
-            checkBlas("cublasDgemm", JCublas2.cublasDgemm(blas, op(transposeA), op(transposeB), m, n, k,
-                    alphaDouble, p(a), lda, p(b), ldb, betaDouble, p(c), ldc));
-        } else {
-            alphaFloatValue[0] = (float) alpha;
-            betaFloatValue[0] = (float) beta;
-            checkBlas("cublasSgemm", JCublas2.cublasSgemm(blas, op(transposeA), op(transposeB), m, n, k,
-                    alphaFloat, p(a), lda, p(b), ldb, betaFloat, p(c), ldc));
-        }
+    /** Host scalars of both precisions (cuBLAS pointer mode host). */
+    private void scalars(double alpha, double beta) {
+        alphaDoubleValue[0] = alpha;
+        betaDoubleValue[0] = beta;
+        alphaFloatValue[0] = (float) alpha;
+        betaFloatValue[0] = (float) beta;
     }
 
     @Override
-    public void geam(CudaPrecision precision, boolean transposeA, boolean transposeB, int m, int n,
-            double alpha, DevicePointer a, int lda, double beta, DevicePointer b, int ldb,
-            DevicePointer c, int ldc) {
-        if (precision == CudaPrecision.FLOAT64) {
-            alphaDoubleValue[0] = alpha;
-            betaDoubleValue[0] = beta;
-            checkBlas("cublasDgeam", JCublas2.cublasDgeam(blas, op(transposeA), op(transposeB), m, n,
-                    alphaDouble, p(a), lda, betaDouble, p(b), ldb, p(c), ldc));
-        } else {
-            alphaFloatValue[0] = (float) alpha;
-            betaFloatValue[0] = (float) beta;
-            checkBlas("cublasSgeam", JCublas2.cublasSgeam(blas, op(transposeA), op(transposeB), m, n,
-                    alphaFloat, p(a), lda, betaFloat, p(b), ldb, p(c), ldc));
-        }
+    int cublasGemm(CudaPrecision precision, boolean transposeA, boolean transposeB, int m, int n, int k,
+            double alpha, JCudaPointer a, int lda, JCudaPointer b, int ldb, double beta, JCudaPointer c, int ldc) {
+        scalars(alpha, beta);
+        return doubles(precision)
+                ? JCublas2.cublasDgemm(blas, op(transposeA), op(transposeB), m, n, k, alphaDouble, a.pointer, lda,
+                        b.pointer, ldb, betaDouble, c.pointer, ldc)
+                : JCublas2.cublasSgemm(blas, op(transposeA), op(transposeB), m, n, k, alphaFloat, a.pointer, lda,
+                        b.pointer, ldb, betaFloat, c.pointer, ldc);
     }
 
     @Override
-    public void scaleColumns(CudaPrecision precision, int m, int n, DevicePointer a, int lda,
-            DevicePointer x, int incx, DevicePointer c, int ldc) {
+    int cublasGeam(CudaPrecision precision, boolean transposeA, boolean transposeB, int m, int n, double alpha,
+            JCudaPointer a, int lda, double beta, JCudaPointer b, int ldb, JCudaPointer c, int ldc) {
+        scalars(alpha, beta);
+        return doubles(precision)
+                ? JCublas2.cublasDgeam(blas, op(transposeA), op(transposeB), m, n, alphaDouble, a.pointer, lda,
+                        betaDouble, b.pointer, ldb, c.pointer, ldc)
+                : JCublas2.cublasSgeam(blas, op(transposeA), op(transposeB), m, n, alphaFloat, a.pointer, lda,
+                        betaFloat, b.pointer, ldb, c.pointer, ldc);
+    }
+
+    @Override
+    int cublasDgmmRight(CudaPrecision precision, int m, int n, JCudaPointer a, int lda, JCudaPointer x, int incx,
+            JCudaPointer c, int ldc) {
         int side = cublasSideMode.CUBLAS_SIDE_RIGHT;
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDdgmm", JCublas2.cublasDdgmm(blas, side, m, n, p(a), lda, p(x), incx, p(c), ldc));
-        } else {
-            checkBlas("cublasSdgmm", JCublas2.cublasSdgmm(blas, side, m, n, p(a), lda, p(x), incx, p(c), ldc));
-        }
+        return doubles(precision)
+                ? JCublas2.cublasDdgmm(blas, side, m, n, a.pointer, lda, x.pointer, incx, c.pointer, ldc)
+                : JCublas2.cublasSdgmm(blas, side, m, n, a.pointer, lda, x.pointer, incx, c.pointer, ldc);
     }
 
     @Override
-    public void axpy(CudaPrecision precision, int n, double alpha, DevicePointer x, int incx,
-            DevicePointer y, int incy) {
-        if (precision == CudaPrecision.FLOAT64) {
-            alphaDoubleValue[0] = alpha;
-            checkBlas("cublasDaxpy", JCublas2.cublasDaxpy(blas, n, alphaDouble, p(x), incx, p(y), incy));
-        } else {
-            alphaFloatValue[0] = (float) alpha;
-            checkBlas("cublasSaxpy", JCublas2.cublasSaxpy(blas, n, alphaFloat, p(x), incx, p(y), incy));
-        }
+    int cublasAxpy(CudaPrecision precision, int n, double alpha, JCudaPointer x, int incx, JCudaPointer y,
+            int incy) {
+        scalars(alpha, 0);
+        return doubles(precision)
+                ? JCublas2.cublasDaxpy(blas, n, alphaDouble, x.pointer, incx, y.pointer, incy)
+                : JCublas2.cublasSaxpy(blas, n, alphaFloat, x.pointer, incx, y.pointer, incy);
     }
 
     @Override
-    public void scal(CudaPrecision precision, int n, double alpha, DevicePointer x, int incx) {
-        if (precision == CudaPrecision.FLOAT64) {
-            alphaDoubleValue[0] = alpha;
-            checkBlas("cublasDscal", JCublas2.cublasDscal(blas, n, alphaDouble, p(x), incx));
-        } else {
-            alphaFloatValue[0] = (float) alpha;
-            checkBlas("cublasSscal", JCublas2.cublasSscal(blas, n, alphaFloat, p(x), incx));
-        }
+    int cublasScal(CudaPrecision precision, int n, double alpha, JCudaPointer x, int incx) {
+        scalars(alpha, 0);
+        return doubles(precision)
+                ? JCublas2.cublasDscal(blas, n, alphaDouble, x.pointer, incx)
+                : JCublas2.cublasSscal(blas, n, alphaFloat, x.pointer, incx);
     }
 
     @Override
-    public void copyStrided(CudaPrecision precision, int n, DevicePointer x, int incx, DevicePointer y, int incy) {
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDcopy", JCublas2.cublasDcopy(blas, n, p(x), incx, p(y), incy));
-        } else {
-            checkBlas("cublasScopy", JCublas2.cublasScopy(blas, n, p(x), incx, p(y), incy));
-        }
+    int cublasCopy(CudaPrecision precision, int n, JCudaPointer x, int incx, JCudaPointer y, int incy) {
+        return doubles(precision)
+                ? JCublas2.cublasDcopy(blas, n, x.pointer, incx, y.pointer, incy)
+                : JCublas2.cublasScopy(blas, n, x.pointer, incx, y.pointer, incy);
     }
 
     @Override
-    public double dot(CudaPrecision precision, int n, DevicePointer x, int incx, DevicePointer y, int incy) {
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDdot", JCublas2.cublasDdot(blas, n, p(x), incx, p(y), incy, doubleResultPointer));
-            return doubleResult[0];
-        }
-        checkBlas("cublasSdot", JCublas2.cublasSdot(blas, n, p(x), incx, p(y), incy, floatResultPointer));
-        return floatResult[0];
+    int cublasDot(CudaPrecision precision, int n, JCudaPointer x, int incx, JCudaPointer y, int incy) {
+        return doubles(precision)
+                ? JCublas2.cublasDdot(blas, n, x.pointer, incx, y.pointer, incy, doubleResultPointer)
+                : JCublas2.cublasSdot(blas, n, x.pointer, incx, y.pointer, incy, floatResultPointer);
     }
 
     @Override
-    public double nrm2(CudaPrecision precision, int n, DevicePointer x, int incx) {
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDnrm2", JCublas2.cublasDnrm2(blas, n, p(x), incx, doubleResultPointer));
-            return doubleResult[0];
-        }
-        checkBlas("cublasSnrm2", JCublas2.cublasSnrm2(blas, n, p(x), incx, floatResultPointer));
-        return floatResult[0];
+    int cublasNrm2(CudaPrecision precision, int n, JCudaPointer x, int incx) {
+        return doubles(precision)
+                ? JCublas2.cublasDnrm2(blas, n, x.pointer, incx, doubleResultPointer)
+                : JCublas2.cublasSnrm2(blas, n, x.pointer, incx, floatResultPointer);
     }
 
     @Override
-    public double asum(CudaPrecision precision, int n, DevicePointer x, int incx) {
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDasum", JCublas2.cublasDasum(blas, n, p(x), incx, doubleResultPointer));
-            return doubleResult[0];
-        }
-        checkBlas("cublasSasum", JCublas2.cublasSasum(blas, n, p(x), incx, floatResultPointer));
-        return floatResult[0];
+    int cublasAsum(CudaPrecision precision, int n, JCudaPointer x, int incx) {
+        return doubles(precision)
+                ? JCublas2.cublasDasum(blas, n, x.pointer, incx, doubleResultPointer)
+                : JCublas2.cublasSasum(blas, n, x.pointer, incx, floatResultPointer);
     }
 
     // ---- cuSOLVER ------------------------------------------------------------------------
 
-    private int info(DevicePointer info) {
-        return readInt(info);
+    @Override
+    int cusolverDnGeqrfBufferSize(CudaPrecision precision, int m, int n, JCudaPointer a, int lda) {
+        return doubles(precision)
+                ? JCusolverDn.cusolverDnDgeqrf_bufferSize(solver, m, n, a.pointer, lda, intResult)
+                : JCusolverDn.cusolverDnSgeqrf_bufferSize(solver, m, n, a.pointer, lda, intResult);
     }
 
     @Override
-    public int geqrfWorkspace(CudaPrecision precision, int m, int n, DevicePointer a, int lda) {
-        checkSolver("cusolverDnXgeqrf_bufferSize", precision == CudaPrecision.FLOAT64
-                ? JCusolverDn.cusolverDnDgeqrf_bufferSize(solver, m, n, p(a), lda, intResult)
-                : JCusolverDn.cusolverDnSgeqrf_bufferSize(solver, m, n, p(a), lda, intResult));
-        return intResult[0];
+    int cusolverDnGeqrf(CudaPrecision precision, int m, int n, JCudaPointer a, int lda, JCudaPointer tau,
+            JCudaPointer work, int lwork, JCudaPointer info) {
+        return doubles(precision)
+                ? JCusolverDn.cusolverDnDgeqrf(solver, m, n, a.pointer, lda, tau.pointer, work.pointer, lwork,
+                        info.pointer)
+                : JCusolverDn.cusolverDnSgeqrf(solver, m, n, a.pointer, lda, tau.pointer, work.pointer, lwork,
+                        info.pointer);
     }
 
     @Override
-    public int geqrf(CudaPrecision precision, int m, int n, DevicePointer a, int lda, DevicePointer tau,
-            DevicePointer work, int lwork, DevicePointer info) {
-        checkSolver("cusolverDnXgeqrf", precision == CudaPrecision.FLOAT64
-                ? JCusolverDn.cusolverDnDgeqrf(solver, m, n, p(a), lda, p(tau), p(work), lwork, p(info))
-                : JCusolverDn.cusolverDnSgeqrf(solver, m, n, p(a), lda, p(tau), p(work), lwork, p(info)));
-        return info(info);
+    int cusolverDnOrgqrBufferSize(CudaPrecision precision, int m, int n, int k, JCudaPointer a, int lda,
+            JCudaPointer tau) {
+        return doubles(precision)
+                ? JCusolverDn.cusolverDnDorgqr_bufferSize(solver, m, n, k, a.pointer, lda, tau.pointer, intResult)
+                : JCusolverDn.cusolverDnSorgqr_bufferSize(solver, m, n, k, a.pointer, lda, tau.pointer, intResult);
     }
 
     @Override
-    public int orgqrWorkspace(CudaPrecision precision, int m, int n, int k, DevicePointer a, int lda,
-            DevicePointer tau) {
-        checkSolver("cusolverDnXorgqr_bufferSize", precision == CudaPrecision.FLOAT64
-                ? JCusolverDn.cusolverDnDorgqr_bufferSize(solver, m, n, k, p(a), lda, p(tau), intResult)
-                : JCusolverDn.cusolverDnSorgqr_bufferSize(solver, m, n, k, p(a), lda, p(tau), intResult));
-        return intResult[0];
+    int cusolverDnOrgqr(CudaPrecision precision, int m, int n, int k, JCudaPointer a, int lda, JCudaPointer tau,
+            JCudaPointer work, int lwork, JCudaPointer info) {
+        return doubles(precision)
+                ? JCusolverDn.cusolverDnDorgqr(solver, m, n, k, a.pointer, lda, tau.pointer, work.pointer, lwork,
+                        info.pointer)
+                : JCusolverDn.cusolverDnSorgqr(solver, m, n, k, a.pointer, lda, tau.pointer, work.pointer, lwork,
+                        info.pointer);
     }
 
     @Override
-    public int orgqr(CudaPrecision precision, int m, int n, int k, DevicePointer a, int lda, DevicePointer tau,
-            DevicePointer work, int lwork, DevicePointer info) {
-        checkSolver("cusolverDnXorgqr", precision == CudaPrecision.FLOAT64
-                ? JCusolverDn.cusolverDnDorgqr(solver, m, n, k, p(a), lda, p(tau), p(work), lwork, p(info))
-                : JCusolverDn.cusolverDnSorgqr(solver, m, n, k, p(a), lda, p(tau), p(work), lwork, p(info)));
-        return info(info);
-    }
-
-    @Override
-    public int syevdWorkspace(CudaPrecision precision, int n, DevicePointer a, int lda, DevicePointer w) {
+    int cusolverDnSyevdBufferSize(CudaPrecision precision, int n, JCudaPointer a, int lda, JCudaPointer w) {
         int jobz = cusolverEigMode.CUSOLVER_EIG_MODE_VECTOR;
         int uplo = cublasFillMode.CUBLAS_FILL_MODE_LOWER;
-        checkSolver("cusolverDnXsyevd_bufferSize", precision == CudaPrecision.FLOAT64
-                ? JCusolverDn.cusolverDnDsyevd_bufferSize(solver, jobz, uplo, n, p(a), lda, p(w), intResult)
-                : JCusolverDn.cusolverDnSsyevd_bufferSize(solver, jobz, uplo, n, p(a), lda, p(w), intResult));
-        return intResult[0];
+        return doubles(precision)
+                ? JCusolverDn.cusolverDnDsyevd_bufferSize(solver, jobz, uplo, n, a.pointer, lda, w.pointer, intResult)
+                : JCusolverDn.cusolverDnSsyevd_bufferSize(solver, jobz, uplo, n, a.pointer, lda, w.pointer, intResult);
     }
 
     @Override
-    public int syevd(CudaPrecision precision, int n, DevicePointer a, int lda, DevicePointer w,
-            DevicePointer work, int lwork, DevicePointer info) {
+    int cusolverDnSyevd(CudaPrecision precision, int n, JCudaPointer a, int lda, JCudaPointer w, JCudaPointer work,
+            int lwork, JCudaPointer info) {
         int jobz = cusolverEigMode.CUSOLVER_EIG_MODE_VECTOR;
         int uplo = cublasFillMode.CUBLAS_FILL_MODE_LOWER;
-        checkSolver("cusolverDnXsyevd", precision == CudaPrecision.FLOAT64
-                ? JCusolverDn.cusolverDnDsyevd(solver, jobz, uplo, n, p(a), lda, p(w), p(work), lwork, p(info))
-                : JCusolverDn.cusolverDnSsyevd(solver, jobz, uplo, n, p(a), lda, p(w), p(work), lwork, p(info)));
-        return info(info);
+        return doubles(precision)
+                ? JCusolverDn.cusolverDnDsyevd(solver, jobz, uplo, n, a.pointer, lda, w.pointer, work.pointer, lwork,
+                        info.pointer)
+                : JCusolverDn.cusolverDnSsyevd(solver, jobz, uplo, n, a.pointer, lda, w.pointer, work.pointer, lwork,
+                        info.pointer);
     }
 
     @Override
-    public int gesvdWorkspace(CudaPrecision precision, int m, int n) {
-        checkSolver("cusolverDnXgesvd_bufferSize", precision == CudaPrecision.FLOAT64
+    int cusolverDnGesvdBufferSize(CudaPrecision precision, int m, int n) {
+        return doubles(precision)
                 ? JCusolverDn.cusolverDnDgesvd_bufferSize(solver, m, n, intResult)
-                : JCusolverDn.cusolverDnSgesvd_bufferSize(solver, m, n, intResult));
-        return intResult[0];
+                : JCusolverDn.cusolverDnSgesvd_bufferSize(solver, m, n, intResult);
     }
 
     @Override
-    public int gesvd(CudaPrecision precision, int m, int n, DevicePointer a, int lda, DevicePointer s,
-            DevicePointer u, int ldu, DevicePointer vt, int ldvt, DevicePointer work, int lwork,
-            DevicePointer rwork, DevicePointer info) {
-        checkSolver("cusolverDnXgesvd", precision == CudaPrecision.FLOAT64
-                ? JCusolverDn.cusolverDnDgesvd(solver, 'S', 'S', m, n, p(a), lda, p(s), p(u), ldu, p(vt), ldvt,
-                        p(work), lwork, p(rwork), p(info))
-                : JCusolverDn.cusolverDnSgesvd(solver, 'S', 'S', m, n, p(a), lda, p(s), p(u), ldu, p(vt), ldvt,
-                        p(work), lwork, p(rwork), p(info)));
-        return info(info);
+    int cusolverDnGesvdThin(CudaPrecision precision, int m, int n, JCudaPointer a, int lda, JCudaPointer s,
+            JCudaPointer u, int ldu, JCudaPointer vt, int ldvt, JCudaPointer work, int lwork, JCudaPointer rwork,
+            JCudaPointer info) {
+        return doubles(precision)
+                ? JCusolverDn.cusolverDnDgesvd(solver, 'S', 'S', m, n, a.pointer, lda, s.pointer, u.pointer, ldu,
+                        vt.pointer, ldvt, work.pointer, lwork, rwork.pointer, info.pointer)
+                : JCusolverDn.cusolverDnSgesvd(solver, 'S', 'S', m, n, a.pointer, lda, s.pointer, u.pointer, ldu,
+                        vt.pointer, ldvt, work.pointer, lwork, rwork.pointer, info.pointer);
     }
 
     @Override
-    public int potrfWorkspace(CudaPrecision precision, int n, DevicePointer a, int lda) {
+    int cusolverDnPotrfBufferSize(CudaPrecision precision, int n, JCudaPointer a, int lda) {
         int uplo = cublasFillMode.CUBLAS_FILL_MODE_LOWER;
-        checkSolver("cusolverDnXpotrf_bufferSize", precision == CudaPrecision.FLOAT64
-                ? JCusolverDn.cusolverDnDpotrf_bufferSize(solver, uplo, n, p(a), lda, intResult)
-                : JCusolverDn.cusolverDnSpotrf_bufferSize(solver, uplo, n, p(a), lda, intResult));
-        return intResult[0];
+        return doubles(precision)
+                ? JCusolverDn.cusolverDnDpotrf_bufferSize(solver, uplo, n, a.pointer, lda, intResult)
+                : JCusolverDn.cusolverDnSpotrf_bufferSize(solver, uplo, n, a.pointer, lda, intResult);
     }
 
     @Override
-    public int potrf(CudaPrecision precision, int n, DevicePointer a, int lda, DevicePointer work, int lwork,
-            DevicePointer info) {
+    int cusolverDnPotrf(CudaPrecision precision, int n, JCudaPointer a, int lda, JCudaPointer work, int lwork,
+            JCudaPointer info) {
         int uplo = cublasFillMode.CUBLAS_FILL_MODE_LOWER;
-        checkSolver("cusolverDnXpotrf", precision == CudaPrecision.FLOAT64
-                ? JCusolverDn.cusolverDnDpotrf(solver, uplo, n, p(a), lda, p(work), lwork, p(info))
-                : JCusolverDn.cusolverDnSpotrf(solver, uplo, n, p(a), lda, p(work), lwork, p(info)));
-        return info(info);
+        return doubles(precision)
+                ? JCusolverDn.cusolverDnDpotrf(solver, uplo, n, a.pointer, lda, work.pointer, lwork, info.pointer)
+                : JCusolverDn.cusolverDnSpotrf(solver, uplo, n, a.pointer, lda, work.pointer, lwork, info.pointer);
     }
 
     @Override
-    public int getrfWorkspace(CudaPrecision precision, int n, DevicePointer a, int lda) {
-        checkSolver("cusolverDnXgetrf_bufferSize", precision == CudaPrecision.FLOAT64
-                ? JCusolverDn.cusolverDnDgetrf_bufferSize(solver, n, n, p(a), lda, intResult)
-                : JCusolverDn.cusolverDnSgetrf_bufferSize(solver, n, n, p(a), lda, intResult));
-        return intResult[0];
+    int cusolverDnGetrfBufferSize(CudaPrecision precision, int n, JCudaPointer a, int lda) {
+        return doubles(precision)
+                ? JCusolverDn.cusolverDnDgetrf_bufferSize(solver, n, n, a.pointer, lda, intResult)
+                : JCusolverDn.cusolverDnSgetrf_bufferSize(solver, n, n, a.pointer, lda, intResult);
     }
 
     @Override
-    public int getrf(CudaPrecision precision, int n, DevicePointer a, int lda, DevicePointer work,
-            DevicePointer pivots, DevicePointer info) {
-        checkSolver("cusolverDnXgetrf", precision == CudaPrecision.FLOAT64
-                ? JCusolverDn.cusolverDnDgetrf(solver, n, n, p(a), lda, p(work), p(pivots), p(info))
-                : JCusolverDn.cusolverDnSgetrf(solver, n, n, p(a), lda, p(work), p(pivots), p(info)));
-        return info(info);
+    int cusolverDnGetrf(CudaPrecision precision, int n, JCudaPointer a, int lda, JCudaPointer work,
+            JCudaPointer pivots, JCudaPointer info) {
+        return doubles(precision)
+                ? JCusolverDn.cusolverDnDgetrf(solver, n, n, a.pointer, lda, work.pointer, pivots.pointer,
+                        info.pointer)
+                : JCusolverDn.cusolverDnSgetrf(solver, n, n, a.pointer, lda, work.pointer, pivots.pointer,
+                        info.pointer);
     }
 
     @Override
-    public int getrs(CudaPrecision precision, int n, int nrhs, DevicePointer a, int lda, DevicePointer pivots,
-            DevicePointer b, int ldb, DevicePointer info) {
+    int cusolverDnGetrs(CudaPrecision precision, int n, int nrhs, JCudaPointer a, int lda, JCudaPointer pivots,
+            JCudaPointer b, int ldb, JCudaPointer info) {
         int trans = cublasOperation.CUBLAS_OP_N;
-        checkSolver("cusolverDnXgetrs", precision == CudaPrecision.FLOAT64
-                ? JCusolverDn.cusolverDnDgetrs(solver, trans, n, nrhs, p(a), lda, p(pivots), p(b), ldb, p(info))
-                : JCusolverDn.cusolverDnSgetrs(solver, trans, n, nrhs, p(a), lda, p(pivots), p(b), ldb, p(info)));
-        return info(info);
-    }
-
-    @Override
-    public void close() {
-        JCusolverDn.cusolverDnDestroy(solver);
-        JCublas2.cublasDestroy(blas);
-    }
-
-    // ---- status checks -------------------------------------------------------------------
-
-    private static void check(String call, int status) {
-        if (status != cudaError.cudaSuccess) {
-            throw new CudaException(call, status, cudaError.stringFor(status));
-        }
-    }
-
-    private static void checkBlas(String call, int status) {
-        if (status != cublasStatus.CUBLAS_STATUS_SUCCESS) {
-            throw new CudaException(call, status, cublasStatus.stringFor(status));
-        }
-    }
-
-    private static void checkSolver(String call, int status) {
-        if (status != cusolverStatus.CUSOLVER_STATUS_SUCCESS) {
-            throw new CudaException(call, status, cusolverStatus.stringFor(status));
-        }
+        return doubles(precision)
+                ? JCusolverDn.cusolverDnDgetrs(solver, trans, n, nrhs, a.pointer, lda, pivots.pointer, b.pointer, ldb,
+                        info.pointer)
+                : JCusolverDn.cusolverDnSgetrs(solver, trans, n, nrhs, a.pointer, lda, pivots.pointer, b.pointer, ldb,
+                        info.pointer);
     }
 }

@@ -23,13 +23,13 @@ import org.bytedeco.javacpp.Pointer;
  * {@code org.bytedeco.cuda.global} classes initialise), so a host without the libraries fails
  * there with {@link UnsatisfiedLinkError}, never at class-load time of the kernels. Host scalars
  * and staging buffers are preallocated native memory; host transfers go through a staging
- * buffer that grows to the largest transfer seen.
+ * buffer that grows to the largest transfer seen. The checks, the device-memory count and the
+ * order of the calls are shared with the other binding; this class holds the JavaCPP calls.
  */
-public final class JavaCppCudaBinding implements CudaBinding {
+public final class JavaCppCudaBinding extends AbstractCudaBinding<JavaCppCudaBinding.JavaCppPointer> {
 
     private final cublasContext blas = new cublasContext();
     private final cusolverDnContext solver = new cusolverDnContext();
-    private final String description;
 
     private final DoublePointer alphaDouble = new DoublePointer(1);
     private final DoublePointer betaDouble = new DoublePointer(1);
@@ -49,41 +49,13 @@ public final class JavaCppCudaBinding implements CudaBinding {
      * @throws UnsatisfiedLinkError when the CUDA 13 libraries cannot be loaded
      */
     public JavaCppCudaBinding() {
-        int[] count = new int[1];
-        check("cudaGetDeviceCount", cudart.cudaGetDeviceCount(count));
-        if (count[0] < 1) {
-            throw new CudaException("cudaGetDeviceCount", cudart.cudaErrorNoDevice, "no CUDA device");
-        }
-        int[] driver = new int[1];
-        int[] runtime = new int[1];
-        check("cudaDriverGetVersion", cudart.cudaDriverGetVersion(driver));
-        check("cudaRuntimeGetVersion", cudart.cudaRuntimeGetVersion(runtime));
-        String device;
-        try (cudaDeviceProp properties = new cudaDeviceProp()) {
-            check("cudaGetDeviceProperties", cudart.cudaGetDeviceProperties(properties, 0));
-            device = properties.name().getString();
-        }
-        checkBlas("cublasCreate", cublas.cublasCreate_v2(blas));
-        int status = cusolver.cusolverDnCreate(solver);
-        if (status != cusolver.CUSOLVER_STATUS_SUCCESS) {
-            cublas.cublasDestroy_v2(blas);
-            checkSolver("cusolverDnCreate", status);
-        }
-        description = "javacpp: " + device + ", driver " + version(driver[0]) + ", runtime " + version(runtime[0]);
-    }
-
-    private static String version(int v) {
-        return (v / 1000) + "." + (v % 1000) / 10;
+        super(JavaCppPointer.class);
+        open();
     }
 
     @Override
     public String name() {
         return "javacpp";
-    }
-
-    @Override
-    public String describe() {
-        return description;
     }
 
     /** A raw address as a JavaCPP pointer; the memory is not owned by the Java object. */
@@ -94,7 +66,7 @@ public final class JavaCppCudaBinding implements CudaBinding {
     }
 
     /** A device block with typed views on one address, made once so calls allocate nothing. */
-    private static final class JavaCppPointer extends DevicePointer {
+    static final class JavaCppPointer extends DevicePointer {
         final Pointer raw;
         final DoublePointer doubles;
         final FloatPointer floats;
@@ -114,48 +86,103 @@ public final class JavaCppCudaBinding implements CudaBinding {
         }
     }
 
-    private static JavaCppPointer j(DevicePointer pointer) {
-        if (pointer.isFreed()) {
-            throw new IllegalStateException("device memory used after free");
+    private static Pointer at(JavaCppPointer block, long byteOffset) {
+        return byteOffset == 0 ? block.raw : new RawPointer(block.raw.address() + byteOffset);
+    }
+
+    private static String text(BytePointer text) {
+        return text == null ? null : text.getString();
+    }
+
+    // ---- status texts and handles ------------------------------------------------------------
+
+    @Override
+    String runtimeStatusText(int status) {
+        return text(cudart.cudaGetErrorString(status));
+    }
+
+    @Override
+    String blasStatusText(int status) {
+        return text(cublas.cublasGetStatusString(status));
+    }
+
+    /** cuSOLVER has no status-to-text function. */
+    @Override
+    String solverStatusText(int status) {
+        return null;
+    }
+
+    @Override
+    int cudaGetDeviceCount(int[] count) {
+        return cudart.cudaGetDeviceCount(count);
+    }
+
+    @Override
+    int cudaGetDeviceName(String[] name) {
+        try (cudaDeviceProp properties = new cudaDeviceProp()) {
+            int status = cudart.cudaGetDeviceProperties(properties, 0);
+            if (status == SUCCESS) {
+                name[0] = properties.name().getString();
+            }
+            return status;
         }
-        return (JavaCppPointer) pointer;
     }
 
-    private static DoublePointer d(DevicePointer pointer) {
-        return j(pointer).doubles;
+    @Override
+    int cudaDriverGetVersion(int[] version) {
+        return cudart.cudaDriverGetVersion(version);
     }
 
-    private static FloatPointer f(DevicePointer pointer) {
-        return j(pointer).floats;
+    @Override
+    int cudaRuntimeGetVersion(int[] version) {
+        return cudart.cudaRuntimeGetVersion(version);
     }
 
-    private static IntPointer i(DevicePointer pointer) {
-        return j(pointer).ints;
+    @Override
+    int cublasCreate() {
+        return cublas.cublasCreate_v2(blas);
+    }
+
+    @Override
+    int cusolverDnCreate() {
+        return cusolver.cusolverDnCreate(solver);
+    }
+
+    @Override
+    void cublasDestroy() {
+        cublas.cublasDestroy_v2(blas);
+    }
+
+    @Override
+    void cusolverDnDestroy() {
+        cusolver.cusolverDnDestroy(solver);
+    }
+
+    @Override
+    void freeHostMemory() {
+        for (Pointer hostMemory : new Pointer[] {alphaDouble, betaDouble, alphaFloat, betaFloat, doubleResult,
+                floatResult, intResult, doubleStaging, floatStaging}) {
+            hostMemory.close();
+        }
     }
 
     // ---- memory --------------------------------------------------------------------------
 
     @Override
-    public DevicePointer allocate(long bytes) {
+    JavaCppPointer cudaMalloc(long size, long bytes) {
         Pointer raw = new Pointer();
-        check("cudaMalloc(" + bytes + " bytes)", cudart.cudaMalloc(raw, Math.max(bytes, 1)));
+        checkMalloc(bytes, cudart.cudaMalloc(raw, size));
         return new JavaCppPointer(raw, bytes);
     }
 
     @Override
-    public void free(DevicePointer pointer) {
-        if (pointer.isFreed()) {
-            return;
-        }
-        check("cudaFree", cudart.cudaFree(((JavaCppPointer) pointer).raw));
-        pointer.markFreed();
+    int cudaFree(JavaCppPointer block) {
+        return cudart.cudaFree(block.raw);
     }
 
     @Override
-    public void zero(DevicePointer pointer, long bytes) {
-        if (bytes > 0) {
-            check("cudaMemset", cudart.cudaMemset(j(pointer).raw, 0, bytes));
-        }
+    int cudaMemset(JavaCppPointer block, long bytes) {
+        return cudart.cudaMemset(block.raw, 0, bytes);
     }
 
     private DoublePointer doubleStaging(int count) {
@@ -175,68 +202,62 @@ public final class JavaCppCudaBinding implements CudaBinding {
     }
 
     @Override
-    public void copyToDevice(double[] src, int count, DevicePointer dst) {
-        if (count > 0) {
-            DoublePointer staging = doubleStaging(count);
-            staging.put(src, 0, count);
-            check("cudaMemcpy(host to device)", cudart.cudaMemcpy(j(dst).raw, staging,
-                    (long) count * Double.BYTES, cudart.cudaMemcpyHostToDevice));
-        }
+    int cudaMemcpyToDevice(double[] src, int count, long bytes, JavaCppPointer dst) {
+        DoublePointer staging = doubleStaging(count);
+        staging.put(src, 0, count);
+        return cudart.cudaMemcpy(dst.raw, staging, bytes, cudart.cudaMemcpyHostToDevice);
     }
 
     @Override
-    public void copyToDevice(float[] src, int count, DevicePointer dst) {
-        if (count > 0) {
-            FloatPointer staging = floatStaging(count);
-            staging.put(src, 0, count);
-            check("cudaMemcpy(host to device)", cudart.cudaMemcpy(j(dst).raw, staging,
-                    (long) count * Float.BYTES, cudart.cudaMemcpyHostToDevice));
-        }
-    }
-
-    private static Pointer at(DevicePointer src, long byteOffset) {
-        Pointer raw = j(src).raw;
-        return byteOffset == 0 ? raw : new RawPointer(raw.address() + byteOffset);
+    int cudaMemcpyToDevice(float[] src, int count, long bytes, JavaCppPointer dst) {
+        FloatPointer staging = floatStaging(count);
+        staging.put(src, 0, count);
+        return cudart.cudaMemcpy(dst.raw, staging, bytes, cudart.cudaMemcpyHostToDevice);
     }
 
     @Override
-    public void copyToHost(DevicePointer src, long byteOffset, int count, double[] dst) {
-        if (count > 0) {
-            DoublePointer staging = doubleStaging(count);
-            check("cudaMemcpy(device to host)", cudart.cudaMemcpy(staging, at(src, byteOffset),
-                    (long) count * Double.BYTES, cudart.cudaMemcpyDeviceToHost));
+    int cudaMemcpyToHost(JavaCppPointer src, long byteOffset, long bytes, int count, double[] dst) {
+        DoublePointer staging = doubleStaging(count);
+        int status = cudart.cudaMemcpy(staging, at(src, byteOffset), bytes, cudart.cudaMemcpyDeviceToHost);
+        if (status == SUCCESS) {
             staging.get(dst, 0, count);
         }
+        return status;
     }
 
     @Override
-    public void copyToHost(DevicePointer src, long byteOffset, int count, float[] dst) {
-        if (count > 0) {
-            FloatPointer staging = floatStaging(count);
-            check("cudaMemcpy(device to host)", cudart.cudaMemcpy(staging, at(src, byteOffset),
-                    (long) count * Float.BYTES, cudart.cudaMemcpyDeviceToHost));
+    int cudaMemcpyToHost(JavaCppPointer src, long byteOffset, long bytes, int count, float[] dst) {
+        FloatPointer staging = floatStaging(count);
+        int status = cudart.cudaMemcpy(staging, at(src, byteOffset), bytes, cudart.cudaMemcpyDeviceToHost);
+        if (status == SUCCESS) {
             staging.get(dst, 0, count);
         }
+        return status;
     }
 
     @Override
-    public int readInt(DevicePointer src) {
-        check("cudaMemcpy(devInfo)", cudart.cudaMemcpy(intResult, j(src).raw, Integer.BYTES,
-                cudart.cudaMemcpyDeviceToHost));
+    int cudaMemcpyIntToHost(JavaCppPointer src) {
+        return cudart.cudaMemcpy(intResult, src.raw, Integer.BYTES, cudart.cudaMemcpyDeviceToHost);
+    }
+
+    @Override
+    int cudaMemcpyOnDevice(JavaCppPointer src, JavaCppPointer dst, long bytes) {
+        return cudart.cudaMemcpy(dst.raw, src.raw, bytes, cudart.cudaMemcpyDeviceToDevice);
+    }
+
+    @Override
+    int cudaDeviceSynchronize() {
+        return cudart.cudaDeviceSynchronize();
+    }
+
+    @Override
+    int intResult() {
         return intResult.get(0);
     }
 
     @Override
-    public void copyOnDevice(DevicePointer src, DevicePointer dst, long bytes) {
-        if (bytes > 0) {
-            check("cudaMemcpy(device to device)", cudart.cudaMemcpy(j(dst).raw, j(src).raw, bytes,
-                    cudart.cudaMemcpyDeviceToDevice));
-        }
-    }
-
-    @Override
-    public void synchronize() {
-        check("cudaDeviceSynchronize", cudart.cudaDeviceSynchronize());
+    double scalarResult(CudaPrecision precision) {
+        return doubles(precision) ? doubleResult.get(0) : floatResult.get(0);
     }
 
     // ---- cuBLAS --------------------------------------------------------------------------
@@ -245,6 +266,7 @@ public final class JavaCppCudaBinding implements CudaBinding {
         return transpose ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N;
     }
 
+    /** Host scalars of both precisions (cuBLAS pointer mode host). */
     private void scalars(double alpha, double beta) {
         alphaDouble.put(0, alpha);
         betaDouble.put(0, beta);
@@ -253,258 +275,197 @@ public final class JavaCppCudaBinding implements CudaBinding {
     }
 
     @Override
-    public void gemm(CudaPrecision precision, boolean transposeA, boolean transposeB, int m, int n, int k,
-            double alpha, DevicePointer a, int lda, DevicePointer b, int ldb,
-            double beta, DevicePointer c, int ldc) {
+    int cublasGemm(CudaPrecision precision, boolean transposeA, boolean transposeB, int m, int n, int k,
+            double alpha, JavaCppPointer a, int lda, JavaCppPointer b, int ldb, double beta, JavaCppPointer c,
+            int ldc) {
         scalars(alpha, beta);
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDgemm", cublas.cublasDgemm_v2(blas, op(transposeA), op(transposeB), m, n, k,
-                    alphaDouble, d(a), lda, d(b), ldb, betaDouble, d(c), ldc));
-        } else {
-            checkBlas("cublasSgemm", cublas.cublasSgemm_v2(blas, op(transposeA), op(transposeB), m, n, k,
-                    alphaFloat, f(a), lda, f(b), ldb, betaFloat, f(c), ldc));
-        }
+        return doubles(precision)
+                ? cublas.cublasDgemm_v2(blas, op(transposeA), op(transposeB), m, n, k, alphaDouble, a.doubles, lda,
+                        b.doubles, ldb, betaDouble, c.doubles, ldc)
+                : cublas.cublasSgemm_v2(blas, op(transposeA), op(transposeB), m, n, k, alphaFloat, a.floats, lda,
+                        b.floats, ldb, betaFloat, c.floats, ldc);
     }
 
     @Override
-    public void geam(CudaPrecision precision, boolean transposeA, boolean transposeB, int m, int n,
-            double alpha, DevicePointer a, int lda, double beta, DevicePointer b, int ldb,
-            DevicePointer c, int ldc) {
+    int cublasGeam(CudaPrecision precision, boolean transposeA, boolean transposeB, int m, int n, double alpha,
+            JavaCppPointer a, int lda, double beta, JavaCppPointer b, int ldb, JavaCppPointer c, int ldc) {
         scalars(alpha, beta);
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDgeam", cublas.cublasDgeam(blas, op(transposeA), op(transposeB), m, n,
-                    alphaDouble, d(a), lda, betaDouble, d(b), ldb, d(c), ldc));
-        } else {
-            checkBlas("cublasSgeam", cublas.cublasSgeam(blas, op(transposeA), op(transposeB), m, n,
-                    alphaFloat, f(a), lda, betaFloat, f(b), ldb, f(c), ldc));
-        }
+        return doubles(precision)
+                ? cublas.cublasDgeam(blas, op(transposeA), op(transposeB), m, n, alphaDouble, a.doubles, lda,
+                        betaDouble, b.doubles, ldb, c.doubles, ldc)
+                : cublas.cublasSgeam(blas, op(transposeA), op(transposeB), m, n, alphaFloat, a.floats, lda,
+                        betaFloat, b.floats, ldb, c.floats, ldc);
     }
 
     @Override
-    public void scaleColumns(CudaPrecision precision, int m, int n, DevicePointer a, int lda,
-            DevicePointer x, int incx, DevicePointer c, int ldc) {
+    int cublasDgmmRight(CudaPrecision precision, int m, int n, JavaCppPointer a, int lda, JavaCppPointer x,
+            int incx, JavaCppPointer c, int ldc) {
         int side = cublas.CUBLAS_SIDE_RIGHT;
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDdgmm", cublas.cublasDdgmm(blas, side, m, n, d(a), lda, d(x), incx, d(c), ldc));
-        } else {
-            checkBlas("cublasSdgmm", cublas.cublasSdgmm(blas, side, m, n, f(a), lda, f(x), incx, f(c), ldc));
-        }
+        return doubles(precision)
+                ? cublas.cublasDdgmm(blas, side, m, n, a.doubles, lda, x.doubles, incx, c.doubles, ldc)
+                : cublas.cublasSdgmm(blas, side, m, n, a.floats, lda, x.floats, incx, c.floats, ldc);
     }
 
     @Override
-    public void axpy(CudaPrecision precision, int n, double alpha, DevicePointer x, int incx,
-            DevicePointer y, int incy) {
+    int cublasAxpy(CudaPrecision precision, int n, double alpha, JavaCppPointer x, int incx, JavaCppPointer y,
+            int incy) {
         scalars(alpha, 0);
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDaxpy", cublas.cublasDaxpy_v2(blas, n, alphaDouble, d(x), incx, d(y), incy));
-        } else {
-            checkBlas("cublasSaxpy", cublas.cublasSaxpy_v2(blas, n, alphaFloat, f(x), incx, f(y), incy));
-        }
+        return doubles(precision)
+                ? cublas.cublasDaxpy_v2(blas, n, alphaDouble, x.doubles, incx, y.doubles, incy)
+                : cublas.cublasSaxpy_v2(blas, n, alphaFloat, x.floats, incx, y.floats, incy);
     }
 
     @Override
-    public void scal(CudaPrecision precision, int n, double alpha, DevicePointer x, int incx) {
+    int cublasScal(CudaPrecision precision, int n, double alpha, JavaCppPointer x, int incx) {
         scalars(alpha, 0);
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDscal", cublas.cublasDscal_v2(blas, n, alphaDouble, d(x), incx));
-        } else {
-            checkBlas("cublasSscal", cublas.cublasSscal_v2(blas, n, alphaFloat, f(x), incx));
-        }
+        return doubles(precision)
+                ? cublas.cublasDscal_v2(blas, n, alphaDouble, x.doubles, incx)
+                : cublas.cublasSscal_v2(blas, n, alphaFloat, x.floats, incx);
     }
 
     @Override
-    public void copyStrided(CudaPrecision precision, int n, DevicePointer x, int incx, DevicePointer y, int incy) {
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDcopy", cublas.cublasDcopy_v2(blas, n, d(x), incx, d(y), incy));
-        } else {
-            checkBlas("cublasScopy", cublas.cublasScopy_v2(blas, n, f(x), incx, f(y), incy));
-        }
+    int cublasCopy(CudaPrecision precision, int n, JavaCppPointer x, int incx, JavaCppPointer y, int incy) {
+        return doubles(precision)
+                ? cublas.cublasDcopy_v2(blas, n, x.doubles, incx, y.doubles, incy)
+                : cublas.cublasScopy_v2(blas, n, x.floats, incx, y.floats, incy);
     }
 
     @Override
-    public double dot(CudaPrecision precision, int n, DevicePointer x, int incx, DevicePointer y, int incy) {
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDdot", cublas.cublasDdot_v2(blas, n, d(x), incx, d(y), incy, doubleResult));
-            return doubleResult.get(0);
-        }
-        checkBlas("cublasSdot", cublas.cublasSdot_v2(blas, n, f(x), incx, f(y), incy, floatResult));
-        return floatResult.get(0);
+    int cublasDot(CudaPrecision precision, int n, JavaCppPointer x, int incx, JavaCppPointer y, int incy) {
+        return doubles(precision)
+                ? cublas.cublasDdot_v2(blas, n, x.doubles, incx, y.doubles, incy, doubleResult)
+                : cublas.cublasSdot_v2(blas, n, x.floats, incx, y.floats, incy, floatResult);
     }
 
     @Override
-    public double nrm2(CudaPrecision precision, int n, DevicePointer x, int incx) {
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDnrm2", cublas.cublasDnrm2_v2(blas, n, d(x), incx, doubleResult));
-            return doubleResult.get(0);
-        }
-        checkBlas("cublasSnrm2", cublas.cublasSnrm2_v2(blas, n, f(x), incx, floatResult));
-        return floatResult.get(0);
+    int cublasNrm2(CudaPrecision precision, int n, JavaCppPointer x, int incx) {
+        return doubles(precision)
+                ? cublas.cublasDnrm2_v2(blas, n, x.doubles, incx, doubleResult)
+                : cublas.cublasSnrm2_v2(blas, n, x.floats, incx, floatResult);
     }
 
     @Override
-    public double asum(CudaPrecision precision, int n, DevicePointer x, int incx) {
-        if (precision == CudaPrecision.FLOAT64) {
-            checkBlas("cublasDasum", cublas.cublasDasum_v2(blas, n, d(x), incx, doubleResult));
-            return doubleResult.get(0);
-        }
-        checkBlas("cublasSasum", cublas.cublasSasum_v2(blas, n, f(x), incx, floatResult));
-        return floatResult.get(0);
+    int cublasAsum(CudaPrecision precision, int n, JavaCppPointer x, int incx) {
+        return doubles(precision)
+                ? cublas.cublasDasum_v2(blas, n, x.doubles, incx, doubleResult)
+                : cublas.cublasSasum_v2(blas, n, x.floats, incx, floatResult);
     }
 
     // ---- cuSOLVER ------------------------------------------------------------------------
 
     @Override
-    public int geqrfWorkspace(CudaPrecision precision, int m, int n, DevicePointer a, int lda) {
-        checkSolver("cusolverDnXgeqrf_bufferSize", precision == CudaPrecision.FLOAT64
-                ? cusolver.cusolverDnDgeqrf_bufferSize(solver, m, n, d(a), lda, intResult)
-                : cusolver.cusolverDnSgeqrf_bufferSize(solver, m, n, f(a), lda, intResult));
-        return intResult.get(0);
+    int cusolverDnGeqrfBufferSize(CudaPrecision precision, int m, int n, JavaCppPointer a, int lda) {
+        return doubles(precision)
+                ? cusolver.cusolverDnDgeqrf_bufferSize(solver, m, n, a.doubles, lda, intResult)
+                : cusolver.cusolverDnSgeqrf_bufferSize(solver, m, n, a.floats, lda, intResult);
     }
 
     @Override
-    public int geqrf(CudaPrecision precision, int m, int n, DevicePointer a, int lda, DevicePointer tau,
-            DevicePointer work, int lwork, DevicePointer info) {
-        checkSolver("cusolverDnXgeqrf", precision == CudaPrecision.FLOAT64
-                ? cusolver.cusolverDnDgeqrf(solver, m, n, d(a), lda, d(tau), d(work), lwork, i(info))
-                : cusolver.cusolverDnSgeqrf(solver, m, n, f(a), lda, f(tau), f(work), lwork, i(info)));
-        return readInt(info);
+    int cusolverDnGeqrf(CudaPrecision precision, int m, int n, JavaCppPointer a, int lda, JavaCppPointer tau,
+            JavaCppPointer work, int lwork, JavaCppPointer info) {
+        return doubles(precision)
+                ? cusolver.cusolverDnDgeqrf(solver, m, n, a.doubles, lda, tau.doubles, work.doubles, lwork, info.ints)
+                : cusolver.cusolverDnSgeqrf(solver, m, n, a.floats, lda, tau.floats, work.floats, lwork, info.ints);
     }
 
     @Override
-    public int orgqrWorkspace(CudaPrecision precision, int m, int n, int k, DevicePointer a, int lda,
-            DevicePointer tau) {
-        checkSolver("cusolverDnXorgqr_bufferSize", precision == CudaPrecision.FLOAT64
-                ? cusolver.cusolverDnDorgqr_bufferSize(solver, m, n, k, d(a), lda, d(tau), intResult)
-                : cusolver.cusolverDnSorgqr_bufferSize(solver, m, n, k, f(a), lda, f(tau), intResult));
-        return intResult.get(0);
+    int cusolverDnOrgqrBufferSize(CudaPrecision precision, int m, int n, int k, JavaCppPointer a, int lda,
+            JavaCppPointer tau) {
+        return doubles(precision)
+                ? cusolver.cusolverDnDorgqr_bufferSize(solver, m, n, k, a.doubles, lda, tau.doubles, intResult)
+                : cusolver.cusolverDnSorgqr_bufferSize(solver, m, n, k, a.floats, lda, tau.floats, intResult);
     }
 
     @Override
-    public int orgqr(CudaPrecision precision, int m, int n, int k, DevicePointer a, int lda, DevicePointer tau,
-            DevicePointer work, int lwork, DevicePointer info) {
-        checkSolver("cusolverDnXorgqr", precision == CudaPrecision.FLOAT64
-                ? cusolver.cusolverDnDorgqr(solver, m, n, k, d(a), lda, d(tau), d(work), lwork, i(info))
-                : cusolver.cusolverDnSorgqr(solver, m, n, k, f(a), lda, f(tau), f(work), lwork, i(info)));
-        return readInt(info);
+    int cusolverDnOrgqr(CudaPrecision precision, int m, int n, int k, JavaCppPointer a, int lda, JavaCppPointer tau,
+            JavaCppPointer work, int lwork, JavaCppPointer info) {
+        return doubles(precision)
+                ? cusolver.cusolverDnDorgqr(solver, m, n, k, a.doubles, lda, tau.doubles, work.doubles, lwork,
+                        info.ints)
+                : cusolver.cusolverDnSorgqr(solver, m, n, k, a.floats, lda, tau.floats, work.floats, lwork,
+                        info.ints);
     }
 
     @Override
-    public int syevdWorkspace(CudaPrecision precision, int n, DevicePointer a, int lda, DevicePointer w) {
+    int cusolverDnSyevdBufferSize(CudaPrecision precision, int n, JavaCppPointer a, int lda, JavaCppPointer w) {
         int jobz = cusolver.CUSOLVER_EIG_MODE_VECTOR;
         int uplo = cublas.CUBLAS_FILL_MODE_LOWER;
-        checkSolver("cusolverDnXsyevd_bufferSize", precision == CudaPrecision.FLOAT64
-                ? cusolver.cusolverDnDsyevd_bufferSize(solver, jobz, uplo, n, d(a), lda, d(w), intResult)
-                : cusolver.cusolverDnSsyevd_bufferSize(solver, jobz, uplo, n, f(a), lda, f(w), intResult));
-        return intResult.get(0);
+        return doubles(precision)
+                ? cusolver.cusolverDnDsyevd_bufferSize(solver, jobz, uplo, n, a.doubles, lda, w.doubles, intResult)
+                : cusolver.cusolverDnSsyevd_bufferSize(solver, jobz, uplo, n, a.floats, lda, w.floats, intResult);
     }
 
     @Override
-    public int syevd(CudaPrecision precision, int n, DevicePointer a, int lda, DevicePointer w,
-            DevicePointer work, int lwork, DevicePointer info) {
+    int cusolverDnSyevd(CudaPrecision precision, int n, JavaCppPointer a, int lda, JavaCppPointer w,
+            JavaCppPointer work, int lwork, JavaCppPointer info) {
         int jobz = cusolver.CUSOLVER_EIG_MODE_VECTOR;
         int uplo = cublas.CUBLAS_FILL_MODE_LOWER;
-        checkSolver("cusolverDnXsyevd", precision == CudaPrecision.FLOAT64
-                ? cusolver.cusolverDnDsyevd(solver, jobz, uplo, n, d(a), lda, d(w), d(work), lwork, i(info))
-                : cusolver.cusolverDnSsyevd(solver, jobz, uplo, n, f(a), lda, f(w), f(work), lwork, i(info)));
-        return readInt(info);
+        return doubles(precision)
+                ? cusolver.cusolverDnDsyevd(solver, jobz, uplo, n, a.doubles, lda, w.doubles, work.doubles, lwork,
+                        info.ints)
+                : cusolver.cusolverDnSsyevd(solver, jobz, uplo, n, a.floats, lda, w.floats, work.floats, lwork,
+                        info.ints);
     }
 
     @Override
-    public int gesvdWorkspace(CudaPrecision precision, int m, int n) {
-        checkSolver("cusolverDnXgesvd_bufferSize", precision == CudaPrecision.FLOAT64
+    int cusolverDnGesvdBufferSize(CudaPrecision precision, int m, int n) {
+        return doubles(precision)
                 ? cusolver.cusolverDnDgesvd_bufferSize(solver, m, n, intResult)
-                : cusolver.cusolverDnSgesvd_bufferSize(solver, m, n, intResult));
-        return intResult.get(0);
+                : cusolver.cusolverDnSgesvd_bufferSize(solver, m, n, intResult);
     }
 
     @Override
-    public int gesvd(CudaPrecision precision, int m, int n, DevicePointer a, int lda, DevicePointer s,
-            DevicePointer u, int ldu, DevicePointer vt, int ldvt, DevicePointer work, int lwork,
-            DevicePointer rwork, DevicePointer info) {
+    int cusolverDnGesvdThin(CudaPrecision precision, int m, int n, JavaCppPointer a, int lda, JavaCppPointer s,
+            JavaCppPointer u, int ldu, JavaCppPointer vt, int ldvt, JavaCppPointer work, int lwork,
+            JavaCppPointer rwork, JavaCppPointer info) {
         byte thin = (byte) 'S';
-        checkSolver("cusolverDnXgesvd", precision == CudaPrecision.FLOAT64
-                ? cusolver.cusolverDnDgesvd(solver, thin, thin, m, n, d(a), lda, d(s), d(u), ldu, d(vt), ldvt,
-                        d(work), lwork, d(rwork), i(info))
-                : cusolver.cusolverDnSgesvd(solver, thin, thin, m, n, f(a), lda, f(s), f(u), ldu, f(vt), ldvt,
-                        f(work), lwork, f(rwork), i(info)));
-        return readInt(info);
+        return doubles(precision)
+                ? cusolver.cusolverDnDgesvd(solver, thin, thin, m, n, a.doubles, lda, s.doubles, u.doubles, ldu,
+                        vt.doubles, ldvt, work.doubles, lwork, rwork.doubles, info.ints)
+                : cusolver.cusolverDnSgesvd(solver, thin, thin, m, n, a.floats, lda, s.floats, u.floats, ldu,
+                        vt.floats, ldvt, work.floats, lwork, rwork.floats, info.ints);
     }
 
     @Override
-    public int potrfWorkspace(CudaPrecision precision, int n, DevicePointer a, int lda) {
+    int cusolverDnPotrfBufferSize(CudaPrecision precision, int n, JavaCppPointer a, int lda) {
         int uplo = cublas.CUBLAS_FILL_MODE_LOWER;
-        checkSolver("cusolverDnXpotrf_bufferSize", precision == CudaPrecision.FLOAT64
-                ? cusolver.cusolverDnDpotrf_bufferSize(solver, uplo, n, d(a), lda, intResult)
-                : cusolver.cusolverDnSpotrf_bufferSize(solver, uplo, n, f(a), lda, intResult));
-        return intResult.get(0);
+        return doubles(precision)
+                ? cusolver.cusolverDnDpotrf_bufferSize(solver, uplo, n, a.doubles, lda, intResult)
+                : cusolver.cusolverDnSpotrf_bufferSize(solver, uplo, n, a.floats, lda, intResult);
     }
 
     @Override
-    public int potrf(CudaPrecision precision, int n, DevicePointer a, int lda, DevicePointer work, int lwork,
-            DevicePointer info) {
+    int cusolverDnPotrf(CudaPrecision precision, int n, JavaCppPointer a, int lda, JavaCppPointer work, int lwork,
+            JavaCppPointer info) {
         int uplo = cublas.CUBLAS_FILL_MODE_LOWER;
-        checkSolver("cusolverDnXpotrf", precision == CudaPrecision.FLOAT64
-                ? cusolver.cusolverDnDpotrf(solver, uplo, n, d(a), lda, d(work), lwork, i(info))
-                : cusolver.cusolverDnSpotrf(solver, uplo, n, f(a), lda, f(work), lwork, i(info)));
-        return readInt(info);
+        return doubles(precision)
+                ? cusolver.cusolverDnDpotrf(solver, uplo, n, a.doubles, lda, work.doubles, lwork, info.ints)
+                : cusolver.cusolverDnSpotrf(solver, uplo, n, a.floats, lda, work.floats, lwork, info.ints);
     }
 
     @Override
-    public int getrfWorkspace(CudaPrecision precision, int n, DevicePointer a, int lda) {
-        checkSolver("cusolverDnXgetrf_bufferSize", precision == CudaPrecision.FLOAT64
-                ? cusolver.cusolverDnDgetrf_bufferSize(solver, n, n, d(a), lda, intResult)
-                : cusolver.cusolverDnSgetrf_bufferSize(solver, n, n, f(a), lda, intResult));
-        return intResult.get(0);
+    int cusolverDnGetrfBufferSize(CudaPrecision precision, int n, JavaCppPointer a, int lda) {
+        return doubles(precision)
+                ? cusolver.cusolverDnDgetrf_bufferSize(solver, n, n, a.doubles, lda, intResult)
+                : cusolver.cusolverDnSgetrf_bufferSize(solver, n, n, a.floats, lda, intResult);
     }
 
     @Override
-    public int getrf(CudaPrecision precision, int n, DevicePointer a, int lda, DevicePointer work,
-            DevicePointer pivots, DevicePointer info) {
-        checkSolver("cusolverDnXgetrf", precision == CudaPrecision.FLOAT64
-                ? cusolver.cusolverDnDgetrf(solver, n, n, d(a), lda, d(work), i(pivots), i(info))
-                : cusolver.cusolverDnSgetrf(solver, n, n, f(a), lda, f(work), i(pivots), i(info)));
-        return readInt(info);
+    int cusolverDnGetrf(CudaPrecision precision, int n, JavaCppPointer a, int lda, JavaCppPointer work,
+            JavaCppPointer pivots, JavaCppPointer info) {
+        return doubles(precision)
+                ? cusolver.cusolverDnDgetrf(solver, n, n, a.doubles, lda, work.doubles, pivots.ints, info.ints)
+                : cusolver.cusolverDnSgetrf(solver, n, n, a.floats, lda, work.floats, pivots.ints, info.ints);
     }
 
     @Override
-    public int getrs(CudaPrecision precision, int n, int nrhs, DevicePointer a, int lda, DevicePointer pivots,
-            DevicePointer b, int ldb, DevicePointer info) {
+    int cusolverDnGetrs(CudaPrecision precision, int n, int nrhs, JavaCppPointer a, int lda, JavaCppPointer pivots,
+            JavaCppPointer b, int ldb, JavaCppPointer info) {
         int trans = cublas.CUBLAS_OP_N;
-        checkSolver("cusolverDnXgetrs", precision == CudaPrecision.FLOAT64
-                ? cusolver.cusolverDnDgetrs(solver, trans, n, nrhs, d(a), lda, i(pivots), d(b), ldb, i(info))
-                : cusolver.cusolverDnSgetrs(solver, trans, n, nrhs, f(a), lda, i(pivots), f(b), ldb, i(info)));
-        return readInt(info);
-    }
-
-    @Override
-    public void close() {
-        cusolver.cusolverDnDestroy(solver);
-        cublas.cublasDestroy_v2(blas);
-        for (Pointer hostMemory : new Pointer[] {alphaDouble, betaDouble, alphaFloat, betaFloat, doubleResult,
-                floatResult, intResult, doubleStaging, floatStaging}) {
-            hostMemory.close();
-        }
-    }
-
-    // ---- status checks -------------------------------------------------------------------
-
-    private static void check(String call, int status) {
-        if (status != cudart.cudaSuccess) {
-            BytePointer text = cudart.cudaGetErrorString(status);
-            throw new CudaException(call, status, text == null ? null : text.getString());
-        }
-    }
-
-    private static void checkBlas(String call, int status) {
-        if (status != cublas.CUBLAS_STATUS_SUCCESS) {
-            BytePointer text = cublas.cublasGetStatusString(status);
-            throw new CudaException(call, status, text == null ? null : text.getString());
-        }
-    }
-
-    private static void checkSolver(String call, int status) {
-        if (status != cusolver.CUSOLVER_STATUS_SUCCESS) {
-            throw new CudaException(call, status, null);
-        }
+        return doubles(precision)
+                ? cusolver.cusolverDnDgetrs(solver, trans, n, nrhs, a.doubles, lda, pivots.ints, b.doubles, ldb,
+                        info.ints)
+                : cusolver.cusolverDnSgetrs(solver, trans, n, nrhs, a.floats, lda, pivots.ints, b.floats, ldb,
+                        info.ints);
     }
 }
