@@ -331,6 +331,7 @@ public final class NearestEtf<M> implements AutoCloseable {
                 candidateCoefficients, ones, onesRow, unitRow)) {
             kernels.free(m);
         }
+        polarFactorisation.close();
         problem.close();
     }
 

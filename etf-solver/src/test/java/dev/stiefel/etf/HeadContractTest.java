@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.testkit.CountingKernels;
 import dev.stiefel.testkit.TestMatrices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -110,7 +111,7 @@ class HeadContractTest {
     @ParameterizedTest
     @EnumSource(EtfBackwardMethod.class)
     void theImplicitHeadReturnsEveryMatrixItCreated(EtfBackwardMethod method) {
-        CountingKernels.Counted counted = CountingKernels.wrap(dev.stiefel.kernel.Kernels.ejml());
+        CountingKernels<DMatrixRMaj> counted = CountingKernels.of(dev.stiefel.kernel.Kernels.ejml());
         Stiefel<DMatrixRMaj> manifold = new Stiefel<>(counted.kernels(), DIMENSION, CLASSES, StiefelRetraction.QR);
         ImplicitEtfHead head = new ImplicitEtfHead(counted.kernels(), manifold, DIMENSION, CLASSES,
                 EtfOptions.defaults().withBackwardMethod(method));
@@ -134,7 +135,7 @@ class HeadContractTest {
     /** A head that was handed its kernels frees every matrix, closes its manifold and then the kernels, once. */
     @Test
     void aHeadOwningItsKernelsClosesThem() {
-        CountingKernels.Counted counted = CountingKernels.wrap(dev.stiefel.kernel.Kernels.ejml());
+        CountingKernels<DMatrixRMaj> counted = CountingKernels.of(dev.stiefel.kernel.Kernels.ejml());
         ImplicitEtfHead head = ImplicitEtfHead.owningKernels(counted.kernels(), DIMENSION, CLASSES,
                 EtfOptions.defaults());
         int[] labels = TestMatrices.balancedLabels(BATCH, CLASSES);
@@ -148,7 +149,7 @@ class HeadContractTest {
         assertEquals(0, counted.doubleFrees(), "matrices freed twice");
         assertEquals(1, counted.closes(), "the handed-over kernels are closed once");
 
-        CountingKernels.Counted refused = CountingKernels.wrap(dev.stiefel.kernel.Kernels.ejml());
+        CountingKernels<DMatrixRMaj> refused = CountingKernels.of(dev.stiefel.kernel.Kernels.ejml());
         assertThrows(IllegalArgumentException.class,
                 () -> ImplicitEtfHead.owningKernels(refused.kernels(), 3, CLASSES, EtfOptions.defaults()));
         assertEquals(1, refused.closes(), "kernels handed over to a refused head are closed too");
@@ -157,7 +158,7 @@ class HeadContractTest {
     /** The state alone, with the trust-region solver: the same books. */
     @Test
     void theImplicitStateReturnsEveryMatrixItCreated() {
-        CountingKernels.Counted counted = CountingKernels.wrap(dev.stiefel.kernel.Kernels.ejml());
+        CountingKernels<DMatrixRMaj> counted = CountingKernels.of(dev.stiefel.kernel.Kernels.ejml());
         Stiefel<DMatrixRMaj> manifold = new Stiefel<>(counted.kernels(), DIMENSION, CLASSES, StiefelRetraction.QR);
         ImplicitEtfState<DMatrixRMaj> state = new ImplicitEtfState<>(counted.kernels(), manifold, DIMENSION, CLASSES,
                 EtfOptions.defaults().withMethod(EtfSolverMethod.TRUST_REGIONS));
@@ -195,5 +196,24 @@ class HeadContractTest {
         for (int index = 0; index < matrix.getNumElements(); index++) {
             assertTrue(Double.isFinite(matrix.data[index]), what + " entry " + index + " is " + matrix.data[index]);
         }
+    }
+
+    /** The closed-form nearest ETF gives back its workspaces and its polar factorisation on close. */
+    @Test
+    void theNearestEtfReturnsEveryMatrixItCreated() {
+        CountingKernels<DMatrixRMaj> counted = CountingKernels.of(dev.stiefel.kernel.Kernels.ejml());
+        Stiefel<DMatrixRMaj> manifold = new Stiefel<>(counted.kernels(), DIMENSION, CLASSES, StiefelRetraction.QR);
+        int before = counted.live();
+        NearestEtf<DMatrixRMaj> nearest = new NearestEtf<>(counted.kernels(), manifold, DIMENSION, CLASSES,
+                EtfOptions.defaults());
+        DMatrixRMaj proximal = TestMatrices.stiefelPoint(DIMENSION, CLASSES, 4);
+        nearest.solve(TestMatrices.gaussian(DIMENSION, CLASSES, 3), proximal, proximal,
+                new DMatrixRMaj(DIMENSION, CLASSES));
+        nearest.close();
+        nearest.close();
+        assertEquals(before, counted.live(), "matrices still live after close");
+        assertEquals(0, counted.doubleFrees(), "matrices freed twice");
+        manifold.close();
+        assertEquals(0, counted.live());
     }
 }

@@ -22,6 +22,8 @@ public final class CountingKernels<M> {
 
     private final DenseKernels<M> counted;
     private final Set<Object> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    private int doubleFrees;
+    private int closes;
 
     private CountingKernels(DenseKernels<M> backend) {
         InvocationHandler handler = (proxy, method, args) -> dispatch(backend, method, args);
@@ -63,6 +65,24 @@ public final class CountingKernels<M> {
         return live.size();
     }
 
+    /**
+     * Frees of a matrix that was not live: freed twice, or never made here.
+     *
+     * @return their number
+     */
+    public synchronized int doubleFrees() {
+        return doubleFrees;
+    }
+
+    /**
+     * Calls of the backend's {@code close()}: code handed kernels it does not own must not close them.
+     *
+     * @return their number
+     */
+    public synchronized int closes() {
+        return closes;
+    }
+
     private Object dispatch(DenseKernels<M> backend, Method method, Object[] args) throws Throwable {
         String name = method.getName();
         if (method.getDeclaringClass() == Object.class) {
@@ -72,9 +92,16 @@ public final class CountingKernels<M> {
                 default -> "counting " + backend;
             };
         }
-        if (name.equals("free") && args.length == 1) {
+        if (name.equals("free") && args != null && args.length == 1) {
             synchronized (this) {
-                live.remove(args[0]);
+                if (!live.remove(args[0])) {
+                    doubleFrees++;
+                }
+            }
+        }
+        if (name.equals("close") && (args == null || args.length == 0)) {
+            synchronized (this) {
+                closes++;
             }
         }
         Object result;
