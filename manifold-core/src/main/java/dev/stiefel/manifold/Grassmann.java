@@ -43,6 +43,7 @@ public final class Grassmann<M> implements Manifold<M> {
     private final double[] cosines;
     private final double[] sines;
     private final DMatrixRMaj hostAmbient;
+    private final double negligibleSingularValue;
 
     /**
      * @throws IllegalArgumentException unless {@code n >= p >= 1}, or when an argument is null
@@ -70,6 +71,7 @@ public final class Grassmann<M> implements Manifold<M> {
         this.cosines = new double[p];
         this.sines = new double[p];
         this.hostAmbient = new DMatrixRMaj(n, p);
+        this.negligibleSingularValue = ManifoldSupport.NEGLIGIBLE_SINGULAR_VALUE * n;
     }
 
     /** {@code Gr(n, p)} on {@link Kernels#cpu()} with the polar retraction. */
@@ -155,12 +157,24 @@ public final class Grassmann<M> implements Manifold<M> {
         kernels.copy(ambient, out);
     }
 
-    /** A representative of {@code span(X + V)}; {@code out} may alias {@code v}, not {@code x}. */
+    /**
+     * A representative of {@code span(X + V)}; {@code out} may alias {@code v}, not {@code x}.
+     * Steps longer than {@link #LONG_STEP} are evaluated as a geodesic-like curve: with the thin
+     * SVD {@code V = U S W^T}, {@code X + V = (X W + U S) W^T} spans the same subspace as
+     * {@code X W cos(T) W^T + U sin(T) W^T}, {@code T = atan(S)}, which is the polar factor of
+     * {@code X + V} and stays accurate when {@code X} is lost in the rounding of {@code V}
+     * ({@code X + V} is then rank deficient to working precision, though never in exact
+     * arithmetic); both retractions return that polar representative there.
+     */
     @Override
     public void retract(M x, M v, M out) {
         check(x, "point x");
         check(v, "tangent vector v");
         requireOutput(x, out);
+        if (kernels.normF(v) > LONG_STEP) {
+            geodesicLike(x, v, false, out);
+            return;
+        }
         kernels.addScaled(1.0, x, 1.0, v, ambient);
         if (retraction == GrassmannRetraction.QR) {
             kernels.qrPositive(ambient, out, null);
@@ -168,6 +182,13 @@ public final class Grassmann<M> implements Manifold<M> {
             kernels.polar(ambient, out);
         }
     }
+
+    /**
+     * Steps longer than this are retracted through the SVD of {@code V} (see {@link #retract});
+     * below it {@code X + V} has condition number at most 16 and its QR or polar factor is
+     * accurate to rounding.
+     */
+    public static final double LONG_STEP = 16.0;
 
     @Override
     public boolean hasInverseRetraction() {
@@ -300,25 +321,80 @@ public final class Grassmann<M> implements Manifold<M> {
 
     /**
      * Riemannian exponential (Edelman, Arias, Smith 1998, Thm. 2.3; pymanopt's
-     * {@code Grassmann.exp} without its final re-orthonormalisation): with the thin SVD
-     * {@code V = U S W^T}, {@code Exp_X(V) = X W cos(S) W^T + U sin(S) W^T}, an orthonormal
-     * representative of the subspace. {@code out} may alias {@code v}, not {@code x}.
+     * {@code Grassmann.exp}): with the thin SVD {@code V = U S W^T},
+     * {@code Exp_X(V) = X W cos(S) W^T + U sin(S) W^T}, an orthonormal representative of the
+     * subspace. {@code out} may alias {@code v}, not {@code x}.
+     *
+     * <p>Evaluated for tangent vectors of every finite length: {@code V} is scaled by a power
+     * of two to unit norm (the scale goes into the angles, whose cosines and sines are exact
+     * for every finite angle), projected once more onto the horizontal space; singular values
+     * below rounding noise are zero angles (their singular vectors are arbitrary, possibly in
+     * {@code span(X)}: with {@code n < 2p} some always are), {@code U} is projected onto the
+     * complement of {@code X}, and the result is re-orthonormalised by its polar factor (same
+     * subspace), as pymanopt re-orthonormalises by QR.
      */
     public void exponential(M x, M v, M out) {
         check(x, "point x");
         check(v, "tangent vector v");
         requireOutput(x, out);
-        kernels.svdThin(v, ambientSecond, sines, smallSecond);
-        for (int i = 0; i < p; i++) {
-            cosines[i] = Math.cos(sines[i]);
-            sines[i] = Math.sin(sines[i]);
+        geodesicLike(x, v, true, out);
+    }
+
+    /**
+     * {@code out = polar(X W cos(T) W^T + U sin(T) W^T)} for the thin SVD {@code V = U S W^T}
+     * of the horizontal part of {@code V}, with angles {@code T = S} (the exponential) or
+     * {@code T = atan(S)} (the span of {@code X + V}), for every finite {@code V}: see
+     * {@link #exponential}.
+     */
+    private void geodesicLike(M x, M v, boolean exponentialAngles, M out) {
+        int exponent = ManifoldSupport.scaleToUnitNorm(kernels, v, ambient);
+        kernels.gemm(1.0, x, true, ambient, false, 0.0, small);
+        kernels.gemm(-1.0, x, false, small, false, 1.0, ambient);
+        if (kernels.normF(ambient) == 0.0) {
+            kernels.copy(x, out);
+            return;
         }
+        kernels.svdThin(ambient, ambientSecond, sines, smallSecond);
+        if (exponentialAngles) {
+            ManifoldSupport.cosinesAndSines(sines, p, exponent, negligibleSingularValue, cosines, sines);
+        } else {
+            arcTangentCosinesAndSines(exponent);
+        }
+        kernels.gemm(1.0, x, true, ambientSecond, false, 0.0, small);
+        kernels.gemm(-1.0, x, false, small, false, 1.0, ambientSecond);
         kernels.scaleColumns(smallSecond, cosines, smallThird);
         kernels.gemm(1.0, smallThird, false, smallSecond, true, 0.0, small);
         kernels.scaleColumns(ambientSecond, sines, ambientSecond);
         kernels.gemm(1.0, x, false, small, false, 0.0, ambient);
         kernels.gemm(1.0, ambientSecond, false, smallSecond, true, 1.0, ambient);
-        kernels.copy(ambient, out);
+        kernels.polar(ambient, out);
+    }
+
+    /**
+     * {@code cos} and {@code sin} of {@code atan(s_i 2^exponent)} for the scaled singular values
+     * in {@code sines}: {@code 1 / hypot(1, s)} and {@code s / hypot(1, s)}, through {@code 1 / s}
+     * for large {@code s} so that nothing overflows.
+     */
+    private void arcTangentCosinesAndSines(int exponent) {
+        for (int i = 0; i < p; i++) {
+            double scaled = sines[i];
+            if (!(scaled > negligibleSingularValue)) {
+                cosines[i] = 1.0;
+                sines[i] = 0.0;
+                continue;
+            }
+            double value = Math.scalb(scaled, exponent);
+            if (value <= 1.0) {
+                double length = Math.hypot(1.0, value);
+                cosines[i] = 1.0 / length;
+                sines[i] = value / length;
+            } else {
+                double inverse = Math.scalb(1.0 / scaled, -exponent);
+                double length = Math.hypot(1.0, inverse);
+                cosines[i] = inverse / length;
+                sines[i] = 1.0 / length;
+            }
+        }
     }
 
     /**

@@ -20,9 +20,6 @@ import org.ejml.data.DMatrixRMaj;
  */
 public final class Sphere<M> implements Manifold<M> {
 
-    /** Below this angle {@code sin(t)/t} is evaluated by its Taylor polynomial {@code 1 - t^2/6}. */
-    private static final double SMALL_ANGLE = 1e-4;
-
     /**
      * At the antipode the direction {@code u = y - <x, y> x} is rounding noise (about
      * {@code eps |x|}): below this size the logarithm is rejected rather than pointed anywhere.
@@ -36,6 +33,9 @@ public final class Sphere<M> implements Manifold<M> {
     private final String name;
     private final M ambient;
     private final DMatrixRMaj hostAmbient;
+    private final double[] angle = new double[1];
+    private final double[] cosine = new double[1];
+    private final double[] sine = new double[1];
 
     /**
      * @throws IllegalArgumentException unless {@code rows >= 1} and {@code cols >= 1}, or when an
@@ -147,6 +147,8 @@ public final class Sphere<M> implements Manifold<M> {
             exponential(x, v, out);
         } else {
             kernels.addScaled(1.0, x, 1.0, v, out);
+            // A power-of-two scaling first, so that a norm beyond Double.MAX_VALUE cannot overflow.
+            ManifoldSupport.scaleToUnitNorm(kernels, out, out);
             kernels.scale(1.0 / kernels.normF(out), out);
         }
     }
@@ -159,13 +161,26 @@ public final class Sphere<M> implements Manifold<M> {
 
     /**
      * {@code Exp_x(v) = cos(|v|) x + (sin(|v|) / |v|) v}; {@code out} may alias {@code v}.
+     * Evaluated for tangent vectors of every finite length: {@code v} is scaled by a power of
+     * two to unit norm (the scale goes into the angle, whose cosine and sine are exact for every
+     * finite angle) and projected once more onto the tangent space, and the result is
+     * normalised, so that it has unit norm to rounding.
      */
     public void exponential(M x, M v, M out) {
         check(x, "point x");
         check(v, "tangent vector v");
         requireOutput(x, out);
-        double angle = kernels.normF(v);
-        kernels.addScaled(Math.cos(angle), x, sinc(angle), v, out);
+        int exponent = ManifoldSupport.scaleToUnitNorm(kernels, v, ambient);
+        kernels.addScaled(1.0, ambient, -kernels.dot(x, ambient), x, ambient);
+        double direction = kernels.normF(ambient);
+        if (direction == 0.0) {
+            kernels.copy(x, out);
+            return;
+        }
+        angle[0] = direction;
+        ManifoldSupport.cosinesAndSines(angle, 1, exponent, 0.0, cosine, sine);
+        kernels.addScaled(cosine[0], x, sine[0] / direction, ambient, out);
+        kernels.scale(1.0 / kernels.normF(out), out);
     }
 
     /**
@@ -188,10 +203,6 @@ public final class Sphere<M> implements Manifold<M> {
         }
         double angle = Math.atan2(sine, cosine);
         kernels.scale(sine == 0.0 ? 0.0 : angle / sine, out);
-    }
-
-    private static double sinc(double angle) {
-        return angle < SMALL_ANGLE ? 1.0 - angle * angle / 6.0 : Math.sin(angle) / angle;
     }
 
     @Override

@@ -275,25 +275,38 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
 
     /**
      * The configured retraction, see {@link StiefelRetraction}. {@code out} may alias {@code v}
-     * but not {@code x}.
+     * but not {@code x}. The built-in Cayley and exponential retractions evaluate tangent
+     * vectors of every finite length.
      *
-     * @throws ArithmeticException when {@code X + V} is rank deficient (QR, polar) or the Cayley
-     *     system is singular; neither happens for a point {@code X} and a tangent {@code V}
+     * @throws ArithmeticException when the retraction cannot be evaluated to working precision,
+     *     naming the retraction and the length of the step: QR and polar when {@code X + V} is
+     *     rank deficient to working precision, which for a tangent {@code V} happens only when
+     *     {@code X} is lost in the rounding of a step of length near {@code 1 / eps} or more
      */
     @Override
     public void retract(M x, M v, M out) {
         requireShape(kernels, x, n, p, name, "point x");
         requireShape(kernels, v, n, p, name, "tangent vector v");
         requireOutput(x, out);
-        retractionMethod.retract(x, v, out);
+        try {
+            retractionMethod.retract(x, v, out);
+        } catch (ArithmeticException undefined) {
+            ArithmeticException named = new ArithmeticException(name + ": the " + retraction.name()
+                    + " retraction of a tangent vector of norm " + kernels.normF(v)
+                    + " cannot be evaluated to working precision: " + undefined.getMessage());
+            named.initCause(undefined);
+            throw named;
+        }
     }
 
     /**
      * Riemannian exponential of the embedded metric (Edelman, Arias, Smith 1998, eq. 2.45):
      * {@code Exp_X(V) = [X V] expm([[A, -S], [I, A]]) [expm(-A); 0]}, {@code A = X^T V},
-     * {@code S = V^T V}. Available on every instance: when the configured retraction is another
-     * one, the {@code 2p x 2p} workspaces are allocated on the first call. {@code out} may alias
-     * {@code v} but not {@code x}.
+     * {@code S = V^T V}, evaluated through exponentials of skew-symmetric matrices (see
+     * {@link StiefelRetraction#EXPONENTIAL}) so that the result has orthonormal columns to
+     * rounding for every finite {@code V}. Available on every instance: when the configured
+     * retraction is another one, the workspaces are allocated on the first call. {@code out}
+     * may alias {@code v} but not {@code x}.
      */
     public void exponential(M x, M v, M out) {
         requireShape(kernels, x, n, p, name, "point x");

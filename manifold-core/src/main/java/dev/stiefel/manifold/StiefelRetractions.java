@@ -331,21 +331,151 @@ final class StiefelRetractions {
         }
     }
 
-    /** The Cayley transform (see {@link StiefelRetraction#CAYLEY}). */
+    /**
+     * The splitting {@code V = 2^e (X A + Q B)} of a tangent vector scaled to unit norm, shared
+     * by the exponential and the long-step Cayley transform: {@code A = skew(X^T V_s)},
+     * {@code Q B} the thin SVD of the normal part {@code V_s - X X^T V_s} with noise singular
+     * values ({@link ManifoldSupport#NEGLIGIBLE_SINGULAR_VALUE}) zeroed and {@code Q} projected once more onto
+     * the complement of {@code X}. Then {@code W = [[A, -B^T], [B, 0]]}-type blocks in the
+     * orthonormal basis {@code [X Q]} carry the geometry of the step.
+     */
+    static final class NormalSplit<M> implements AutoCloseable {
+        private final DenseKernels<M> kernels;
+        private final int p;
+        private final double negligibleSingularValue;
+        /** The scaled tangent, then its normal part ({@code n x p}). */
+        final M scaledTangent;
+        /** {@code Q} ({@code n x p}). */
+        final M normalBasis;
+        /** {@code A = skew(X^T V_s)} ({@code p x p}). */
+        final M skew;
+        /** {@code B = diag(s) W^T} ({@code p x p}). */
+        final M normalCoordinates;
+        /** {@code -B^T} ({@code p x p}). */
+        final M minusNormalCoordinatesTransposed;
+        private final M coordinates;
+        private final M rightVectors;
+        private final double[] singularValues;
+
+        NormalSplit(DenseKernels<M> kernels, int n, int p) {
+            this.kernels = kernels;
+            this.p = p;
+            this.negligibleSingularValue = ManifoldSupport.NEGLIGIBLE_SINGULAR_VALUE * Math.max(n, p);
+            this.scaledTangent = kernels.create(n, p);
+            this.normalBasis = kernels.create(n, p);
+            this.skew = kernels.create(p, p);
+            this.normalCoordinates = kernels.create(p, p);
+            this.minusNormalCoordinatesTransposed = kernels.create(p, p);
+            this.coordinates = kernels.create(p, p);
+            this.rightVectors = kernels.create(p, p);
+            this.singularValues = new double[p];
+        }
+
+        /** Singular values below this count as zero (see {@link ManifoldSupport#NEGLIGIBLE_SINGULAR_VALUE}). */
+        double negligibleSingularValue() {
+            return negligibleSingularValue;
+        }
+
+        /**
+         * Splits {@code v} at {@code x}; returns the exponent {@code e} of the scale, or
+         * {@link Integer#MIN_VALUE} for {@code v = 0} (nothing else is written then).
+         */
+        int split(M x, M v) {
+            int exponent = ManifoldSupport.scaleToUnitNorm(kernels, v, scaledTangent);
+            if (kernels.normF(scaledTangent) == 0.0) {
+                return Integer.MIN_VALUE;
+            }
+            kernels.gemm(1.0, x, true, scaledTangent, false, 0.0, coordinates);
+            kernels.gemm(-1.0, x, false, coordinates, false, 1.0, scaledTangent);
+            kernels.skewPart(coordinates, skew);
+            kernels.svdThin(scaledTangent, normalBasis, singularValues, rightVectors);
+            for (int i = 0; i < p; i++) {
+                if (!(singularValues[i] > negligibleSingularValue)) {
+                    singularValues[i] = 0.0;
+                }
+            }
+            kernels.gemm(1.0, x, true, normalBasis, false, 0.0, coordinates);
+            kernels.gemm(-1.0, x, false, coordinates, false, 1.0, normalBasis);
+            kernels.scaleColumns(rightVectors, singularValues, minusNormalCoordinatesTransposed);
+            kernels.transpose(minusNormalCoordinatesTransposed, normalCoordinates);
+            kernels.scale(-1.0, minusNormalCoordinatesTransposed);
+            return exponent;
+        }
+
+        /**
+         * {@code out = polar(X top + Q bottom)} for the blocks of the {@code 2p x p} matrix
+         * {@code column} (coordinates in the basis {@code [X Q]}); overwrites {@code top},
+         * {@code bottom} and {@code ambient}.
+         */
+        void assemblePoint(M x, Blocks<M> blocks, M column, M top, M bottom, M ambient, M out) {
+            kernels.gemm(1.0, blocks.selectTop, true, column, false, 0.0, top);
+            kernels.gemm(1.0, blocks.selectBottom, true, column, false, 0.0, bottom);
+            kernels.gemm(1.0, x, false, top, false, 0.0, ambient);
+            kernels.gemm(1.0, normalBasis, false, bottom, false, 1.0, ambient);
+            kernels.polar(ambient, out);
+        }
+
+        @Override
+        public void close() {
+            for (M m : java.util.List.of(scaledTangent, normalBasis, skew, normalCoordinates,
+                    minusNormalCoordinatesTransposed, coordinates, rightVectors)) {
+                kernels.free(m);
+            }
+        }
+    }
+
+    /**
+     * The Cayley transform (see {@link StiefelRetraction#CAYLEY}), by two algorithms: Wen and
+     * Yin's low-rank form (one {@code 2p x 2p} solve) for {@code ||V||_F <=}
+     * {@link #LOW_RANK_LIMIT}, and for longer steps the same transform in the orthonormal basis
+     * {@code [X Q]} of {@link NormalSplit}, where it is the Cayley transform of the
+     * {@code 2p x 2p} skew matrix {@code W = [[A, -B^T], [B, 0]]}, evaluated from the SVD
+     * {@code W = U diag(s) V^T} as the rational functions
+     * {@code cay(W) = V diag(g) V^T + U diag(h) V^T}, {@code g = (4 - s^2) / (4 + s^2)},
+     * {@code h = 4 s / (4 + s^2)} (the eigenvalue {@code i s} of {@code W} goes to
+     * {@code (1 + i s/2) / (1 - i s/2) = g + i h}). The low-rank system has entries of order
+     * {@code ||V||^2}, and was singular to working precision from {@code ||V|| = 1e8}; the
+     * rational functions are bounded for every {@code s}.
+     */
     static final class Cayley<M> implements Retraction<M> {
+
+        /**
+         * Longest step evaluated in the low-rank form: its {@code 2p x 2p} system has entries up
+         * to about {@code ||V||^2 / 2}, so its rounding stays below {@code 2^8 eps} relative.
+         */
+        static final double LOW_RANK_LIMIT = 16.0;
+
         private final Stiefel<M> stiefel;
         private final DenseKernels<M> kernels;
         private final Blocks<M> blocks;
+        private final int p;
+        private NormalSplit<M> split;
+        private M leftVectors;
+        private M rightVectors;
+        private M rightTop;
+        private double[] singularValues;
+        private double[] evenPart;
+        private double[] oddPart;
 
         Cayley(Stiefel<M> stiefel) {
             this.stiefel = stiefel;
             this.kernels = stiefel.kernels();
-            this.blocks = new Blocks<>(kernels, stiefel.columns());
+            this.p = stiefel.columns();
+            this.blocks = new Blocks<>(kernels, p);
         }
 
         @Override
         public String name() {
             return "CAYLEY";
+        }
+
+        @Override
+        public void retract(M x, M v, M out) {
+            if (kernels.normF(v) <= LOW_RANK_LIMIT) {
+                retractLowRank(x, v, out);
+            } else {
+                retractBySingularValues(x, v, out);
+            }
         }
 
         /**
@@ -354,8 +484,7 @@ final class StiefelRetractions {
          * {@code R_X(V) = X + U (I_2p - Vv^T U / 2)^(-1) Vv^T X} (Sherman-Morrison-Woodbury applied
          * to {@code (I - W/2)^(-1)(I + W/2) X}; {@code X^T X = I} is used for the identity blocks).
          */
-        @Override
-        public void retract(M x, M v, M out) {
+        void retractLowRank(M x, M v, M out) {
             M small = stiefel.small(0);
             M halfProjected = stiefel.ambientSecond();
             kernels.gemm(1.0, x, true, v, false, 0.0, small);
@@ -383,22 +512,136 @@ final class StiefelRetractions {
             kernels.gemm(1.0, x, false, topLeft, false, 1.0, out);
         }
 
+        /**
+         * The transform in the basis {@code [X Q]} through the SVD of {@code W} (see the class
+         * comment), for steps of any length; the long-step workspaces are allocated on the
+         * first call.
+         */
+        void retractBySingularValues(M x, M v, M out) {
+            if (split == null) {
+                split = new NormalSplit<>(kernels, stiefel.rows(), p);
+                leftVectors = kernels.create(2 * p, 2 * p);
+                rightVectors = kernels.create(2 * p, 2 * p);
+                rightTop = kernels.create(2 * p, p);
+                singularValues = new double[2 * p];
+                evenPart = new double[2 * p];
+                oddPart = new double[2 * p];
+            }
+            int exponent = split.split(x, v);
+            if (exponent == Integer.MIN_VALUE) {
+                kernels.copy(x, out);
+                return;
+            }
+            M zero = stiefel.small(3);
+            kernels.zero(zero);
+            blocks.assemble(split.skew, split.minusNormalCoordinatesTransposed, split.normalCoordinates, zero,
+                    blocks.block);
+            kernels.svdThin(blocks.block, leftVectors, singularValues, rightVectors);
+            double negligible = split.negligibleSingularValue();
+            for (int i = 0; i < 2 * p; i++) {
+                double scaled = singularValues[i];
+                double value = Math.scalb(scaled, exponent);
+                if (!(scaled > negligible)) {
+                    evenPart[i] = 1.0;
+                    oddPart[i] = 0.0;
+                } else if (value <= 2.0) {
+                    double denominator = 4.0 + value * value;
+                    evenPart[i] = (4.0 - value * value) / denominator;
+                    oddPart[i] = 4.0 * value / denominator;
+                } else {
+                    // t = 2 / s without forming s, which may overflow
+                    double t = Math.scalb(2.0 / scaled, -exponent);
+                    double denominator = 1.0 + t * t;
+                    evenPart[i] = (t * t - 1.0) / denominator;
+                    oddPart[i] = 2.0 * t / denominator;
+                }
+            }
+            // cay(W) [I; 0] = (V diag(g) + U diag(h)) (V^T [I; 0])
+            kernels.scaleColumns(rightVectors, evenPart, blocks.blockSecond);
+            kernels.scaleColumns(leftVectors, oddPart, leftVectors);
+            kernels.addScaled(1.0, blocks.blockSecond, 1.0, leftVectors, blocks.blockSecond);
+            kernels.gemm(1.0, rightVectors, true, blocks.selectTop, false, 0.0, rightTop);
+            kernels.gemm(1.0, blocks.blockSecond, false, rightTop, false, 0.0, blocks.blockColumn);
+            split.assemblePoint(x, blocks, blocks.blockColumn, stiefel.small(1), stiefel.small(2), stiefel.ambient(),
+                    out);
+        }
+
         @Override
         public void close() {
             blocks.close();
+            if (split != null) {
+                split.close();
+                for (M m : java.util.List.of(leftVectors, rightVectors, rightTop)) {
+                    kernels.free(m);
+                }
+            }
         }
     }
 
-    /** The Riemannian exponential (see {@link StiefelRetraction#EXPONENTIAL}). */
+    /**
+     * The Riemannian exponential (see {@link StiefelRetraction#EXPONENTIAL}) in the form of
+     * Zimmermann and Hüper ("Computing the Riemannian logarithm on the Stiefel manifold:
+     * metrics, methods and performance", SIAM J. Matrix Anal. Appl. 43, 2022, eq. 10 with
+     * {@code beta = 1}, the embedded metric): with {@code V = X A + Q B}, {@code A = X^T V}
+     * skew, {@code Q} orthonormal and orthogonal to {@code X},
+     * <pre>
+     *   Exp_X(V) = [X Q] expm([[2A, -B^T], [B, 0]]) [I; 0] expm(-A),
+     * </pre>
+     * the same curve as Edelman, Arias and Smith's (1998, eq. 2.45) {@code [X V] expm([[A, -S],
+     * [I, A]]) [expm(-A); 0]}, {@code S = V^T V}, whose block grows like {@code ||V||^2} and
+     * loses the manifold for long {@code V} ({@code ||Y^T Y - I||} of 1e-9 at {@code ||V|| =
+     * 1e4}, O(1) at 1e8). Here both exponentials are of skew-symmetric matrices, hence
+     * orthogonal, and they are kept orthogonal to rounding for every length:
+     * <ol>
+     *   <li>{@code V} is scaled by a power of two to unit norm (exact; the scale {@code 2^e}
+     *       goes into the angles), so no square of an entry overflows;
+     *   <li>{@code Q} and {@code B} come from the thin SVD of the normal part
+     *       {@code V - X X^T V}; singular values below {@link ManifoldSupport#NEGLIGIBLE_SINGULAR_VALUE} are
+     *       rounding noise and count as zero (their singular vectors are arbitrary, possibly in
+     *       {@code span(X)}), and {@code Q} is projected once more onto the complement of
+     *       {@code X};
+     *   <li>{@code expm(2^e K)} of the skew {@code K} is {@code expm(2^(e - k) K)} squared
+     *       {@code k} times, re-orthonormalised (polar factor) after each squaring, so the
+     *       orthogonality error does not double with every squaring;
+     *   <li>the result is re-orthonormalised (polar factor), which moves it by no more than
+     *       the rounding of its angles.
+     * </ol>
+     * Beyond {@code ||V|| = 2^MAX_ANGLE_EXPONENT} the rounding of the angles,
+     * {@code ||V|| eps}, exceeds a full turn: every point of the geodesic's orbit is the
+     * exponential of a vector within rounding of {@code V}, and the step is evaluated as
+     * {@code Exp_X(2^MAX_ANGLE_EXPONENT V / 2^e)} so that the number of squarings stays bounded.
+     */
     static final class Exponential<M> implements Retraction<M> {
+
+        /** Angle scales beyond {@code 2^56} ({@code 2^56 eps = 16 > 2 pi}) are capped there. */
+        static final int MAX_ANGLE_EXPONENT = 56;
+
+        /** {@code expm} itself evaluates skew matrices of norm up to {@code 2^8} (its own squarings). */
+        private static final int DIRECT_EXPONENT = 8;
+
         private final Stiefel<M> stiefel;
         private final DenseKernels<M> kernels;
         private final Blocks<M> blocks;
+        private final NormalSplit<M> split;
+        private final M doubledSkew;
+        private final M zero;
+        private final M rotation;
+        private final M rotationWork;
+        private final M counterRotation;
+        private final M counterRotationWork;
 
         Exponential(Stiefel<M> stiefel) {
             this.stiefel = stiefel;
             this.kernels = stiefel.kernels();
-            this.blocks = new Blocks<>(kernels, stiefel.columns());
+            int p = stiefel.columns();
+            this.blocks = new Blocks<>(kernels, p);
+            this.split = new NormalSplit<>(kernels, stiefel.rows(), p);
+            this.doubledSkew = kernels.create(p, p);
+            this.zero = kernels.create(p, p);
+            this.rotation = kernels.create(2 * p, 2 * p);
+            this.rotationWork = kernels.create(2 * p, 2 * p);
+            this.counterRotation = kernels.create(p, p);
+            this.counterRotationWork = kernels.create(p, p);
         }
 
         @Override
@@ -406,36 +649,58 @@ final class StiefelRetractions {
             return "EXPONENTIAL";
         }
 
-        /**
-         * Edelman, Arias, Smith (1998, eq. 2.45): {@code Exp_X(V) = [X V] expm([[A, -S], [I, A]])
-         * [expm(-A); 0]}, {@code A = X^T V}, {@code S = V^T V}.
-         */
         @Override
         public void retract(M x, M v, M out) {
-            M a = stiefel.small(0);
-            M minusS = stiefel.small(1);
-            kernels.gemm(1.0, x, true, v, false, 0.0, a);
-            kernels.gemm(-1.0, v, true, v, false, 0.0, minusS);
-            blocks.assemble(a, minusS, stiefel.identity(), a, blocks.block);
-            kernels.expm(blocks.block, blocks.blockSecond);
-            M minusA = stiefel.small(2);
-            M expMinusA = stiefel.small(3);
-            kernels.copy(a, minusA);
-            kernels.scale(-1.0, minusA);
-            kernels.expm(minusA, expMinusA);
-            kernels.gemm(1.0, blocks.blockSecond, false, blocks.selectTop, false, 0.0, blocks.blockColumn);
-            kernels.gemm(1.0, blocks.blockColumn, false, expMinusA, false, 0.0, blocks.blockColumnSecond);
-            kernels.gemm(1.0, blocks.selectTop, true, blocks.blockColumnSecond, false, 0.0, a);
-            kernels.gemm(1.0, blocks.selectBottom, true, blocks.blockColumnSecond, false, 0.0, minusS);
-            M ambient = stiefel.ambient();
-            kernels.gemm(1.0, x, false, a, false, 0.0, ambient);
-            kernels.gemm(1.0, v, false, minusS, false, 1.0, ambient);
-            kernels.copy(ambient, out);
+            int exponent = split.split(x, v);
+            if (exponent == Integer.MIN_VALUE) {
+                kernels.copy(x, out);
+                return;
+            }
+            int angleExponent = Math.min(exponent, MAX_ANGLE_EXPONENT);
+            kernels.copy(split.skew, doubledSkew);
+            kernels.scale(2.0, doubledSkew);
+            blocks.assemble(doubledSkew, split.minusNormalCoordinatesTransposed, split.normalCoordinates, zero,
+                    blocks.block);
+            orthogonalExponential(blocks.block, angleExponent, rotationWork, rotation);
+            kernels.scale(-1.0, split.skew);
+            orthogonalExponential(split.skew, angleExponent, counterRotationWork, counterRotation);
+            // [X Q] E [I; 0] expm(-A)
+            kernels.gemm(1.0, rotation, false, blocks.selectTop, false, 0.0, blocks.blockColumn);
+            kernels.gemm(1.0, blocks.blockColumn, false, counterRotation, false, 0.0, blocks.blockColumnSecond);
+            split.assemblePoint(x, blocks, blocks.blockColumnSecond, stiefel.small(1), stiefel.small(2),
+                    stiefel.ambient(), out);
+        }
+
+        /**
+         * {@code out = expm(2^exponent skew)} for a skew-symmetric {@code skew} of norm at most
+         * about 3, orthogonal to rounding: {@code expm} of the matrix scaled to norm at most
+         * {@code 2^DIRECT_EXPONENT}, then one squaring and polar factor per remaining power of
+         * two. Overwrites {@code work}.
+         */
+        private void orthogonalExponential(M skew, int exponent, M work, M out) {
+            double norm = kernels.normF(skew);
+            if (norm == 0.0) {
+                kernels.setIdentity(out);
+                return;
+            }
+            int squarings = Math.max(0, exponent + Math.getExponent(norm) + 1 - DIRECT_EXPONENT);
+            kernels.copy(skew, work);
+            kernels.scale(Math.scalb(1.0, exponent - squarings), work);
+            kernels.expm(work, out);
+            for (int i = 0; i < squarings; i++) {
+                kernels.gemm(1.0, out, false, out, false, 0.0, work);
+                kernels.polar(work, out);
+            }
         }
 
         @Override
         public void close() {
             blocks.close();
+            split.close();
+            for (M m : java.util.List.of(doubledSkew, zero, rotation, rotationWork, counterRotation,
+                    counterRotationWork)) {
+                kernels.free(m);
+            }
         }
     }
 }
