@@ -44,6 +44,8 @@ public final class Grassmann<M> implements Manifold<M> {
     private final double[] sines;
     private final DMatrixRMaj hostAmbient;
     private final double negligibleSingularValue;
+    private final double argumentTolerance;
+    private final ManifoldSupport.TangencyDefect<M> horizontality;
 
     /**
      * @throws IllegalArgumentException unless {@code n >= p >= 1}, or when an argument is null
@@ -72,6 +74,26 @@ public final class Grassmann<M> implements Manifold<M> {
         this.sines = new double[p];
         this.hostAmbient = new DMatrixRMaj(n, p);
         this.negligibleSingularValue = ManifoldSupport.NEGLIGIBLE_SINGULAR_VALUE * n;
+        this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
+        this.horizontality = (point, vector) -> {
+            kernels.gemm(1.0, point, true, vector, false, 0.0, small);
+            return kernels.normF(small);
+        };
+    }
+
+    /**
+     * The checks of the operations that build a point: {@code ||X^T X - I||_F} and
+     * {@code ||X^T V||_F / max(1, ||V||_F)} within {@link Manifold#ARGUMENT_TOLERANCE}.
+     */
+    private void requirePointAndHorizontal(M x, M v) {
+        ManifoldSupport.requireOrthonormal(kernels, x, small, argumentTolerance, name, "point x");
+        ManifoldSupport.requireTangent(kernels, x, v, ambientSecond, argumentTolerance, name, "||X^T V||_F",
+                horizontality);
+    }
+
+    private void requirePoints(M x, M y) {
+        ManifoldSupport.requireOrthonormal(kernels, x, small, argumentTolerance, name, "point x");
+        ManifoldSupport.requireOrthonormal(kernels, y, small, argumentTolerance, name, "point y");
     }
 
     /** {@code Gr(n, p)} on {@link Kernels#cpu()} with the polar retraction. */
@@ -171,6 +193,7 @@ public final class Grassmann<M> implements Manifold<M> {
         check(x, "point x");
         check(v, "tangent vector v");
         requireOutput(x, out);
+        requirePointAndHorizontal(x, v);
         if (kernels.normF(v) > LONG_STEP) {
             geodesicLike(x, v, false, out);
             return;
@@ -210,6 +233,7 @@ public final class Grassmann<M> implements Manifold<M> {
         if (out == y) {
             throw new IllegalArgumentException(name + ": out must not alias the point y");
         }
+        requirePoints(x, y);
         kernels.gemm(1.0, x, true, y, false, 0.0, small);
         try {
             kernels.solve(small, identity, smallSecond);
@@ -337,6 +361,7 @@ public final class Grassmann<M> implements Manifold<M> {
         check(x, "point x");
         check(v, "tangent vector v");
         requireOutput(x, out);
+        requirePointAndHorizontal(x, v);
         geodesicLike(x, v, true, out);
     }
 

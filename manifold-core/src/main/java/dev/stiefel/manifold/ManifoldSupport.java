@@ -204,4 +204,63 @@ final class ManifoldSupport {
             sines[i] = sine;
         }
     }
+
+    /** {@link Manifold#ARGUMENT_TOLERANCE} for the backend's precision. */
+    static double argumentTolerance(DenseKernels<?> kernels) {
+        return kernels.precisionBits() <= 32 ? Manifold.ARGUMENT_TOLERANCE_FLOAT32 : Manifold.ARGUMENT_TOLERANCE;
+    }
+
+    /**
+     * Throws {@link IllegalArgumentException} naming the manifold, the argument and the defect
+     * unless {@code ||X^T X - I||_F <= tolerance} (a NaN or infinite entry fails too);
+     * overwrites the {@code p x p} workspace {@code small}.
+     */
+    static <M> void requireOrthonormal(DenseKernels<M> kernels, M x, M small, double tolerance, String manifold,
+            String role) {
+        double defect = orthonormalityDefect(kernels, x, small);
+        if (!(defect <= tolerance)) {
+            throw new IllegalArgumentException(manifold + ": " + role + " is not a point of the manifold, "
+                    + "||X^T X - I||_F = " + defect + " > " + tolerance);
+        }
+    }
+
+    /** Norms above this are scaled before a tangency check, so that {@code X^T V} cannot overflow. */
+    private static final double LARGEST_UNSCALED_NORM = 0x1p500;
+
+    /** How far a vector {@code w} is from the tangent space at {@code x}, in a manifold's own measure. */
+    @FunctionalInterface
+    interface TangencyDefect<M> {
+        double of(M x, M w);
+    }
+
+    /**
+     * Throws {@link IllegalArgumentException} naming the manifold and the size of the violation
+     * unless {@code defect(x, v) <= tolerance max(1, ||v||_F)} and {@code v} is finite. A vector
+     * whose norm is beyond {@code 2^500} is measured on a copy scaled by a power of two (into
+     * {@code scratch}, of the vector's shape), so that nothing overflows.
+     *
+     * @param requirement the measured quantity, e.g. {@code "||sym(X^T V)||_F"}
+     */
+    static <M> void requireTangent(DenseKernels<M> kernels, M x, M v, M scratch, double tolerance, String manifold,
+            String requirement, TangencyDefect<M> defect) {
+        double norm = kernels.normF(v);
+        if (Double.isNaN(norm) || !kernels.allFinite(v)) {
+            throw new IllegalArgumentException(manifold + ": tangent vector v has a NaN or infinite entry");
+        }
+        M measured = v;
+        double unit = 1.0;
+        if (!(norm <= LARGEST_UNSCALED_NORM)) {
+            int exponent = scaleToUnitNorm(kernels, v, scratch);
+            measured = scratch;
+            unit = Math.scalb(1.0, -exponent);
+            norm = kernels.normF(scratch);
+        }
+        double violation = defect.of(x, measured);
+        double allowed = tolerance * Math.max(unit, norm);
+        if (!(violation <= allowed)) {
+            throw new IllegalArgumentException(manifold + ": tangent vector v is not tangent at x, " + requirement
+                    + " = " + violation / unit + " > " + allowed / unit + " (tolerance " + tolerance
+                    + " max(1, ||v||_F))");
+        }
+    }
 }

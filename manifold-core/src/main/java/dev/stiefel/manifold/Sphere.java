@@ -33,6 +33,8 @@ public final class Sphere<M> implements Manifold<M> {
     private final String name;
     private final M ambient;
     private final DMatrixRMaj hostAmbient;
+    private final double argumentTolerance;
+    private final ManifoldSupport.TangencyDefect<M> normalComponent;
     private final double[] angle = new double[1];
     private final double[] cosine = new double[1];
     private final double[] sine = new double[1];
@@ -57,6 +59,25 @@ public final class Sphere<M> implements Manifold<M> {
         this.name = "Sphere(" + rows + ", " + cols + ")";
         this.ambient = kernels.create(rows, cols);
         this.hostAmbient = new DMatrixRMaj(rows, cols);
+        this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
+        this.normalComponent = (point, vector) -> Math.abs(kernels.dot(point, vector));
+    }
+
+    /**
+     * The checks of the operations that build a point: {@code | ||x||_F - 1 |} and
+     * {@code |<x, v>| / max(1, ||v||_F)} within {@link Manifold#ARGUMENT_TOLERANCE}.
+     */
+    private void requirePointAndTangent(M x, M v) {
+        requireUnitNorm(x, "point x");
+        ManifoldSupport.requireTangent(kernels, x, v, ambient, argumentTolerance, name, "|<x, v>|", normalComponent);
+    }
+
+    private void requireUnitNorm(M x, String role) {
+        double defect = Math.abs(kernels.normF(x) - 1.0);
+        if (!(defect <= argumentTolerance)) {
+            throw new IllegalArgumentException(name + ": " + role + " is not a point of the manifold, | ||x||_F - 1 | = "
+                    + defect + " > " + argumentTolerance);
+        }
     }
 
     /** The unit sphere of {@code R^(rows x cols)} on {@link Kernels#cpu()} with normalisation. */
@@ -143,8 +164,9 @@ public final class Sphere<M> implements Manifold<M> {
         check(x, "point x");
         check(v, "tangent vector v");
         requireOutput(x, out);
+        requirePointAndTangent(x, v);
         if (retraction == SphereRetraction.EXPONENTIAL) {
-            exponential(x, v, out);
+            exponentialOfChecked(x, v, out);
         } else {
             kernels.addScaled(1.0, x, 1.0, v, out);
             // A power-of-two scaling first, so that a norm beyond Double.MAX_VALUE cannot overflow.
@@ -170,6 +192,11 @@ public final class Sphere<M> implements Manifold<M> {
         check(x, "point x");
         check(v, "tangent vector v");
         requireOutput(x, out);
+        requirePointAndTangent(x, v);
+        exponentialOfChecked(x, v, out);
+    }
+
+    private void exponentialOfChecked(M x, M v, M out) {
         int exponent = ManifoldSupport.scaleToUnitNorm(kernels, v, ambient);
         kernels.addScaled(1.0, ambient, -kernels.dot(x, ambient), x, ambient);
         double direction = kernels.normF(ambient);
@@ -194,6 +221,8 @@ public final class Sphere<M> implements Manifold<M> {
         check(x, "point x");
         check(y, "point y");
         requireOutput(x, out);
+        requireUnitNorm(x, "point x");
+        requireUnitNorm(y, "point y");
         double cosine = kernels.dot(x, y);
         kernels.addScaled(1.0, y, -cosine, x, out);
         double sine = kernels.normF(out);
@@ -229,6 +258,8 @@ public final class Sphere<M> implements Manifold<M> {
         check(x, "point x");
         check(y, "point y");
         requireOutput(x, out);
+        requireUnitNorm(x, "point x");
+        requireUnitNorm(y, "point y");
         double cosine = kernels.dot(x, y);
         if (!(cosine > 0.0)) {
             throw new ArithmeticException(name + ": y is not the normalisation retraction of a tangent vector at x "

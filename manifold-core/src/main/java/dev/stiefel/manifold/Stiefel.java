@@ -50,6 +50,9 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
     private final M identity;
     private final DMatrixRMaj hostAmbient;
 
+    private final double argumentTolerance;
+    private final ManifoldSupport.TangencyDefect<M> tangency;
+
     /** The exponential map when the configured retraction is another one; bound on first use. */
     private Retraction<M> exponentialMap;
     private boolean closed;
@@ -89,6 +92,11 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         this.identity = kernels.create(p, p);
         kernels.setIdentity(identity);
         this.hostAmbient = new DMatrixRMaj(n, p);
+        this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
+        this.tangency = (point, vector) -> {
+            StiefelGeometry.multiplierMatrix(kernels, point, vector, small[0]);
+            return kernels.normF(small[0]);
+        };
         Retraction<M> bound = retraction.bind(this);
         if (bound == null) {
             throw new IllegalArgumentException(name + ": retraction " + retraction.name() + " bound to null");
@@ -278,6 +286,8 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
      * but not {@code x}. The built-in Cayley and exponential retractions evaluate tangent
      * vectors of every finite length.
      *
+     * @throws IllegalArgumentException when {@code x} is not a point or {@code v} not tangent
+     *     there, beyond {@link Manifold#ARGUMENT_TOLERANCE}
      * @throws ArithmeticException when the retraction cannot be evaluated to working precision,
      *     naming the retraction and the length of the step: QR and polar when {@code X + V} is
      *     rank deficient to working precision, which for a tangent {@code V} happens only when
@@ -288,6 +298,7 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         requireShape(kernels, x, n, p, name, "point x");
         requireShape(kernels, v, n, p, name, "tangent vector v");
         requireOutput(x, out);
+        requirePointAndTangent(x, v);
         try {
             retractionMethod.retract(x, v, out);
         } catch (ArithmeticException undefined) {
@@ -307,12 +318,26 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
      * rounding for every finite {@code V}. Available on every instance: when the configured
      * retraction is another one, the workspaces are allocated on the first call. {@code out}
      * may alias {@code v} but not {@code x}.
+     *
+     * @throws IllegalArgumentException when {@code x} is not a point or {@code v} not tangent
+     *     there, beyond {@link Manifold#ARGUMENT_TOLERANCE}
      */
     public void exponential(M x, M v, M out) {
         requireShape(kernels, x, n, p, name, "point x");
         requireShape(kernels, v, n, p, name, "tangent vector v");
         requireOutput(x, out);
+        requirePointAndTangent(x, v);
         exponentialMap().retract(x, v, out);
+    }
+
+    /**
+     * The checks of the operations that build a point: {@code ||X^T X - I||_F} and
+     * {@code ||sym(X^T V)||_F / max(1, ||V||_F)} within {@link Manifold#ARGUMENT_TOLERANCE}.
+     */
+    private void requirePointAndTangent(M x, M v) {
+        ManifoldSupport.requireOrthonormal(kernels, x, small[0], argumentTolerance, name, "point x");
+        ManifoldSupport.requireTangent(kernels, x, v, ambientSecond, argumentTolerance, name, "||sym(X^T V)||_F",
+                tangency);
     }
 
     private Retraction<M> exponentialMap() {
@@ -340,6 +365,8 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
      * Inverse of the configured retraction (QR and polar among the built-in ones): the tangent
      * {@code V} at {@code X} with {@code R_X(V) = Y}. {@code out} must alias neither point.
      *
+     * @throws IllegalArgumentException when {@code x} or {@code y} is not a point, beyond
+     *     {@link Manifold#ARGUMENT_TOLERANCE}
      * @throws UnsupportedOperationException when the retraction has no inverse (Cayley,
      *     exponential)
      * @throws ArithmeticException when {@code Y} is not in the image of the retraction at
@@ -356,6 +383,8 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         if (!retractionMethod.hasInverse()) {
             throw new UnsupportedOperationException(name + ": the " + retraction.name() + " retraction has no inverse here");
         }
+        ManifoldSupport.requireOrthonormal(kernels, x, small[0], argumentTolerance, name, "point x");
+        ManifoldSupport.requireOrthonormal(kernels, y, small[0], argumentTolerance, name, "point y");
         retractionMethod.inverseRetract(x, y, out);
     }
 
