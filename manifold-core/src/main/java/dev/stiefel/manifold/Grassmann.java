@@ -86,14 +86,14 @@ public final class Grassmann<M> implements Manifold<M> {
      * {@code ||X^T V||_F / max(1, ||V||_F)} within {@link Manifold#ARGUMENT_TOLERANCE}.
      */
     private void requirePointAndHorizontal(M x, M v) {
-        ManifoldSupport.requireOrthonormal(kernels, x, small, argumentTolerance, name, "point x");
-        ManifoldSupport.requireTangent(kernels, x, v, ambientSecond, argumentTolerance, name, "||X^T V||_F",
+        ManifoldSupport.requireOrthonormal(kernels, x, small, hostAmbient, argumentTolerance, name, "point x");
+        ManifoldSupport.requireTangent(kernels, x, v, ambientSecond, hostAmbient, argumentTolerance, name, "||X^T V||_F",
                 horizontality);
     }
 
     private void requirePoints(M x, M y) {
-        ManifoldSupport.requireOrthonormal(kernels, x, small, argumentTolerance, name, "point x");
-        ManifoldSupport.requireOrthonormal(kernels, y, small, argumentTolerance, name, "point y");
+        ManifoldSupport.requireOrthonormal(kernels, x, small, hostAmbient, argumentTolerance, name, "point x");
+        ManifoldSupport.requireOrthonormal(kernels, y, small, hostAmbient, argumentTolerance, name, "point y");
     }
 
     /** {@code Gr(n, p)} on {@link Kernels#cpu()} with the polar retraction. */

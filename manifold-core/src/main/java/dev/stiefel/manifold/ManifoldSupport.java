@@ -212,12 +212,16 @@ final class ManifoldSupport {
 
     /**
      * Throws {@link IllegalArgumentException} naming the manifold, the argument and the defect
-     * unless {@code ||X^T X - I||_F <= tolerance} (a NaN or infinite entry fails too);
-     * overwrites the {@code p x p} workspace {@code small}.
+     * unless {@code ||X^T X - I||_F <= tolerance} (a NaN or infinite entry fails too, naming the
+     * entry); overwrites the {@code p x p} workspace {@code small} and the host matrix {@code host}
+     * of the point's shape (only on failure).
      */
-    static <M> void requireOrthonormal(DenseKernels<M> kernels, M x, M small, double tolerance, String manifold,
-            String role) {
+    static <M> void requireOrthonormal(DenseKernels<M> kernels, M x, M small, DMatrixRMaj host, double tolerance,
+            String manifold, String role) {
         double defect = orthonormalityDefect(kernels, x, small);
+        if (!(defect <= tolerance) && !kernels.allFinite(x)) {
+            throw new IllegalArgumentException(manifold + ": " + role + " " + firstNonFinite(kernels, x, host));
+        }
         if (!(defect <= tolerance)) {
             throw new IllegalArgumentException(manifold + ": " + role + " is not a point of the manifold, "
                     + "||X^T X - I||_F = " + defect + " > " + tolerance);
@@ -239,13 +243,16 @@ final class ManifoldSupport {
      * whose norm is beyond {@code 2^500} is measured on a copy scaled by a power of two (into
      * {@code scratch}, of the vector's shape), so that nothing overflows.
      *
+     * @param host a host matrix of the vector's shape, for the message about a non-finite entry
      * @param requirement the measured quantity, e.g. {@code "||sym(X^T V)||_F"}
      */
-    static <M> void requireTangent(DenseKernels<M> kernels, M x, M v, M scratch, double tolerance, String manifold,
-            String requirement, TangencyDefect<M> defect) {
+    static <M> void requireTangent(DenseKernels<M> kernels, M x, M v, M scratch, DMatrixRMaj host, double tolerance,
+            String manifold, String requirement, TangencyDefect<M> defect) {
         double norm = kernels.normF(v);
         if (Double.isNaN(norm) || !kernels.allFinite(v)) {
-            throw new IllegalArgumentException(manifold + ": tangent vector v has a NaN or infinite entry");
+            throw new IllegalArgumentException(manifold + ": tangent vector v " + firstNonFinite(kernels, v, host)
+                    + " (a step computed from a non-finite cost, gradient, Hessian or preconditioner, or from a"
+                    + " step length that overflowed)");
         }
         M measured = v;
         double unit = 1.0;
@@ -262,5 +269,20 @@ final class ManifoldSupport {
                     + " = " + violation / unit + " > " + allowed / unit + " (tolerance " + tolerance
                     + " max(1, ||v||_F))");
         }
+    }
+
+    /**
+     * {@code "has entry (i, j) = NaN"} for the first non-finite entry of {@code a} in row-major
+     * order (copied to {@code host}); for messages only.
+     */
+    static <M> String firstNonFinite(DenseKernels<M> kernels, M a, DMatrixRMaj host) {
+        kernels.toHost(a, host);
+        int cols = host.numCols;
+        for (int index = 0; index < host.getNumElements(); index++) {
+            if (!Double.isFinite(host.data[index])) {
+                return "has entry (" + index / cols + ", " + index % cols + ") = " + host.data[index];
+            }
+        }
+        return "has a NaN or infinite entry";
     }
 }

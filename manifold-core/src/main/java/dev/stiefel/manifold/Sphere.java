@@ -69,11 +69,15 @@ public final class Sphere<M> implements Manifold<M> {
      */
     private void requirePointAndTangent(M x, M v) {
         requireUnitNorm(x, "point x");
-        ManifoldSupport.requireTangent(kernels, x, v, ambient, argumentTolerance, name, "|<x, v>|", normalComponent);
+        ManifoldSupport.requireTangent(kernels, x, v, ambient, hostAmbient, argumentTolerance, name, "|<x, v>|", normalComponent);
     }
 
     private void requireUnitNorm(M x, String role) {
         double defect = Math.abs(kernels.normF(x) - 1.0);
+        if (!(defect <= argumentTolerance) && !kernels.allFinite(x)) {
+            throw new IllegalArgumentException(name + ": " + role + " " + ManifoldSupport.firstNonFinite(kernels, x,
+                    hostAmbient));
+        }
         if (!(defect <= argumentTolerance)) {
             throw new IllegalArgumentException(name + ": " + role + " is not a point of the manifold, | ||x||_F - 1 | = "
                     + defect + " > " + argumentTolerance);

@@ -335,8 +335,8 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
      * {@code ||sym(X^T V)||_F / max(1, ||V||_F)} within {@link Manifold#ARGUMENT_TOLERANCE}.
      */
     private void requirePointAndTangent(M x, M v) {
-        ManifoldSupport.requireOrthonormal(kernels, x, small[0], argumentTolerance, name, "point x");
-        ManifoldSupport.requireTangent(kernels, x, v, ambientSecond, argumentTolerance, name, "||sym(X^T V)||_F",
+        ManifoldSupport.requireOrthonormal(kernels, x, small[0], hostAmbient, argumentTolerance, name, "point x");
+        ManifoldSupport.requireTangent(kernels, x, v, ambientSecond, hostAmbient, argumentTolerance, name, "||sym(X^T V)||_F",
                 tangency);
     }
 
@@ -383,8 +383,8 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         if (!retractionMethod.hasInverse()) {
             throw new UnsupportedOperationException(name + ": the " + retraction.name() + " retraction has no inverse here");
         }
-        ManifoldSupport.requireOrthonormal(kernels, x, small[0], argumentTolerance, name, "point x");
-        ManifoldSupport.requireOrthonormal(kernels, y, small[0], argumentTolerance, name, "point y");
+        ManifoldSupport.requireOrthonormal(kernels, x, small[0], hostAmbient, argumentTolerance, name, "point x");
+        ManifoldSupport.requireOrthonormal(kernels, y, small[0], hostAmbient, argumentTolerance, name, "point y");
         retractionMethod.inverseRetract(x, y, out);
     }
 

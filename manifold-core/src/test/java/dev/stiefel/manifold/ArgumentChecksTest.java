@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
+import dev.stiefel.problem.BrockettProblem;
+import dev.stiefel.solver.TrustRegions;
+import dev.stiefel.solver.TrustRegionsOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -106,6 +109,44 @@ class ArgumentChecksTest {
                 assertRejected("point x", () -> stiefel.inverseRetract(stretched(x, LARGE), y, stiefel.allocate()));
                 assertRejected("point y", () -> stiefel.inverseRetract(x, stretched(y, LARGE), stiefel.allocate()));
             }
+        }
+    }
+
+    /**
+     * A non-finite entry is named with its position and its likely origins; it used to surface
+     * from the kernels as {@code qrPositive a: entry (0, 0) is NaN}, naming neither the manifold
+     * nor the argument (a trust region started with radius 1e300 produced such a step).
+     */
+    @Test
+    void nonFiniteEntriesAreNamedWithTheirArgumentAndPosition() {
+        Stiefel<DMatrixRMaj> stiefel = new Stiefel<>(kernels, N, P, StiefelRetraction.QR);
+        opened.add(stiefel);
+        Grassmann<DMatrixRMaj> grassmann = new Grassmann<>(kernels, N, P, GrassmannRetraction.QR);
+        Sphere<DMatrixRMaj> sphere = new Sphere<>(kernels, N, P, SphereRetraction.NORMALIZATION);
+        for (Manifold<DMatrixRMaj> manifold : List.<Manifold<DMatrixRMaj>>of(stiefel, grassmann, sphere)) {
+            SplittableRandom random = new SplittableRandom(4);
+            DMatrixRMaj x = manifold.allocate();
+            manifold.randomPoint(random, x);
+            DMatrixRMaj v = manifold.allocate();
+            manifold.randomTangent(x, random, v);
+            DMatrixRMaj badVector = v.copy();
+            badVector.set(2, 1, Double.NaN);
+            IllegalArgumentException vector = assertThrows(IllegalArgumentException.class,
+                    () -> manifold.retract(x, badVector, manifold.allocate()));
+            assertTrue(vector.getMessage().contains("tangent vector v has entry (2, 1) = NaN"), vector::getMessage);
+            DMatrixRMaj badPoint = x.copy();
+            badPoint.set(1, 0, Double.POSITIVE_INFINITY);
+            IllegalArgumentException point = assertThrows(IllegalArgumentException.class,
+                    () -> manifold.retract(badPoint, v, manifold.allocate()));
+            assertTrue(point.getMessage().contains("point x has entry (1, 0) = Infinity"), point::getMessage);
+        }
+        SplittableRandom random = new SplittableRandom(5);
+        BrockettProblem<DMatrixRMaj> problem = BrockettProblem.random(stiefel, random);
+        DMatrixRMaj start = stiefel.allocate();
+        stiefel.randomPoint(random, start);
+        try (TrustRegions<DMatrixRMaj> solver = new TrustRegions<>(TrustRegionsOptions.defaults().withInitialRadius(1e300))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> solver.solve(problem, start));
+            assertTrue(e.getMessage().contains(stiefel.name() + ": tangent vector v has entry"), e::getMessage);
         }
     }
 
