@@ -221,14 +221,32 @@ public final class OpenBlasKernels extends HostKernels {
     }
 
     /**
-     * OpenBLAS's number of threads as configured: the last {@link #setThreads} value, else the
-     * environment variable {@code OPENBLAS_NUM_THREADS}, else the number of available cores
-     * (OpenBLAS's own default).
+     * The number of threads OpenBLAS runs with: {@value #THREADS_PROPERTY} when set (applied
+     * now, as every new instance applies it), else the last {@link #setThreads}, else what
+     * OpenBLAS started with ({@code OPENBLAS_NUM_THREADS}, else the cores). JavaCPP's
+     * {@code blas_get_num_threads} only remembers the last count set from Java (-1 before), so
+     * the start-up count is read as OpenBLAS reads it.
+     *
+     * @throws IllegalArgumentException when {@value #THREADS_PROPERTY} is set to anything but a
+     *     positive integer
      */
     public static int threads() {
-        if (configuredThreads > 0) {
-            return configuredThreads;
+        if (LOAD_FAILURE == null) {
+            applyThreadProperty();
+            return currentThreads();
         }
+        int property = positiveIntegerProperty(THREADS_PROPERTY, 0);
+        return property > 0 ? property : startupThreads();
+    }
+
+    /** The count OpenBLAS runs with now: the last one set from Java, else the start-up count. */
+    private static int currentThreads() {
+        int set = openblas_nolapack.blas_get_num_threads();
+        return set > 0 ? set : startupThreads();
+    }
+
+    /** OpenBLAS's count at start-up: {@code OPENBLAS_NUM_THREADS} when a positive integer, else the cores. */
+    private static int startupThreads() {
         String environment = System.getenv("OPENBLAS_NUM_THREADS");
         if (environment != null) {
             try {
@@ -314,7 +332,7 @@ public final class OpenBlasKernels extends HostKernels {
 
     /** Lowers OpenBLAS's thread count to {@link #decompositionThreads}; returns the count to restore. */
     private int enterDecomposition() {
-        int current = openblas_nolapack.blas_get_num_threads();
+        int current = currentThreads();
         if (current > decompositionThreads) {
             openblas_nolapack.blas_set_num_threads(decompositionThreads);
         }
