@@ -22,14 +22,14 @@ public interface StiefelRetraction {
      * {@code U} built from {@code V^T V}). Invertible: the inverse solves a triangular system
      * column by column (Manifolds.jl {@code QRInverseRetraction}).
      */
-    StiefelRetraction QR = StiefelRetractions.QR;
+    StiefelRetraction QR = new StiefelRetractions.QrRecipe();
 
     /**
      * {@code R_X(V) = (X + V)(I + V^T V)^(-1/2)}, the polar factor of {@code X + V}: the metric
      * projection onto the manifold, hence second order (Absil and Malick 2012). Invertible via a
      * Lyapunov equation (Manopt {@code stiefelfactory}, Manifolds.jl {@code PolarInverseRetraction}).
      */
-    StiefelRetraction POLAR = StiefelRetractions.POLAR;
+    StiefelRetraction POLAR = new StiefelRetractions.PolarRecipe();
 
     /**
      * Cayley transform {@code R_X(V) = (I - W/2)^(-1)(I + W/2) X} with the skew
@@ -42,7 +42,7 @@ public interface StiefelRetraction {
      * {@code V = X A + X_perp B}: first order for the embedded metric when {@code n > p}, second
      * order on the square {@code St(n, n) = O(n)}, where {@code X_perp} is empty.
      */
-    StiefelRetraction CAYLEY = StiefelRetractions.CAYLEY;
+    StiefelRetraction CAYLEY = new StiefelRetractions.CayleyRecipe();
 
     /**
      * The Riemannian exponential of the embedded metric (Edelman, Arias, Smith 1998, eq. 2.45):
@@ -52,7 +52,7 @@ public interface StiefelRetraction {
      * matrices: a point of the manifold to rounding for every finite {@code V}. Second order
      * (geodesics have normal acceleration).
      */
-    StiefelRetraction EXPONENTIAL = StiefelRetractions.EXPONENTIAL;
+    StiefelRetraction EXPONENTIAL = new StiefelRetractions.ExponentialRecipe();
 
     /** Short name, e.g. {@code "QR"}. */
     String name();

@@ -25,38 +25,62 @@ final class StiefelRetractions {
     /** At convergence the sign iterate must equal {@code -I} to this accuracy. */
     private static final double SIGN_IS_MINUS_IDENTITY = 1e-6;
 
-    static final StiefelRetraction QR = new Builtin("QR", true) {
+    private StiefelRetractions() {
+    }
+
+    // The recipes are classes, created by the constants of StiefelRetraction: a constant here
+    // would be read by StiefelRetraction's initialisation while this class's own initialisation
+    // (which initialises StiefelRetraction, an interface with default methods) still ran.
+
+    /** {@link StiefelRetraction#QR}. */
+    static final class QrRecipe extends Builtin {
+        QrRecipe() {
+            super("QR", true);
+        }
+
         @Override
         public <M> Retraction<M> bind(Stiefel<M> stiefel) {
             return new Qr<>(stiefel);
         }
-    };
+    }
 
-    static final StiefelRetraction POLAR = new Builtin("POLAR", true) {
+    /** {@link StiefelRetraction#POLAR}. */
+    static final class PolarRecipe extends Builtin {
+        PolarRecipe() {
+            super("POLAR", true);
+        }
+
         @Override
         public <M> Retraction<M> bind(Stiefel<M> stiefel) {
             return new Polar<>(stiefel);
         }
-    };
+    }
 
-    static final StiefelRetraction CAYLEY = new Builtin("CAYLEY", false) {
+    /** {@link StiefelRetraction#CAYLEY}. */
+    static final class CayleyRecipe extends Builtin {
+        CayleyRecipe() {
+            super("CAYLEY", false);
+        }
+
         @Override
         public <M> Retraction<M> bind(Stiefel<M> stiefel) {
             return new Cayley<>(stiefel);
         }
-    };
+    }
 
-    static final StiefelRetraction EXPONENTIAL = new Builtin("EXPONENTIAL", false) {
+    /** {@link StiefelRetraction#EXPONENTIAL}. */
+    static final class ExponentialRecipe extends Builtin {
+        ExponentialRecipe() {
+            super("EXPONENTIAL", false);
+        }
+
         @Override
         public <M> Retraction<M> bind(Stiefel<M> stiefel) {
             return new Exponential<>(stiefel);
         }
-    };
-
-    private StiefelRetractions() {
     }
 
-    private abstract static class Builtin implements StiefelRetraction {
+    abstract static class Builtin implements StiefelRetraction {
         private final String name;
         private final boolean invertible;
 
