@@ -30,7 +30,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class Grassmann<M> implements Manifold<M>, AutoCloseable {
+public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseable {
 
     private final DenseKernels<M> kernels;
     private final int n;
@@ -199,17 +199,31 @@ public final class Grassmann<M> implements Manifold<M>, AutoCloseable {
 
     /**
      * {@code out = P_X(H[V]) - V (X^T G)} (Absil, Mahony, Sepulchre 2008, Sec. 5.5.3; pymanopt's
-     * {@code Grassmann.euclidean_to_riemannian_hessian}); {@code out} may alias any input but {@code x}.
+     * {@code Grassmann.euclidean_to_riemannian_hessian}), by the formula of
+     * {@link RiemannianSubmanifold}; {@code out} may alias any input but {@code x}.
      */
     @Override
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
+        check(x, "point x");
         check(euclideanGradient, "Euclidean gradient");
+        check(euclideanHessianV, "Euclidean Hessian-vector product");
         check(v, "tangent vector v");
         requireOutput(x, out);
-        projectToTangent(x, euclideanHessianV, step);
-        kernels.gemm(1.0, x, true, euclideanGradient, false, 0.0, inverseCoordinates);
-        kernels.gemm(-1.0, v, false, inverseCoordinates, false, 1.0, step);
-        kernels.copy(step, out);
+        RiemannianSubmanifold.euclideanToRiemannianHessian(this, x, euclideanGradient, euclideanHessianV, v, step,
+                out);
+    }
+
+    /**
+     * {@code out = -V (X^T G)}: the Weingarten map {@code W_X(V, N) = -V X^T N} (see
+     * {@link #weingarten}) of the normal part {@code N = X X^T G} of {@code G}.
+     */
+    @Override
+    public void weingartenOfNormalPart(M x, M v, M euclideanGradient, M out) {
+        if (out == v || out == euclideanGradient) {
+            throw new IllegalArgumentException(name + ": the Weingarten term's output must alias neither input");
+        }
+        kernels.gemm(1.0, x, true, euclideanGradient, false, 0.0, coordinates);
+        kernels.gemm(-1.0, v, false, coordinates, false, 0.0, out);
     }
 
     /**

@@ -19,7 +19,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class Sphere<M> implements Manifold<M>, AutoCloseable {
+public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable {
 
     /**
      * At the antipode the direction {@code u = y - <x, y> x} is rounding noise (about
@@ -171,16 +171,46 @@ public final class Sphere<M> implements Manifold<M>, AutoCloseable {
 
     /**
      * {@code out = P_x(H[v]) - <x, G> v} (Absil, Mahony, Trumpf 2013; pymanopt's
-     * {@code Sphere.euclidean_to_riemannian_hessian}); {@code out} may alias any input but {@code x}.
+     * {@code Sphere.euclidean_to_riemannian_hessian}), by the formula of
+     * {@link RiemannianSubmanifold}; {@code out} may alias any input but {@code x}.
      */
     @Override
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
+        check(x, "point x");
         check(euclideanGradient, "Euclidean gradient");
+        check(euclideanHessianV, "Euclidean Hessian-vector product");
         check(v, "tangent vector v");
         requireOutput(x, out);
-        double normalPart = kernels.dot(x, euclideanGradient);
-        projectToTangent(x, euclideanHessianV, direction);
-        kernels.addScaled(1.0, direction, -normalPart, v, out);
+        RiemannianSubmanifold.euclideanToRiemannianHessian(this, x, euclideanGradient, euclideanHessianV, v,
+                direction, out);
+    }
+
+    /**
+     * The Weingarten map of the sphere, {@code W_x(v, n) = -<x, n> v} for a tangent {@code v}
+     * and a normal {@code n} (pymanopt's {@code Sphere.weingarten}). {@code out} may alias
+     * {@code v}, not {@code normal}.
+     */
+    public void weingarten(M x, M v, M normal, M out) {
+        check(x, "point x");
+        check(v, "tangent vector v");
+        check(normal, "normal vector");
+        requireOutput(x, out);
+        if (out == normal) {
+            throw new IllegalArgumentException(name + ": weingarten output must not alias the normal vector");
+        }
+        kernels.addScaled(-kernels.dot(x, normal), v, 0.0, v, out);
+    }
+
+    /**
+     * {@code out = -<x, G> v}: the Weingarten map of the normal part {@code <x, G> x} of
+     * {@code G}, whose {@code <x, n>} is {@code <x, G>}.
+     */
+    @Override
+    public void weingartenOfNormalPart(M x, M v, M euclideanGradient, M out) {
+        if (out == v || out == euclideanGradient) {
+            throw new IllegalArgumentException(name + ": the Weingarten term's output must alias neither input");
+        }
+        kernels.addScaled(-kernels.dot(x, euclideanGradient), v, 0.0, v, out);
     }
 
     /**

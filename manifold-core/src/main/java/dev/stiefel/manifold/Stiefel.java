@@ -34,7 +34,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
+public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable {
 
     private final DenseKernels<M> kernels;
     private final boolean ownsKernels;
@@ -230,8 +230,8 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
     /**
      * {@code out = P_X(H[V] - V sym(X^T G))}: the projected Euclidean Hessian plus the Weingarten
      * map of the embedding applied to the normal part of {@code G} (Absil, Mahony, Trumpf 2013,
-     * eq. 10; pymanopt's {@code Stiefel.euclidean_to_riemannian_hessian}). {@code out} may alias
-     * any input except {@code x}.
+     * eq. 10; pymanopt's {@code Stiefel.euclidean_to_riemannian_hessian}), by the formula of
+     * {@link RiemannianSubmanifold}. {@code out} may alias any input except {@code x}.
      */
     @Override
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
@@ -240,10 +240,22 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         requireShape(kernels, euclideanHessianV, n, p, name, "Euclidean Hessian-vector product");
         requireShape(kernels, v, n, p, name, "tangent vector v");
         requireOutput(x, out);
+        RiemannianSubmanifold.euclideanToRiemannianHessian(this, x, euclideanGradient, euclideanHessianV, v,
+                ambient, out);
+    }
+
+    /**
+     * {@code out = -V sym(X^T G)}: the Weingarten map {@code W_X(V, N)} (see {@link #weingarten})
+     * of the normal part {@code N = X sym(X^T G)} of {@code G}, whose {@code X^T N} is
+     * {@code sym(X^T G)}, without its normal term {@code -X sym(V^T N)}.
+     */
+    @Override
+    public void weingartenOfNormalPart(M x, M v, M euclideanGradient, M out) {
+        if (out == v || out == euclideanGradient) {
+            throw new IllegalArgumentException(name + ": the Weingarten term's output must alias neither input");
+        }
         StiefelGeometry.multiplierMatrix(kernels, x, euclideanGradient, small[0]);
-        kernels.copy(euclideanHessianV, ambient);
-        kernels.gemm(-1.0, v, false, small[0], false, 1.0, ambient);
-        projectToTangent(x, ambient, out);
+        kernels.gemm(-1.0, v, false, small[0], false, 0.0, out);
     }
 
     /**
