@@ -26,9 +26,9 @@ import org.ejml.data.DMatrixRMaj;
  * <p>All arithmetic goes through {@link DenseKernels}, so the same class runs on every backend.
  * The retraction is an object ({@link StiefelRetraction} binds a {@link Retraction} to the
  * instance); users add their own without editing this class. Workspaces are allocated in the
- * constructor (the {@code 2p x 2p} ones only for the Cayley and exponential retractions, the
- * host-side triangular ones only for QR), and by the first call of {@link #exponential} when
- * the configured retraction is another one; no operation allocates afterwards. Instances are
+ * constructor (each bound retraction owns its own, named by their role), and by the first call
+ * of {@link #exponential} when the configured retraction is another one, and of a long Cayley
+ * step; no operation allocates afterwards. Instances are
  * therefore not thread-safe. {@link #close()} frees the workspaces. Unless a method says
  * otherwise, outputs may alias tangent-vector inputs but never the base point.
  *
@@ -44,10 +44,16 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
     private final Retraction<M> retractionMethod;
     private final String name;
 
-    private final M ambient;
-    private final M ambientSecond;
-    private final M[] small;
-    private final M identity;
+    /** {@code sym(X^T Z)} and {@code X^T X}: the multipliers and coordinates along the point ({@code p x p}). */
+    private final M multipliers;
+    /** {@code sym(V^T N)} of the Weingarten map ({@code p x p}). */
+    private final M symmetricProduct;
+    /** {@code H[V] + W} of the Hessian ({@code n x p}). */
+    private final M hessianWork;
+    /** A Gaussian draw for the random point and tangent vector ({@code n x p}). */
+    private final M gaussian;
+    /** The power-of-two scaled copy of a long vector under a tangency check ({@code n x p}). */
+    private final M scaledVector;
     private final DMatrixRMaj hostAmbient;
 
     private final double argumentTolerance;
@@ -69,7 +75,6 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         this(kernels, n, p, retraction, false);
     }
 
-    @SuppressWarnings("unchecked")
     private Stiefel(DenseKernels<M> kernels, int n, int p, StiefelRetraction retraction, boolean ownsKernels) {
         if (n < p || p < 1) {
             throw new IllegalArgumentException("Stiefel(n, p) needs n >= p >= 1, got n = " + n + ", p = " + p);
@@ -83,19 +88,16 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         this.p = p;
         this.retraction = retraction;
         this.name = "Stiefel(" + n + ", " + p + ")";
-        this.ambient = kernels.create(n, p);
-        this.ambientSecond = kernels.create(n, p);
-        this.small = (M[]) new Object[4];
-        for (int i = 0; i < small.length; i++) {
-            small[i] = kernels.create(p, p);
-        }
-        this.identity = kernels.create(p, p);
-        kernels.setIdentity(identity);
+        this.multipliers = kernels.create(p, p);
+        this.symmetricProduct = kernels.create(p, p);
+        this.hessianWork = kernels.create(n, p);
+        this.gaussian = kernels.create(n, p);
+        this.scaledVector = kernels.create(n, p);
         this.hostAmbient = new DMatrixRMaj(n, p);
         this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
         this.tangency = (point, vector) -> {
-            StiefelGeometry.multiplierMatrix(kernels, point, vector, small[0]);
-            return kernels.normF(small[0]);
+            StiefelGeometry.multiplierMatrix(kernels, point, vector, multipliers);
+            return kernels.normF(multipliers);
         };
         Retraction<M> bound = retraction.bind(this);
         if (bound == null) {
@@ -150,26 +152,6 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         return retractionMethod;
     }
 
-    /** An {@code n x p} scratch matrix of this instance, for the bound built-in retractions. */
-    M ambient() {
-        return ambient;
-    }
-
-    /** A second {@code n x p} scratch matrix. */
-    M ambientSecond() {
-        return ambientSecond;
-    }
-
-    /** One of four {@code p x p} scratch matrices, {@code index} in 0..3. */
-    M small(int index) {
-        return small[index];
-    }
-
-    /** {@code I_p} (read only). */
-    M identity() {
-        return identity;
-    }
-
     @Override
     public String name() {
         return name;
@@ -214,11 +196,11 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         requireShape(kernels, x, n, p, name, "point x");
         requireShape(kernels, z, n, p, name, "ambient vector z");
         requireOutput(x, out);
-        StiefelGeometry.multiplierMatrix(kernels, x, z, small[0]);
+        StiefelGeometry.multiplierMatrix(kernels, x, z, multipliers);
         if (out != z) {
             kernels.copy(z, out);
         }
-        kernels.gemm(-1.0, x, false, small[0], false, 1.0, out);
+        kernels.gemm(-1.0, x, false, multipliers, false, 1.0, out);
     }
 
     /** {@code P_X(G)}: the projection of the Euclidean gradient (embedded metric). */
@@ -241,7 +223,7 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         requireShape(kernels, v, n, p, name, "tangent vector v");
         requireOutput(x, out);
         RiemannianSubmanifold.euclideanToRiemannianHessian(this, x, euclideanGradient, euclideanHessianV, v,
-                ambient, out);
+                hessianWork, out);
     }
 
     /**
@@ -254,8 +236,8 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         if (out == v || out == euclideanGradient) {
             throw new IllegalArgumentException(name + ": the Weingarten term's output must alias neither input");
         }
-        StiefelGeometry.multiplierMatrix(kernels, x, euclideanGradient, small[0]);
-        kernels.gemm(-1.0, v, false, small[0], false, 0.0, out);
+        StiefelGeometry.multiplierMatrix(kernels, x, euclideanGradient, multipliers);
+        kernels.gemm(-1.0, v, false, multipliers, false, 0.0, out);
     }
 
     /**
@@ -272,11 +254,11 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         if (out == v || out == normal) {
             throw new IllegalArgumentException(name + ": weingarten output must alias neither input");
         }
-        kernels.gemm(1.0, x, true, normal, false, 0.0, small[0]);
-        kernels.gemm(-1.0, v, false, small[0], false, 0.0, out);
-        kernels.gemm(1.0, v, true, normal, false, 0.0, small[1]);
-        kernels.symmetricPart(small[1], small[1]);
-        kernels.gemm(-1.0, x, false, small[1], false, 1.0, out);
+        kernels.gemm(1.0, x, true, normal, false, 0.0, multipliers);
+        kernels.gemm(-1.0, v, false, multipliers, false, 0.0, out);
+        kernels.gemm(1.0, v, true, normal, false, 0.0, symmetricProduct);
+        kernels.symmetricPart(symmetricProduct, symmetricProduct);
+        kernels.gemm(-1.0, x, false, symmetricProduct, false, 1.0, out);
     }
 
     /**
@@ -347,8 +329,8 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
      * {@code ||sym(X^T V)||_F / max(1, ||V||_F)} within {@link Manifold#ARGUMENT_TOLERANCE}.
      */
     private void requirePointAndTangent(M x, M v) {
-        ManifoldSupport.requireOrthonormal(kernels, x, small[0], hostAmbient, argumentTolerance, name, "point x");
-        ManifoldSupport.requireTangent(kernels, x, v, ambientSecond, hostAmbient, argumentTolerance, name, "||sym(X^T V)||_F",
+        ManifoldSupport.requireOrthonormal(kernels, x, multipliers, hostAmbient, argumentTolerance, name, "point x");
+        ManifoldSupport.requireTangent(kernels, x, v, scaledVector, hostAmbient, argumentTolerance, name, "||sym(X^T V)||_F",
                 tangency);
     }
 
@@ -395,8 +377,8 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         if (!retractionMethod.hasInverse()) {
             throw new UnsupportedOperationException(name + ": the " + retraction.name() + " retraction has no inverse here");
         }
-        ManifoldSupport.requireOrthonormal(kernels, x, small[0], hostAmbient, argumentTolerance, name, "point x");
-        ManifoldSupport.requireOrthonormal(kernels, y, small[0], hostAmbient, argumentTolerance, name, "point y");
+        ManifoldSupport.requireOrthonormal(kernels, x, multipliers, hostAmbient, argumentTolerance, name, "point x");
+        ManifoldSupport.requireOrthonormal(kernels, y, multipliers, hostAmbient, argumentTolerance, name, "point y");
         retractionMethod.inverseRetract(x, y, out);
     }
 
@@ -415,8 +397,8 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
     public void randomPoint(RandomGenerator random, M out) {
         ManifoldSupport.requireRandom(random, name);
         requireShape(kernels, out, n, p, name, "out");
-        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), ambient);
-        kernels.qrPositive(ambient, out, null);
+        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), gaussian);
+        kernels.qrPositive(gaussian, out, null);
     }
 
     /** Projection of a Gaussian matrix, normalised; zero on the zero-dimensional {@code St(1, 1)}. */
@@ -424,7 +406,7 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
     public void randomTangent(M x, RandomGenerator random, M out) {
         ManifoldSupport.requireRandom(random, name);
         requireShape(kernels, out, n, p, name, "out");
-        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, ambient, out);
+        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, gaussian, out);
     }
 
     @Override
@@ -451,7 +433,7 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
     public void checkPoint(M x, double tolerance) {
         ManifoldSupport.requireTolerance(tolerance, name);
         requireFiniteShape(kernels, x, n, p, name, "point");
-        double defect = ManifoldSupport.orthonormalityDefect(kernels, x, small[0]);
+        double defect = ManifoldSupport.orthonormalityDefect(kernels, x, multipliers);
         if (!(defect <= tolerance)) {
             throw new IllegalArgumentException(name + ": point does not have orthonormal columns, ||X^T X - I||_F = "
                     + defect + " > tolerance " + tolerance);
@@ -467,8 +449,8 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         ManifoldSupport.requireTolerance(tolerance, name);
         requireFiniteShape(kernels, x, n, p, name, "point");
         requireFiniteShape(kernels, v, n, p, name, "tangent vector");
-        StiefelGeometry.multiplierMatrix(kernels, x, v, small[0]);
-        double defect = kernels.normF(small[0]);
+        StiefelGeometry.multiplierMatrix(kernels, x, v, multipliers);
+        double defect = kernels.normF(multipliers);
         double allowed = tolerance * Math.max(1.0, kernels.normF(v));
         if (!(defect <= allowed)) {
             throw new IllegalArgumentException(name + ": vector is not tangent, ||sym(X^T V)||_F = " + defect
@@ -493,12 +475,9 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         if (exponentialMap != null) {
             exponentialMap.close();
         }
-        kernels.free(ambient);
-        kernels.free(ambientSecond);
-        for (M m : small) {
+        for (M m : java.util.List.of(multipliers, symmetricProduct, hessianWork, gaussian, scaledVector)) {
             kernels.free(m);
         }
-        kernels.free(identity);
         if (ownsKernels) {
             kernels.close();
         }

@@ -5,11 +5,8 @@ import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
 
 /**
- * The built-in {@link StiefelRetraction}s. Each bound retraction keeps a reference to its
- * {@link Stiefel} and borrows the instance's {@code n x p} and {@code p x p} scratch matrices
- * (a retraction never runs while another operation of the same instance uses them), and owns
- * what only it needs: the {@code 2p x 2p} blocks of Cayley and the exponential, the host-side
- * triangular workspaces of the QR inverse.
+ * The built-in {@link StiefelRetraction}s. Each bound retraction owns the workspaces it needs,
+ * named by their role, and frees them in {@code close()}.
  */
 final class StiefelRetractions {
 
@@ -110,7 +107,11 @@ final class StiefelRetractions {
         private final Stiefel<M> stiefel;
         private final DenseKernels<M> kernels;
         private final int p;
-        private DMatrixRMaj hostSmall;
+        /** {@code X + V}. */
+        private final M sum;
+        /** {@code X^T Y}, then the triangular factor {@code R} of the inverse. */
+        private final M coordinates;
+        private DMatrixRMaj hostCoordinates;
         private DMatrixRMaj hostLu;
         private DMatrixRMaj hostTriangular;
         private double[] hostRhs;
@@ -119,7 +120,9 @@ final class StiefelRetractions {
             this.stiefel = stiefel;
             this.kernels = stiefel.kernels();
             this.p = stiefel.columns();
-            this.hostSmall = new DMatrixRMaj(p, p);
+            this.sum = kernels.create(stiefel.rows(), p);
+            this.coordinates = kernels.create(p, p);
+            this.hostCoordinates = new DMatrixRMaj(p, p);
             this.hostLu = new DMatrixRMaj(p, p);
             this.hostTriangular = new DMatrixRMaj(p, p);
             this.hostRhs = new double[p];
@@ -132,9 +135,14 @@ final class StiefelRetractions {
 
         @Override
         public void retract(M x, M v, M out) {
-            M ambient = stiefel.ambient();
-            kernels.addScaled(1.0, x, 1.0, v, ambient);
-            kernels.qrPositive(ambient, out, null);
+            kernels.addScaled(1.0, x, 1.0, v, sum);
+            kernels.qrPositive(sum, out, null);
+        }
+
+        @Override
+        public void close() {
+            kernels.free(sum);
+            kernels.free(coordinates);
         }
 
         @Override
@@ -155,10 +163,9 @@ final class StiefelRetractions {
         @Override
         public void inverseRetract(M x, M y, M out) {
             String name = stiefel.name();
-            M small = stiefel.small(0);
-            kernels.gemm(1.0, x, true, y, false, 0.0, small);
-            kernels.toHost(small, hostSmall);
-            double[] m = hostSmall.data;
+            kernels.gemm(1.0, x, true, y, false, 0.0, coordinates);
+            kernels.toHost(coordinates, hostCoordinates);
+            double[] m = hostCoordinates.data;
             double[] lu = hostLu.data;
             double[] r = hostTriangular.data;
             double[] rhs = hostRhs;
@@ -214,8 +221,8 @@ final class StiefelRetractions {
                     r[row * p + i] = rhs[row];
                 }
             }
-            kernels.copyFromHost(hostTriangular, small);
-            kernels.gemm(1.0, y, false, small, false, 0.0, out);
+            kernels.copyFromHost(hostTriangular, coordinates);
+            kernels.gemm(1.0, y, false, coordinates, false, 0.0, out);
             kernels.addScaled(1.0, out, -1.0, x, out);
         }
     }
@@ -224,10 +231,36 @@ final class StiefelRetractions {
     static final class Polar<M> implements Retraction<M> {
         private final Stiefel<M> stiefel;
         private final DenseKernels<M> kernels;
+        /** {@code X + V}. */
+        private final M sum;
+        private final M identity;
+        /** The sign iterate {@code A_k}. */
+        private final M signIterate;
+        /** {@code Q_k}, whose limit is {@code 2 S}. */
+        private final M lyapunovIterate;
+        /** {@code A_k^-1}. */
+        private final M iterateInverse;
+        /** {@code A_k^-1 Q_k}, then {@code A_(k+1) - A_k}, then {@code A + I}. */
+        private final M difference;
 
         Polar(Stiefel<M> stiefel) {
             this.stiefel = stiefel;
             this.kernels = stiefel.kernels();
+            int p = stiefel.columns();
+            this.sum = kernels.create(stiefel.rows(), p);
+            this.identity = kernels.create(p, p);
+            kernels.setIdentity(identity);
+            this.signIterate = kernels.create(p, p);
+            this.lyapunovIterate = kernels.create(p, p);
+            this.iterateInverse = kernels.create(p, p);
+            this.difference = kernels.create(p, p);
+        }
+
+        @Override
+        public void close() {
+            for (M m : java.util.List.of(sum, identity, signIterate, lyapunovIterate, iterateInverse, difference)) {
+                kernels.free(m);
+            }
         }
 
         @Override
@@ -237,9 +270,8 @@ final class StiefelRetractions {
 
         @Override
         public void retract(M x, M v, M out) {
-            M ambient = stiefel.ambient();
-            kernels.addScaled(1.0, x, 1.0, v, ambient);
-            kernels.polar(ambient, out);
+            kernels.addScaled(1.0, x, 1.0, v, sum);
+            kernels.polar(sum, out);
         }
 
         @Override
@@ -263,11 +295,9 @@ final class StiefelRetractions {
         public void inverseRetract(M x, M y, M out) {
             String name = stiefel.name();
             int p = stiefel.columns();
-            M identity = stiefel.identity();
-            M iterate = stiefel.small(1);
-            M gramian = stiefel.small(2);
-            M inverse = stiefel.small(3);
-            M difference = stiefel.small(0);
+            M iterate = signIterate;
+            M gramian = lyapunovIterate;
+            M inverse = iterateInverse;
             kernels.gemm(-1.0, x, true, y, false, 0.0, iterate);
             kernels.copy(identity, gramian);
             kernels.scale(2.0, gramian);
@@ -305,18 +335,16 @@ final class StiefelRetractions {
     }
 
     /**
-     * The {@code 2p x 2p} workspaces of Cayley and the exponential: {@code [I; 0]} and
-     * {@code [0; I]} ({@code 2p x p}) select blocks through gemm, so block assembly and
-     * extraction stay on the backend.
+     * Block assembly and extraction for the {@code 2p x 2p} matrices of Cayley and the
+     * exponential: {@code [I; 0]} and {@code [0; I]} ({@code 2p x p}) select blocks through gemm,
+     * so everything stays on the backend.
      */
     static final class Blocks<M> implements AutoCloseable {
         final DenseKernels<M> kernels;
         final M selectTop;
         final M selectBottom;
-        final M block;
-        final M blockSecond;
-        final M blockColumn;
-        final M blockColumnSecond;
+        /** A block column {@code [b_1j; b_2j]} during {@link #assemble}. */
+        private final M blockColumn;
 
         Blocks(DenseKernels<M> kernels, int p) {
             this.kernels = kernels;
@@ -328,15 +356,18 @@ final class StiefelRetractions {
             }
             this.selectTop = kernels.fromHost(top);
             this.selectBottom = kernels.fromHost(bottom);
-            this.block = kernels.create(2 * p, 2 * p);
-            this.blockSecond = kernels.create(2 * p, 2 * p);
             this.blockColumn = kernels.create(2 * p, p);
-            this.blockColumnSecond = kernels.create(2 * p, p);
+        }
+
+        /** {@code top = [I 0] column}, {@code bottom = [0 I] column} for a {@code 2p x p} {@code column}. */
+        void split(M column, M top, M bottom) {
+            kernels.gemm(1.0, selectTop, true, column, false, 0.0, top);
+            kernels.gemm(1.0, selectBottom, true, column, false, 0.0, bottom);
         }
 
         /**
          * {@code out = [[b11, b12], [b21, b22]]} ({@code 2p x 2p}) from {@code p x p} blocks, as
-         * {@code T (T^T ...)} products with the selectors. Uses {@link #blockColumn}.
+         * {@code T (T^T ...)} products with the selectors.
          */
         void assemble(M b11, M b12, M b21, M b22, M out) {
             kernels.gemm(1.0, selectTop, false, b11, false, 0.0, blockColumn);
@@ -349,7 +380,7 @@ final class StiefelRetractions {
 
         @Override
         public void close() {
-            for (M m : java.util.List.of(selectTop, selectBottom, block, blockSecond, blockColumn, blockColumnSecond)) {
+            for (M m : java.util.List.of(selectTop, selectBottom, blockColumn)) {
                 kernels.free(m);
             }
         }
@@ -379,6 +410,12 @@ final class StiefelRetractions {
         final M minusNormalCoordinatesTransposed;
         private final M coordinates;
         private final M rightVectors;
+        /** The point's coordinates along {@code X} ({@code p x p}). */
+        private final M alongPoint;
+        /** The point's coordinates along {@code Q} ({@code p x p}). */
+        private final M alongNormal;
+        /** {@code X top + Q bottom} before its polar factor ({@code n x p}). */
+        private final M unnormalisedPoint;
         private final double[] singularValues;
 
         NormalSplit(DenseKernels<M> kernels, int n, int p) {
@@ -392,6 +429,9 @@ final class StiefelRetractions {
             this.minusNormalCoordinatesTransposed = kernels.create(p, p);
             this.coordinates = kernels.create(p, p);
             this.rightVectors = kernels.create(p, p);
+            this.alongPoint = kernels.create(p, p);
+            this.alongNormal = kernels.create(p, p);
+            this.unnormalisedPoint = kernels.create(n, p);
             this.singularValues = new double[p];
         }
 
@@ -428,21 +468,20 @@ final class StiefelRetractions {
 
         /**
          * {@code out = polar(X top + Q bottom)} for the blocks of the {@code 2p x p} matrix
-         * {@code column} (coordinates in the basis {@code [X Q]}); overwrites {@code top},
-         * {@code bottom} and {@code ambient}.
+         * {@code column} (coordinates in the basis {@code [X Q]}).
          */
-        void assemblePoint(M x, Blocks<M> blocks, M column, M top, M bottom, M ambient, M out) {
-            kernels.gemm(1.0, blocks.selectTop, true, column, false, 0.0, top);
-            kernels.gemm(1.0, blocks.selectBottom, true, column, false, 0.0, bottom);
-            kernels.gemm(1.0, x, false, top, false, 0.0, ambient);
-            kernels.gemm(1.0, normalBasis, false, bottom, false, 1.0, ambient);
-            kernels.polar(ambient, out);
+        void assemblePoint(M x, Blocks<M> blocks, M column, M out) {
+            blocks.split(column, alongPoint, alongNormal);
+            kernels.gemm(1.0, x, false, alongPoint, false, 0.0, unnormalisedPoint);
+            kernels.gemm(1.0, normalBasis, false, alongNormal, false, 1.0, unnormalisedPoint);
+            kernels.polar(unnormalisedPoint, out);
         }
 
         @Override
         public void close() {
             for (M m : java.util.List.of(scaledTangent, normalBasis, skew, normalCoordinates,
-                    minusNormalCoordinatesTransposed, coordinates, rightVectors)) {
+                    minusNormalCoordinatesTransposed, coordinates, rightVectors, alongPoint, alongNormal,
+                    unnormalisedPoint)) {
                 kernels.free(m);
             }
         }
@@ -473,10 +512,31 @@ final class StiefelRetractions {
         private final DenseKernels<M> kernels;
         private final Blocks<M> blocks;
         private final int p;
+        private final M identity;
+        /** {@code X^T V}, then the block of the solution along {@code P V}. */
+        private final M coordinates;
+        /** {@code P V = V - X (X^T V) / 2}. */
+        private final M halfProjected;
+        /** {@code X^T P V}, then the block of the solution along {@code X}. */
+        private final M topLeft;
+        /** {@code -(P V)^T P V}. */
+        private final M bottomLeft;
+        /** {@code -(P V)^T X}. */
+        private final M bottomRight;
+        /** {@code I_2p - Vv^T U / 2}. */
+        private final M system;
+        /** {@code Vv^T X}. */
+        private final M rightHandSide;
+        /** {@code (I_2p - Vv^T U / 2)^(-1) Vv^T X}. */
+        private final M solution;
         private NormalSplit<M> split;
+        private M zero;
+        private M skewBlock;
         private M leftVectors;
         private M rightVectors;
+        private M transform;
         private M rightTop;
+        private M transformColumn;
         private double[] singularValues;
         private double[] evenPart;
         private double[] oddPart;
@@ -486,6 +546,16 @@ final class StiefelRetractions {
             this.kernels = stiefel.kernels();
             this.p = stiefel.columns();
             this.blocks = new Blocks<>(kernels, p);
+            this.identity = kernels.create(p, p);
+            kernels.setIdentity(identity);
+            this.coordinates = kernels.create(p, p);
+            this.halfProjected = kernels.create(stiefel.rows(), p);
+            this.topLeft = kernels.create(p, p);
+            this.bottomLeft = kernels.create(p, p);
+            this.bottomRight = kernels.create(p, p);
+            this.system = kernels.create(2 * p, 2 * p);
+            this.rightHandSide = kernels.create(2 * p, p);
+            this.solution = kernels.create(2 * p, p);
         }
 
         @Override
@@ -509,30 +579,24 @@ final class StiefelRetractions {
          * to {@code (I - W/2)^(-1)(I + W/2) X}; {@code X^T X = I} is used for the identity blocks).
          */
         void retractLowRank(M x, M v, M out) {
-            M small = stiefel.small(0);
-            M halfProjected = stiefel.ambientSecond();
-            kernels.gemm(1.0, x, true, v, false, 0.0, small);
+            kernels.gemm(1.0, x, true, v, false, 0.0, coordinates);
             kernels.copy(v, halfProjected);
-            kernels.gemm(-0.5, x, false, small, false, 1.0, halfProjected);
+            kernels.gemm(-0.5, x, false, coordinates, false, 1.0, halfProjected);
             // Vv^T U = [[X^T PV, I], [-(PV)^T PV, -(PV)^T X]]
-            M topLeft = stiefel.small(1);
-            M bottomLeft = stiefel.small(2);
-            M bottomRight = stiefel.small(3);
             kernels.gemm(1.0, x, true, halfProjected, false, 0.0, topLeft);
             kernels.gemm(-1.0, halfProjected, true, halfProjected, false, 0.0, bottomLeft);
             kernels.transpose(topLeft, bottomRight);
             kernels.scale(-1.0, bottomRight);
-            blocks.assemble(topLeft, stiefel.identity(), bottomLeft, bottomRight, blocks.block);
-            kernels.scale(-0.5, blocks.block);
-            kernels.addIdentity(blocks.block, 1.0, blocks.block);
+            blocks.assemble(topLeft, identity, bottomLeft, bottomRight, system);
+            kernels.scale(-0.5, system);
+            kernels.addIdentity(system, 1.0, system);
             // Vv^T X = [I; -(PV)^T X]
-            kernels.copy(blocks.selectTop, blocks.blockColumn);
-            kernels.gemm(1.0, blocks.selectBottom, false, bottomRight, false, 1.0, blocks.blockColumn);
-            kernels.solve(blocks.block, blocks.blockColumn, blocks.blockColumnSecond);
-            kernels.gemm(1.0, blocks.selectTop, true, blocks.blockColumnSecond, false, 0.0, small);
-            kernels.gemm(1.0, blocks.selectBottom, true, blocks.blockColumnSecond, false, 0.0, topLeft);
+            kernels.copy(blocks.selectTop, rightHandSide);
+            kernels.gemm(1.0, blocks.selectBottom, false, bottomRight, false, 1.0, rightHandSide);
+            kernels.solve(system, rightHandSide, solution);
+            blocks.split(solution, coordinates, topLeft);
             kernels.copy(x, out);
-            kernels.gemm(1.0, halfProjected, false, small, false, 1.0, out);
+            kernels.gemm(1.0, halfProjected, false, coordinates, false, 1.0, out);
             kernels.gemm(1.0, x, false, topLeft, false, 1.0, out);
         }
 
@@ -544,9 +608,13 @@ final class StiefelRetractions {
         void retractBySingularValues(M x, M v, M out) {
             if (split == null) {
                 split = new NormalSplit<>(kernels, stiefel.rows(), p);
+                zero = kernels.create(p, p);
+                skewBlock = kernels.create(2 * p, 2 * p);
                 leftVectors = kernels.create(2 * p, 2 * p);
                 rightVectors = kernels.create(2 * p, 2 * p);
+                transform = kernels.create(2 * p, 2 * p);
                 rightTop = kernels.create(2 * p, p);
+                transformColumn = kernels.create(2 * p, p);
                 singularValues = new double[2 * p];
                 evenPart = new double[2 * p];
                 oddPart = new double[2 * p];
@@ -556,11 +624,9 @@ final class StiefelRetractions {
                 kernels.copy(x, out);
                 return;
             }
-            M zero = stiefel.small(3);
-            kernels.zero(zero);
             blocks.assemble(split.skew, split.minusNormalCoordinatesTransposed, split.normalCoordinates, zero,
-                    blocks.block);
-            kernels.svdThin(blocks.block, leftVectors, singularValues, rightVectors);
+                    skewBlock);
+            kernels.svdThin(skewBlock, leftVectors, singularValues, rightVectors);
             double negligible = split.negligibleSingularValue();
             for (int i = 0; i < 2 * p; i++) {
                 double scaled = singularValues[i];
@@ -581,21 +647,25 @@ final class StiefelRetractions {
                 }
             }
             // cay(W) [I; 0] = (V diag(g) + U diag(h)) (V^T [I; 0])
-            kernels.scaleColumns(rightVectors, evenPart, blocks.blockSecond);
+            kernels.scaleColumns(rightVectors, evenPart, transform);
             kernels.scaleColumns(leftVectors, oddPart, leftVectors);
-            kernels.addScaled(1.0, blocks.blockSecond, 1.0, leftVectors, blocks.blockSecond);
+            kernels.addScaled(1.0, transform, 1.0, leftVectors, transform);
             kernels.gemm(1.0, rightVectors, true, blocks.selectTop, false, 0.0, rightTop);
-            kernels.gemm(1.0, blocks.blockSecond, false, rightTop, false, 0.0, blocks.blockColumn);
-            split.assemblePoint(x, blocks, blocks.blockColumn, stiefel.small(1), stiefel.small(2), stiefel.ambient(),
-                    out);
+            kernels.gemm(1.0, transform, false, rightTop, false, 0.0, transformColumn);
+            split.assemblePoint(x, blocks, transformColumn, out);
         }
 
         @Override
         public void close() {
             blocks.close();
+            for (M m : java.util.List.of(identity, coordinates, halfProjected, topLeft, bottomLeft, bottomRight, system,
+                    rightHandSide, solution)) {
+                kernels.free(m);
+            }
             if (split != null) {
                 split.close();
-                for (M m : java.util.List.of(leftVectors, rightVectors, rightTop)) {
+                for (M m : java.util.List.of(zero, skewBlock, leftVectors, rightVectors, transform, rightTop,
+                        transformColumn)) {
                     kernels.free(m);
                 }
             }
@@ -643,29 +713,37 @@ final class StiefelRetractions {
         /** {@code expm} itself evaluates skew matrices of norm up to {@code 2^8} (its own squarings). */
         private static final int DIRECT_EXPONENT = 8;
 
-        private final Stiefel<M> stiefel;
         private final DenseKernels<M> kernels;
         private final Blocks<M> blocks;
         private final NormalSplit<M> split;
         private final M doubledSkew;
         private final M zero;
+        /** {@code [[2A, -B^T], [B, 0]]}. */
+        private final M skewBlock;
+        /** {@code expm} of the scaled skew block. */
         private final M rotation;
         private final M rotationWork;
         private final M counterRotation;
         private final M counterRotationWork;
+        /** {@code E [I; 0]}. */
+        private final M rotatedColumn;
+        /** {@code E [I; 0] expm(-A)}: the point's coordinates in the basis {@code [X Q]}. */
+        private final M pointCoordinates;
 
         Exponential(Stiefel<M> stiefel) {
-            this.stiefel = stiefel;
             this.kernels = stiefel.kernels();
             int p = stiefel.columns();
             this.blocks = new Blocks<>(kernels, p);
             this.split = new NormalSplit<>(kernels, stiefel.rows(), p);
             this.doubledSkew = kernels.create(p, p);
             this.zero = kernels.create(p, p);
+            this.skewBlock = kernels.create(2 * p, 2 * p);
             this.rotation = kernels.create(2 * p, 2 * p);
             this.rotationWork = kernels.create(2 * p, 2 * p);
             this.counterRotation = kernels.create(p, p);
             this.counterRotationWork = kernels.create(p, p);
+            this.rotatedColumn = kernels.create(2 * p, p);
+            this.pointCoordinates = kernels.create(2 * p, p);
         }
 
         @Override
@@ -684,15 +762,14 @@ final class StiefelRetractions {
             kernels.copy(split.skew, doubledSkew);
             kernels.scale(2.0, doubledSkew);
             blocks.assemble(doubledSkew, split.minusNormalCoordinatesTransposed, split.normalCoordinates, zero,
-                    blocks.block);
-            orthogonalExponential(blocks.block, angleExponent, rotationWork, rotation);
+                    skewBlock);
+            orthogonalExponential(skewBlock, angleExponent, rotationWork, rotation);
             kernels.scale(-1.0, split.skew);
             orthogonalExponential(split.skew, angleExponent, counterRotationWork, counterRotation);
             // [X Q] E [I; 0] expm(-A)
-            kernels.gemm(1.0, rotation, false, blocks.selectTop, false, 0.0, blocks.blockColumn);
-            kernels.gemm(1.0, blocks.blockColumn, false, counterRotation, false, 0.0, blocks.blockColumnSecond);
-            split.assemblePoint(x, blocks, blocks.blockColumnSecond, stiefel.small(1), stiefel.small(2),
-                    stiefel.ambient(), out);
+            kernels.gemm(1.0, rotation, false, blocks.selectTop, false, 0.0, rotatedColumn);
+            kernels.gemm(1.0, rotatedColumn, false, counterRotation, false, 0.0, pointCoordinates);
+            split.assemblePoint(x, blocks, pointCoordinates, out);
         }
 
         /**
@@ -721,8 +798,8 @@ final class StiefelRetractions {
         public void close() {
             blocks.close();
             split.close();
-            for (M m : java.util.List.of(doubledSkew, zero, rotation, rotationWork, counterRotation,
-                    counterRotationWork)) {
+            for (M m : java.util.List.of(doubledSkew, zero, skewBlock, rotation, rotationWork, counterRotation,
+                    counterRotationWork, rotatedColumn, pointCoordinates)) {
                 kernels.free(m);
             }
         }

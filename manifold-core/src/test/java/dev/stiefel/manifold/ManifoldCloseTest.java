@@ -85,5 +85,17 @@ class ManifoldCloseTest {
             Sphere<DMatrixRMaj> sphere = new Sphere<>(counting(live), 7, 3, retraction);
             exercise(sphere, live, sphere);
         }
+        AtomicInteger live = new AtomicInteger();
+        Euclidean<DMatrixRMaj> euclidean = new Euclidean<>(counting(live), 7, 3);
+        DMatrixRMaj x = euclidean.allocate();
+        euclidean.randomTangent(x, new SplittableRandom(2), x);
+        euclidean.free(x);
+        euclidean.close();
+        assertEquals(0, live.get(), "Euclidean: matrices left after close()");
+        EmbeddedGradientField<DMatrixRMaj> field = new EmbeddedGradientField<>(counting(live), 7, 3);
+        assertEquals(2, live.get());
+        field.close();
+        field.close();
+        assertEquals(0, live.get(), "EmbeddedGradientField: matrices left after close()");
     }
 }
