@@ -98,7 +98,8 @@ public final class Kernels {
     }
 
     private static String openBlasThreads() {
-        return ", " + OpenBlasRuntime.threads() + " threads";
+        int threads = OpenBlasRuntime.threads();
+        return ", " + threads + " threads from " + OpenBlasRuntime.threadsSource();
     }
 
     /** The validated property value, or null when unset or blank. */

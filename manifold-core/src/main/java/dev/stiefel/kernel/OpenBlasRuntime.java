@@ -11,8 +11,15 @@ import org.bytedeco.openblas.presets.openblas_nolapack;
  * anything global.
  *
  * <p>The thread count: {@value #THREADS_PROPERTY} when set (applied whenever an instance is
- * created, and by {@link #threads()}), else the last {@link #setThreads}, else what OpenBLAS
- * started with ({@code OPENBLAS_NUM_THREADS}, else every core).
+ * created, and by {@link #threads()}), else the last {@link #setThreads}, else
+ * {@code OPENBLAS_NUM_THREADS} (or {@code GOTO_NUM_THREADS}, {@code OMP_NUM_THREADS}, which
+ * OpenBLAS also reads) when set, else a load-aware default decided once, when the first
+ * instance is created: the cores that other processes leave idle, at least 1
+ * ({@link #loadAwareThreads}). OpenBLAS's threads wait for each other by spinning, so when
+ * another process keeps a core busy a team of threads that needs that core waits for the
+ * scheduler at every synchronisation: on a 2-core machine with one core busy, a UFM training
+ * step went from 0.24 s to 8 s with 2 threads, while an idle core left unused costs at most the
+ * parallel speed-up. OpenBLAS's own default, every core, is right only on a quiet machine.
  */
 public final class OpenBlasRuntime {
 
@@ -30,6 +37,19 @@ public final class OpenBlasRuntime {
 
     /** The last count set through {@link #setThreads}, 0 before. */
     private static volatile int configuredThreads;
+
+    /** The load-aware default, once decided; null before. */
+    private static volatile LoadAwareDefault loadAwareDefault;
+
+    /** The time constant of the one-minute load average. */
+    private static final double LOAD_AVERAGE_MILLIS = 60_000.0;
+
+    /** How long other processes' CPU use is sampled when the default is decided. */
+    static final long SAMPLE_MILLIS = 200;
+
+    /** The environment variables OpenBLAS reads its thread count from, in its order. */
+    static final java.util.List<String> THREAD_VARIABLES =
+            java.util.List.of("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS");
 
     private OpenBlasRuntime() {
     }
@@ -65,11 +85,11 @@ public final class OpenBlasRuntime {
 
     /**
      * The number of threads OpenBLAS runs with: {@value #THREADS_PROPERTY} when set (applied
-     * now, as every new instance applies it), else the last {@link #setThreads}, else what
-     * OpenBLAS started with ({@code OPENBLAS_NUM_THREADS}, else the cores). JavaCPP's
+     * now, as every new instance applies it), else the last {@link #setThreads}, else the
+     * environment's count, else the load-aware default (decided now if not yet). JavaCPP's
      * {@code blas_get_num_threads} only remembers the last count set from Java (-1 before), so
-     * the start-up count is read as OpenBLAS reads it. Without the natives, what they would
-     * start with.
+     * an environment count is read as OpenBLAS reads it. Without the natives, what they would
+     * run with.
      *
      * @throws IllegalArgumentException when {@value #THREADS_PROPERTY} is set to anything but a
      *     positive integer
@@ -80,7 +100,11 @@ public final class OpenBlasRuntime {
             return currentThreads();
         }
         int property = positiveIntegerProperty(THREADS_PROPERTY, 0);
-        return property > 0 ? property : startupThreads();
+        if (property > 0) {
+            return property;
+        }
+        int environment = environmentThreads();
+        return environment > 0 ? environment : loadAwareDefault().threads();
     }
 
     /**
@@ -104,9 +128,146 @@ public final class OpenBlasRuntime {
      */
     static void applyThreadProperty() {
         int threads = positiveIntegerProperty(THREADS_PROPERTY, 0);
-        if (threads > 0 && threads != configuredThreads) {
-            setThreads(threads);
+        if (threads > 0) {
+            if (threads != configuredThreads) {
+                setThreads(threads);
+            }
+            return;
         }
+        if (configuredThreads == 0 && environmentThreads() == 0) {
+            setThreads(loadAwareDefault().threads());
+        }
+    }
+
+    /**
+     * The load-aware default count and what it was judged from.
+     *
+     * @param threads the count: the cores other processes leave idle, at least 1
+     * @param cores available processors
+     * @param loadAverage the one-minute system load average at the decision (negative when the
+     *     platform has none)
+     * @param ownLoad this process's share of the load average: its average CPU use since it
+     *     started, in cores, times {@code 1 - exp(-uptime / 60 s)} (the load average weighs the
+     *     last minute)
+     * @param otherCores other processes' CPU use over the {@value #SAMPLE_MILLIS} ms sample, in cores
+     */
+    public record LoadAwareDefault(int threads, int cores, double loadAverage, double ownLoad, double otherCores) {
+
+        /** One line for reports. */
+        public String describe() {
+            return String.format(java.util.Locale.ROOT,
+                    "load-aware default: %d cores, load average %.2f (this process %.2f), other processes %.2f cores",
+                    cores, loadAverage, ownLoad, otherCores);
+        }
+    }
+
+    /**
+     * The load-aware default, decided on first use (sampling other processes' CPU use for
+     * {@value #SAMPLE_MILLIS} ms) and then kept for the life of the process.
+     */
+    public static LoadAwareDefault loadAwareDefault() {
+        LoadAwareDefault decided = loadAwareDefault;
+        if (decided == null) {
+            synchronized (OpenBlasRuntime.class) {
+                decided = loadAwareDefault;
+                if (decided == null) {
+                    decided = measureLoadAwareDefault();
+                    loadAwareDefault = decided;
+                }
+            }
+        }
+        return decided;
+    }
+
+    /**
+     * The cores other processes leave idle, at least 1: {@code cores - busy}, with
+     * {@code busy} the larger of two estimates of the cores other processes keep busy, each
+     * rounded (half a core or more counts as a busy core): the one-minute load average less
+     * this process's share of it ({@code loadAverage - ownLoad}; ignored when the load average
+     * is negative, i.e. unavailable), and {@code otherCores}, a short sample of the
+     * other processes' CPU use. The load average sees a steady load but lags a new one by about
+     * a minute, the sample sees a new load at once but may catch a short burst; taking the
+     * larger errs towards fewer threads, the cheaper error.
+     */
+    public static int loadAwareThreads(int cores, double loadAverage, double ownLoad, double otherCores) {
+        if (cores < 1) {
+            throw new IllegalArgumentException("cores: expected at least 1, got " + cores);
+        }
+        double averaged = loadAverage >= 0 ? loadAverage - Math.max(0.0, ownLoad) : 0.0;
+        double sampled = Double.isFinite(otherCores) ? otherCores : 0.0;
+        long busy = Math.max(0, Math.max(Math.round(averaged), Math.round(sampled)));
+        return (int) Math.max(1, Math.min(cores, cores - busy));
+    }
+
+    private static LoadAwareDefault measureLoadAwareDefault() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        java.lang.management.OperatingSystemMXBean system = java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        double loadAverage = system.getSystemLoadAverage();
+        double ownLoad = 0.0;
+        double otherCores = 0.0;
+        if (system instanceof com.sun.management.OperatingSystemMXBean detailed) {
+            long uptimeMillis = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+            double ownCores = uptimeMillis > 0 ? detailed.getProcessCpuTime() / (uptimeMillis * 1e6) : 0.0;
+            ownLoad = Math.max(0.0, ownCores) * (1.0 - Math.exp(-uptimeMillis / LOAD_AVERAGE_MILLIS));
+            // The CPU-load figures are measured between consecutive calls: prime, wait, read.
+            detailed.getCpuLoad();
+            detailed.getProcessCpuLoad();
+            try {
+                Thread.sleep(SAMPLE_MILLIS);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            double systemShare = detailed.getCpuLoad();
+            double processShare = detailed.getProcessCpuLoad();
+            if (systemShare >= 0 && processShare >= 0) {
+                otherCores = Math.max(0.0, systemShare - processShare) * cores;
+            }
+        }
+        return new LoadAwareDefault(loadAwareThreads(cores, loadAverage, ownLoad, otherCores), cores, loadAverage,
+                ownLoad, otherCores);
+    }
+
+    /**
+     * Where the count {@link #threads()} reports comes from, for reports: the property, a
+     * {@link #setThreads} call, an environment variable, or the load-aware default and what it
+     * was judged from.
+     */
+    public static String threadsSource() {
+        if (positiveIntegerProperty(THREADS_PROPERTY, 0) > 0) {
+            return "-D" + THREADS_PROPERTY;
+        }
+        String variable = environmentVariable();
+        if (variable != null) {
+            return variable;
+        }
+        LoadAwareDefault decided = loadAwareDefault;
+        if (decided != null && configuredThreads == decided.threads()) {
+            return decided.describe();
+        }
+        return configuredThreads > 0 ? "set by OpenBlasRuntime.setThreads" : "not decided yet";
+    }
+
+    /** The count of the first of {@link #THREAD_VARIABLES} that is a positive integer, 0 when none is. */
+    static int environmentThreads() {
+        String variable = environmentVariable();
+        return variable == null ? 0 : Integer.parseInt(System.getenv(variable).trim());
+    }
+
+    private static String environmentVariable() {
+        for (String name : THREAD_VARIABLES) {
+            String value = System.getenv(name);
+            if (value != null) {
+                try {
+                    if (Integer.parseInt(value.trim()) > 0) {
+                        return name;
+                    }
+                } catch (NumberFormatException ignored) {
+                    // OpenBLAS ignores an unparsable value too
+                }
+            }
+        }
+        return null;
     }
 
     /** The count OpenBLAS runs with now: the last one set from Java, else the start-up count. */
@@ -134,20 +295,10 @@ public final class OpenBlasRuntime {
         }
     }
 
-    /** OpenBLAS's count at start-up: {@code OPENBLAS_NUM_THREADS} when a positive integer, else the cores. */
+    /** OpenBLAS's count at start-up: the environment's when set, else every core. */
     private static int startupThreads() {
-        String environment = System.getenv("OPENBLAS_NUM_THREADS");
-        if (environment != null) {
-            try {
-                int threads = Integer.parseInt(environment.trim());
-                if (threads > 0) {
-                    return threads;
-                }
-            } catch (NumberFormatException ignored) {
-                // OpenBLAS itself ignores an unparsable value and uses every core.
-            }
-        }
-        return Runtime.getRuntime().availableProcessors();
+        int environment = environmentThreads();
+        return environment > 0 ? environment : Runtime.getRuntime().availableProcessors();
     }
 
     /** A property that must be a positive integer when set; {@code unset} when it is not. */
