@@ -33,7 +33,7 @@ class ArgumentChecksTest {
 
     private static final int N = 9;
     private static final int P = 3;
-    /** A violation far above the tolerance (the brief's inputs were off by O(1)). */
+    /** A violation far above the tolerance (the inputs that used to pass silently were off by O(1)). */
     private static final double LARGE = 0.3;
 
     private final DenseKernels<DMatrixRMaj> kernels;
