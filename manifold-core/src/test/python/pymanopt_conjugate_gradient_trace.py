@@ -16,6 +16,10 @@ pymanopt_trust_regions_trace.py.
 
 Input (argv[1]): as for pymanopt_trust_regions_trace.py. Output: one line per row pymanopt
 prints, "iteration cost gradient_norm" (iteration 1 is the start point, as in pymanopt).
+
+With argv[2] == "reassociated", the Euclidean gradient is evaluated as 2 A (X N) instead of
+2 (A X) N: the same function rounded differently, which pymanopt would run just as faithfully.
+Rows where the two traces disagree are decided by rounding, not by the algorithm.
 """
 
 import sys
@@ -127,8 +131,13 @@ def main():
     def cost(x):
         return np.trace(x.T @ a @ x @ weights)
 
+    if len(sys.argv) > 2 and sys.argv[2] != "reassociated":
+        sys.exit(f"unknown option {sys.argv[2]!r}: the only option is 'reassociated'")
+    reassociated = len(sys.argv) > 2
+
     def gradient(x):
-        return manifold.euclidean_to_riemannian_gradient(x, 2 * a @ x @ weights)
+        euclidean_gradient = 2 * (a @ (x @ weights)) if reassociated else 2 * a @ x @ weights
+        return manifold.euclidean_to_riemannian_gradient(x, euclidean_gradient)
 
     for iteration, fx, norm_grad in run(manifold, cost, gradient, x0, min_gradient_norm):
         print(f"{iteration} {float(fx)!r} {float(norm_grad)!r}")

@@ -284,6 +284,10 @@ public final class NearestEtf<M> implements AutoCloseable {
      *
      * @param start a point of St(d, C)
      * @param out receives {@code U*}; may alias any input
+     * @throws IllegalArgumentException when {@code start} is not a point of St(d, C) (checked
+     *     as the proximal point of {@link #solve}): the closed form picks the minimiser nearest
+     *     to it, which is meaningless for a zero or stretched start, and the iterative solvers
+     *     reject it too
      * @throws ArithmeticException when the centred means are all zero (G = 0)
      */
     public EtfSolveResult solveUnregularised(M normalisedMeans, M start, M out) {
@@ -349,6 +353,13 @@ public final class NearestEtf<M> implements AutoCloseable {
     private void completedPolar(M start, M out) {
         if (start == null) {
             throw new IllegalArgumentException("problem (6) needs a start point (it picks among equivalent minimisers)");
+        }
+        try {
+            manifold.checkPoint(start, PROXIMAL_POINT_TOLERANCE);
+        } catch (IllegalArgumentException notAPoint) {
+            throw new IllegalArgumentException("nearest ETF (6): the start point is not a point of St(" + dimension
+                    + ", " + numClasses + ") (the minimiser nearest to it is undefined): " + notAPoint.getMessage(),
+                    notAPoint);
         }
         problem.procrustesMatrix(procrustes);
         kernels.svdThin(procrustes, leftSingular, singularValues, rightSingular);

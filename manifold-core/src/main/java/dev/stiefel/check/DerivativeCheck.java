@@ -3,6 +3,7 @@ package dev.stiefel.check;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.problem.Problem;
 import dev.stiefel.problem.RiemannianDerivatives;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 
@@ -25,9 +26,14 @@ import java.util.random.RandomGenerator;
  * remainder is above the rounding floor {@code FLOOR eps (|f(x)| + |f(R_x(t v))| + t |<g, v>|)}:
  * there a wrong derivative leaves a lower-order term and a smaller slope (1 for a wrong gradient,
  * 2 for a wrong Hessian). A check passes when the slope is within {@link #SLOPE_TOLERANCE} of the
- * expected value or above it, or when every remainder is below the floor (the model is exact to
- * rounding). So a correct Hessian passes and a wrong one fails whatever the configured
+ * expected value or above it, or when every remainder is finite and below the floor (the model is
+ * exact to rounding). So a correct Hessian passes and a wrong one fails whatever the configured
  * retraction.
+ *
+ * <p>A check that cannot fit its slope fails, and its report's {@code reason} says why: a
+ * non-finite cost at {@code x}, gradient term {@code <grad f(x), v>} or Hessian term
+ * {@code <Hess f(x)[v], v>}; non-finite costs along the curve with no fit window left; or too few
+ * consecutive remainders above the floor.
  */
 public final class DerivativeCheck {
 
@@ -55,10 +61,19 @@ public final class DerivativeCheck {
      * @param fitResidual root-mean-square residual of the fit in log10 units
      * @param fitFrom first index of the fit window
      * @param expectedSlope 2 for the gradient, 3 for the Hessian
-     * @param passed whether the slope is at least {@code expectedSlope - SLOPE_TOLERANCE}
+     * @param passed whether the slope is at least {@code expectedSlope - SLOPE_TOLERANCE}, or the
+     *     model is exact to rounding
+     * @param reason why the check passed or failed, in words (the fitted slope against the
+     *     expected one, or what kept the slope from being fitted)
      */
     public record TaylorReport(double[] stepSizes, double[] remainders, double slope, double fitResidual, int fitFrom,
-            double expectedSlope, boolean passed) {
+            double expectedSlope, boolean passed, String reason) {
+
+        /** Verdict, slope and reason; the step sizes and remainders are left out. */
+        @Override
+        public String toString() {
+            return (passed ? "passed" : "failed") + " (slope " + slope + ", expected " + expectedSlope + "): " + reason;
+        }
     }
 
     /**
@@ -66,11 +81,19 @@ public final class DerivativeCheck {
      *
      * @param defect the measured defect (relative)
      * @param tolerance the largest passing defect
-     * @param passed {@code defect <= tolerance}
+     * @param passed {@code defect <= tolerance}; false for a NaN defect
      */
     public record DefectReport(double defect, double tolerance, boolean passed) {
         static DefectReport of(double defect, double tolerance) {
             return new DefectReport(defect, tolerance, defect <= tolerance);
+        }
+
+        /** Why the check passed or failed, in words. */
+        public String reason() {
+            if (Double.isNaN(defect)) {
+                return "the defect is NaN: a gradient or Hessian with non-finite entries";
+            }
+            return "defect " + defect + (passed ? " <= " : " > ") + "tolerance " + tolerance;
         }
     }
 
@@ -122,11 +145,19 @@ public final class DerivativeCheck {
                 derivatives.hessianVector(unit, hessianV);
                 curvature = m.inner(x, unit, hessianV);
             }
-            double[] t = new double[POINTS];
+            double[] t = stepSizes();
             double[] remainder = new double[POINTS];
+            double expected = secondOrder ? 3 : 2;
+            String unfit = !Double.isFinite(f0) ? "the cost at x is " + f0
+                    : !Double.isFinite(slope) ? "the gradient term <grad f(x), v> is " + slope
+                    : !Double.isFinite(curvature) ? "the Hessian term <Hess f(x)[v], v> is " + curvature
+                    : null;
+            if (unfit != null) {
+                Arrays.fill(remainder, Double.NaN);
+                return unfitted(t, remainder, expected, unfit + ": cannot fit a slope");
+            }
             boolean[] valid = new boolean[POINTS];
             for (int i = 0; i < POINTS; i++) {
-                t[i] = Math.pow(10, -8 + 8.0 * i / (POINTS - 1));
                 m.linearCombination(x, t[i], unit, 0.0, unit, step);
                 if (secondOrder) {
                     m.secondOrderRetract(x, step, moved);
@@ -140,7 +171,7 @@ public final class DerivativeCheck {
                         + (secondOrder ? Math.abs(0.5 * t[i] * t[i] * curvature) : 0));
                 valid[i] = Double.isFinite(remainder[i]) && remainder[i] > floor;
             }
-            return fit(t, remainder, valid, secondOrder ? 3 : 2);
+            return fit(t, remainder, valid, expected, "the cost along the curve R_x(t v)");
         } finally {
             m.free(gradient);
             m.free(unit);
@@ -151,7 +182,36 @@ public final class DerivativeCheck {
         }
     }
 
-    private static TaylorReport fit(double[] t, double[] remainder, boolean[] valid, double expected) {
+    private static double[] stepSizes() {
+        double[] t = new double[POINTS];
+        for (int i = 0; i < POINTS; i++) {
+            t[i] = Math.pow(10, -8 + 8.0 * i / (POINTS - 1));
+        }
+        return t;
+    }
+
+    private static TaylorReport unfitted(double[] t, double[] remainder, double expected, String reason) {
+        return new TaylorReport(t, remainder, Double.NaN, Double.NaN, -1, expected, false, reason);
+    }
+
+    /**
+     * Fits the first window of valid remainders; without one, passes only when every remainder
+     * is finite and below the floor.
+     *
+     * @param what what a non-finite remainder comes from, for the reason
+     */
+    private static TaylorReport fit(double[] t, double[] remainder, boolean[] valid, double expected, String what) {
+        int nonFinite = 0;
+        int firstNonFinite = -1;
+        int aboveFloor = 0;
+        for (int i = 0; i < remainder.length; i++) {
+            if (!Double.isFinite(remainder[i])) {
+                nonFinite++;
+                firstNonFinite = firstNonFinite < 0 ? i : firstNonFinite;
+            }
+            aboveFloor += valid[i] ? 1 : 0;
+        }
+        String ignored = nonFinite == 0 ? "" : "; " + nonFinite + " non-finite remainders left out";
         int from = -1;
         for (int i = 0; i + WINDOW <= t.length && from < 0; i++) {
             boolean all = true;
@@ -163,12 +223,17 @@ public final class DerivativeCheck {
             }
         }
         if (from < 0) {
-            boolean anyValid = false;
-            for (boolean b : valid) {
-                anyValid |= b;
+            if (nonFinite > 0) {
+                return unfitted(t, remainder, expected, what + " is not finite (" + remainder[firstNonFinite]
+                        + " remainder at t = " + t[firstNonFinite] + ", " + nonFinite + " of " + t.length
+                        + " points): cannot fit a slope");
             }
-            // No remainder above rounding anywhere: the model is exact; otherwise too few points.
-            return new TaylorReport(t, remainder, Double.NaN, Double.NaN, -1, expected, !anyValid);
+            if (aboveFloor > 0) {
+                return unfitted(t, remainder, expected, "only " + aboveFloor + " remainders above the rounding floor, "
+                        + "fewer than " + WINDOW + " in a row: cannot fit a slope");
+            }
+            return new TaylorReport(t, remainder, Double.NaN, Double.NaN, -1, expected, true,
+                    "every remainder is below the rounding floor: the model is exact to rounding");
         }
         double sx = 0;
         double sy = 0;
@@ -190,7 +255,10 @@ public final class DerivativeCheck {
             squares += r * r;
         }
         double residual = Math.sqrt(squares / WINDOW);
-        return new TaylorReport(t, remainder, slope, residual, from, expected, slope >= expected - SLOPE_TOLERANCE);
+        boolean passed = slope >= expected - SLOPE_TOLERANCE;
+        return new TaylorReport(t, remainder, slope, residual, from, expected, passed, "slope " + slope
+                + (passed ? " >= " : " < ") + (expected - SLOPE_TOLERANCE) + " over t = " + t[from] + " .. "
+                + t[from + WINDOW - 1] + ignored);
     }
 
     /**
@@ -286,11 +354,10 @@ public final class DerivativeCheck {
         P projected = m.allocate();
         try {
             m.randomTangent(x, random, v);
-            double[] t = new double[POINTS];
+            double[] t = stepSizes();
             double[] remainder = new double[POINTS];
             boolean[] valid = new boolean[POINTS];
             for (int i = 0; i < POINTS; i++) {
-                t[i] = Math.pow(10, -8 + 8.0 * i / (POINTS - 1));
                 m.linearCombination(x, t[i], v, 0.0, v, step);
                 m.retract(x, step, moved);
                 subtract.difference(moved, x, difference);
@@ -299,7 +366,7 @@ public final class DerivativeCheck {
                 remainder[i] = m.norm(x, projected);
                 valid[i] = Double.isFinite(remainder[i]) && remainder[i] > FLOOR * EPS * (1 + t[i]);
             }
-            return fit(t, remainder, valid, 3);
+            return fit(t, remainder, valid, 3, "the retraction's tangential remainder");
         } finally {
             for (P a : java.util.List.of(v, step, moved, difference, projected)) {
                 m.free(a);

@@ -50,7 +50,7 @@ public final class Kernels {
      *     cannot be loaded
      */
     public static DenseKernels<DMatrixRMaj> cpu() {
-        return cpu(forcedBackend(), OpenBlasKernels.loadFailure());
+        return cpu(forcedBackend(), OpenBlasRuntime.loadFailure());
     }
 
     /**
@@ -84,21 +84,22 @@ public final class Kernels {
             return "cpu kernels: none (" + invalid.getMessage() + ")";
         }
         if (forced != null) {
-            if (forced.equals(OPENBLAS) && !OpenBlasKernels.isAvailable()) {
+            if (forced.equals(OPENBLAS) && !OpenBlasRuntime.isAvailable()) {
                 return "cpu kernels: openblas requested by " + BACKEND_PROPERTY
-                        + " but its natives failed to load (" + OpenBlasKernels.loadFailure() + ")";
+                        + " but its natives failed to load (" + OpenBlasRuntime.loadFailure() + ")";
             }
             return "cpu kernels: " + forced + " (forced by -D" + BACKEND_PROPERTY + "=" + forced
                     + (forced.equals(OPENBLAS) ? openBlasThreads() : "") + ")";
         }
-        if (OpenBlasKernels.isAvailable()) {
+        if (OpenBlasRuntime.isAvailable()) {
             return "cpu kernels: openblas (natives loaded" + openBlasThreads() + ")";
         }
-        return "cpu kernels: ejml (OpenBLAS natives failed to load: " + OpenBlasKernels.loadFailure() + ")";
+        return "cpu kernels: ejml (OpenBLAS natives failed to load: " + OpenBlasRuntime.loadFailure() + ")";
     }
 
     private static String openBlasThreads() {
-        return ", " + OpenBlasKernels.threads() + " threads";
+        int threads = OpenBlasRuntime.threads();
+        return ", " + threads + " threads from " + OpenBlasRuntime.threadsSource();
     }
 
     /** The validated property value, or null when unset or blank. */

@@ -27,10 +27,7 @@ import static org.bytedeco.openblas.global.openblas.cblas_dsyrk;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.openblas.global.openblas;
-import org.bytedeco.openblas.presets.openblas_nolapack;
 import org.ejml.data.DMatrixRMaj;
 
 /**
@@ -52,9 +49,8 @@ import org.ejml.data.DMatrixRMaj;
  * eigenvalues themselves are unreliable and the SVD route ({@code dgesdd}) is taken instead.
  * {@link #refinePolar refinePolar(false)} leaves the check and the refinement out.
  *
- * <p>Thread count is OpenBLAS's global setting (environment variable
- * {@code OPENBLAS_NUM_THREADS}, system property {@value #THREADS_PROPERTY}, or
- * {@link #setThreads}; default all cores). Not thread-safe: the workspaces (Java arrays, and
+ * <p>Loading the natives and the thread count, OpenBLAS's global setting, are
+ * {@link OpenBlasRuntime}'s. Not thread-safe: the workspaces (Java arrays, and
  * native buffers for gemm's operands, the polar factor and dsyevd's work arrays) are fields,
  * grown to the largest problem seen and kept; the other LAPACKE drivers allocate their work
  * arrays per call.
@@ -71,17 +67,10 @@ public final class OpenBlasKernels extends HostKernels {
     /** At most this many Newton–Schulz steps; each squares the orthonormality error. */
     private static final int MAX_REFINEMENT_STEPS = 4;
 
-    /** System property with OpenBLAS's thread count, applied when an instance is created. */
-    public static final String THREADS_PROPERTY = "stiefel.openblas.threads";
-    /**
-     * System property: the most OpenBLAS threads the eigen and singular value decompositions
-     * use (see {@link #decompositionThreads(int)}); unset means the process-wide count.
-     */
-    public static final String DECOMPOSITION_THREADS_PROPERTY = "stiefel.openblas.decompositionThreads";
-
-    private static final Throwable LOAD_FAILURE = loadNatives();
-
-    private static volatile int configuredThreads;
+    /** {@link OpenBlasRuntime#THREADS_PROPERTY}. */
+    public static final String THREADS_PROPERTY = OpenBlasRuntime.THREADS_PROPERTY;
+    /** {@link OpenBlasRuntime#DECOMPOSITION_THREADS_PROPERTY}. */
+    public static final String DECOMPOSITION_THREADS_PROPERTY = OpenBlasRuntime.DECOMPOSITION_THREADS_PROPERTY;
 
     private final NativeAllocator allocator;
     private double[] gram = new double[1];
@@ -157,7 +146,7 @@ public final class OpenBlasKernels extends HostKernels {
      *     positive integer
      */
     public OpenBlasKernels() {
-        this(LOAD_FAILURE, JAVACPP);
+        this(OpenBlasRuntime.loadFailure(), JAVACPP);
     }
 
     /**
@@ -169,91 +158,29 @@ public final class OpenBlasKernels extends HostKernels {
             throw new UnsupportedOperationException("OpenBLAS natives failed to load: " + loadFailure, loadFailure);
         }
         this.allocator = allocator;
-        applyThreadProperty();
-        decompositionThreads = positiveIntegerProperty(DECOMPOSITION_THREADS_PROPERTY, Integer.MAX_VALUE);
+        OpenBlasRuntime.applyThreadProperty();
+        decompositionThreads = OpenBlasRuntime.positiveIntegerProperty(DECOMPOSITION_THREADS_PROPERTY,
+                Integer.MAX_VALUE);
     }
 
-    /** A property that must be a positive integer when set; {@code unset} when it is not. */
-    private static int positiveIntegerProperty(String name, int unset) {
-        String value = System.getProperty(name);
-        if (value == null || value.isBlank()) {
-            return unset;
-        }
-        try {
-            int parsed = Integer.parseInt(value.trim());
-            if (parsed >= 1) {
-                return parsed;
-            }
-        } catch (NumberFormatException notANumber) {
-            throw new IllegalArgumentException(name + "=" + value + ": expected a positive integer", notANumber);
-        }
-        throw new IllegalArgumentException(name + "=" + value + ": expected a positive integer (a number of threads)");
-    }
-
-    /**
-     * Applies {@value #THREADS_PROPERTY} when set: OpenBLAS's busy-waiting threads slow down by
-     * an order of magnitude when the cores are oversubscribed, so shared machines want 1.
-     */
-    private static void applyThreadProperty() {
-        int threads = positiveIntegerProperty(THREADS_PROPERTY, 0);
-        if (threads > 0 && threads != configuredThreads) {
-            setThreads(threads);
-        }
-    }
-
-    private static Throwable loadNatives() {
-        try {
-            Loader.load(openblas.class);
-            return null;
-        } catch (LinkageError | RuntimeException failure) {
-            return failure;
-        }
-    }
-
-    /** True when the natives loaded, so that the constructor will succeed. */
+    /** {@link OpenBlasRuntime#isAvailable()}. */
     public static boolean isAvailable() {
-        return LOAD_FAILURE == null;
+        return OpenBlasRuntime.isAvailable();
     }
 
-    /** Why the natives did not load, or null when they did. */
+    /** {@link OpenBlasRuntime#loadFailure()}. */
     public static Throwable loadFailure() {
-        return LOAD_FAILURE;
+        return OpenBlasRuntime.loadFailure();
     }
 
-    /**
-     * OpenBLAS's number of threads as configured: the last {@link #setThreads} value, else the
-     * environment variable {@code OPENBLAS_NUM_THREADS}, else the number of available cores
-     * (OpenBLAS's own default).
-     */
+    /** {@link OpenBlasRuntime#threads()}: the process-wide count OpenBLAS runs with. */
     public static int threads() {
-        if (configuredThreads > 0) {
-            return configuredThreads;
-        }
-        String environment = System.getenv("OPENBLAS_NUM_THREADS");
-        if (environment != null) {
-            try {
-                int threads = Integer.parseInt(environment.trim());
-                if (threads > 0) {
-                    return threads;
-                }
-            } catch (NumberFormatException ignored) {
-                // OpenBLAS itself ignores an unparsable value and uses every core.
-            }
-        }
-        return Runtime.getRuntime().availableProcessors();
+        return OpenBlasRuntime.threads();
     }
 
-    /** Sets OpenBLAS's number of threads for the whole process. */
+    /** {@link OpenBlasRuntime#setThreads(int)}: the process-wide count. */
     public static void setThreads(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads: expected at least 1, got " + threads);
-        }
-        if (LOAD_FAILURE != null) {
-            throw new UnsupportedOperationException("OpenBLAS natives failed to load: " + LOAD_FAILURE,
-                    LOAD_FAILURE);
-        }
-        openblas_nolapack.blas_set_num_threads(threads);
-        configuredThreads = threads;
+        OpenBlasRuntime.setThreads(threads);
     }
 
     @Override
@@ -314,17 +241,11 @@ public final class OpenBlasKernels extends HostKernels {
 
     /** Lowers OpenBLAS's thread count to {@link #decompositionThreads}; returns the count to restore. */
     private int enterDecomposition() {
-        int current = openblas_nolapack.blas_get_num_threads();
-        if (current > decompositionThreads) {
-            openblas_nolapack.blas_set_num_threads(decompositionThreads);
-        }
-        return current;
+        return OpenBlasRuntime.limitThreads(decompositionThreads);
     }
 
     private void leaveDecomposition(int previous) {
-        if (previous > decompositionThreads) {
-            openblas_nolapack.blas_set_num_threads(previous);
-        }
+        OpenBlasRuntime.restoreThreads(previous, decompositionThreads);
     }
 
     /** Whether {@link #polar} checks and refines orthonormality (see {@link #refinePolar}). */

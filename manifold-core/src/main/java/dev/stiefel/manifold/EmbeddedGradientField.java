@@ -25,14 +25,16 @@ import dev.stiefel.kernel.DenseKernels;
  *
  * @param <M> the backend's matrix type
  */
-public final class EmbeddedGradientField<M> {
+public final class EmbeddedGradientField<M> implements AutoCloseable {
 
     private final DenseKernels<M> kernels;
     private final int n;
     private final int p;
     private final String name;
     private final M multipliers;
-    private final M ambient;
+    /** {@code -V Sigma(U)}, the curvature term of the Lagrangian Hessian. */
+    private final M curvatureTerm;
+    private boolean closed;
 
     /** @throws IllegalArgumentException unless {@code n >= p >= 1} */
     public EmbeddedGradientField(DenseKernels<M> kernels, int n, int p) {
@@ -48,7 +50,7 @@ public final class EmbeddedGradientField<M> {
         this.p = p;
         this.name = "EmbeddedGradientField(" + n + ", " + p + ")";
         this.multipliers = kernels.create(p, p);
-        this.ambient = kernels.create(n, p);
+        this.curvatureTerm = kernels.create(n, p);
     }
 
     /**
@@ -95,8 +97,8 @@ public final class EmbeddedGradientField<M> {
         requireShape(kernels, v, n, p, name, "direction v");
         requireOutput(u, out);
         StiefelGeometry.multiplierMatrix(kernels, u, euclideanGradient, multipliers);
-        kernels.gemm(-1.0, v, false, multipliers, false, 0.0, ambient);
-        kernels.addScaled(1.0, euclideanHessianV, 1.0, ambient, out);
+        kernels.gemm(-1.0, v, false, multipliers, false, 0.0, curvatureTerm);
+        kernels.addScaled(1.0, euclideanHessianV, 1.0, curvatureTerm, out);
         return out;
     }
 
@@ -119,5 +121,19 @@ public final class EmbeddedGradientField<M> {
         if (out == u) {
             throw new IllegalArgumentException(name + ": out must not alias the point u");
         }
+    }
+
+    /**
+     * Frees the workspaces (device memory on a GPU backend); the kernels stay the caller's.
+     * Closing twice is harmless.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        kernels.free(multipliers);
+        kernels.free(curvatureTerm);
     }
 }

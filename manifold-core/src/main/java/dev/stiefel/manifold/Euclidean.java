@@ -17,13 +17,17 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class Euclidean<M> implements Manifold<M> {
+public final class Euclidean<M> implements Manifold<M>, AutoCloseable {
 
     private final DenseKernels<M> kernels;
     private final int rows;
     private final int cols;
     private final String name;
-    private final M ambient;
+    /** A Gaussian draw for the random tangent vector. */
+    private final M gaussian;
+    /** The difference of two points. */
+    private final M difference;
+    private boolean closed;
     private final DMatrixRMaj hostAmbient;
 
     /**
@@ -42,7 +46,8 @@ public final class Euclidean<M> implements Manifold<M> {
         this.rows = rows;
         this.cols = cols;
         this.name = "Euclidean(" + rows + ", " + cols + ")";
-        this.ambient = kernels.create(rows, cols);
+        this.gaussian = kernels.create(rows, cols);
+        this.difference = kernels.create(rows, cols);
         this.hostAmbient = new DMatrixRMaj(rows, cols);
     }
 
@@ -162,8 +167,8 @@ public final class Euclidean<M> implements Manifold<M> {
     /** A Gaussian direction, normalised. */
     @Override
     public void randomTangent(M x, RandomGenerator random, M out) {
-        randomPoint(random, ambient);
-        kernels.copy(ambient, out);
+        randomPoint(random, gaussian);
+        kernels.copy(gaussian, out);
         kernels.scale(1.0 / kernels.normF(out), out);
     }
 
@@ -203,11 +208,25 @@ public final class Euclidean<M> implements Manifold<M> {
     public double distance(M x, M y) {
         check(x, "point x");
         check(y, "point y");
-        kernels.addScaled(1.0, x, -1.0, y, ambient);
-        return kernels.normF(ambient);
+        kernels.addScaled(1.0, x, -1.0, y, difference);
+        return kernels.normF(difference);
     }
 
     private void check(M a, String role) {
         requireShape(kernels, a, rows, cols, name, role);
+    }
+
+    /**
+     * Frees the workspaces (device memory on a GPU backend); the kernels stay the caller's.
+     * Closing twice is harmless.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        kernels.free(gaussian);
+        kernels.free(difference);
     }
 }

@@ -18,33 +18,52 @@ import org.ejml.data.DMatrixRMaj;
  *   <li>dimension {@code p (n - p)};
  *   <li>horizontal projection {@code P_X(Z) = Z - X X^T Z}, also the transport;
  *   <li>Riemannian Hessian {@code P_X(H[V]) - V X^T G};
- *   <li>retraction: a representative of {@code span(X + V)} ({@link GrassmannRetraction}), with
- *       inverse {@code Y (X^T Y)^(-1) - X} (Manifolds.jl's polar and QR inverse retractions);
+ *   <li>retraction: an object bound to the instance ({@link GrassmannRetraction}); the built-in
+ *       ones give a representative of {@code span(X + V)}, with inverse
+ *       {@code Y (X^T Y)^(-1) - X} (Manifolds.jl's polar and QR inverse retractions);
  *   <li>distance {@code sqrt(sum theta_i^2)} over the principal angles.
  * </ul>
  *
  * <p>A cost on this manifold must be invariant, {@code f(X Q) = f(X)} for orthogonal {@code Q}.
+ * The workspaces are allocated in the constructor (and by the bound retraction); no operation
+ * allocates afterwards, so instances are not thread-safe. {@link #close()} frees them.
  *
  * @param <M> the backend's matrix type
  */
-public final class Grassmann<M> implements Manifold<M> {
+public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseable {
 
     private final DenseKernels<M> kernels;
     private final int n;
     private final int p;
     private final GrassmannRetraction retraction;
+    private final Retraction<M> retractionMethod;
     private final String name;
-    private final M ambient;
-    private final M ambientSecond;
-    private final M small;
-    private final M smallSecond;
-    private final M smallThird;
+    /** The step turned into a point: {@code X + V}, the scaled horizontal part of {@code V}, the unnormalised result. */
+    private final M step;
+    /** Left singular vectors of a step or of {@code Y - X X^T Y}; the scaled copy of a checked vector. */
+    private final M leftVectors;
+    /** A Gaussian draw for the random point and tangent vector. */
+    private final M gaussian;
+    /** {@code X^T Z}: coordinates of a vector along the representative's columns. */
+    private final M coordinates;
+    /** {@code (X^T Y)^(-1)}. */
+    private final M inverseCoordinates;
+    /** Right singular vectors. */
+    private final M rightVectors;
+    /** Right singular vectors scaled by the cosines of the angles; the right vectors of {@code X^T Y}. */
+    private final M scaledRightVectors;
     private final M identity;
     private final double[] cosines;
     private final double[] sines;
     private final DMatrixRMaj hostAmbient;
+    private final double negligibleSingularValue;
+    private final double argumentTolerance;
+    private final ManifoldSupport.TangencyDefect<M> horizontality;
+    private boolean closed;
 
     /**
+     * @param retraction the retraction {@link #retract} uses: a built-in one
+     *     ({@link GrassmannRetraction#POLAR}, {@link GrassmannRetraction#QR}) or a user-defined one
      * @throws IllegalArgumentException unless {@code n >= p >= 1}, or when an argument is null
      */
     public Grassmann(DenseKernels<M> kernels, int n, int p, GrassmannRetraction retraction) {
@@ -60,16 +79,44 @@ public final class Grassmann<M> implements Manifold<M> {
         this.p = p;
         this.retraction = retraction;
         this.name = "Grassmann(" + n + ", " + p + ")";
-        this.ambient = kernels.create(n, p);
-        this.ambientSecond = kernels.create(n, p);
-        this.small = kernels.create(p, p);
-        this.smallSecond = kernels.create(p, p);
-        this.smallThird = kernels.create(p, p);
+        this.step = kernels.create(n, p);
+        this.leftVectors = kernels.create(n, p);
+        this.gaussian = kernels.create(n, p);
+        this.coordinates = kernels.create(p, p);
+        this.inverseCoordinates = kernels.create(p, p);
+        this.rightVectors = kernels.create(p, p);
+        this.scaledRightVectors = kernels.create(p, p);
         this.identity = kernels.create(p, p);
         kernels.setIdentity(identity);
         this.cosines = new double[p];
         this.sines = new double[p];
         this.hostAmbient = new DMatrixRMaj(n, p);
+        this.negligibleSingularValue = ManifoldSupport.NEGLIGIBLE_SINGULAR_VALUE * n;
+        this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
+        this.horizontality = (point, vector) -> {
+            kernels.gemm(1.0, point, true, vector, false, 0.0, coordinates);
+            return kernels.normF(coordinates);
+        };
+        Retraction<M> bound = retraction.bind(this);
+        if (bound == null) {
+            throw new IllegalArgumentException(name + ": retraction " + retraction.name() + " bound to null");
+        }
+        this.retractionMethod = bound;
+    }
+
+    /**
+     * The checks of the operations that build a point: {@code ||X^T X - I||_F} and
+     * {@code ||X^T V||_F / max(1, ||V||_F)} within {@link Manifold#ARGUMENT_TOLERANCE}.
+     */
+    private void requirePointAndHorizontal(M x, M v) {
+        ManifoldSupport.requireOrthonormal(kernels, x, coordinates, hostAmbient, argumentTolerance, name, "point x");
+        ManifoldSupport.requireTangent(kernels, x, v, leftVectors, hostAmbient, argumentTolerance, name, "||X^T V||_F",
+                horizontality);
+    }
+
+    private void requirePoints(M x, M y) {
+        ManifoldSupport.requireOrthonormal(kernels, x, coordinates, hostAmbient, argumentTolerance, name, "point x");
+        ManifoldSupport.requireOrthonormal(kernels, y, coordinates, hostAmbient, argumentTolerance, name, "point y");
     }
 
     /** {@code Gr(n, p)} on {@link Kernels#cpu()} with the polar retraction. */
@@ -77,13 +124,22 @@ public final class Grassmann<M> implements Manifold<M> {
         return new Grassmann<>(Kernels.cpu(), n, p, GrassmannRetraction.POLAR);
     }
 
-    /** The same manifold on the same backend with another retraction. */
+    /**
+     * The same manifold on the same backend with another retraction, built-in or user-defined
+     * (new workspaces; close it separately).
+     */
     public Grassmann<M> withRetraction(GrassmannRetraction newRetraction) {
         return new Grassmann<>(kernels, n, p, newRetraction);
     }
 
+    /** The retraction recipe this instance was built with. */
     public GrassmannRetraction retraction() {
         return retraction;
+    }
+
+    /** The bound retraction object {@link #retract} delegates to. */
+    public Retraction<M> retractionMethod() {
+        return retractionMethod;
     }
 
     @Override
@@ -93,7 +149,7 @@ public final class Grassmann<M> implements Manifold<M> {
 
     @Override
     public String toString() {
-        return name + " with " + retraction + " retraction on " + kernels.name();
+        return name + " with " + retraction.name() + " retraction on " + kernels.name();
     }
 
     /** {@code p (n - p)}. */
@@ -104,6 +160,7 @@ public final class Grassmann<M> implements Manifold<M> {
 
     @Override
     public M allocate() {
+        requireOpen();
         return kernels.create(n, p);
     }
 
@@ -128,11 +185,11 @@ public final class Grassmann<M> implements Manifold<M> {
         check(x, "point x");
         check(z, "ambient vector z");
         requireOutput(x, out);
-        kernels.gemm(1.0, x, true, z, false, 0.0, small);
+        kernels.gemm(1.0, x, true, z, false, 0.0, coordinates);
         if (out != z) {
             kernels.copy(z, out);
         }
-        kernels.gemm(-1.0, x, false, small, false, 1.0, out);
+        kernels.gemm(-1.0, x, false, coordinates, false, 1.0, out);
     }
 
     @Override
@@ -142,42 +199,91 @@ public final class Grassmann<M> implements Manifold<M> {
 
     /**
      * {@code out = P_X(H[V]) - V (X^T G)} (Absil, Mahony, Sepulchre 2008, Sec. 5.5.3; pymanopt's
-     * {@code Grassmann.euclidean_to_riemannian_hessian}); {@code out} may alias any input but {@code x}.
+     * {@code Grassmann.euclidean_to_riemannian_hessian}), by the formula of
+     * {@link RiemannianSubmanifold}; {@code out} may alias any input but {@code x}.
      */
     @Override
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
+        check(x, "point x");
         check(euclideanGradient, "Euclidean gradient");
+        check(euclideanHessianV, "Euclidean Hessian-vector product");
         check(v, "tangent vector v");
         requireOutput(x, out);
-        projectToTangent(x, euclideanHessianV, ambient);
-        kernels.gemm(1.0, x, true, euclideanGradient, false, 0.0, smallSecond);
-        kernels.gemm(-1.0, v, false, smallSecond, false, 1.0, ambient);
-        kernels.copy(ambient, out);
+        RiemannianSubmanifold.euclideanToRiemannianHessian(this, x, euclideanGradient, euclideanHessianV, v, step,
+                out);
     }
 
-    /** A representative of {@code span(X + V)}; {@code out} may alias {@code v}, not {@code x}. */
+    /**
+     * {@code out = -V (X^T G)}: the Weingarten map {@code W_X(V, N) = -V X^T N} (see
+     * {@link #weingarten}) of the normal part {@code N = X X^T G} of {@code G}.
+     */
+    @Override
+    public void weingartenOfNormalPart(M x, M v, M euclideanGradient, M out) {
+        if (out == v || out == euclideanGradient) {
+            throw new IllegalArgumentException(name + ": the Weingarten term's output must alias neither input");
+        }
+        kernels.gemm(1.0, x, true, euclideanGradient, false, 0.0, coordinates);
+        kernels.gemm(-1.0, v, false, coordinates, false, 0.0, out);
+    }
+
+    /**
+     * The configured retraction, see {@link GrassmannRetraction}; {@code out} may alias
+     * {@code v}, not {@code x}.
+     *
+     * @throws IllegalArgumentException when {@code x} is not a point or {@code v} not horizontal
+     *     there, beyond {@link Manifold#ARGUMENT_TOLERANCE}
+     */
     @Override
     public void retract(M x, M v, M out) {
         check(x, "point x");
         check(v, "tangent vector v");
         requireOutput(x, out);
-        kernels.addScaled(1.0, x, 1.0, v, ambient);
-        if (retraction == GrassmannRetraction.QR) {
-            kernels.qrPositive(ambient, out, null);
-        } else {
-            kernels.polar(ambient, out);
-        }
-    }
-
-    @Override
-    public boolean hasInverseRetraction() {
-        return true;
+        requirePointAndHorizontal(x, v);
+        retractionMethod.retract(x, v, out);
     }
 
     /**
-     * {@code out = Y (X^T Y)^(-1) - X}: the horizontal {@code V} with {@code span(X + V) = span(Y)},
-     * for either retraction; {@code out} must alias neither point.
+     * The built-in retractions' map: {@code qf(X + V)} ({@code qr}) or the polar factor of
+     * {@code X + V}. Steps longer than {@link #LONG_STEP} are evaluated as a geodesic-like
+     * curve: with the thin SVD {@code V = U S W^T}, {@code X + V = (X W + U S) W^T} spans the
+     * same subspace as {@code X W cos(T) W^T + U sin(T) W^T}, {@code T = atan(S)}, which is the
+     * polar factor of {@code X + V} and stays accurate when {@code X} is lost in the rounding of
+     * {@code V} ({@code X + V} is then rank deficient to working precision, though never in
+     * exact arithmetic); both return that polar representative there.
+     */
+    void spanOfSum(M x, M v, boolean qr, M out) {
+        if (kernels.normF(v) > LONG_STEP) {
+            geodesicLike(x, v, false, out);
+            return;
+        }
+        kernels.addScaled(1.0, x, 1.0, v, step);
+        if (qr) {
+            kernels.qrPositive(step, out, null);
+        } else {
+            kernels.polar(step, out);
+        }
+    }
+
+    /**
+     * Steps longer than this are retracted through the SVD of {@code V} (see
+     * {@link GrassmannRetraction}); below it {@code X + V} has condition number at most 16 and
+     * its QR or polar factor is accurate to rounding.
+     */
+    public static final double LONG_STEP = 16.0;
+
+    @Override
+    public boolean hasInverseRetraction() {
+        return retractionMethod.hasInverse();
+    }
+
+    /**
+     * Inverse of the configured retraction; for the built-in ones
+     * {@code out = Y (X^T Y)^(-1) - X}, the horizontal {@code V} with
+     * {@code span(X + V) = span(Y)}. {@code out} must alias neither point.
      *
+     * @throws IllegalArgumentException when {@code x} or {@code y} is not a point, beyond
+     *     {@link Manifold#ARGUMENT_TOLERANCE}
+     * @throws UnsupportedOperationException when the configured retraction has no inverse
      * @throws ArithmeticException when {@code X^T Y} is singular (a direction of {@code span(Y)}
      *     is orthogonal to {@code span(X)}: {@code Y} is outside the image)
      */
@@ -189,14 +295,23 @@ public final class Grassmann<M> implements Manifold<M> {
         if (out == y) {
             throw new IllegalArgumentException(name + ": out must not alias the point y");
         }
-        kernels.gemm(1.0, x, true, y, false, 0.0, small);
+        if (!retractionMethod.hasInverse()) {
+            throw new UnsupportedOperationException(name + ": the " + retraction.name() + " retraction has no inverse");
+        }
+        requirePoints(x, y);
+        retractionMethod.inverseRetract(x, y, out);
+    }
+
+    /** {@code out = Y (X^T Y)^(-1) - X}, the inverse of the built-in retractions. */
+    void inverseOfSpan(M x, M y, M out) {
+        kernels.gemm(1.0, x, true, y, false, 0.0, coordinates);
         try {
-            kernels.solve(small, identity, smallSecond);
+            kernels.solve(coordinates, identity, inverseCoordinates);
         } catch (ArithmeticException singular) {
             throw new ArithmeticException(name + ": span(Y) is not the retraction of a tangent vector at X "
                     + "(X^T Y is singular): " + singular.getMessage());
         }
-        kernels.gemm(1.0, y, false, smallSecond, false, 0.0, out);
+        kernels.gemm(1.0, y, false, inverseCoordinates, false, 0.0, out);
         kernels.addScaled(1.0, out, -1.0, x, out);
     }
 
@@ -212,8 +327,8 @@ public final class Grassmann<M> implements Manifold<M> {
     public void randomPoint(RandomGenerator random, M out) {
         ManifoldSupport.requireRandom(random, name);
         check(out, "out");
-        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), ambient);
-        kernels.qrPositive(ambient, out, null);
+        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), gaussian);
+        kernels.qrPositive(gaussian, out, null);
     }
 
     /** A projected Gaussian matrix, normalised; zero on the zero-dimensional {@code Gr(n, n)}. */
@@ -221,7 +336,7 @@ public final class Grassmann<M> implements Manifold<M> {
     public void randomTangent(M x, RandomGenerator random, M out) {
         ManifoldSupport.requireRandom(random, name);
         check(out, "out");
-        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, ambientSecond, out);
+        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, gaussian, out);
     }
 
     @Override
@@ -248,7 +363,7 @@ public final class Grassmann<M> implements Manifold<M> {
     public void checkPoint(M x, double tolerance) {
         ManifoldSupport.requireTolerance(tolerance, name);
         requireFiniteShape(kernels, x, n, p, name, "point");
-        double defect = ManifoldSupport.orthonormalityDefect(kernels, x, small);
+        double defect = ManifoldSupport.orthonormalityDefect(kernels, x, coordinates);
         if (!(defect <= tolerance)) {
             throw new IllegalArgumentException(name + ": representative does not have orthonormal columns, "
                     + "||X^T X - I||_F = " + defect + " > tolerance " + tolerance);
@@ -264,8 +379,8 @@ public final class Grassmann<M> implements Manifold<M> {
         ManifoldSupport.requireTolerance(tolerance, name);
         requireFiniteShape(kernels, x, n, p, name, "point");
         requireFiniteShape(kernels, v, n, p, name, "tangent vector");
-        kernels.gemm(1.0, x, true, v, false, 0.0, small);
-        double defect = kernels.normF(small);
+        kernels.gemm(1.0, x, true, v, false, 0.0, coordinates);
+        double defect = kernels.normF(coordinates);
         double allowed = tolerance * Math.max(1.0, kernels.normF(v));
         if (!(defect <= allowed)) {
             throw new IllegalArgumentException(name + ": vector is not horizontal, ||X^T V||_F = " + defect
@@ -284,10 +399,10 @@ public final class Grassmann<M> implements Manifold<M> {
     public double distance(M x, M y) {
         check(x, "point x");
         check(y, "point y");
-        kernels.gemm(1.0, x, true, y, false, 0.0, small);
-        kernels.svdThin(small, smallSecond, cosines, smallThird);
-        projectToTangent(x, y, ambient);
-        kernels.svdThin(ambient, ambientSecond, sines, smallSecond);
+        kernels.gemm(1.0, x, true, y, false, 0.0, inverseCoordinates);
+        kernels.svdThin(inverseCoordinates, rightVectors, cosines, scaledRightVectors);
+        projectToTangent(x, y, step);
+        kernels.svdThin(step, leftVectors, sines, rightVectors);
         double sum = 0.0;
         for (int i = 0; i < p; i++) {
             double cosine = Math.min(1.0, cosines[i]);
@@ -300,25 +415,81 @@ public final class Grassmann<M> implements Manifold<M> {
 
     /**
      * Riemannian exponential (Edelman, Arias, Smith 1998, Thm. 2.3; pymanopt's
-     * {@code Grassmann.exp} without its final re-orthonormalisation): with the thin SVD
-     * {@code V = U S W^T}, {@code Exp_X(V) = X W cos(S) W^T + U sin(S) W^T}, an orthonormal
-     * representative of the subspace. {@code out} may alias {@code v}, not {@code x}.
+     * {@code Grassmann.exp}): with the thin SVD {@code V = U S W^T},
+     * {@code Exp_X(V) = X W cos(S) W^T + U sin(S) W^T}, an orthonormal representative of the
+     * subspace. {@code out} may alias {@code v}, not {@code x}.
+     *
+     * <p>Evaluated for tangent vectors of every finite length: {@code V} is scaled by a power
+     * of two to unit norm (the scale goes into the angles, whose cosines and sines are exact
+     * for every finite angle), projected once more onto the horizontal space; singular values
+     * below rounding noise are zero angles (their singular vectors are arbitrary, possibly in
+     * {@code span(X)}: with {@code n < 2p} some always are), {@code U} is projected onto the
+     * complement of {@code X}, and the result is re-orthonormalised by its polar factor (same
+     * subspace), as pymanopt re-orthonormalises by QR.
      */
     public void exponential(M x, M v, M out) {
         check(x, "point x");
         check(v, "tangent vector v");
         requireOutput(x, out);
-        kernels.svdThin(v, ambientSecond, sines, smallSecond);
-        for (int i = 0; i < p; i++) {
-            cosines[i] = Math.cos(sines[i]);
-            sines[i] = Math.sin(sines[i]);
+        requirePointAndHorizontal(x, v);
+        geodesicLike(x, v, true, out);
+    }
+
+    /**
+     * {@code out = polar(X W cos(T) W^T + U sin(T) W^T)} for the thin SVD {@code V = U S W^T}
+     * of the horizontal part of {@code V}, with angles {@code T = S} (the exponential) or
+     * {@code T = atan(S)} (the span of {@code X + V}), for every finite {@code V}: see
+     * {@link #exponential}.
+     */
+    private void geodesicLike(M x, M v, boolean exponentialAngles, M out) {
+        int exponent = ManifoldSupport.scaleToUnitNorm(kernels, v, step);
+        kernels.gemm(1.0, x, true, step, false, 0.0, coordinates);
+        kernels.gemm(-1.0, x, false, coordinates, false, 1.0, step);
+        if (kernels.normF(step) == 0.0) {
+            kernels.copy(x, out);
+            return;
         }
-        kernels.scaleColumns(smallSecond, cosines, smallThird);
-        kernels.gemm(1.0, smallThird, false, smallSecond, true, 0.0, small);
-        kernels.scaleColumns(ambientSecond, sines, ambientSecond);
-        kernels.gemm(1.0, x, false, small, false, 0.0, ambient);
-        kernels.gemm(1.0, ambientSecond, false, smallSecond, true, 1.0, ambient);
-        kernels.copy(ambient, out);
+        kernels.svdThin(step, leftVectors, sines, rightVectors);
+        if (exponentialAngles) {
+            ManifoldSupport.cosinesAndSines(sines, p, exponent, negligibleSingularValue, cosines, sines);
+        } else {
+            arcTangentCosinesAndSines(exponent);
+        }
+        kernels.gemm(1.0, x, true, leftVectors, false, 0.0, coordinates);
+        kernels.gemm(-1.0, x, false, coordinates, false, 1.0, leftVectors);
+        kernels.scaleColumns(rightVectors, cosines, scaledRightVectors);
+        kernels.gemm(1.0, scaledRightVectors, false, rightVectors, true, 0.0, coordinates);
+        kernels.scaleColumns(leftVectors, sines, leftVectors);
+        kernels.gemm(1.0, x, false, coordinates, false, 0.0, step);
+        kernels.gemm(1.0, leftVectors, false, rightVectors, true, 1.0, step);
+        kernels.polar(step, out);
+    }
+
+    /**
+     * {@code cos} and {@code sin} of {@code atan(s_i 2^exponent)} for the scaled singular values
+     * in {@code sines}: {@code 1 / hypot(1, s)} and {@code s / hypot(1, s)}, through {@code 1 / s}
+     * for large {@code s} so that nothing overflows.
+     */
+    private void arcTangentCosinesAndSines(int exponent) {
+        for (int i = 0; i < p; i++) {
+            double scaled = sines[i];
+            if (!(scaled > negligibleSingularValue)) {
+                cosines[i] = 1.0;
+                sines[i] = 0.0;
+                continue;
+            }
+            double value = Math.scalb(scaled, exponent);
+            if (value <= 1.0) {
+                double length = Math.hypot(1.0, value);
+                cosines[i] = 1.0 / length;
+                sines[i] = value / length;
+            } else {
+                double inverse = Math.scalb(1.0 / scaled, -exponent);
+                double length = Math.hypot(1.0, inverse);
+                cosines[i] = inverse / length;
+                sines[i] = 1.0 / length;
+            }
+        }
     }
 
     /**
@@ -331,13 +502,20 @@ public final class Grassmann<M> implements Manifold<M> {
      *     {@code pi / 2}: the cut locus, where the logarithm is not unique)
      */
     public void logarithm(M x, M y, M out) {
-        inverseRetract(x, y, out);
-        kernels.svdThin(out, ambientSecond, sines, smallSecond);
+        check(x, "point x");
+        check(y, "point y");
+        requireOutput(x, out);
+        if (out == y) {
+            throw new IllegalArgumentException(name + ": out must not alias the point y");
+        }
+        requirePoints(x, y);
+        inverseOfSpan(x, y, out);
+        kernels.svdThin(out, leftVectors, sines, rightVectors);
         for (int i = 0; i < p; i++) {
             sines[i] = Math.atan(sines[i]);
         }
-        kernels.scaleColumns(ambientSecond, sines, ambientSecond);
-        kernels.gemm(1.0, ambientSecond, false, smallSecond, true, 0.0, out);
+        kernels.scaleColumns(leftVectors, sines, leftVectors);
+        kernels.gemm(1.0, leftVectors, false, rightVectors, true, 0.0, out);
     }
 
     /** The exponential map: the same subspaces as the configured retraction's, to second order. */
@@ -360,8 +538,8 @@ public final class Grassmann<M> implements Manifold<M> {
         if (out == v || out == normal) {
             throw new IllegalArgumentException(name + ": weingarten output must alias neither input");
         }
-        kernels.gemm(1.0, x, true, normal, false, 0.0, small);
-        kernels.gemm(-1.0, v, false, small, false, 0.0, out);
+        kernels.gemm(1.0, x, true, normal, false, 0.0, coordinates);
+        kernels.gemm(-1.0, v, false, coordinates, false, 0.0, out);
     }
 
     /** The dense backend every operation runs on. */
@@ -379,11 +557,37 @@ public final class Grassmann<M> implements Manifold<M> {
         return p;
     }
 
+    /**
+     * Frees this instance's workspaces and its bound retraction's (device memory on a GPU
+     * backend); the kernels stay the caller's. Points and vectors from {@link #allocate()} stay
+     * valid and remain the caller's to free. Closing twice is harmless; operations afterwards
+     * throw {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        retractionMethod.close();
+        for (M m : java.util.List.of(step, leftVectors, gaussian, coordinates, inverseCoordinates, rightVectors,
+                scaledRightVectors, identity)) {
+            kernels.free(m);
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException(name + " was closed (its workspaces are freed)");
+        }
+    }
+
     private void check(M a, String role) {
         requireShape(kernels, a, n, p, name, role);
     }
 
     private void requireOutput(M x, M out) {
+        requireOpen();
         check(out, "out");
         if (out == x) {
             throw new IllegalArgumentException(name + ": out must not alias the base point x");

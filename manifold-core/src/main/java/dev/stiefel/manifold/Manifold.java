@@ -16,6 +16,25 @@ import java.util.random.RandomGenerator;
  */
 public interface Manifold<P> {
 
+    /**
+     * Relative tolerance of the argument checks of the operations that build a point from a point
+     * and a tangent vector (retractions, exponentials, their inverses) on float64 backends:
+     * {@code sqrt(eps) = 2^-26}, about 1.5e-8. A base point must satisfy its defining equations
+     * to this tolerance (e.g. {@code ||X^T X - I||_F}, whose scale is 1), a tangent vector its
+     * linearised ones relative to {@code max(1, ||v||_F)}, the scale of a step next to a point
+     * of unit scale. Rounding in the operations that produce points and tangent vectors stays
+     * orders of magnitude below it; a larger violation is a wrong argument, whose result would
+     * be off the manifold or meaningless, and is rejected with an
+     * {@link IllegalArgumentException} naming the argument and the size of the violation.
+     */
+    double ARGUMENT_TOLERANCE = 0x1p-26;
+
+    /**
+     * {@link #ARGUMENT_TOLERANCE} on backends computing in float32: {@code sqrt(eps_32)}, about
+     * 3.5e-4.
+     */
+    double ARGUMENT_TOLERANCE_FLOAT32 = 3.4526698300124393e-4;
+
     /** Human-readable name with its shape, e.g. {@code "Stiefel(50, 10)"}. */
     String name();
 

@@ -5,8 +5,9 @@ package dev.stiefel.manifold;
  * methods, {@code retract!(M, q, p, X, method)}): it runs on that instance's backend and shape
  * and owns the workspaces it needs, so evaluating it does not allocate. A manifold delegates
  * {@link Manifold#retract} to the retraction it was built with; a user adds a retraction by
- * implementing this interface (for Stiefel, through a {@link StiefelRetraction} that binds it
- * to an instance) without touching the manifold's code.
+ * implementing this interface, through the manifold's recipe that binds it to an instance
+ * ({@link StiefelRetraction}, {@link GrassmannRetraction}, {@link SphereRetraction}), without
+ * touching the manifold's code. The manifold checks the arguments before delegating.
  *
  * <p>A retraction must satisfy {@code R_x(0) = x} and {@code d/dt R_x(t v)|_(t=0) = v}
  * (Absil, Mahony, Sepulchre 2008, Def. 4.1.1); the manifold contract in the test kit checks

@@ -13,15 +13,13 @@ import org.ejml.data.DMatrixRMaj;
  * Sepulchre 2008, Example 3.6.1; Boumal 2023, Sec. 7.2; pymanopt's {@code Sphere}):
  * projection {@code P_x(z) = z - <x, z> x}, Riemannian Hessian
  * {@code P_x(H[v]) - <x, G> v}, transport by projection, dimension {@code n m - 1}, and the
- * retraction of {@link SphereRetraction} (normalisation or exponential, both invertible). The
- * exponential and logarithm are also available directly.
+ * retraction object of {@link SphereRetraction} (normalisation or exponential, both invertible,
+ * or a user-defined one). The exponential and logarithm are also available directly.
+ * {@link #close()} frees the workspaces.
  *
  * @param <M> the backend's matrix type
  */
-public final class Sphere<M> implements Manifold<M> {
-
-    /** Below this angle {@code sin(t)/t} is evaluated by its Taylor polynomial {@code 1 - t^2/6}. */
-    private static final double SMALL_ANGLE = 1e-4;
+public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable {
 
     /**
      * At the antipode the direction {@code u = y - <x, y> x} is rounding noise (about
@@ -33,9 +31,17 @@ public final class Sphere<M> implements Manifold<M> {
     private final int rows;
     private final int cols;
     private final SphereRetraction retraction;
+    private final Retraction<M> retractionMethod;
     private final String name;
-    private final M ambient;
+    /** A tangent vector scaled to unit norm and projected; a point's distance vector; a checked vector's scaled copy. */
+    private final M direction;
     private final DMatrixRMaj hostAmbient;
+    private final double argumentTolerance;
+    private final ManifoldSupport.TangencyDefect<M> normalComponent;
+    private final double[] angle = new double[1];
+    private final double[] cosine = new double[1];
+    private final double[] sine = new double[1];
+    private boolean closed;
 
     /**
      * @throws IllegalArgumentException unless {@code rows >= 1} and {@code cols >= 1}, or when an
@@ -55,8 +61,36 @@ public final class Sphere<M> implements Manifold<M> {
         this.cols = cols;
         this.retraction = retraction;
         this.name = "Sphere(" + rows + ", " + cols + ")";
-        this.ambient = kernels.create(rows, cols);
+        this.direction = kernels.create(rows, cols);
         this.hostAmbient = new DMatrixRMaj(rows, cols);
+        this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
+        this.normalComponent = (point, vector) -> Math.abs(kernels.dot(point, vector));
+        Retraction<M> bound = retraction.bind(this);
+        if (bound == null) {
+            throw new IllegalArgumentException(name + ": retraction " + retraction.name() + " bound to null");
+        }
+        this.retractionMethod = bound;
+    }
+
+    /**
+     * The checks of the operations that build a point: {@code | ||x||_F - 1 |} and
+     * {@code |<x, v>| / max(1, ||v||_F)} within {@link Manifold#ARGUMENT_TOLERANCE}.
+     */
+    private void requirePointAndTangent(M x, M v) {
+        requireUnitNorm(x, "point x");
+        ManifoldSupport.requireTangent(kernels, x, v, direction, hostAmbient, argumentTolerance, name, "|<x, v>|", normalComponent);
+    }
+
+    private void requireUnitNorm(M x, String role) {
+        double defect = Math.abs(kernels.normF(x) - 1.0);
+        if (!(defect <= argumentTolerance) && !kernels.allFinite(x)) {
+            throw new IllegalArgumentException(name + ": " + role + " " + ManifoldSupport.firstNonFinite(kernels, x,
+                    hostAmbient));
+        }
+        if (!(defect <= argumentTolerance)) {
+            throw new IllegalArgumentException(name + ": " + role + " is not a point of the manifold, | ||x||_F - 1 | = "
+                    + defect + " > " + argumentTolerance);
+        }
     }
 
     /** The unit sphere of {@code R^(rows x cols)} on {@link Kernels#cpu()} with normalisation. */
@@ -64,13 +98,22 @@ public final class Sphere<M> implements Manifold<M> {
         return new Sphere<>(Kernels.cpu(), rows, cols, SphereRetraction.NORMALIZATION);
     }
 
-    /** The same sphere on the same backend with another retraction. */
+    /**
+     * The same sphere on the same backend with another retraction, built-in or user-defined
+     * (new workspaces; close it separately).
+     */
     public Sphere<M> withRetraction(SphereRetraction newRetraction) {
         return new Sphere<>(kernels, rows, cols, newRetraction);
     }
 
+    /** The retraction recipe this instance was built with. */
     public SphereRetraction retraction() {
         return retraction;
+    }
+
+    /** The bound retraction object {@link #retract} delegates to. */
+    public Retraction<M> retractionMethod() {
+        return retractionMethod;
     }
 
     @Override
@@ -80,7 +123,7 @@ public final class Sphere<M> implements Manifold<M> {
 
     @Override
     public String toString() {
-        return name + " with " + retraction + " retraction on " + kernels.name();
+        return name + " with " + retraction.name() + " retraction on " + kernels.name();
     }
 
     /** {@code rows * cols - 1}. */
@@ -91,6 +134,9 @@ public final class Sphere<M> implements Manifold<M> {
 
     @Override
     public M allocate() {
+        if (closed) {
+            throw new IllegalStateException(name + " was closed (its workspaces are freed)");
+        }
         return kernels.create(rows, cols);
     }
 
@@ -125,30 +171,70 @@ public final class Sphere<M> implements Manifold<M> {
 
     /**
      * {@code out = P_x(H[v]) - <x, G> v} (Absil, Mahony, Trumpf 2013; pymanopt's
-     * {@code Sphere.euclidean_to_riemannian_hessian}); {@code out} may alias any input but {@code x}.
+     * {@code Sphere.euclidean_to_riemannian_hessian}), by the formula of
+     * {@link RiemannianSubmanifold}; {@code out} may alias any input but {@code x}.
      */
     @Override
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
+        check(x, "point x");
         check(euclideanGradient, "Euclidean gradient");
+        check(euclideanHessianV, "Euclidean Hessian-vector product");
         check(v, "tangent vector v");
         requireOutput(x, out);
-        double normalPart = kernels.dot(x, euclideanGradient);
-        projectToTangent(x, euclideanHessianV, ambient);
-        kernels.addScaled(1.0, ambient, -normalPart, v, out);
+        RiemannianSubmanifold.euclideanToRiemannianHessian(this, x, euclideanGradient, euclideanHessianV, v,
+                direction, out);
     }
 
-    /** The configured retraction; {@code out} may alias {@code v}, not {@code x}. */
+    /**
+     * The Weingarten map of the sphere, {@code W_x(v, n) = -<x, n> v} for a tangent {@code v}
+     * and a normal {@code n} (pymanopt's {@code Sphere.weingarten}). {@code out} may alias
+     * {@code v}, not {@code normal}.
+     */
+    public void weingarten(M x, M v, M normal, M out) {
+        check(x, "point x");
+        check(v, "tangent vector v");
+        check(normal, "normal vector");
+        requireOutput(x, out);
+        if (out == normal) {
+            throw new IllegalArgumentException(name + ": weingarten output must not alias the normal vector");
+        }
+        kernels.addScaled(-kernels.dot(x, normal), v, 0.0, v, out);
+    }
+
+    /**
+     * {@code out = -<x, G> v}: the Weingarten map of the normal part {@code <x, G> x} of
+     * {@code G}, whose {@code <x, n>} is {@code <x, G>}.
+     */
+    @Override
+    public void weingartenOfNormalPart(M x, M v, M euclideanGradient, M out) {
+        if (out == v || out == euclideanGradient) {
+            throw new IllegalArgumentException(name + ": the Weingarten term's output must alias neither input");
+        }
+        kernels.addScaled(-kernels.dot(x, euclideanGradient), v, 0.0, v, out);
+    }
+
+    /**
+     * The configured retraction, see {@link SphereRetraction}; {@code out} may alias {@code v},
+     * not {@code x}.
+     *
+     * @throws IllegalArgumentException when {@code x} is not a point or {@code v} not tangent
+     *     there, beyond {@link Manifold#ARGUMENT_TOLERANCE}
+     */
     @Override
     public void retract(M x, M v, M out) {
         check(x, "point x");
         check(v, "tangent vector v");
         requireOutput(x, out);
-        if (retraction == SphereRetraction.EXPONENTIAL) {
-            exponential(x, v, out);
-        } else {
-            kernels.addScaled(1.0, x, 1.0, v, out);
-            kernels.scale(1.0 / kernels.normF(out), out);
-        }
+        requirePointAndTangent(x, v);
+        retractionMethod.retract(x, v, out);
+    }
+
+    /** Normalisation {@code (x + v) / ||x + v||}, for every finite {@code v}. */
+    void normalisedSum(M x, M v, M out) {
+        kernels.addScaled(1.0, x, 1.0, v, out);
+        // A power-of-two scaling first, so that a norm beyond Double.MAX_VALUE cannot overflow.
+        ManifoldSupport.scaleToUnitNorm(kernels, out, out);
+        kernels.scale(1.0 / kernels.normF(out), out);
     }
 
     /** The exponential map, whatever the configured retraction (both are second order). */
@@ -159,13 +245,32 @@ public final class Sphere<M> implements Manifold<M> {
 
     /**
      * {@code Exp_x(v) = cos(|v|) x + (sin(|v|) / |v|) v}; {@code out} may alias {@code v}.
+     * Evaluated for tangent vectors of every finite length: {@code v} is scaled by a power of
+     * two to unit norm (the scale goes into the angle, whose cosine and sine are exact for every
+     * finite angle) and projected once more onto the tangent space, and the result is
+     * normalised, so that it has unit norm to rounding.
      */
     public void exponential(M x, M v, M out) {
         check(x, "point x");
         check(v, "tangent vector v");
         requireOutput(x, out);
-        double angle = kernels.normF(v);
-        kernels.addScaled(Math.cos(angle), x, sinc(angle), v, out);
+        requirePointAndTangent(x, v);
+        exponentialOfChecked(x, v, out);
+    }
+
+    /** The exponential of a checked point and tangent vector. */
+    void exponentialOfChecked(M x, M v, M out) {
+        int exponent = ManifoldSupport.scaleToUnitNorm(kernels, v, direction);
+        kernels.addScaled(1.0, direction, -kernels.dot(x, direction), x, direction);
+        double length = kernels.normF(direction);
+        if (length == 0.0) {
+            kernels.copy(x, out);
+            return;
+        }
+        angle[0] = length;
+        ManifoldSupport.cosinesAndSines(angle, 1, exponent, 0.0, cosine, sine);
+        kernels.addScaled(cosine[0], x, sine[0] / length, direction, out);
+        kernels.scale(1.0 / kernels.normF(out), out);
     }
 
     /**
@@ -179,6 +284,16 @@ public final class Sphere<M> implements Manifold<M> {
         check(x, "point x");
         check(y, "point y");
         requireOutput(x, out);
+        if (out == y) {
+            throw new IllegalArgumentException(name + ": out must not alias the point y");
+        }
+        requireUnitNorm(x, "point x");
+        requireUnitNorm(y, "point y");
+        logarithmOfChecked(x, y, out);
+    }
+
+    /** The logarithm of checked points. */
+    void logarithmOfChecked(M x, M y, M out) {
         double cosine = kernels.dot(x, y);
         kernels.addScaled(1.0, y, -cosine, x, out);
         double sine = kernels.normF(out);
@@ -190,34 +305,39 @@ public final class Sphere<M> implements Manifold<M> {
         kernels.scale(sine == 0.0 ? 0.0 : angle / sine, out);
     }
 
-    private static double sinc(double angle) {
-        return angle < SMALL_ANGLE ? 1.0 - angle * angle / 6.0 : Math.sin(angle) / angle;
-    }
-
     @Override
     public boolean hasInverseRetraction() {
-        return true;
+        return retractionMethod.hasInverse();
     }
 
     /**
-     * Inverse of the configured retraction: {@code y / <x, y> - x} for normalisation, the
-     * logarithm for the exponential. {@code out} must alias neither point.
+     * Inverse of the configured retraction: for the built-in ones {@code y / <x, y> - x}
+     * (normalisation) or the logarithm (exponential). {@code out} must alias neither point.
      *
+     * @throws IllegalArgumentException when {@code x} or {@code y} is not a point, beyond
+     *     {@link Manifold#ARGUMENT_TOLERANCE}
+     * @throws UnsupportedOperationException when the configured retraction has no inverse
      * @throws ArithmeticException when {@code y} is outside the image ({@code <x, y> <= 0} for
      *     normalisation, the antipode for the exponential)
      */
     @Override
     public void inverseRetract(M x, M y, M out) {
-        if (out == y) {
-            throw new IllegalArgumentException(name + ": out must not alias the point y");
-        }
-        if (retraction == SphereRetraction.EXPONENTIAL) {
-            logarithm(x, y, out);
-            return;
-        }
         check(x, "point x");
         check(y, "point y");
         requireOutput(x, out);
+        if (out == y) {
+            throw new IllegalArgumentException(name + ": out must not alias the point y");
+        }
+        if (!retractionMethod.hasInverse()) {
+            throw new UnsupportedOperationException(name + ": the " + retraction.name() + " retraction has no inverse");
+        }
+        requireUnitNorm(x, "point x");
+        requireUnitNorm(y, "point y");
+        retractionMethod.inverseRetract(x, y, out);
+    }
+
+    /** {@code y / <x, y> - x}, the inverse of normalisation, for checked points. */
+    void inverseOfNormalisation(M x, M y, M out) {
         double cosine = kernels.dot(x, y);
         if (!(cosine > 0.0)) {
             throw new ArithmeticException(name + ": y is not the normalisation retraction of a tangent vector at x "
@@ -247,7 +367,7 @@ public final class Sphere<M> implements Manifold<M> {
     public void randomTangent(M x, RandomGenerator random, M out) {
         ManifoldSupport.requireRandom(random, name);
         check(out, "out");
-        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, ambient, out);
+        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, direction, out);
     }
 
     @Override
@@ -304,8 +424,23 @@ public final class Sphere<M> implements Manifold<M> {
         check(x, "point x");
         check(y, "point y");
         double cosine = kernels.dot(x, y);
-        kernels.addScaled(1.0, y, -cosine, x, ambient);
-        return Math.atan2(kernels.normF(ambient), cosine);
+        kernels.addScaled(1.0, y, -cosine, x, direction);
+        return Math.atan2(kernels.normF(direction), cosine);
+    }
+
+    /**
+     * Frees this instance's workspace and its bound retraction's (device memory on a GPU
+     * backend); the kernels stay the caller's. Closing twice is harmless; operations afterwards
+     * throw {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        retractionMethod.close();
+        kernels.free(direction);
     }
 
     private void check(M a, String role) {
@@ -313,6 +448,9 @@ public final class Sphere<M> implements Manifold<M> {
     }
 
     private void requireOutput(M x, M out) {
+        if (closed) {
+            throw new IllegalStateException(name + " was closed (its workspaces are freed)");
+        }
         check(out, "out");
         if (out == x) {
             throw new IllegalArgumentException(name + ": out must not alias the base point x");

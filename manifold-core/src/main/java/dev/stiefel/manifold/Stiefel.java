@@ -26,15 +26,15 @@ import org.ejml.data.DMatrixRMaj;
  * <p>All arithmetic goes through {@link DenseKernels}, so the same class runs on every backend.
  * The retraction is an object ({@link StiefelRetraction} binds a {@link Retraction} to the
  * instance); users add their own without editing this class. Workspaces are allocated in the
- * constructor (the {@code 2p x 2p} ones only for the Cayley and exponential retractions, the
- * host-side triangular ones only for QR), and by the first call of {@link #exponential} when
- * the configured retraction is another one; no operation allocates afterwards. Instances are
+ * constructor (each bound retraction owns its own, named by their role), and by the first call
+ * of {@link #exponential} when the configured retraction is another one, and of a long Cayley
+ * step; no operation allocates afterwards. Instances are
  * therefore not thread-safe. {@link #close()} frees the workspaces. Unless a method says
  * otherwise, outputs may alias tangent-vector inputs but never the base point.
  *
  * @param <M> the backend's matrix type
  */
-public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
+public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable {
 
     private final DenseKernels<M> kernels;
     private final boolean ownsKernels;
@@ -44,11 +44,20 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
     private final Retraction<M> retractionMethod;
     private final String name;
 
-    private final M ambient;
-    private final M ambientSecond;
-    private final M[] small;
-    private final M identity;
+    /** {@code sym(X^T Z)} and {@code X^T X}: the multipliers and coordinates along the point ({@code p x p}). */
+    private final M multipliers;
+    /** {@code sym(V^T N)} of the Weingarten map ({@code p x p}). */
+    private final M symmetricProduct;
+    /** {@code H[V] + W} of the Hessian ({@code n x p}). */
+    private final M hessianWork;
+    /** A Gaussian draw for the random point and tangent vector ({@code n x p}). */
+    private final M gaussian;
+    /** The power-of-two scaled copy of a long vector under a tangency check ({@code n x p}). */
+    private final M scaledVector;
     private final DMatrixRMaj hostAmbient;
+
+    private final double argumentTolerance;
+    private final ManifoldSupport.TangencyDefect<M> tangency;
 
     /** The exponential map when the configured retraction is another one; bound on first use. */
     private Retraction<M> exponentialMap;
@@ -66,7 +75,6 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         this(kernels, n, p, retraction, false);
     }
 
-    @SuppressWarnings("unchecked")
     private Stiefel(DenseKernels<M> kernels, int n, int p, StiefelRetraction retraction, boolean ownsKernels) {
         if (n < p || p < 1) {
             throw new IllegalArgumentException("Stiefel(n, p) needs n >= p >= 1, got n = " + n + ", p = " + p);
@@ -80,15 +88,17 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         this.p = p;
         this.retraction = retraction;
         this.name = "Stiefel(" + n + ", " + p + ")";
-        this.ambient = kernels.create(n, p);
-        this.ambientSecond = kernels.create(n, p);
-        this.small = (M[]) new Object[4];
-        for (int i = 0; i < small.length; i++) {
-            small[i] = kernels.create(p, p);
-        }
-        this.identity = kernels.create(p, p);
-        kernels.setIdentity(identity);
+        this.multipliers = kernels.create(p, p);
+        this.symmetricProduct = kernels.create(p, p);
+        this.hessianWork = kernels.create(n, p);
+        this.gaussian = kernels.create(n, p);
+        this.scaledVector = kernels.create(n, p);
         this.hostAmbient = new DMatrixRMaj(n, p);
+        this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
+        this.tangency = (point, vector) -> {
+            StiefelGeometry.multiplierMatrix(kernels, point, vector, multipliers);
+            return kernels.normF(multipliers);
+        };
         Retraction<M> bound = retraction.bind(this);
         if (bound == null) {
             throw new IllegalArgumentException(name + ": retraction " + retraction.name() + " bound to null");
@@ -142,26 +152,6 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         return retractionMethod;
     }
 
-    /** An {@code n x p} scratch matrix of this instance, for the bound built-in retractions. */
-    M ambient() {
-        return ambient;
-    }
-
-    /** A second {@code n x p} scratch matrix. */
-    M ambientSecond() {
-        return ambientSecond;
-    }
-
-    /** One of four {@code p x p} scratch matrices, {@code index} in 0..3. */
-    M small(int index) {
-        return small[index];
-    }
-
-    /** {@code I_p} (read only). */
-    M identity() {
-        return identity;
-    }
-
     @Override
     public String name() {
         return name;
@@ -206,11 +196,11 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         requireShape(kernels, x, n, p, name, "point x");
         requireShape(kernels, z, n, p, name, "ambient vector z");
         requireOutput(x, out);
-        StiefelGeometry.multiplierMatrix(kernels, x, z, small[0]);
+        StiefelGeometry.multiplierMatrix(kernels, x, z, multipliers);
         if (out != z) {
             kernels.copy(z, out);
         }
-        kernels.gemm(-1.0, x, false, small[0], false, 1.0, out);
+        kernels.gemm(-1.0, x, false, multipliers, false, 1.0, out);
     }
 
     /** {@code P_X(G)}: the projection of the Euclidean gradient (embedded metric). */
@@ -222,8 +212,8 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
     /**
      * {@code out = P_X(H[V] - V sym(X^T G))}: the projected Euclidean Hessian plus the Weingarten
      * map of the embedding applied to the normal part of {@code G} (Absil, Mahony, Trumpf 2013,
-     * eq. 10; pymanopt's {@code Stiefel.euclidean_to_riemannian_hessian}). {@code out} may alias
-     * any input except {@code x}.
+     * eq. 10; pymanopt's {@code Stiefel.euclidean_to_riemannian_hessian}), by the formula of
+     * {@link RiemannianSubmanifold}. {@code out} may alias any input except {@code x}.
      */
     @Override
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
@@ -232,10 +222,22 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         requireShape(kernels, euclideanHessianV, n, p, name, "Euclidean Hessian-vector product");
         requireShape(kernels, v, n, p, name, "tangent vector v");
         requireOutput(x, out);
-        StiefelGeometry.multiplierMatrix(kernels, x, euclideanGradient, small[0]);
-        kernels.copy(euclideanHessianV, ambient);
-        kernels.gemm(-1.0, v, false, small[0], false, 1.0, ambient);
-        projectToTangent(x, ambient, out);
+        RiemannianSubmanifold.euclideanToRiemannianHessian(this, x, euclideanGradient, euclideanHessianV, v,
+                hessianWork, out);
+    }
+
+    /**
+     * {@code out = -V sym(X^T G)}: the Weingarten map {@code W_X(V, N)} (see {@link #weingarten})
+     * of the normal part {@code N = X sym(X^T G)} of {@code G}, whose {@code X^T N} is
+     * {@code sym(X^T G)}, without its normal term {@code -X sym(V^T N)}.
+     */
+    @Override
+    public void weingartenOfNormalPart(M x, M v, M euclideanGradient, M out) {
+        if (out == v || out == euclideanGradient) {
+            throw new IllegalArgumentException(name + ": the Weingarten term's output must alias neither input");
+        }
+        StiefelGeometry.multiplierMatrix(kernels, x, euclideanGradient, multipliers);
+        kernels.gemm(-1.0, v, false, multipliers, false, 0.0, out);
     }
 
     /**
@@ -252,11 +254,11 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         if (out == v || out == normal) {
             throw new IllegalArgumentException(name + ": weingarten output must alias neither input");
         }
-        kernels.gemm(1.0, x, true, normal, false, 0.0, small[0]);
-        kernels.gemm(-1.0, v, false, small[0], false, 0.0, out);
-        kernels.gemm(1.0, v, true, normal, false, 0.0, small[1]);
-        kernels.symmetricPart(small[1], small[1]);
-        kernels.gemm(-1.0, x, false, small[1], false, 1.0, out);
+        kernels.gemm(1.0, x, true, normal, false, 0.0, multipliers);
+        kernels.gemm(-1.0, v, false, multipliers, false, 0.0, out);
+        kernels.gemm(1.0, v, true, normal, false, 0.0, symmetricProduct);
+        kernels.symmetricPart(symmetricProduct, symmetricProduct);
+        kernels.gemm(-1.0, x, false, symmetricProduct, false, 1.0, out);
     }
 
     /**
@@ -275,31 +277,61 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
 
     /**
      * The configured retraction, see {@link StiefelRetraction}. {@code out} may alias {@code v}
-     * but not {@code x}.
+     * but not {@code x}. The built-in Cayley and exponential retractions evaluate tangent
+     * vectors of every finite length.
      *
-     * @throws ArithmeticException when {@code X + V} is rank deficient (QR, polar) or the Cayley
-     *     system is singular; neither happens for a point {@code X} and a tangent {@code V}
+     * @throws IllegalArgumentException when {@code x} is not a point or {@code v} not tangent
+     *     there, beyond {@link Manifold#ARGUMENT_TOLERANCE}
+     * @throws ArithmeticException when the retraction cannot be evaluated to working precision,
+     *     naming the retraction and the length of the step: QR and polar when {@code X + V} is
+     *     rank deficient to working precision, which for a tangent {@code V} happens only when
+     *     {@code X} is lost in the rounding of a step of length near {@code 1 / eps} or more
      */
     @Override
     public void retract(M x, M v, M out) {
         requireShape(kernels, x, n, p, name, "point x");
         requireShape(kernels, v, n, p, name, "tangent vector v");
         requireOutput(x, out);
-        retractionMethod.retract(x, v, out);
+        requirePointAndTangent(x, v);
+        try {
+            retractionMethod.retract(x, v, out);
+        } catch (ArithmeticException undefined) {
+            ArithmeticException named = new ArithmeticException(name + ": the " + retraction.name()
+                    + " retraction of a tangent vector of norm " + kernels.normF(v)
+                    + " cannot be evaluated to working precision: " + undefined.getMessage());
+            named.initCause(undefined);
+            throw named;
+        }
     }
 
     /**
      * Riemannian exponential of the embedded metric (Edelman, Arias, Smith 1998, eq. 2.45):
      * {@code Exp_X(V) = [X V] expm([[A, -S], [I, A]]) [expm(-A); 0]}, {@code A = X^T V},
-     * {@code S = V^T V}. Available on every instance: when the configured retraction is another
-     * one, the {@code 2p x 2p} workspaces are allocated on the first call. {@code out} may alias
-     * {@code v} but not {@code x}.
+     * {@code S = V^T V}, evaluated through exponentials of skew-symmetric matrices (see
+     * {@link StiefelRetraction#EXPONENTIAL}) so that the result has orthonormal columns to
+     * rounding for every finite {@code V}. Available on every instance: when the configured
+     * retraction is another one, the workspaces are allocated on the first call. {@code out}
+     * may alias {@code v} but not {@code x}.
+     *
+     * @throws IllegalArgumentException when {@code x} is not a point or {@code v} not tangent
+     *     there, beyond {@link Manifold#ARGUMENT_TOLERANCE}
      */
     public void exponential(M x, M v, M out) {
         requireShape(kernels, x, n, p, name, "point x");
         requireShape(kernels, v, n, p, name, "tangent vector v");
         requireOutput(x, out);
+        requirePointAndTangent(x, v);
         exponentialMap().retract(x, v, out);
+    }
+
+    /**
+     * The checks of the operations that build a point: {@code ||X^T X - I||_F} and
+     * {@code ||sym(X^T V)||_F / max(1, ||V||_F)} within {@link Manifold#ARGUMENT_TOLERANCE}.
+     */
+    private void requirePointAndTangent(M x, M v) {
+        ManifoldSupport.requireOrthonormal(kernels, x, multipliers, hostAmbient, argumentTolerance, name, "point x");
+        ManifoldSupport.requireTangent(kernels, x, v, scaledVector, hostAmbient, argumentTolerance, name, "||sym(X^T V)||_F",
+                tangency);
     }
 
     private Retraction<M> exponentialMap() {
@@ -327,6 +359,8 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
      * Inverse of the configured retraction (QR and polar among the built-in ones): the tangent
      * {@code V} at {@code X} with {@code R_X(V) = Y}. {@code out} must alias neither point.
      *
+     * @throws IllegalArgumentException when {@code x} or {@code y} is not a point, beyond
+     *     {@link Manifold#ARGUMENT_TOLERANCE}
      * @throws UnsupportedOperationException when the retraction has no inverse (Cayley,
      *     exponential)
      * @throws ArithmeticException when {@code Y} is not in the image of the retraction at
@@ -343,6 +377,8 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         if (!retractionMethod.hasInverse()) {
             throw new UnsupportedOperationException(name + ": the " + retraction.name() + " retraction has no inverse here");
         }
+        ManifoldSupport.requireOrthonormal(kernels, x, multipliers, hostAmbient, argumentTolerance, name, "point x");
+        ManifoldSupport.requireOrthonormal(kernels, y, multipliers, hostAmbient, argumentTolerance, name, "point y");
         retractionMethod.inverseRetract(x, y, out);
     }
 
@@ -361,8 +397,8 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
     public void randomPoint(RandomGenerator random, M out) {
         ManifoldSupport.requireRandom(random, name);
         requireShape(kernels, out, n, p, name, "out");
-        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), ambient);
-        kernels.qrPositive(ambient, out, null);
+        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), gaussian);
+        kernels.qrPositive(gaussian, out, null);
     }
 
     /** Projection of a Gaussian matrix, normalised; zero on the zero-dimensional {@code St(1, 1)}. */
@@ -370,7 +406,7 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
     public void randomTangent(M x, RandomGenerator random, M out) {
         ManifoldSupport.requireRandom(random, name);
         requireShape(kernels, out, n, p, name, "out");
-        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, ambient, out);
+        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, gaussian, out);
     }
 
     @Override
@@ -397,7 +433,7 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
     public void checkPoint(M x, double tolerance) {
         ManifoldSupport.requireTolerance(tolerance, name);
         requireFiniteShape(kernels, x, n, p, name, "point");
-        double defect = ManifoldSupport.orthonormalityDefect(kernels, x, small[0]);
+        double defect = ManifoldSupport.orthonormalityDefect(kernels, x, multipliers);
         if (!(defect <= tolerance)) {
             throw new IllegalArgumentException(name + ": point does not have orthonormal columns, ||X^T X - I||_F = "
                     + defect + " > tolerance " + tolerance);
@@ -413,8 +449,8 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         ManifoldSupport.requireTolerance(tolerance, name);
         requireFiniteShape(kernels, x, n, p, name, "point");
         requireFiniteShape(kernels, v, n, p, name, "tangent vector");
-        StiefelGeometry.multiplierMatrix(kernels, x, v, small[0]);
-        double defect = kernels.normF(small[0]);
+        StiefelGeometry.multiplierMatrix(kernels, x, v, multipliers);
+        double defect = kernels.normF(multipliers);
         double allowed = tolerance * Math.max(1.0, kernels.normF(v));
         if (!(defect <= allowed)) {
             throw new IllegalArgumentException(name + ": vector is not tangent, ||sym(X^T V)||_F = " + defect
@@ -439,12 +475,9 @@ public final class Stiefel<M> implements Manifold<M>, AutoCloseable {
         if (exponentialMap != null) {
             exponentialMap.close();
         }
-        kernels.free(ambient);
-        kernels.free(ambientSecond);
-        for (M m : small) {
+        for (M m : java.util.List.of(multipliers, symmetricProduct, hessianWork, gaussian, scaledVector)) {
             kernels.free(m);
         }
-        kernels.free(identity);
         if (ownsKernels) {
             kernels.close();
         }

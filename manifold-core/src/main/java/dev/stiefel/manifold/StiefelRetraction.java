@@ -22,31 +22,37 @@ public interface StiefelRetraction {
      * {@code U} built from {@code V^T V}). Invertible: the inverse solves a triangular system
      * column by column (Manifolds.jl {@code QRInverseRetraction}).
      */
-    StiefelRetraction QR = StiefelRetractions.QR;
+    StiefelRetraction QR = new StiefelRetractions.QrRecipe();
 
     /**
      * {@code R_X(V) = (X + V)(I + V^T V)^(-1/2)}, the polar factor of {@code X + V}: the metric
      * projection onto the manifold, hence second order (Absil and Malick 2012). Invertible via a
      * Lyapunov equation (Manopt {@code stiefelfactory}, Manifolds.jl {@code PolarInverseRetraction}).
      */
-    StiefelRetraction POLAR = StiefelRetractions.POLAR;
+    StiefelRetraction POLAR = new StiefelRetractions.PolarRecipe();
 
     /**
      * Cayley transform {@code R_X(V) = (I - W/2)^(-1)(I + W/2) X} with the skew
      * {@code W = P V X^T - X V^T P}, {@code P = I - X X^T / 2}, so that {@code W X = V}
-     * (Wen and Yin 2013, Zhu 2017), evaluated in the low-rank form with one {@code 2p x 2p} solve.
+     * (Wen and Yin 2013, Zhu 2017), evaluated in the low-rank form with one {@code 2p x 2p} solve
+     * for {@code ||V||_F <= 16}, and for longer steps, where that system becomes singular to
+     * working precision, as the Cayley transform of a {@code 2p x 2p} skew matrix through its SVD
+     * (a point of the manifold for every finite {@code V}).
      * Its acceleration {@code W^2 X} has the tangential part {@code V A - X A^2 = X_perp B A} for
      * {@code V = X A + X_perp B}: first order for the embedded metric when {@code n > p}, second
      * order on the square {@code St(n, n) = O(n)}, where {@code X_perp} is empty.
      */
-    StiefelRetraction CAYLEY = StiefelRetractions.CAYLEY;
+    StiefelRetraction CAYLEY = new StiefelRetractions.CayleyRecipe();
 
     /**
      * The Riemannian exponential of the embedded metric (Edelman, Arias, Smith 1998, eq. 2.45):
-     * {@code [X V] expm([[A, -S], [I, A]]) [expm(-A); 0]}, {@code A = X^T V}, {@code S = V^T V}.
-     * Second order (geodesics have normal acceleration).
+     * {@code [X V] expm([[A, -S], [I, A]]) [expm(-A); 0]}, {@code A = X^T V}, {@code S = V^T V},
+     * evaluated as {@code [X Q] expm([[2A, -B^T], [B, 0]]) [I; 0] expm(-A)} with
+     * {@code V = X A + Q B} (Zimmermann and Hüper 2022), whose exponentials are of skew
+     * matrices: a point of the manifold to rounding for every finite {@code V}. Second order
+     * (geodesics have normal acceleration).
      */
-    StiefelRetraction EXPONENTIAL = StiefelRetractions.EXPONENTIAL;
+    StiefelRetraction EXPONENTIAL = new StiefelRetractions.ExponentialRecipe();
 
     /** Short name, e.g. {@code "QR"}. */
     String name();

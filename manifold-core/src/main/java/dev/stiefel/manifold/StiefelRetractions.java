@@ -5,11 +5,8 @@ import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
 
 /**
- * The built-in {@link StiefelRetraction}s. Each bound retraction keeps a reference to its
- * {@link Stiefel} and borrows the instance's {@code n x p} and {@code p x p} scratch matrices
- * (a retraction never runs while another operation of the same instance uses them), and owns
- * what only it needs: the {@code 2p x 2p} blocks of Cayley and the exponential, the host-side
- * triangular workspaces of the QR inverse.
+ * The built-in {@link StiefelRetraction}s. Each bound retraction owns the workspaces it needs,
+ * named by their role, and frees them in {@code close()}.
  */
 final class StiefelRetractions {
 
@@ -25,38 +22,62 @@ final class StiefelRetractions {
     /** At convergence the sign iterate must equal {@code -I} to this accuracy. */
     private static final double SIGN_IS_MINUS_IDENTITY = 1e-6;
 
-    static final StiefelRetraction QR = new Builtin("QR", true) {
+    private StiefelRetractions() {
+    }
+
+    // The recipes are classes, created by the constants of StiefelRetraction: a constant here
+    // would be read by StiefelRetraction's initialisation while this class's own initialisation
+    // (which initialises StiefelRetraction, an interface with default methods) still ran.
+
+    /** {@link StiefelRetraction#QR}. */
+    static final class QrRecipe extends Builtin {
+        QrRecipe() {
+            super("QR", true);
+        }
+
         @Override
         public <M> Retraction<M> bind(Stiefel<M> stiefel) {
             return new Qr<>(stiefel);
         }
-    };
+    }
 
-    static final StiefelRetraction POLAR = new Builtin("POLAR", true) {
+    /** {@link StiefelRetraction#POLAR}. */
+    static final class PolarRecipe extends Builtin {
+        PolarRecipe() {
+            super("POLAR", true);
+        }
+
         @Override
         public <M> Retraction<M> bind(Stiefel<M> stiefel) {
             return new Polar<>(stiefel);
         }
-    };
+    }
 
-    static final StiefelRetraction CAYLEY = new Builtin("CAYLEY", false) {
+    /** {@link StiefelRetraction#CAYLEY}. */
+    static final class CayleyRecipe extends Builtin {
+        CayleyRecipe() {
+            super("CAYLEY", false);
+        }
+
         @Override
         public <M> Retraction<M> bind(Stiefel<M> stiefel) {
             return new Cayley<>(stiefel);
         }
-    };
+    }
 
-    static final StiefelRetraction EXPONENTIAL = new Builtin("EXPONENTIAL", false) {
+    /** {@link StiefelRetraction#EXPONENTIAL}. */
+    static final class ExponentialRecipe extends Builtin {
+        ExponentialRecipe() {
+            super("EXPONENTIAL", false);
+        }
+
         @Override
         public <M> Retraction<M> bind(Stiefel<M> stiefel) {
             return new Exponential<>(stiefel);
         }
-    };
-
-    private StiefelRetractions() {
     }
 
-    private abstract static class Builtin implements StiefelRetraction {
+    abstract static class Builtin implements StiefelRetraction {
         private final String name;
         private final boolean invertible;
 
@@ -86,7 +107,11 @@ final class StiefelRetractions {
         private final Stiefel<M> stiefel;
         private final DenseKernels<M> kernels;
         private final int p;
-        private DMatrixRMaj hostSmall;
+        /** {@code X + V}. */
+        private final M sum;
+        /** {@code X^T Y}, then the triangular factor {@code R} of the inverse. */
+        private final M coordinates;
+        private DMatrixRMaj hostCoordinates;
         private DMatrixRMaj hostLu;
         private DMatrixRMaj hostTriangular;
         private double[] hostRhs;
@@ -95,7 +120,9 @@ final class StiefelRetractions {
             this.stiefel = stiefel;
             this.kernels = stiefel.kernels();
             this.p = stiefel.columns();
-            this.hostSmall = new DMatrixRMaj(p, p);
+            this.sum = kernels.create(stiefel.rows(), p);
+            this.coordinates = kernels.create(p, p);
+            this.hostCoordinates = new DMatrixRMaj(p, p);
             this.hostLu = new DMatrixRMaj(p, p);
             this.hostTriangular = new DMatrixRMaj(p, p);
             this.hostRhs = new double[p];
@@ -108,9 +135,14 @@ final class StiefelRetractions {
 
         @Override
         public void retract(M x, M v, M out) {
-            M ambient = stiefel.ambient();
-            kernels.addScaled(1.0, x, 1.0, v, ambient);
-            kernels.qrPositive(ambient, out, null);
+            kernels.addScaled(1.0, x, 1.0, v, sum);
+            kernels.qrPositive(sum, out, null);
+        }
+
+        @Override
+        public void close() {
+            kernels.free(sum);
+            kernels.free(coordinates);
         }
 
         @Override
@@ -131,10 +163,9 @@ final class StiefelRetractions {
         @Override
         public void inverseRetract(M x, M y, M out) {
             String name = stiefel.name();
-            M small = stiefel.small(0);
-            kernels.gemm(1.0, x, true, y, false, 0.0, small);
-            kernels.toHost(small, hostSmall);
-            double[] m = hostSmall.data;
+            kernels.gemm(1.0, x, true, y, false, 0.0, coordinates);
+            kernels.toHost(coordinates, hostCoordinates);
+            double[] m = hostCoordinates.data;
             double[] lu = hostLu.data;
             double[] r = hostTriangular.data;
             double[] rhs = hostRhs;
@@ -190,8 +221,8 @@ final class StiefelRetractions {
                     r[row * p + i] = rhs[row];
                 }
             }
-            kernels.copyFromHost(hostTriangular, small);
-            kernels.gemm(1.0, y, false, small, false, 0.0, out);
+            kernels.copyFromHost(hostTriangular, coordinates);
+            kernels.gemm(1.0, y, false, coordinates, false, 0.0, out);
             kernels.addScaled(1.0, out, -1.0, x, out);
         }
     }
@@ -200,10 +231,36 @@ final class StiefelRetractions {
     static final class Polar<M> implements Retraction<M> {
         private final Stiefel<M> stiefel;
         private final DenseKernels<M> kernels;
+        /** {@code X + V}. */
+        private final M sum;
+        private final M identity;
+        /** The sign iterate {@code A_k}. */
+        private final M signIterate;
+        /** {@code Q_k}, whose limit is {@code 2 S}. */
+        private final M lyapunovIterate;
+        /** {@code A_k^-1}. */
+        private final M iterateInverse;
+        /** {@code A_k^-1 Q_k}, then {@code A_(k+1) - A_k}, then {@code A + I}. */
+        private final M difference;
 
         Polar(Stiefel<M> stiefel) {
             this.stiefel = stiefel;
             this.kernels = stiefel.kernels();
+            int p = stiefel.columns();
+            this.sum = kernels.create(stiefel.rows(), p);
+            this.identity = kernels.create(p, p);
+            kernels.setIdentity(identity);
+            this.signIterate = kernels.create(p, p);
+            this.lyapunovIterate = kernels.create(p, p);
+            this.iterateInverse = kernels.create(p, p);
+            this.difference = kernels.create(p, p);
+        }
+
+        @Override
+        public void close() {
+            for (M m : java.util.List.of(sum, identity, signIterate, lyapunovIterate, iterateInverse, difference)) {
+                kernels.free(m);
+            }
         }
 
         @Override
@@ -213,9 +270,8 @@ final class StiefelRetractions {
 
         @Override
         public void retract(M x, M v, M out) {
-            M ambient = stiefel.ambient();
-            kernels.addScaled(1.0, x, 1.0, v, ambient);
-            kernels.polar(ambient, out);
+            kernels.addScaled(1.0, x, 1.0, v, sum);
+            kernels.polar(sum, out);
         }
 
         @Override
@@ -239,11 +295,9 @@ final class StiefelRetractions {
         public void inverseRetract(M x, M y, M out) {
             String name = stiefel.name();
             int p = stiefel.columns();
-            M identity = stiefel.identity();
-            M iterate = stiefel.small(1);
-            M gramian = stiefel.small(2);
-            M inverse = stiefel.small(3);
-            M difference = stiefel.small(0);
+            M iterate = signIterate;
+            M gramian = lyapunovIterate;
+            M inverse = iterateInverse;
             kernels.gemm(-1.0, x, true, y, false, 0.0, iterate);
             kernels.copy(identity, gramian);
             kernels.scale(2.0, gramian);
@@ -281,18 +335,16 @@ final class StiefelRetractions {
     }
 
     /**
-     * The {@code 2p x 2p} workspaces of Cayley and the exponential: {@code [I; 0]} and
-     * {@code [0; I]} ({@code 2p x p}) select blocks through gemm, so block assembly and
-     * extraction stay on the backend.
+     * Block assembly and extraction for the {@code 2p x 2p} matrices of Cayley and the
+     * exponential: {@code [I; 0]} and {@code [0; I]} ({@code 2p x p}) select blocks through gemm,
+     * so everything stays on the backend.
      */
     static final class Blocks<M> implements AutoCloseable {
         final DenseKernels<M> kernels;
         final M selectTop;
         final M selectBottom;
-        final M block;
-        final M blockSecond;
-        final M blockColumn;
-        final M blockColumnSecond;
+        /** A block column {@code [b_1j; b_2j]} during {@link #assemble}. */
+        private final M blockColumn;
 
         Blocks(DenseKernels<M> kernels, int p) {
             this.kernels = kernels;
@@ -304,15 +356,18 @@ final class StiefelRetractions {
             }
             this.selectTop = kernels.fromHost(top);
             this.selectBottom = kernels.fromHost(bottom);
-            this.block = kernels.create(2 * p, 2 * p);
-            this.blockSecond = kernels.create(2 * p, 2 * p);
             this.blockColumn = kernels.create(2 * p, p);
-            this.blockColumnSecond = kernels.create(2 * p, p);
+        }
+
+        /** {@code top = [I 0] column}, {@code bottom = [0 I] column} for a {@code 2p x p} {@code column}. */
+        void split(M column, M top, M bottom) {
+            kernels.gemm(1.0, selectTop, true, column, false, 0.0, top);
+            kernels.gemm(1.0, selectBottom, true, column, false, 0.0, bottom);
         }
 
         /**
          * {@code out = [[b11, b12], [b21, b22]]} ({@code 2p x 2p}) from {@code p x p} blocks, as
-         * {@code T (T^T ...)} products with the selectors. Uses {@link #blockColumn}.
+         * {@code T (T^T ...)} products with the selectors.
          */
         void assemble(M b11, M b12, M b21, M b22, M out) {
             kernels.gemm(1.0, selectTop, false, b11, false, 0.0, blockColumn);
@@ -325,27 +380,196 @@ final class StiefelRetractions {
 
         @Override
         public void close() {
-            for (M m : java.util.List.of(selectTop, selectBottom, block, blockSecond, blockColumn, blockColumnSecond)) {
+            for (M m : java.util.List.of(selectTop, selectBottom, blockColumn)) {
                 kernels.free(m);
             }
         }
     }
 
-    /** The Cayley transform (see {@link StiefelRetraction#CAYLEY}). */
+    /**
+     * The splitting {@code V = 2^e (X A + Q B)} of a tangent vector scaled to unit norm, shared
+     * by the exponential and the long-step Cayley transform: {@code A = skew(X^T V_s)},
+     * {@code Q B} the thin SVD of the normal part {@code V_s - X X^T V_s} with noise singular
+     * values ({@link ManifoldSupport#NEGLIGIBLE_SINGULAR_VALUE}) zeroed and {@code Q} projected once more onto
+     * the complement of {@code X}. Then {@code W = [[A, -B^T], [B, 0]]}-type blocks in the
+     * orthonormal basis {@code [X Q]} carry the geometry of the step.
+     */
+    static final class NormalSplit<M> implements AutoCloseable {
+        private final DenseKernels<M> kernels;
+        private final int p;
+        private final double negligibleSingularValue;
+        /** The scaled tangent, then its normal part ({@code n x p}). */
+        final M scaledTangent;
+        /** {@code Q} ({@code n x p}). */
+        final M normalBasis;
+        /** {@code A = skew(X^T V_s)} ({@code p x p}). */
+        final M skew;
+        /** {@code B = diag(s) W^T} ({@code p x p}). */
+        final M normalCoordinates;
+        /** {@code -B^T} ({@code p x p}). */
+        final M minusNormalCoordinatesTransposed;
+        private final M coordinates;
+        private final M rightVectors;
+        /** The point's coordinates along {@code X} ({@code p x p}). */
+        private final M alongPoint;
+        /** The point's coordinates along {@code Q} ({@code p x p}). */
+        private final M alongNormal;
+        /** {@code X top + Q bottom} before its polar factor ({@code n x p}). */
+        private final M unnormalisedPoint;
+        private final double[] singularValues;
+
+        NormalSplit(DenseKernels<M> kernels, int n, int p) {
+            this.kernels = kernels;
+            this.p = p;
+            this.negligibleSingularValue = ManifoldSupport.NEGLIGIBLE_SINGULAR_VALUE * Math.max(n, p);
+            this.scaledTangent = kernels.create(n, p);
+            this.normalBasis = kernels.create(n, p);
+            this.skew = kernels.create(p, p);
+            this.normalCoordinates = kernels.create(p, p);
+            this.minusNormalCoordinatesTransposed = kernels.create(p, p);
+            this.coordinates = kernels.create(p, p);
+            this.rightVectors = kernels.create(p, p);
+            this.alongPoint = kernels.create(p, p);
+            this.alongNormal = kernels.create(p, p);
+            this.unnormalisedPoint = kernels.create(n, p);
+            this.singularValues = new double[p];
+        }
+
+        /** Singular values below this count as zero (see {@link ManifoldSupport#NEGLIGIBLE_SINGULAR_VALUE}). */
+        double negligibleSingularValue() {
+            return negligibleSingularValue;
+        }
+
+        /**
+         * Splits {@code v} at {@code x}; returns the exponent {@code e} of the scale, or
+         * {@link Integer#MIN_VALUE} for {@code v = 0} (nothing else is written then).
+         */
+        int split(M x, M v) {
+            int exponent = ManifoldSupport.scaleToUnitNorm(kernels, v, scaledTangent);
+            if (kernels.normF(scaledTangent) == 0.0) {
+                return Integer.MIN_VALUE;
+            }
+            kernels.gemm(1.0, x, true, scaledTangent, false, 0.0, coordinates);
+            kernels.gemm(-1.0, x, false, coordinates, false, 1.0, scaledTangent);
+            kernels.skewPart(coordinates, skew);
+            kernels.svdThin(scaledTangent, normalBasis, singularValues, rightVectors);
+            for (int i = 0; i < p; i++) {
+                if (!(singularValues[i] > negligibleSingularValue)) {
+                    singularValues[i] = 0.0;
+                }
+            }
+            kernels.gemm(1.0, x, true, normalBasis, false, 0.0, coordinates);
+            kernels.gemm(-1.0, x, false, coordinates, false, 1.0, normalBasis);
+            kernels.scaleColumns(rightVectors, singularValues, minusNormalCoordinatesTransposed);
+            kernels.transpose(minusNormalCoordinatesTransposed, normalCoordinates);
+            kernels.scale(-1.0, minusNormalCoordinatesTransposed);
+            return exponent;
+        }
+
+        /**
+         * {@code out = polar(X top + Q bottom)} for the blocks of the {@code 2p x p} matrix
+         * {@code column} (coordinates in the basis {@code [X Q]}).
+         */
+        void assemblePoint(M x, Blocks<M> blocks, M column, M out) {
+            blocks.split(column, alongPoint, alongNormal);
+            kernels.gemm(1.0, x, false, alongPoint, false, 0.0, unnormalisedPoint);
+            kernels.gemm(1.0, normalBasis, false, alongNormal, false, 1.0, unnormalisedPoint);
+            kernels.polar(unnormalisedPoint, out);
+        }
+
+        @Override
+        public void close() {
+            for (M m : java.util.List.of(scaledTangent, normalBasis, skew, normalCoordinates,
+                    minusNormalCoordinatesTransposed, coordinates, rightVectors, alongPoint, alongNormal,
+                    unnormalisedPoint)) {
+                kernels.free(m);
+            }
+        }
+    }
+
+    /**
+     * The Cayley transform (see {@link StiefelRetraction#CAYLEY}), by two algorithms: Wen and
+     * Yin's low-rank form (one {@code 2p x 2p} solve) for {@code ||V||_F <=}
+     * {@link #LOW_RANK_LIMIT}, and for longer steps the same transform in the orthonormal basis
+     * {@code [X Q]} of {@link NormalSplit}, where it is the Cayley transform of the
+     * {@code 2p x 2p} skew matrix {@code W = [[A, -B^T], [B, 0]]}, evaluated from the SVD
+     * {@code W = U diag(s) V^T} as the rational functions
+     * {@code cay(W) = V diag(g) V^T + U diag(h) V^T}, {@code g = (4 - s^2) / (4 + s^2)},
+     * {@code h = 4 s / (4 + s^2)} (the eigenvalue {@code i s} of {@code W} goes to
+     * {@code (1 + i s/2) / (1 - i s/2) = g + i h}). The low-rank system has entries of order
+     * {@code ||V||^2}, and was singular to working precision from {@code ||V|| = 1e8}; the
+     * rational functions are bounded for every {@code s}.
+     */
     static final class Cayley<M> implements Retraction<M> {
+
+        /**
+         * Longest step evaluated in the low-rank form: its {@code 2p x 2p} system has entries up
+         * to about {@code ||V||^2 / 2}, so its rounding stays below {@code 2^8 eps} relative.
+         */
+        static final double LOW_RANK_LIMIT = 16.0;
+
         private final Stiefel<M> stiefel;
         private final DenseKernels<M> kernels;
         private final Blocks<M> blocks;
+        private final int p;
+        private final M identity;
+        /** {@code X^T V}, then the block of the solution along {@code P V}. */
+        private final M coordinates;
+        /** {@code P V = V - X (X^T V) / 2}. */
+        private final M halfProjected;
+        /** {@code X^T P V}, then the block of the solution along {@code X}. */
+        private final M topLeft;
+        /** {@code -(P V)^T P V}. */
+        private final M bottomLeft;
+        /** {@code -(P V)^T X}. */
+        private final M bottomRight;
+        /** {@code I_2p - Vv^T U / 2}. */
+        private final M system;
+        /** {@code Vv^T X}. */
+        private final M rightHandSide;
+        /** {@code (I_2p - Vv^T U / 2)^(-1) Vv^T X}. */
+        private final M solution;
+        private NormalSplit<M> split;
+        private M zero;
+        private M skewBlock;
+        private M leftVectors;
+        private M rightVectors;
+        private M transform;
+        private M rightTop;
+        private M transformColumn;
+        private double[] singularValues;
+        private double[] evenPart;
+        private double[] oddPart;
 
         Cayley(Stiefel<M> stiefel) {
             this.stiefel = stiefel;
             this.kernels = stiefel.kernels();
-            this.blocks = new Blocks<>(kernels, stiefel.columns());
+            this.p = stiefel.columns();
+            this.blocks = new Blocks<>(kernels, p);
+            this.identity = kernels.create(p, p);
+            kernels.setIdentity(identity);
+            this.coordinates = kernels.create(p, p);
+            this.halfProjected = kernels.create(stiefel.rows(), p);
+            this.topLeft = kernels.create(p, p);
+            this.bottomLeft = kernels.create(p, p);
+            this.bottomRight = kernels.create(p, p);
+            this.system = kernels.create(2 * p, 2 * p);
+            this.rightHandSide = kernels.create(2 * p, p);
+            this.solution = kernels.create(2 * p, p);
         }
 
         @Override
         public String name() {
             return "CAYLEY";
+        }
+
+        @Override
+        public void retract(M x, M v, M out) {
+            if (kernels.normF(v) <= LOW_RANK_LIMIT) {
+                retractLowRank(x, v, out);
+            } else {
+                retractBySingularValues(x, v, out);
+            }
         }
 
         /**
@@ -354,51 +578,172 @@ final class StiefelRetractions {
          * {@code R_X(V) = X + U (I_2p - Vv^T U / 2)^(-1) Vv^T X} (Sherman-Morrison-Woodbury applied
          * to {@code (I - W/2)^(-1)(I + W/2) X}; {@code X^T X = I} is used for the identity blocks).
          */
-        @Override
-        public void retract(M x, M v, M out) {
-            M small = stiefel.small(0);
-            M halfProjected = stiefel.ambientSecond();
-            kernels.gemm(1.0, x, true, v, false, 0.0, small);
+        void retractLowRank(M x, M v, M out) {
+            kernels.gemm(1.0, x, true, v, false, 0.0, coordinates);
             kernels.copy(v, halfProjected);
-            kernels.gemm(-0.5, x, false, small, false, 1.0, halfProjected);
+            kernels.gemm(-0.5, x, false, coordinates, false, 1.0, halfProjected);
             // Vv^T U = [[X^T PV, I], [-(PV)^T PV, -(PV)^T X]]
-            M topLeft = stiefel.small(1);
-            M bottomLeft = stiefel.small(2);
-            M bottomRight = stiefel.small(3);
             kernels.gemm(1.0, x, true, halfProjected, false, 0.0, topLeft);
             kernels.gemm(-1.0, halfProjected, true, halfProjected, false, 0.0, bottomLeft);
             kernels.transpose(topLeft, bottomRight);
             kernels.scale(-1.0, bottomRight);
-            blocks.assemble(topLeft, stiefel.identity(), bottomLeft, bottomRight, blocks.block);
-            kernels.scale(-0.5, blocks.block);
-            kernels.addIdentity(blocks.block, 1.0, blocks.block);
+            blocks.assemble(topLeft, identity, bottomLeft, bottomRight, system);
+            kernels.scale(-0.5, system);
+            kernels.addIdentity(system, 1.0, system);
             // Vv^T X = [I; -(PV)^T X]
-            kernels.copy(blocks.selectTop, blocks.blockColumn);
-            kernels.gemm(1.0, blocks.selectBottom, false, bottomRight, false, 1.0, blocks.blockColumn);
-            kernels.solve(blocks.block, blocks.blockColumn, blocks.blockColumnSecond);
-            kernels.gemm(1.0, blocks.selectTop, true, blocks.blockColumnSecond, false, 0.0, small);
-            kernels.gemm(1.0, blocks.selectBottom, true, blocks.blockColumnSecond, false, 0.0, topLeft);
+            kernels.copy(blocks.selectTop, rightHandSide);
+            kernels.gemm(1.0, blocks.selectBottom, false, bottomRight, false, 1.0, rightHandSide);
+            kernels.solve(system, rightHandSide, solution);
+            blocks.split(solution, coordinates, topLeft);
             kernels.copy(x, out);
-            kernels.gemm(1.0, halfProjected, false, small, false, 1.0, out);
+            kernels.gemm(1.0, halfProjected, false, coordinates, false, 1.0, out);
             kernels.gemm(1.0, x, false, topLeft, false, 1.0, out);
+        }
+
+        /**
+         * The transform in the basis {@code [X Q]} through the SVD of {@code W} (see the class
+         * comment), for steps of any length; the long-step workspaces are allocated on the
+         * first call.
+         */
+        void retractBySingularValues(M x, M v, M out) {
+            if (split == null) {
+                split = new NormalSplit<>(kernels, stiefel.rows(), p);
+                zero = kernels.create(p, p);
+                skewBlock = kernels.create(2 * p, 2 * p);
+                leftVectors = kernels.create(2 * p, 2 * p);
+                rightVectors = kernels.create(2 * p, 2 * p);
+                transform = kernels.create(2 * p, 2 * p);
+                rightTop = kernels.create(2 * p, p);
+                transformColumn = kernels.create(2 * p, p);
+                singularValues = new double[2 * p];
+                evenPart = new double[2 * p];
+                oddPart = new double[2 * p];
+            }
+            int exponent = split.split(x, v);
+            if (exponent == Integer.MIN_VALUE) {
+                kernels.copy(x, out);
+                return;
+            }
+            blocks.assemble(split.skew, split.minusNormalCoordinatesTransposed, split.normalCoordinates, zero,
+                    skewBlock);
+            kernels.svdThin(skewBlock, leftVectors, singularValues, rightVectors);
+            double negligible = split.negligibleSingularValue();
+            for (int i = 0; i < 2 * p; i++) {
+                double scaled = singularValues[i];
+                double value = Math.scalb(scaled, exponent);
+                if (!(scaled > negligible)) {
+                    evenPart[i] = 1.0;
+                    oddPart[i] = 0.0;
+                } else if (value <= 2.0) {
+                    double denominator = 4.0 + value * value;
+                    evenPart[i] = (4.0 - value * value) / denominator;
+                    oddPart[i] = 4.0 * value / denominator;
+                } else {
+                    // t = 2 / s without forming s, which may overflow
+                    double t = Math.scalb(2.0 / scaled, -exponent);
+                    double denominator = 1.0 + t * t;
+                    evenPart[i] = (t * t - 1.0) / denominator;
+                    oddPart[i] = 2.0 * t / denominator;
+                }
+            }
+            // cay(W) [I; 0] = (V diag(g) + U diag(h)) (V^T [I; 0])
+            kernels.scaleColumns(rightVectors, evenPart, transform);
+            kernels.scaleColumns(leftVectors, oddPart, leftVectors);
+            kernels.addScaled(1.0, transform, 1.0, leftVectors, transform);
+            kernels.gemm(1.0, rightVectors, true, blocks.selectTop, false, 0.0, rightTop);
+            kernels.gemm(1.0, transform, false, rightTop, false, 0.0, transformColumn);
+            split.assemblePoint(x, blocks, transformColumn, out);
         }
 
         @Override
         public void close() {
             blocks.close();
+            for (M m : java.util.List.of(identity, coordinates, halfProjected, topLeft, bottomLeft, bottomRight, system,
+                    rightHandSide, solution)) {
+                kernels.free(m);
+            }
+            if (split != null) {
+                split.close();
+                for (M m : java.util.List.of(zero, skewBlock, leftVectors, rightVectors, transform, rightTop,
+                        transformColumn)) {
+                    kernels.free(m);
+                }
+            }
         }
     }
 
-    /** The Riemannian exponential (see {@link StiefelRetraction#EXPONENTIAL}). */
+    /**
+     * The Riemannian exponential (see {@link StiefelRetraction#EXPONENTIAL}) in the form of
+     * Zimmermann and Hüper ("Computing the Riemannian logarithm on the Stiefel manifold:
+     * metrics, methods and performance", SIAM J. Matrix Anal. Appl. 43, 2022, eq. 10 with
+     * {@code beta = 1}, the embedded metric): with {@code V = X A + Q B}, {@code A = X^T V}
+     * skew, {@code Q} orthonormal and orthogonal to {@code X},
+     * <pre>
+     *   Exp_X(V) = [X Q] expm([[2A, -B^T], [B, 0]]) [I; 0] expm(-A),
+     * </pre>
+     * the same curve as Edelman, Arias and Smith's (1998, eq. 2.45) {@code [X V] expm([[A, -S],
+     * [I, A]]) [expm(-A); 0]}, {@code S = V^T V}, whose block grows like {@code ||V||^2} and
+     * loses the manifold for long {@code V} ({@code ||Y^T Y - I||} of 1e-9 at {@code ||V|| =
+     * 1e4}, O(1) at 1e8). Here both exponentials are of skew-symmetric matrices, hence
+     * orthogonal, and they are kept orthogonal to rounding for every length:
+     * <ol>
+     *   <li>{@code V} is scaled by a power of two to unit norm (exact; the scale {@code 2^e}
+     *       goes into the angles), so no square of an entry overflows;
+     *   <li>{@code Q} and {@code B} come from the thin SVD of the normal part
+     *       {@code V - X X^T V}; singular values below {@link ManifoldSupport#NEGLIGIBLE_SINGULAR_VALUE} are
+     *       rounding noise and count as zero (their singular vectors are arbitrary, possibly in
+     *       {@code span(X)}), and {@code Q} is projected once more onto the complement of
+     *       {@code X};
+     *   <li>{@code expm(2^e K)} of the skew {@code K} is {@code expm(2^(e - k) K)} squared
+     *       {@code k} times, re-orthonormalised (polar factor) after each squaring, so the
+     *       orthogonality error does not double with every squaring;
+     *   <li>the result is re-orthonormalised (polar factor), which moves it by no more than
+     *       the rounding of its angles.
+     * </ol>
+     * Beyond {@code ||V|| = 2^MAX_ANGLE_EXPONENT} the rounding of the angles,
+     * {@code ||V|| eps}, exceeds a full turn: every point of the geodesic's orbit is the
+     * exponential of a vector within rounding of {@code V}, and the step is evaluated as
+     * {@code Exp_X(2^MAX_ANGLE_EXPONENT V / 2^e)} so that the number of squarings stays bounded.
+     */
     static final class Exponential<M> implements Retraction<M> {
-        private final Stiefel<M> stiefel;
+
+        /** Angle scales beyond {@code 2^56} ({@code 2^56 eps = 16 > 2 pi}) are capped there. */
+        static final int MAX_ANGLE_EXPONENT = 56;
+
+        /** {@code expm} itself evaluates skew matrices of norm up to {@code 2^8} (its own squarings). */
+        private static final int DIRECT_EXPONENT = 8;
+
         private final DenseKernels<M> kernels;
         private final Blocks<M> blocks;
+        private final NormalSplit<M> split;
+        private final M doubledSkew;
+        private final M zero;
+        /** {@code [[2A, -B^T], [B, 0]]}. */
+        private final M skewBlock;
+        /** {@code expm} of the scaled skew block. */
+        private final M rotation;
+        private final M rotationWork;
+        private final M counterRotation;
+        private final M counterRotationWork;
+        /** {@code E [I; 0]}. */
+        private final M rotatedColumn;
+        /** {@code E [I; 0] expm(-A)}: the point's coordinates in the basis {@code [X Q]}. */
+        private final M pointCoordinates;
 
         Exponential(Stiefel<M> stiefel) {
-            this.stiefel = stiefel;
             this.kernels = stiefel.kernels();
-            this.blocks = new Blocks<>(kernels, stiefel.columns());
+            int p = stiefel.columns();
+            this.blocks = new Blocks<>(kernels, p);
+            this.split = new NormalSplit<>(kernels, stiefel.rows(), p);
+            this.doubledSkew = kernels.create(p, p);
+            this.zero = kernels.create(p, p);
+            this.skewBlock = kernels.create(2 * p, 2 * p);
+            this.rotation = kernels.create(2 * p, 2 * p);
+            this.rotationWork = kernels.create(2 * p, 2 * p);
+            this.counterRotation = kernels.create(p, p);
+            this.counterRotationWork = kernels.create(p, p);
+            this.rotatedColumn = kernels.create(2 * p, p);
+            this.pointCoordinates = kernels.create(2 * p, p);
         }
 
         @Override
@@ -406,36 +751,57 @@ final class StiefelRetractions {
             return "EXPONENTIAL";
         }
 
-        /**
-         * Edelman, Arias, Smith (1998, eq. 2.45): {@code Exp_X(V) = [X V] expm([[A, -S], [I, A]])
-         * [expm(-A); 0]}, {@code A = X^T V}, {@code S = V^T V}.
-         */
         @Override
         public void retract(M x, M v, M out) {
-            M a = stiefel.small(0);
-            M minusS = stiefel.small(1);
-            kernels.gemm(1.0, x, true, v, false, 0.0, a);
-            kernels.gemm(-1.0, v, true, v, false, 0.0, minusS);
-            blocks.assemble(a, minusS, stiefel.identity(), a, blocks.block);
-            kernels.expm(blocks.block, blocks.blockSecond);
-            M minusA = stiefel.small(2);
-            M expMinusA = stiefel.small(3);
-            kernels.copy(a, minusA);
-            kernels.scale(-1.0, minusA);
-            kernels.expm(minusA, expMinusA);
-            kernels.gemm(1.0, blocks.blockSecond, false, blocks.selectTop, false, 0.0, blocks.blockColumn);
-            kernels.gemm(1.0, blocks.blockColumn, false, expMinusA, false, 0.0, blocks.blockColumnSecond);
-            kernels.gemm(1.0, blocks.selectTop, true, blocks.blockColumnSecond, false, 0.0, a);
-            kernels.gemm(1.0, blocks.selectBottom, true, blocks.blockColumnSecond, false, 0.0, minusS);
-            M ambient = stiefel.ambient();
-            kernels.gemm(1.0, x, false, a, false, 0.0, ambient);
-            kernels.gemm(1.0, v, false, minusS, false, 1.0, ambient);
-            kernels.copy(ambient, out);
+            int exponent = split.split(x, v);
+            if (exponent == Integer.MIN_VALUE) {
+                kernels.copy(x, out);
+                return;
+            }
+            int angleExponent = Math.min(exponent, MAX_ANGLE_EXPONENT);
+            kernels.copy(split.skew, doubledSkew);
+            kernels.scale(2.0, doubledSkew);
+            blocks.assemble(doubledSkew, split.minusNormalCoordinatesTransposed, split.normalCoordinates, zero,
+                    skewBlock);
+            orthogonalExponential(skewBlock, angleExponent, rotationWork, rotation);
+            kernels.scale(-1.0, split.skew);
+            orthogonalExponential(split.skew, angleExponent, counterRotationWork, counterRotation);
+            // [X Q] E [I; 0] expm(-A)
+            kernels.gemm(1.0, rotation, false, blocks.selectTop, false, 0.0, rotatedColumn);
+            kernels.gemm(1.0, rotatedColumn, false, counterRotation, false, 0.0, pointCoordinates);
+            split.assemblePoint(x, blocks, pointCoordinates, out);
+        }
+
+        /**
+         * {@code out = expm(2^exponent skew)} for a skew-symmetric {@code skew} of norm at most
+         * about 3, orthogonal to rounding: {@code expm} of the matrix scaled to norm at most
+         * {@code 2^DIRECT_EXPONENT}, then one squaring and polar factor per remaining power of
+         * two. Overwrites {@code work}.
+         */
+        private void orthogonalExponential(M skew, int exponent, M work, M out) {
+            double norm = kernels.normF(skew);
+            if (norm == 0.0) {
+                kernels.setIdentity(out);
+                return;
+            }
+            int squarings = Math.max(0, exponent + Math.getExponent(norm) + 1 - DIRECT_EXPONENT);
+            kernels.copy(skew, work);
+            kernels.scale(Math.scalb(1.0, exponent - squarings), work);
+            kernels.expm(work, out);
+            for (int i = 0; i < squarings; i++) {
+                kernels.gemm(1.0, out, false, out, false, 0.0, work);
+                kernels.polar(work, out);
+            }
         }
 
         @Override
         public void close() {
             blocks.close();
+            split.close();
+            for (M m : java.util.List.of(doubledSkew, zero, skewBlock, rotation, rotationWork, counterRotation,
+                    counterRotationWork, rotatedColumn, pointCoordinates)) {
+                kernels.free(m);
+            }
         }
     }
 }

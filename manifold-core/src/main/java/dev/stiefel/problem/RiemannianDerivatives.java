@@ -214,8 +214,16 @@ public final class RiemannianDerivatives<P> {
         }
     }
 
+    /**
+     * {@code (P_x(grad f(R_x(c u))) - grad f(x)) / c} for the tangent part {@code u = P_x(v)},
+     * {@code c = FINITE_DIFFERENCE_STEP / ||u||}. The Hessian acts on tangent vectors, and a
+     * solver's direction at the rounding floor of its gradient is tangent only to the rounding
+     * of a larger scale: scaled up to the step length, its normal part would no longer be
+     * rounding, and the retraction rejects it.
+     */
     private void finiteDifferenceHessianVector(P v, P out) {
-        double norm = manifold.norm(point, v);
+        manifold.projectToTangent(point, v, displacement);
+        double norm = manifold.norm(point, displacement);
         if (!(norm > ZERO_DIRECTION_NORM)) {
             if (Double.isNaN(norm)) {
                 manifold.linearCombination(point, Double.NaN, v, 0.0, v, out);
@@ -225,7 +233,7 @@ public final class RiemannianDerivatives<P> {
             return;
         }
         double c = FINITE_DIFFERENCE_STEP / norm;
-        manifold.linearCombination(point, c, v, 0.0, v, displacement);
+        manifold.linearCombination(point, c, displacement, 0.0, displacement, displacement);
         manifold.retract(point, displacement, displacedPoint);
         gradientEvaluations++;
         problem.euclideanGradient(displacedPoint, displacement);

@@ -19,6 +19,7 @@ import java.util.random.RandomGenerator;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The checks pass on correct derivatives and fail on deliberately wrong ones. */
@@ -242,6 +243,87 @@ class DerivativeCheckTest {
         assertTrue(polarReport.passed(), () -> "polar slope " + polarReport.slope());
         assertFalse(qrReport.passed(), () -> "QR slope " + qrReport.slope());
         assertEquals(2.0, qrReport.slope(), 0.2);
+    }
+
+    /** Where the non-finite value enters a Taylor check. */
+    enum Corruption {
+        COST_AT_X, COST_AWAY_FROM_X, INFINITE_COST, GRADIENT, INFINITE_GRADIENT, HESSIAN, INFINITE_HESSIAN
+    }
+
+    /**
+     * A check that cannot fit its slope fails and says why: non-finite costs, gradients or
+     * Hessians used to leave every remainder NaN, which read as "exact to rounding" and passed
+     * with slope NaN.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Corruption.class)
+    void nonFiniteDerivativesFailWithTheirReason(Corruption corruption) {
+        Stiefel<DMatrixRMaj> st = stiefel(StiefelRetraction.POLAR);
+        BrockettProblem<DMatrixRMaj> problem = brockett(st, 24);
+        DMatrixRMaj x = randomPoint(st, 25);
+        double poison = corruption.name().startsWith("INFINITE") ? Double.POSITIVE_INFINITY : Double.NaN;
+        Problem<DMatrixRMaj> broken = Problem.of(st,
+                point -> switch (corruption) {
+                    case COST_AT_X, INFINITE_COST -> poison;
+                    case COST_AWAY_FROM_X -> point == x ? problem.cost(point) : poison;
+                    default -> problem.cost(point);
+                },
+                (point, out) -> {
+                    problem.euclideanGradient(point, out);
+                    if (corruption == Corruption.GRADIENT || corruption == Corruption.INFINITE_GRADIENT) {
+                        out.set(0, 0, poison);
+                    }
+                },
+                (point, v, out) -> {
+                    problem.euclideanHessian(point, v, out);
+                    if (corruption == Corruption.HESSIAN || corruption == Corruption.INFINITE_HESSIAN) {
+                        out.set(1, 1, poison);
+                    }
+                });
+        boolean hessianOnly = corruption == Corruption.HESSIAN || corruption == Corruption.INFINITE_HESSIAN;
+        DerivativeCheck.TaylorReport report = hessianOnly ? DerivativeCheck.hessian(broken, x, new Random(26))
+                : DerivativeCheck.gradient(broken, x, new Random(26));
+        assertFalse(report.passed(), () -> corruption + " passed: " + report);
+        assertTrue(Double.isNaN(report.slope()), () -> "slope " + report.slope());
+        String expected = switch (corruption) {
+            case COST_AT_X, INFINITE_COST -> "cost at x";
+            case COST_AWAY_FROM_X -> "cost along the curve";
+            case GRADIENT, INFINITE_GRADIENT -> "gradient";
+            case HESSIAN, INFINITE_HESSIAN -> "Hessian";
+        };
+        assertTrue(report.reason().contains(expected), () -> "reason: " + report.reason());
+        if (hessianOnly) {
+            assertTrue(DerivativeCheck.gradient(broken, x, new Random(26)).passed());
+        }
+    }
+
+    /** A retraction returning NaN fails the order check instead of reading as exact. */
+    @Test
+    void nonFiniteRetractionFailsTheOrderCheck() {
+        Stiefel<DMatrixRMaj> polar = stiefel(StiefelRetraction.POLAR);
+        DenseKernels<DMatrixRMaj> kernels = polar.kernels();
+        DerivativeCheck.AmbientDifference<DMatrixRMaj> poisoned = (a, b, out) -> {
+            kernels.addScaled(1, a, -1, b, out);
+            out.set(0, 0, Double.NaN);
+        };
+        DerivativeCheck.TaylorReport report = DerivativeCheck.retractionSecondOrder(polar, randomPoint(polar, 27),
+                new Random(28), poisoned);
+        assertFalse(report.passed(), () -> "passed: " + report);
+        assertTrue(report.reason().contains("not finite"), () -> "reason: " + report.reason());
+    }
+
+    /** A model exact to rounding still passes, and says so. */
+    @Test
+    void exactModelPassesAndSaysSo() {
+        Stiefel<DMatrixRMaj> st = stiefel(StiefelRetraction.POLAR);
+        DMatrixRMaj x = randomPoint(st, 29);
+        Problem<DMatrixRMaj> constant = Problem.of(st, point -> 3.0, (point, out) -> out.zero(),
+                (point, v, out) -> out.zero());
+        DerivativeCheck.TaylorReport gradient = DerivativeCheck.gradient(constant, x, new Random(30));
+        DerivativeCheck.TaylorReport hessian = DerivativeCheck.hessian(constant, x, new Random(30));
+        assertTrue(gradient.passed(), gradient::reason);
+        assertTrue(hessian.passed(), hessian::reason);
+        assertTrue(gradient.reason().contains("exact"), gradient::reason);
     }
 
     @Test

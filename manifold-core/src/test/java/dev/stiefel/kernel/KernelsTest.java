@@ -85,6 +85,33 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The report states the thread count OpenBLAS runs with, {@value OpenBlasKernels#THREADS_PROPERTY}
+     * included: it used to read only {@code OPENBLAS_NUM_THREADS} and the core count, and said 2
+     * threads under {@code -Dstiefel.openblas.threads=1}.
+     */
+    @Test
+    void reportCountsTheThreadsPropertyOpenBlasRunsWith() {
+        setProperty("openblas");
+        String previous = System.getProperty(OpenBlasKernels.THREADS_PROPERTY);
+        int before = OpenBlasKernels.threads();
+        // A count that is neither the environment's (surefire sets 1) nor this machine's cores.
+        int wanted = Runtime.getRuntime().availableProcessors() + 1;
+        try {
+            System.setProperty(OpenBlasKernels.THREADS_PROPERTY, Integer.toString(wanted));
+            assertTrue(Kernels.cpuBackendReport().contains(", " + wanted + " threads"), Kernels.cpuBackendReport());
+            assertEquals(wanted, OpenBlasKernels.threads());
+            assertEquals(wanted, org.bytedeco.openblas.global.openblas_nolapack.blas_get_num_threads());
+        } finally {
+            if (previous == null) {
+                System.clearProperty(OpenBlasKernels.THREADS_PROPERTY);
+            } else {
+                System.setProperty(OpenBlasKernels.THREADS_PROPERTY, previous);
+            }
+            OpenBlasKernels.setThreads(before);
+        }
+    }
+
     @Test
     void unknownBackendIsRejected() {
         setProperty("fortran77");

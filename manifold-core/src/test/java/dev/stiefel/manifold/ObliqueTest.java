@@ -11,7 +11,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.NormOps_DDRM;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Oblique-specific checks against independent computations: with one column it is the
@@ -47,7 +47,7 @@ class ObliqueTest {
 
     /** With a single column every operation is the sphere's of {@code R^(n x 1)}. */
     @ParameterizedTest
-    @EnumSource(SphereRetraction.class)
+    @MethodSource("sphereRetractions")
     void oneColumnIsTheSphere(SphereRetraction retraction) {
         Oblique<DMatrixRMaj> oblique = new Oblique<>(Kernels.ejml(), ROWS, 1, Oblique.UnitNorm.COLUMNS, retraction);
         Sphere<DMatrixRMaj> sphere = new Sphere<>(Kernels.ejml(), ROWS, 1, retraction);
@@ -117,7 +117,7 @@ class ObliqueTest {
 
     /** Unit rows of {@code X} are unit columns of {@code X^T}: every operation commutes with transposition. */
     @ParameterizedTest
-    @EnumSource(SphereRetraction.class)
+    @MethodSource("sphereRetractions")
     void unitRowsAreUnitColumnsOfTheTranspose(SphereRetraction retraction) {
         Oblique<DMatrixRMaj> rowwise = new Oblique<>(Kernels.ejml(), ROWS, COLS, Oblique.UnitNorm.ROWS, retraction);
         Oblique<DMatrixRMaj> columnwise = new Oblique<>(Kernels.ejml(), COLS, ROWS, Oblique.UnitNorm.COLUMNS,
@@ -187,5 +187,9 @@ class ObliqueTest {
                 () -> oblique.retract(x, new DMatrixRMaj(COLS, ROWS), oblique.allocate()));
         assertTrue(shape.getMessage().contains("shape 3 x 5, expected 5 x 3"), shape.getMessage());
         assertThrows(IllegalArgumentException.class, () -> oblique.projectToTangent(x, x.copy(), x));
+    }
+
+    static java.util.List<SphereRetraction> sphereRetractions() {
+        return SphereRetraction.values();
     }
 }

@@ -2,6 +2,8 @@ package dev.stiefel.solver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,12 +17,45 @@ import org.ejml.data.DMatrixRMaj;
 /**
  * Runs the numpy transcriptions of pymanopt in {@code src/test/python} on a Brockett instance
  * and parses their traces; see {@link PymanoptTrustRegionsTraceTest}.
+ *
+ * <p>A missing script is a broken checkout and fails the test. A missing {@code python3} or
+ * numpy skips it on a developer's machine and fails it where the environment variable
+ * {@code CI} is {@code true}, so that continuous integration cannot pass without running the
+ * comparisons.
  */
 final class PymanoptReference {
 
     static final Path DIRECTORY = Path.of("src", "test", "python");
 
     private PymanoptReference() {
+    }
+
+    /**
+     * The reference script {@code name} in {@link #DIRECTORY}; fails the test when the file is
+     * not there (it is part of the repository).
+     */
+    static Path script(String name) {
+        Path script = DIRECTORY.resolve(name);
+        assertTrue(Files.isRegularFile(script), () -> "reference script missing from the checkout: "
+                + script.toAbsolutePath());
+        return script;
+    }
+
+    /**
+     * Returns when {@code python3} with numpy runs; otherwise fails the test under continuous
+     * integration ({@code CI=true}) and skips it elsewhere.
+     */
+    static void requirePythonWithNumpy() {
+        requirePythonWithNumpy(pythonWithNumpy(), "true".equals(System.getenv("CI")));
+    }
+
+    /** {@link #requirePythonWithNumpy()} with its two facts given, so that a test can try both. */
+    static void requirePythonWithNumpy(boolean available, boolean continuousIntegration) {
+        String missing = "python3 with numpy is not available: the pymanopt trace comparison cannot run";
+        if (!available && continuousIntegration) {
+            fail(missing + " (CI=true: install python3 and numpy)");
+        }
+        assumeTrue(available, missing);
     }
 
     /** Whether {@code python3} runs and imports numpy. */
@@ -36,10 +71,10 @@ final class PymanoptReference {
 
     /**
      * Writes {@code n p minGradientNorm}, then A, N and the start point, and runs {@code script}
-     * on the file; returns its rows of numbers.
+     * on the file, followed by {@code options}; returns its rows of numbers.
      */
     static List<double[]> trace(String script, Path input, double minGradientNorm, DMatrixRMaj a, DMatrixRMaj weights,
-            DMatrixRMaj start) throws IOException, InterruptedException {
+            DMatrixRMaj start, String... options) throws IOException, InterruptedException {
         StringBuilder text = new StringBuilder(start.numRows + " " + start.numCols + " " + minGradientNorm + "\n");
         for (DMatrixRMaj matrix : List.of(a, weights, start)) {
             for (int i = 0; i < matrix.numRows; i++) {
@@ -49,8 +84,9 @@ final class PymanoptReference {
             }
         }
         Files.writeString(input, text, StandardCharsets.UTF_8);
-        Process process = new ProcessBuilder("python3", DIRECTORY.resolve(script).toString(), input.toString())
-                .redirectErrorStream(true).start();
+        List<String> command = new ArrayList<>(List.of("python3", script(script).toString(), input.toString()));
+        command.addAll(List.of(options));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(300, TimeUnit.SECONDS), "reference script timed out");
         assertEquals(0, process.exitValue(), () -> "reference script failed:\n" + output);

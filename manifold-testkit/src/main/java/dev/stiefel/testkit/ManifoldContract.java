@@ -324,6 +324,60 @@ public abstract class ManifoldContract<P> {
         assertTrue(pointDistance(x, same) <= tolerance(IDENTITY_TOLERANCE), "R_x(0) = x");
     }
 
+    /**
+     * Lengths of the long tangent vectors of {@link #longTangentVectorsLandOnTheManifold}: up to
+     * a vector whose Frobenius norm is 0.9 {@code Double.MAX_VALUE}, so that any square of an
+     * entry or of the norm overflows.
+     */
+    protected static final double[] LONG_TANGENT_LENGTHS = {1e4, 1e8, 1e12, 1e300, 0.9 * Double.MAX_VALUE};
+
+    /**
+     * Whether the configured retraction returns a point for every finite tangent vector (the
+     * built-in ones do). When false, {@link #longTangentVectorsLandOnTheManifold} accepts an
+     * {@link ArithmeticException} from it instead, but never a result off the manifold.
+     */
+    protected boolean retractionDefinedForLongVectors() {
+        return true;
+    }
+
+    /**
+     * The second-order retraction (an exponential map on the built-in manifolds) and the
+     * configured retraction return points of the manifold, to rounding, for tangent vectors of
+     * every finite length: long steps are not a reason to leave the manifold, to return NaN or
+     * a zero matrix. A retraction that cannot evaluate such a step throws
+     * {@link ArithmeticException}, where {@link #retractionDefinedForLongVectors()} allows it.
+     */
+    @Test
+    void longTangentVectorsLandOnTheManifold() {
+        P x = randomPoint();
+        P unit = randomTangent(x, 1.0);
+        P v = newPoint();
+        P y = newPoint();
+        for (double length : LONG_TANGENT_LENGTHS) {
+            manifold.linearCombination(x, length, unit, 0.0, unit, v);
+            manifold.secondOrderRetract(x, v, y);
+            assertOnTheManifold(y, "second-order retraction of a tangent vector of length " + length);
+            try {
+                manifold.retract(x, v, y);
+            } catch (ArithmeticException undefined) {
+                if (retractionDefinedForLongVectors()) {
+                    throw new AssertionError("retraction of a tangent vector of length " + length + " threw",
+                            undefined);
+                }
+                continue;
+            }
+            assertOnTheManifold(y, "retraction of a tangent vector of length " + length);
+        }
+    }
+
+    private void assertOnTheManifold(P y, String what) {
+        try {
+            manifold.checkPoint(y, tolerance(POINT_TOLERANCE));
+        } catch (IllegalArgumentException off) {
+            throw new AssertionError(what + ": " + off.getMessage(), off);
+        }
+    }
+
     @Test
     void chainedRetractionsDoNotDrift() {
         P x = randomPoint();

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Retractions as objects: a retraction written outside this package plugs into {@link Stiefel}
- * and a solver; the exponential map works on every instance; Grassmann's exponential and
+ * and a solver, and into {@link Grassmann} and {@link Sphere}; the exponential map works on every instance; Grassmann's exponential and
  * logarithm invert each other; the Weingarten map gives the curvature term of the Hessian; a
  * closed instance refuses to work.
  */
@@ -184,6 +184,114 @@ class RetractionObjectsTest {
                 () -> stiefel.retract(x, x.copy(), new DMatrixRMaj(6, 2)));
         assertTrue(error.getMessage().contains("closed"), error.getMessage());
         assertThrows(IllegalStateException.class, stiefel::allocate);
+    }
+
+    /**
+     * A Grassmann retraction written outside the library: {@code span(X + V)} by Cholesky QR,
+     * the subspace of the built-in ones; it has no inverse.
+     */
+    static final GrassmannRetraction CHOLESKY_SPAN = new GrassmannRetraction() {
+        @Override
+        public String name() {
+            return "CHOLESKY_SPAN";
+        }
+
+        @Override
+        public <M> Retraction<M> bind(Grassmann<M> grassmann) {
+            Stiefel<M> stiefel = new Stiefel<>(grassmann.kernels(), grassmann.rows(), grassmann.columns(),
+                    CholeskyQrRetraction.INSTANCE);
+            return new Retraction<>() {
+                @Override
+                public String name() {
+                    return "CHOLESKY_SPAN";
+                }
+
+                @Override
+                public void retract(M x, M v, M out) {
+                    stiefel.retractionMethod().retract(x, v, out);
+                }
+
+                @Override
+                public void close() {
+                    stiefel.close();
+                }
+            };
+        }
+    };
+
+    /** A sphere retraction written outside the library: {@code (x + v) / sqrt(1 + ||v||^2)}, normalisation for tangent {@code v}. */
+    static final SphereRetraction PYTHAGOREAN = new SphereRetraction() {
+        @Override
+        public String name() {
+            return "PYTHAGOREAN";
+        }
+
+        @Override
+        public <M> Retraction<M> bind(Sphere<M> sphere) {
+            return new Retraction<>() {
+                @Override
+                public String name() {
+                    return "PYTHAGOREAN";
+                }
+
+                @Override
+                public void retract(M x, M v, M out) {
+                    double length = sphere.norm(x, v);
+                    sphere.linearCombination(x, 1.0, x, 1.0, v, out);
+                    sphere.linearCombination(x, 1.0 / Math.sqrt(1.0 + length * length), out, 0.0, out, out);
+                }
+            };
+        }
+    };
+
+    @Test
+    void userRetractionsPlugIntoGrassmannAndTheSphere() {
+        Random random = new Random(8);
+        try (Grassmann<DMatrixRMaj> user = new Grassmann<>(Kernels.ejml(), 11, 3, CHOLESKY_SPAN);
+                Grassmann<DMatrixRMaj> builtIn = user.withRetraction(GrassmannRetraction.QR)) {
+            assertSame(CHOLESKY_SPAN, user.retraction());
+            assertEquals("CHOLESKY_SPAN", user.retractionMethod().name());
+            DMatrixRMaj x = user.allocate();
+            DMatrixRMaj v = user.allocate();
+            user.randomPoint(random, x);
+            user.randomTangent(x, random, v);
+            DMatrixRMaj expected = user.allocate();
+            DMatrixRMaj actual = user.allocate();
+            builtIn.retract(x, v, expected);
+            user.retract(x, v, actual);
+            assertTrue(user.distance(expected, actual) < 1e-10, "the same subspace");
+            assertTrue(!user.hasInverseRetraction());
+            assertThrows(UnsupportedOperationException.class, () -> user.inverseRetract(x, actual, v));
+        }
+        try (Sphere<DMatrixRMaj> user = new Sphere<>(Kernels.ejml(), 6, 2, PYTHAGOREAN);
+                Sphere<DMatrixRMaj> builtIn = user.withRetraction(SphereRetraction.NORMALIZATION)) {
+            assertEquals("PYTHAGOREAN", user.retractionMethod().name());
+            DMatrixRMaj x = user.allocate();
+            DMatrixRMaj v = user.allocate();
+            user.randomPoint(random, x);
+            user.randomTangent(x, random, v);
+            CommonOps_DDRM.scale(2.5, v);
+            DMatrixRMaj expected = user.allocate();
+            DMatrixRMaj actual = user.allocate();
+            builtIn.retract(x, v, expected);
+            user.retract(x, v, actual);
+            assertTrue(NormOps_DDRM.normF(CommonOps_DDRM.subtract(expected, actual, null)) < TOLERANCE);
+            assertThrows(UnsupportedOperationException.class, () -> user.inverseRetract(x, actual, v));
+        }
+    }
+
+    @Test
+    void grassmannAndSphereBuiltInsAreNamedAndLookedUpByName() {
+        assertEquals(2, GrassmannRetraction.values().size());
+        for (GrassmannRetraction retraction : GrassmannRetraction.values()) {
+            assertSame(retraction, GrassmannRetraction.valueOf(retraction.name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        assertEquals(2, SphereRetraction.values().size());
+        for (SphereRetraction retraction : SphereRetraction.values()) {
+            assertSame(retraction, SphereRetraction.valueOf(retraction.name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        assertThrows(IllegalArgumentException.class, () -> GrassmannRetraction.valueOf("cayley"));
+        assertThrows(IllegalArgumentException.class, () -> SphereRetraction.valueOf("stereographic"));
     }
 
     @Test

@@ -7,11 +7,12 @@ import dev.stiefel.problem.Problem;
 import java.util.random.RandomGenerator;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
+import java.util.List;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The unit sphere of {@code R^(6 x 3)} with each retraction against the manifold contract. */
 @ParameterizedClass(name = "{0}")
-@EnumSource(SphereRetraction.class)
+@MethodSource("retractions")
 class SphereContractTest extends ManifoldContract<DMatrixRMaj> {
 
     private static final int ROWS = 6;
@@ -21,6 +22,10 @@ class SphereContractTest extends ManifoldContract<DMatrixRMaj> {
 
     SphereContractTest(SphereRetraction retraction) {
         this.retraction = retraction;
+    }
+
+    static List<SphereRetraction> retractions() {
+        return SphereRetraction.values();
     }
 
     @Override

@@ -58,9 +58,19 @@ public final class CholeskyQrRetraction implements StiefelRetraction {
             return "CHOLESKY_QR";
         }
 
+        /**
+         * {@code qf} is invariant under positive scaling, so {@code X + V} is first scaled to unit
+         * norm: the Gram matrix of a long step would overflow.
+         */
         @Override
         public void retract(M x, M v, M out) {
             kernels.addScaled(1.0, x, 1.0, v, sum);
+            double norm = kernels.normF(sum);
+            if (norm == Double.POSITIVE_INFINITY) {
+                kernels.scale(0x1p-512, sum);
+                norm = kernels.normF(sum);
+            }
+            kernels.scale(1.0 / norm, sum);
             kernels.gemm(1.0, sum, true, sum, false, 0.0, gram);
             kernels.cholesky(gram, lower);
             kernels.solve(lower, identity, inverse);
