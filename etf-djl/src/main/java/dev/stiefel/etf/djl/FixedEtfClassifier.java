@@ -27,6 +27,9 @@ final class FixedEtfClassifier implements HeadClassifier {
     private final DMatrixRMaj classifier;
     private final Map<String, NDArray> transposedByDeviceAndType = new ConcurrentHashMap<>();
     private NDManager manager;
+    /** The arrays of the last two pooled steps (the splits of the current one may still read the previous). */
+    private NDManager currentStep;
+    private NDManager previousStep;
     private boolean closed;
 
     FixedEtfClassifier(int dimension, int numClasses) {
@@ -63,7 +66,8 @@ final class FixedEtfClassifier implements HeadClassifier {
             ClassStatistics local = batch.statistics(batch.classSums(), batch.featureSum());
             NDArray pooled = pooling.poolAndStep(local, statistics -> {
                 NDArray sum = statistics.featureSum().div(NormalisedBatch.scalar(statistics.featureSum(), statistics.rows()));
-                sum.attach(features.getManager());
+                // every split of the step reads it, so it belongs to the head, not to a split's batch
+                sum.attach(stepManager(features));
                 return sum;
             });
             mean = pooled.toDevice(features.getDevice(), false).toType(features.getDataType(), false);
@@ -107,9 +111,30 @@ final class FixedEtfClassifier implements HeadClassifier {
         });
     }
 
+    /** A fresh manager for this step's shared arrays; the one two steps back is freed. */
+    private synchronized NDManager stepManager(NDArray like) {
+        if (closed) {
+            throw new IllegalStateException("the fixed head was closed");
+        }
+        if (manager == null) {
+            manager = like.getManager().getEngine().newBaseManager(like.getDevice());
+        }
+        if (previousStep != null) {
+            previousStep.close();
+        }
+        previousStep = currentStep;
+        currentStep = manager.newSubManager(like.getDevice());
+        return currentStep;
+    }
+
     @Override
     public DMatrixRMaj classifier() {
         return classifier.copy();
+    }
+
+    /** Whether the head's native memory is freed (for tests). */
+    synchronized boolean isReleased() {
+        return closed && (manager == null || !manager.isOpen());
     }
 
     @Override

@@ -75,9 +75,9 @@ final class NormalisedBatch {
         NDArray scaled = features.div(scale);
         NDArray scaledNorm = scaled.square().sum(new int[] {1}, true).sqrt();
         NDArray normalised = scaled.div(scaledNorm).mul(scalar(features, tau));
-        // log2 ||h_i|| = e_i + log2 ||h_i / 2^e_i||, read once (B numbers) to check every row
+        // log2 ||h_i|| = e_i + log2 ||h_i / 2^e_i||: both read at once (2B numbers) to check every row
         double[] logNorms = exponent.toType(DataType.FLOAT64, false)
-                .add(scaledNorm.stopGradient().toType(DataType.FLOAT64, false).log2()).toDoubleArray();
+                .concat(scaledNorm.stopGradient().toType(DataType.FLOAT64, false).log2(), 1).toDoubleArray();
         checkRows(logNorms, type, tau, training, head);
         NormalisedBatch batch = new NormalisedBatch(normalised, labels, counts, numClasses);
         batch.labelArray = labels == null ? null : manager.create(toLongs(labels)).toDevice(features.getDevice(), false);
@@ -182,16 +182,18 @@ final class NormalisedBatch {
         return labels;
     }
 
-    private static void checkRows(double[] logNorms, DataType type, double tau, boolean training, String head) {
+    /** {@code exponentsAndLogs}: per row {@code e_i} and {@code log2 ||h_i / 2^e_i||}. */
+    private static void checkRows(double[] exponentsAndLogs, DataType type, double tau, boolean training, String head) {
         double limit = Math.log(tau / largestFinite(type)) / Math.log(2);
-        for (int row = 0; row < logNorms.length; row++) {
-            double value = logNorms[row];
-            if (Double.isNaN(value) || value == Double.POSITIVE_INFINITY) {
-                throw new ArithmeticException("the " + head + " head got a NaN or infinite entry in feature row " + row);
-            }
-            if (value == Double.NEGATIVE_INFINITY) {
+        for (int row = 0; row < exponentsAndLogs.length / 2; row++) {
+            double exponent = exponentsAndLogs[2 * row];
+            if (exponent == Double.NEGATIVE_INFINITY) {
                 throw new ArithmeticException("the " + head + " head got the zero vector in feature row " + row
                         + "; its direction is undefined");
+            }
+            double value = exponent + exponentsAndLogs[2 * row + 1];
+            if (!Double.isFinite(value)) {
+                throw new ArithmeticException("the " + head + " head got a NaN or infinite entry in feature row " + row);
             }
             if (training && value < limit) {
                 throw new ArithmeticException(String.format(Locale.ROOT, "the %s head got feature row %d of norm"

@@ -45,6 +45,12 @@ class EtfHeadBlockTranscriptionTest {
      * about four correct digits in float32); measured up to 1.4e-5 here.
      */
     static final double FLOAT32_THROUGH_SOLUTION = 3e-5;
+    /**
+     * Logits with {@code delta = 1e-9}: the solution's error is about {@code eps cond(G)}, cond(G)
+     * about 1e9; the classifier {@code U* Mh} removes the worst direction ({@code U* 1}), which is
+     * why the logits stay far more accurate than that.
+     */
+    static final double ILL_CONDITIONED = 1e-8;
     static final double LEARNING_RATE = 0.25;
     static final long SEED = 17;
 
@@ -60,12 +66,35 @@ class EtfHeadBlockTranscriptionTest {
         run(kind, DataType.FLOAT32, FLOAT32, kind == HeadKind.IMPLICIT ? FLOAT32_THROUGH_SOLUTION : FLOAT32);
     }
 
+    @org.junit.jupiter.api.Test
+    void theSvdRouteOfThePolarFactorGivesTheSameLogitsAndGradients() {
+        EtfOptions options = options(HeadKind.IMPLICIT);
+        EtfHeadBlock head = EtfHeadBlock.implicitOnSvdRoute(DIMENSION, CLASSES, options);
+        assertEquals(ImplicitEtfClassifier.Route.SVD,
+                run(HeadKind.IMPLICIT, DataType.FLOAT64, EXACT_F64, FINITE_DIFFERENCE, options, head));
+    }
+
+    @org.junit.jupiter.api.Test
+    void anIllConditionedProblemTakesTheSvdRouteAndStillMatches() {
+        // delta = 1e-9 gives cond(G) about 1e9, far past the eigen route's guard (lambda ratio 1e-10)
+        EtfOptions options = options(HeadKind.IMPLICIT).withDelta(1e-9);
+        EtfHeadBlock head = EtfHeadBlock.implicit(DIMENSION, CLASSES, options);
+        assertEquals(ImplicitEtfClassifier.Route.SVD,
+                run(HeadKind.IMPLICIT, DataType.FLOAT64, ILL_CONDITIONED, Double.POSITIVE_INFINITY, options, head));
+    }
+
     private static void run(HeadKind kind, DataType type, double logitsTolerance, double gradientTolerance) {
-        Engine.getEngine("PyTorch").setRandomSeed(1);
         EtfOptions options = options(kind);
+        run(kind, type, logitsTolerance, gradientTolerance, options,
+                EtfHeadBlock.create(kind, DIMENSION, CLASSES, options.tau(), options.delta(), SEED));
+    }
+
+    /** @return the implicit head's route of the last step (null for the other heads) */
+    private static ImplicitEtfClassifier.Route run(HeadKind kind, DataType type, double logitsTolerance,
+            double gradientTolerance, EtfOptions options, EtfHeadBlock head) {
+        Engine.getEngine("PyTorch").setRandomSeed(1);
         DMatrixRMaj weight = TestBatches.roundedToFloat(TestBatches.weight(SEED));
         double[] bias = TestBatches.roundedToFloat(TestBatches.bias(SEED));
-        EtfHeadBlock head = EtfHeadBlock.create(kind, DIMENSION, CLASSES, options.tau(), options.delta(), SEED);
         DMatrixRMaj initialClassifier = kind == HeadKind.STANDARD ? TestBatches.roundedToFloat(new DMatrixRMaj(CLASSES,
                 DIMENSION, true, LearnedClassifier.initialValues(DIMENSION, CLASSES, SEED))) : null;
         HeadTranscription transcription = new HeadTranscription(kind, DIMENSION, CLASSES, options, weight, bias,
@@ -83,6 +112,12 @@ class EtfHeadBlockTranscriptionTest {
                 assertTrue(relativeError(expected.logits, network.logits) < logitsTolerance,
                         where + " logits: relative error " + relativeError(expected.logits, network.logits));
 
+                if (gradientTolerance == Double.POSITIVE_INFINITY) {
+                    network.step();
+                    transcription.step(expected, network.weightGradient, network.biasGradient,
+                            network.classifierGradient, LEARNING_RATE);
+                    continue;
+                }
                 Differences numeric = new Differences(transcription, inputs, labels);
                 assertTrue(relativeError(numeric.weight, network.weightGradient) < gradientTolerance,
                         where + " backbone weight gradient vs finite differences: "
@@ -102,11 +137,16 @@ class EtfHeadBlockTranscriptionTest {
                         LEARNING_RATE);
                 assertEquals(kind.isImplicit() ? step : 0, head.step(), where + ": state steps");
             }
+            if (kind.isImplicit()) {
+                ImplicitEtfClassifier.Route route = ((ImplicitEtfClassifier) head.headClassifier()).lastRoute();
+                return route;
+            }
             if (kind == HeadKind.STANDARD) {
                 // the stored weight is re-normalised lazily; what a forward uses is the transcription's
                 assertTrue(relativeError(transposed(transcription.classifier), head.classifier()) < logitsTolerance,
                         "the standard head's classifier after the last step");
             }
+            return null;
         }
     }
 
