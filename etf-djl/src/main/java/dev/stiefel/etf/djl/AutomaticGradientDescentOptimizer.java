@@ -20,7 +20,7 @@ import java.util.Set;
  * <pre>
  *   G   = (1/L) sum_p sqrt(fan_out/fan_in) ||grad p||_F
  *   eta = ln((1 + sqrt(1 + 4 G)) / 2)
- *   p  <- p - gain (eta / L) sqrt(fan_out/fan_in) grad p / ||grad p||_F
+ *   p  &lt;- p - gain (eta / L) sqrt(fan_out/fan_in) grad p / ||grad p||_F
  * </pre>
  *
  * and a tensor with an exactly zero gradient is left unchanged. Fans: a tensor of shape

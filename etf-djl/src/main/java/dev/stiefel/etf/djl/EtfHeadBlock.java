@@ -1,5 +1,6 @@
 package dev.stiefel.etf.djl;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
@@ -83,6 +84,8 @@ public final class EtfHeadBlock extends AbstractBlock implements AutoCloseable {
     private final double tau;
     private final HeadClassifier classifier;
     private volatile SplitPooling pooling = SplitPooling.single();
+    /** The device of the training forwards of a head with batch statistics that pools no splits. */
+    private Device trainingDevice;
 
     private EtfHeadBlock(HeadKind kind, int dimension, int numClasses, double tau, HeadClassifier classifier) {
         super(VERSION);
@@ -242,7 +245,7 @@ public final class EtfHeadBlock extends AbstractBlock implements AutoCloseable {
         throw new IllegalStateException("the " + classifier.name() + " head has no moving average");
     }
 
-    /** The implicit head's classifier strategy (package tests). */
+    /** What distinguishes this head (for the package's tests). */
     HeadClassifier headClassifier() {
         return classifier;
     }
@@ -274,9 +277,29 @@ public final class EtfHeadBlock extends AbstractBlock implements AutoCloseable {
                     + " forward: call Trainer.forward(data, labels) or Block.forward(parameterStore, data, labels,"
                     + " params)");
         }
+        SplitPooling splits = pooling;
+        if (classifier.usesBatchStatistics() && !splits.poolsSplits()) {
+            requireOneTrainingDevice(features.getDevice());
+        }
         NormalisedBatch batch = NormalisedBatch.of(features, labelArray, dimension, numClasses, tau, true,
                 classifier.name());
-        return new NDList(classifier.trainingLogits(batch, parameterStore, pooling));
+        return new NDList(classifier.trainingLogits(batch, parameterStore, splits));
+    }
+
+    /**
+     * Without split pooling, training forwards on a second device mean that DJL splits the batches
+     * across devices, one split after another: no split then sees the batch's mean or class means.
+     */
+    private synchronized void requireOneTrainingDevice(Device device) {
+        if (trainingDevice == null) {
+            trainingDevice = device;
+        } else if (!trainingDevice.equals(device)) {
+            throw new IllegalStateException("the " + classifier.name() + " head was trained on " + trainingDevice
+                    + " and now gets a training forward on " + device + ": DJL splits a batch across the trainer's"
+                    + " devices and runs the splits one after another, so no split sees the whole batch's mean and"
+                    + " class means. Train on one device, or run the splits concurrently with a"
+                    + " ConcurrentSplitPooling (setSplitPooling)");
+        }
     }
 
     /**

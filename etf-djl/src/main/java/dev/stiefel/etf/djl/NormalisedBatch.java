@@ -89,11 +89,6 @@ final class NormalisedBatch {
         return normalised;
     }
 
-    /** Rows B. */
-    int rows() {
-        return (int) normalised.getShape().get(0);
-    }
-
     /** Whether the batch came with labels. */
     boolean hasLabels() {
         return labels != null;

@@ -138,8 +138,7 @@ class EtfHeadBlockTranscriptionTest {
                 assertEquals(kind.isImplicit() ? step : 0, head.step(), where + ": state steps");
             }
             if (kind.isImplicit()) {
-                ImplicitEtfClassifier.Route route = ((ImplicitEtfClassifier) head.headClassifier()).lastRoute();
-                return route;
+                return ((ImplicitEtfClassifier) head.headClassifier()).lastRoute();
             }
             if (kind == HeadKind.STANDARD) {
                 // the stored weight is re-normalised lazily; what a forward uses is the transcription's
