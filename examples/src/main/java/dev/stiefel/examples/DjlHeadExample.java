@@ -13,11 +13,10 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
+import ai.djl.training.EasyTrain;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.ArrayDataset;
-import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
@@ -31,23 +30,14 @@ import java.io.IOException;
  */
 public class DjlHeadExample {
 
-    static void train(Model model, Block backbone, Dataset dataset, Shape inputShape)
+    static void train(Model model, Block backbone, Dataset dataset, Shape inputShape, int epochs)
             throws IOException, TranslateException {
         // snippet-start
         EtfHeadBlock head = EtfHeadBlock.create(HeadKind.IMPLICIT, 512, 10, 5.0, 1e-3, 0); // d, C, tau, delta, seed
         model.setBlock(new SequentialBlock().add(backbone).add(head));
         try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()))) {
             trainer.initialize(inputShape);
-            for (Batch batch : trainer.iterateDataset(dataset)) {
-                try (GradientCollector collector = trainer.newGradientCollector()) {
-                    NDList logits = trainer.forward(batch.getData(), batch.getLabels());
-                    collector.backward(trainer.getLoss().evaluate(batch.getLabels(), logits));
-                    head.backward(collector);                     // dL/dZ -> etf-solver backward -> backbone
-                }
-                trainer.step();
-                head.afterStep();
-                batch.close();
-            }
+            EasyTrain.fit(trainer, epochs, dataset, null);
         }
         // snippet-end
     }
@@ -65,7 +55,7 @@ public class DjlHeadExample {
                     .setSampling(batchSize, true).build();
             SequentialBlock backbone = new SequentialBlock().add(Linear.builder().setUnits(64).build())
                     .add(Activation.reluBlock()).add(Linear.builder().setUnits(512).build());
-            train(model, backbone, dataset, new Shape(batchSize, inputs));
+            train(model, backbone, dataset, new Shape(batchSize, inputs), 1);
             NDList logits = model.getBlock().forward(new ParameterStore(manager, false), new NDList(data), false);
             double accuracy = logits.head().argMax(1).toType(DataType.INT32, false).eq(labels).sum()
                     .toType(DataType.FLOAT64, false).getDouble() / samples;

@@ -1,141 +1,253 @@
 package dev.stiefel.etf.djl;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.stiefel.etf.ClassifierHead;
-import dev.stiefel.etf.ImplicitEtfHead;
-import dev.stiefel.etf.LearnedLinearHead;
-import dev.stiefel.etf.train.ComputeDevice;
+import dev.stiefel.etf.BackwardMode;
+import dev.stiefel.etf.EtfOptions;
 import dev.stiefel.etf.train.HeadKind;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Optional;
 import org.ejml.data.DMatrixRMaj;
 
 /**
- * One of the classifier heads of Markou, Ajanthan, Gould, "Guiding Neural Collapse" (NeurIPS
- * 2024, eq. 8; docs/mathematics.md sections 3-5) as a DJL {@link ai.djl.nn.Block}: it takes the
- * penultimate features {@code H} ({@code B x d}) of any backbone and returns the logits
- * {@code Z} ({@code B x C}). The head itself is an etf-solver {@link ClassifierHead}, which runs
- * on the host in double precision: the learned normalised linear head, the fixed simplex ETF,
- * or the implicit ETF head with the full or the forward-only backward.
- *
- * <p>DJL has no hook for a custom backward, so the head's gradient enters DJL's autograd
- * through a surrogate. A training forward ({@code Trainer.forward(data, labels)}; the implicit
- * head needs the labels for the class means) returns the logits as a new leaf array that
- * collects {@code dL/dZ}. After {@code collector.backward(loss)}, {@link #backward} runs the
- * etf-solver head's backward to {@code G = dL/dH} and back-propagates the scalar
- * {@code sum(H * G)}, with {@code G} a constant, so that the gradient reaching the backbone is
- * exactly {@code G}:
+ * One of the classifier heads of Markou, Ajanthan, Gould, "Guiding Neural Collapse: Optimising
+ * Towards the Nearest Simplex Equiangular Tight Frame" (NeurIPS 2024) as a DJL
+ * {@link ai.djl.nn.Block} that lives in DJL's graph: it takes the penultimate features {@code H}
+ * ({@code B x d}) of any backbone and returns the logits {@code Z} ({@code B x C}) as
+ * differentiable NDArray operations on the features' device and in their data type, so that
+ * DJL's autograd gives the exact gradient and DJL's own loop trains it, with no call beyond what
+ * {@code EasyTrain.fit} and {@code EasyTrain.trainBatch} make:
  *
  * <pre>
- *   try (GradientCollector collector = trainer.newGradientCollector()) {
- *       NDList logits = trainer.forward(data, labels);
- *       collector.backward(trainer.getLoss().evaluate(labels, logits));
- *       head.backward(collector);
+ *   EtfHeadBlock head = EtfHeadBlock.create(HeadKind.IMPLICIT, 512, 10, 5.0, 1e-3, 0);
+ *   model.setBlock(new SequentialBlock().add(backbone).add(head));
+ *   try (Trainer trainer = model.newTrainer(config)) {
+ *       trainer.initialize(inputShape);
+ *       EasyTrain.fit(trainer, epochs, trainingSet, validationSet);
  *   }
- *   trainer.step();
- *   head.afterStep();
  * </pre>
  *
- * The implicit head advances its state (EMA of the class means, nearest-ETF solve) once per
- * training forward; an evaluation forward ({@code training = false}) changes no state and
- * centres by the evaluated batch's mean.
+ * Every head normalises the features onto the sphere of radius {@code tau},
+ * {@code h~_i = tau h_i / ||h_i||} (docs/mathematics.md section 1); then:
+ * <ul>
+ *   <li>{@link HeadKind#STANDARD}: {@code z_i = V h~_i}, a {@code Linear(d, C)} without bias and
+ *       without centring whose weight {@code V} (DJL parameter {@code classifier}, {@code C x d})
+ *       starts as AGD's orthogonal initialisation scaled by {@code sqrt(C/d)} and has its rows
+ *       re-normalised to unit norm after every optimiser step. The re-normalisation needs no
+ *       listener: it is applied to the parameter, in place and outside the graph, before the
+ *       first use that follows a training forward (DJL's {@code EasyTrain.fit} notifies
+ *       {@code TrainingListener.onTrainingBatch} before {@code trainer.step()}, so a listener
+ *       could not act after the step; a parameterisation {@code W = V / ||V||} inside the forward
+ *       would change the gradient and the optimiser's trajectory, see {@code LearnedClassifier}).</li>
+ *   <li>{@link HeadKind#FIXED}: {@code z_i = W^T (h~_i - hG)}, {@code W = [I_C; 0] Mh}, with the
+ *       batch mean {@code hG} a constant (the authors' {@code bias = -W mean(features)}, set
+ *       without gradient).</li>
+ *   <li>{@link HeadKind#IMPLICIT}: {@code z_i = W^T (h~_i - hG)}, {@code W = U* Mh},
+ *       {@code U*} the nearest simplex ETF to the moving average of the batch's centred class
+ *       means (problem (7) with the proximal term {@code delta}), differentiated through the
+ *       centring, the class means and {@code U*} (implicit differentiation of the polar factor,
+ *       Daleckii-Krein); only the {@code C x C} eigendecomposition of {@code G^T G} goes to the
+ *       host. {@link HeadKind#IMPLICIT_FORWARD_ONLY} holds {@code U*} constant. The state (the
+ *       moving average, {@code U*}) stays on the device in float64 and advances once per training
+ *       step, never in evaluation, and not when the forward throws.</li>
+ * </ul>
+ * An evaluation forward ({@code training = false}) changes no state; the fixed and implicit
+ * heads centre by the evaluated rows' own mean.
  *
- * <p>The learned head's classifier is a DJL parameter {@code classifier} holding {@code W^T}
- * ({@code C x d}, one classifier vector per row, the layout of a DJL {@code Linear} weight), so
- * any DJL optimiser trains it; its gradient enters through the same surrogate, and
- * {@link #afterStep} re-normalises the rows to unit norm as the paper does after each step.
- * The ETF heads have no parameters. Not thread-safe.
+ * <p>Data-parallel training: DJL splits a batch across the trainer's devices and calls the block
+ * once per split. The fixed and implicit heads need the whole batch's mean and class means, which
+ * the splits pool through a {@link SplitPooling} (docs/distributed-etf-head.md). With the default
+ * {@link SplitPooling#single()} a training forward on a second device is refused: DJL runs the
+ * splits one after another, so no split could see the others. Under a
+ * {@link ConcurrentSplitPooling} concurrent splits advance the state once per step, with the same
+ * {@code U*} and batch mean as the unsplit step. The standard head has no batch statistics.
+ *
+ * <p>Bad input is refused with an exception naming it: non-floating-point features, wrong shapes,
+ * labels that are not integral class indices in {@code [0, C)} (NaN, fractional or out of range),
+ * zero or non-finite feature rows, and in training feature rows so small that the derivative of
+ * their normalisation would overflow the data type. {@link #close()} frees the native memory the
+ * head owns (the implicit head's state); it is not thread-safe except for concurrent splits.
  */
-public final class EtfHeadBlock extends AbstractBlock {
+public final class EtfHeadBlock extends AbstractBlock implements AutoCloseable {
 
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
 
     private final HeadKind kind;
-    private final ClassifierHead head;
     private final int dimension;
     private final int numClasses;
-    private final Parameter classifierParameter;
+    private final double tau;
+    private final HeadClassifier classifier;
+    private volatile SplitPooling pooling = SplitPooling.single();
+    /** The device of the training forwards of a head with batch statistics that pools no splits. */
+    private Device trainingDevice;
 
-    private final DMatrixRMaj hostFeatures = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj hostLogits = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj hostLogitsGradient = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj hostFeaturesGradient = new DMatrixRMaj(1, 1);
-
-    private NDArray pendingFeatures;
-    private NDArray pendingLogits;
-    private NDArray pendingClassifier;
+    private EtfHeadBlock(HeadKind kind, int dimension, int numClasses, double tau, HeadClassifier classifier) {
+        super(VERSION);
+        this.kind = kind;
+        this.dimension = dimension;
+        this.numClasses = numClasses;
+        this.tau = tau;
+        this.classifier = classifier;
+        if (classifier instanceof LearnedClassifier learned) {
+            addParameter(learned.parameter());
+        }
+    }
 
     /**
-     * A fresh head of the given kind on the host.
+     * A head of the given kind with the paper's defaults for everything not named.
      *
      * @param tau feature scale of every head
      * @param delta proximal weight of the implicit heads (ignored by the others)
-     * @param seed seed of the learned head's random start (ignored by the others)
-     * @throws IllegalArgumentException on {@code C < 2}, on {@code d < C} for an ETF head, or on
-     *     invalid tau or delta
+     * @param seed seed of the standard head's initial weight (ignored by the others)
+     * @throws IllegalArgumentException on {@code C < 2}, {@code d < 1}, {@code d < C} for an ETF
+     *     head, or invalid tau or delta
      */
     public static EtfHeadBlock create(HeadKind kind, int dimension, int numClasses, double tau, double delta,
             long seed) {
-        return new EtfHeadBlock(kind, kind.create(dimension, numClasses, tau, delta, seed, ComputeDevice.CPU));
+        if (kind == null) {
+            throw new IllegalArgumentException("head kind must not be null");
+        }
+        return switch (kind) {
+            case STANDARD -> standard(dimension, numClasses, tau, seed);
+            case FIXED -> fixed(dimension, numClasses, tau);
+            case IMPLICIT, IMPLICIT_FORWARD_ONLY -> implicit(dimension, numClasses, EtfOptions.defaults().withTau(tau)
+                    .withDelta(delta).withBackwardMode(kind == HeadKind.IMPLICIT ? BackwardMode.FULL
+                            : BackwardMode.FORWARD_ONLY));
+        };
     }
 
     /**
-     * Wraps an etf-solver head.
+     * The standard head: a learned {@code Linear(d, C)} without bias on the normalised features.
      *
-     * @param kind which head it is: {@link HeadKind#STANDARD} needs a {@link LearnedLinearHead},
-     *     the implicit kinds an {@link ImplicitEtfHead}
-     * @throws IllegalArgumentException when the head does not match the kind
+     * @throws IllegalArgumentException on {@code C < 2}, {@code d < 1} or an invalid tau
      */
-    public EtfHeadBlock(HeadKind kind, ClassifierHead head) {
-        super(VERSION);
-        if (kind == null || head == null) {
-            throw new IllegalArgumentException("head kind and head must not be null");
-        }
-        boolean matches = switch (kind) {
-            case STANDARD -> head instanceof LearnedLinearHead;
-            case IMPLICIT, IMPLICIT_FORWARD_ONLY -> head instanceof ImplicitEtfHead;
-            case FIXED -> !(head instanceof LearnedLinearHead) && !(head instanceof ImplicitEtfHead);
-        };
-        if (!matches) {
-            throw new IllegalArgumentException("head " + head.getClass().getSimpleName() + " is not a "
-                    + kind.commandLineName() + " head");
-        }
-        this.kind = kind;
-        this.head = head;
-        this.dimension = head.featureDimension();
-        this.numClasses = head.numClasses();
-        if (kind == HeadKind.STANDARD) {
-            classifierParameter = addParameter(Parameter.builder().setName("classifier")
-                    .setType(Parameter.Type.WEIGHT).optShape(new Shape(numClasses, dimension))
-                    .optInitializer((manager, shape, dataType) -> transposedClassifier(manager, dataType))
-                    .build());
-        } else {
-            classifierParameter = null;
+    public static EtfHeadBlock standard(int dimension, int numClasses, double tau, long seed) {
+        requireTau(tau);
+        return new EtfHeadBlock(HeadKind.STANDARD, dimension, numClasses, tau,
+                new LearnedClassifier(dimension, numClasses, seed));
+    }
+
+    /**
+     * The fixed simplex-ETF head.
+     *
+     * @throws IllegalArgumentException on {@code C < 2}, {@code d < C} or an invalid tau
+     */
+    public static EtfHeadBlock fixed(int dimension, int numClasses, double tau) {
+        requireTau(tau);
+        return new EtfHeadBlock(HeadKind.FIXED, dimension, numClasses, tau, new FixedEtfClassifier(dimension,
+                numClasses));
+    }
+
+    /**
+     * The implicit ETF head with the given options: {@code tau}, {@code delta}, the EMA's floor,
+     * the start of the first solve and the backward mode ({@link BackwardMode#FULL} or
+     * {@link BackwardMode#FORWARD_ONLY}) are used; the solver must be the closed form, and every
+     * backward method computes the same derivative (docs/mathematics.md section 5d), which the
+     * block takes in closed form.
+     *
+     * @throws IllegalArgumentException on {@code C < 2}, {@code d < C}, null options or another
+     *     solver than the closed form
+     */
+    public static EtfHeadBlock implicit(int dimension, int numClasses, EtfOptions options) {
+        ImplicitEtfClassifier classifier = new ImplicitEtfClassifier(dimension, numClasses, options);
+        return new EtfHeadBlock(options.backwardMode() == BackwardMode.FULL ? HeadKind.IMPLICIT
+                : HeadKind.IMPLICIT_FORWARD_ONLY, dimension, numClasses, options.tau(), classifier);
+    }
+
+    /** An implicit head that always takes the SVD route of the polar factor (tests of the fallback). */
+    static EtfHeadBlock implicitOnSvdRoute(int dimension, int numClasses, EtfOptions options) {
+        ImplicitEtfClassifier classifier = new ImplicitEtfClassifier(dimension, numClasses, options, true);
+        return new EtfHeadBlock(options.backwardMode() == BackwardMode.FULL ? HeadKind.IMPLICIT
+                : HeadKind.IMPLICIT_FORWARD_ONLY, dimension, numClasses, options.tau(), classifier);
+    }
+
+    private static void requireTau(double tau) {
+        if (!(tau > 0) || !Double.isFinite(tau)) {
+            throw new IllegalArgumentException("tau must be finite and > 0, got " + tau);
         }
     }
 
+    /** Which head this is. */
     public HeadKind kind() {
         return kind;
     }
 
-    /** The etf-solver head doing the work (its state, its classifier). */
-    public ClassifierHead head() {
-        return head;
-    }
-
+    /** Feature dimension d. */
     public int featureDimension() {
         return dimension;
     }
 
+    /** Number of classes C. */
     public int numClasses() {
         return numClasses;
+    }
+
+    /** Feature scale {@code tau}. */
+    public double tau() {
+        return tau;
+    }
+
+    /** How training forwards meet the other splits of a step; {@link SplitPooling#single()} by default. */
+    public SplitPooling splitPooling() {
+        return pooling;
+    }
+
+    /**
+     * Sets how training forwards meet the other splits of a step (docs/distributed-etf-head.md).
+     *
+     * @throws IllegalArgumentException when null
+     */
+    public void setSplitPooling(SplitPooling splitPooling) {
+        if (splitPooling == null) {
+            throw new IllegalArgumentException("split pooling must not be null (SplitPooling.single() for none)");
+        }
+        this.pooling = splitPooling;
+    }
+
+    /** Training steps the implicit head's state has taken ({@code t}); 0 for the other heads. */
+    public long step() {
+        return classifier instanceof ImplicitEtfClassifier implicit ? implicit.step() : 0;
+    }
+
+    /**
+     * The classifier {@code W} ({@code d x C}, column c classifies class c) that a forward would
+     * use now, copied to the host: the (re-normalised) learned weight transposed, the fixed ETF, or
+     * {@code U* Mh} (the start point's before the first step).
+     *
+     * @throws IllegalStateException when the standard head's parameter is not initialised yet
+     */
+    public DMatrixRMaj classifier() {
+        return classifier.classifier();
+    }
+
+    /** The implicit head's {@code U*} ({@code d x C}) after the last step; empty before the first and for the other heads. */
+    public Optional<DMatrixRMaj> solution() {
+        return classifier instanceof ImplicitEtfClassifier implicit ? Optional.ofNullable(implicit.solution())
+                : Optional.empty();
+    }
+
+    /**
+     * The implicit head's moving average of the centred class means {@code E_t} ({@code d x C}),
+     * zero before the first step.
+     *
+     * @throws IllegalStateException for the other heads
+     */
+    public DMatrixRMaj movingAverage() {
+        if (classifier instanceof ImplicitEtfClassifier implicit) {
+            return implicit.movingAverage();
+        }
+        throw new IllegalStateException("the " + classifier.name() + " head has no moving average");
+    }
+
+    /** What distinguishes this head (for the package's tests). */
+    HeadClassifier headClassifier() {
+        return classifier;
     }
 
     @Override
@@ -146,173 +258,93 @@ public final class EtfHeadBlock extends AbstractBlock {
     @Override
     protected void prepare(Shape[] inputShapes) {
         if (inputShapes.length < 1 || inputShapes[0].dimension() != 2 || inputShapes[0].get(1) != dimension) {
-            throw new IllegalArgumentException("the " + kind.commandLineName() + " head expects features of shape (B, "
+            throw new IllegalArgumentException("the " + classifier.name() + " head expects features of shape (B, "
                     + dimension + "), got " + (inputShapes.length < 1 ? "nothing" : inputShapes[0]));
         }
     }
 
     /**
-     * Training forward: the labels are those of the batch. The logits come back as a leaf that
-     * collects {@code dL/dZ}; follow with {@link #backward} after the loss's backward.
+     * Training forward ({@code Trainer.forward(data, labels)}): the labels are those of the batch,
+     * and the implicit head advances its state once (per step, across pooled splits).
      */
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList data, NDList labels,
             PairList<String, Object> params) {
-        if (labels == null || labels.isEmpty()) {
-            return forwardInternal(parameterStore, data, true, params);
-        }
         NDArray features = requireFeatures(data);
-        int[] classes = labels.head().toType(DataType.INT32, false).toIntArray();
-        if (classes.length != features.getShape().get(0)) {
-            throw new IllegalArgumentException("the " + kind.commandLineName() + " head got " + classes.length
-                    + " labels for " + features.getShape().get(0) + " feature rows");
+        NDArray labelArray = labels == null || labels.isEmpty() ? null : labels.head();
+        if (labelArray == null && classifier.needsLabels()) {
+            throw new IllegalStateException("the " + classifier.name() + " head needs the labels in a training"
+                    + " forward: call Trainer.forward(data, labels) or Block.forward(parameterStore, data, labels,"
+                    + " params)");
         }
-        toHost(features, hostFeatures);
-        pendingClassifier = null;
-        if (classifierParameter != null) {
-            pendingClassifier = parameterStore.getValue(classifierParameter, features.getDevice(), true);
-            loadClassifier(pendingClassifier);
+        SplitPooling splits = pooling;
+        if (classifier.usesBatchStatistics() && !splits.poolsSplits()) {
+            requireOneTrainingDevice(features.getDevice());
         }
-        head.forward(hostFeatures, classes, hostLogits);
-        NDArray logits = fromHost(features.getManager(), hostLogits, features.getDataType());
-        logits.setRequiresGradient(true);
-        pendingFeatures = features;
-        pendingLogits = logits;
-        return new NDList(logits);
+        NormalisedBatch batch = NormalisedBatch.of(features, labelArray, dimension, numClasses, tau, true,
+                classifier.name());
+        return new NDList(classifier.trainingLogits(batch, parameterStore, splits));
     }
 
     /**
-     * Evaluation forward (state-free, centred by this batch's mean). A training forward without
-     * labels is refused: the implicit head needs them, and the others keep the same contract.
+     * Without split pooling, training forwards on a second device mean that DJL splits the batches
+     * across devices, one split after another: no split then sees the batch's mean or class means.
+     */
+    private synchronized void requireOneTrainingDevice(Device device) {
+        if (trainingDevice == null) {
+            trainingDevice = device;
+        } else if (!trainingDevice.equals(device)) {
+            throw new IllegalStateException("the " + classifier.name() + " head was trained on " + trainingDevice
+                    + " and now gets a training forward on " + device + ": DJL splits a batch across the trainer's"
+                    + " devices and runs the splits one after another, so no split sees the whole batch's mean and"
+                    + " class means. Train on one device, or run the splits concurrently with a"
+                    + " ConcurrentSplitPooling (setSplitPooling)");
+        }
+    }
+
+    /**
+     * Forward without labels: an evaluation forward ({@code training = false}) changes no state;
+     * a training forward without labels is refused by the implicit head, which needs them.
      *
-     * @throws IllegalStateException when {@code training} is true
+     * @throws IllegalStateException when {@code training} is true for the implicit head
      */
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {
         if (training) {
-            throw new IllegalStateException("the " + kind.commandLineName()
-                    + " head needs the labels in a training forward: call Trainer.forward(data, labels)"
-                    + " or Block.forward(parameterStore, data, labels, params)");
+            return forwardInternal(parameterStore, inputs, null, params);
         }
         NDArray features = requireFeatures(inputs);
-        toHost(features, hostFeatures);
-        if (classifierParameter != null) {
-            loadClassifier(parameterStore.getValue(classifierParameter, features.getDevice(), false));
-        }
-        head.evaluate(hostFeatures, hostLogits);
-        return new NDList(fromHost(features.getManager(), hostLogits, features.getDataType()));
-    }
-
-    /**
-     * Carries {@code dL/dZ}, which the loss's backward left on the logits of the last training
-     * forward, through the etf-solver head to {@code G = dL/dH} (and {@code dL/dW} for the
-     * learned head), and back-propagates {@code sum(H * G) + sum(W^T * (dL/dW)^T)} with constant
-     * {@code G} so that DJL's autograd delivers exactly these gradients to the backbone and the
-     * classifier parameter.
-     *
-     * @throws IllegalStateException without a preceding training forward, or when the logits have
-     *     no gradient (the loss was not back-propagated, or not inside the collector)
-     */
-    public void backward(GradientCollector collector) {
-        if (pendingLogits == null) {
-            throw new IllegalStateException("the " + kind.commandLineName()
-                    + " head's backward needs a training forward with labels first");
-        }
-        NDArray logitsGradient = pendingLogits.getGradient();
-        if (logitsGradient == null) {
-            throw new IllegalStateException("the logits have no gradient: back-propagate the loss with the same"
-                    + " GradientCollector before the head's backward");
-        }
-        NDArray features = pendingFeatures;
-        NDArray classifier = pendingClassifier;
-        pendingLogits = null;
-        pendingFeatures = null;
-        pendingClassifier = null;
-        toHost(logitsGradient, hostLogitsGradient);
-        head.backward(hostLogitsGradient, hostFeaturesGradient);
-        NDManager manager = features.getManager();
-        NDArray featuresGradient = fromHost(manager, hostFeaturesGradient, features.getDataType());
-        NDArray surrogate = features.mul(featuresGradient).sum();
-        if (classifier != null) {
-            // dL/dW is d x C; the parameter is W^T.
-            DMatrixRMaj classifierGradient = head.parameters().get(0).gradient();
-            NDArray transposedGradient = fromHost(manager, classifierGradient, classifier.getDataType())
-                    .transpose();
-            surrogate = surrogate.add(classifier.mul(transposedGradient).sum());
-        }
-        collector.backward(surrogate);
-    }
-
-    /**
-     * After the optimiser's step: re-normalises the learned classifier's vectors (rows of the
-     * parameter) to unit norm (the paper, Section 4); nothing for the ETF heads. Call it outside
-     * a gradient collector.
-     */
-    public void afterStep() {
-        if (classifierParameter == null || !classifierParameter.isInitialized()) {
-            return;
-        }
-        NDArray weight = classifierParameter.getArray();
-        try (NDArray norms = weight.square().sum(new int[] {1}, true).sqrt()) {
-            weight.divi(norms);
-        }
+        NormalisedBatch batch = NormalisedBatch.of(features, null, dimension, numClasses, tau, false,
+                classifier.name());
+        return new NDList(classifier.evaluationLogits(batch, parameterStore));
     }
 
     private NDArray requireFeatures(NDList inputs) {
         if (inputs == null || inputs.isEmpty()) {
-            throw new IllegalArgumentException("the " + kind.commandLineName() + " head got no features");
+            throw new IllegalArgumentException("the " + classifier.name() + " head got no features");
         }
-        NDArray features = inputs.head();
-        Shape shape = features.getShape();
-        if (shape.dimension() != 2 || shape.get(1) != dimension || shape.get(0) < 1) {
-            throw new IllegalArgumentException("the " + kind.commandLineName() + " head expects features of shape (B, "
-                    + dimension + "), got " + shape);
-        }
-        return features;
+        return inputs.head();
     }
 
-    /**
-     * Copies the parameter {@code W^T} ({@code C x d}) into the etf-solver head's {@code W} as it
-     * is, so that the surrogate's gradient is the gradient in the parameter ({@link #afterStep}
-     * keeps it normalised).
-     */
-    private void loadClassifier(NDArray transposed) {
-        double[] values = transposed.toType(DataType.FLOAT64, false).toDoubleArray();
-        DMatrixRMaj classifier = head.classifier();
-        for (int c = 0; c < numClasses; c++) {
-            for (int k = 0; k < dimension; k++) {
-                classifier.unsafe_set(k, c, values[c * dimension + k]);
-            }
+    /** Saves the parameters after applying a pending re-normalisation of the standard head's rows. */
+    @Override
+    public void saveParameters(DataOutputStream os) throws IOException {
+        if (classifier instanceof LearnedClassifier learned) {
+            learned.settle();
         }
+        super.saveParameters(os);
     }
 
-    private NDArray transposedClassifier(NDManager manager, DataType dataType) {
-        DMatrixRMaj classifier = head.classifier();
-        double[] values = new double[numClasses * dimension];
-        for (int c = 0; c < numClasses; c++) {
-            for (int k = 0; k < dimension; k++) {
-                values[c * dimension + k] = classifier.unsafe_get(k, c);
-            }
-        }
-        return manager.create(values, new Shape(numClasses, dimension)).toType(dataType, false);
+    /** Frees the native memory of the head's state and constants; closing twice is harmless. */
+    @Override
+    public void close() {
+        classifier.close();
     }
 
-    /** {@code out} reshaped to the array's (rows, columns) and filled, row-major, in double precision. */
-    static DMatrixRMaj toHost(NDArray array, DMatrixRMaj out) {
-        Shape shape = array.getShape();
-        out.reshape((int) shape.get(0), (int) shape.get(1));
-        double[] values = array.getDataType() == DataType.FLOAT64 ? array.toDoubleArray()
-                : array.toType(DataType.FLOAT64, false).toDoubleArray();
-        System.arraycopy(values, 0, out.data, 0, out.getNumElements());
-        return out;
-    }
-
-    /** A new array of {@code matrix}'s shape and values in {@code dataType}. */
-    static NDArray fromHost(NDManager manager, DMatrixRMaj matrix, DataType dataType) {
-        double[] values = new double[matrix.getNumElements()];
-        System.arraycopy(matrix.data, 0, values, 0, values.length);
-        NDArray array = manager.create(values, new Shape(matrix.numRows, matrix.numCols));
-        return dataType == DataType.FLOAT64 ? array : array.toType(dataType, false);
+    @Override
+    public String toString() {
+        return "EtfHeadBlock(" + kind.commandLineName() + ", d=" + dimension + ", C=" + numClasses + ", tau=" + tau
+                + ")";
     }
 }

@@ -2,6 +2,7 @@ package dev.stiefel.cli.fashion;
 
 import dev.stiefel.etf.train.HeadKind;
 import java.awt.BasicStroke;
+import dev.stiefel.cli.HeadColours;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,7 +22,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * PNG plots (XChart, headless) of per-epoch metrics with the heads overlaid: the median over
- * seeds as a solid line, the minimum and maximum as thin dashed lines of the same colour. NC1
+ * seeds as a solid line, the minimum and maximum as thin dashed lines of the same colour, each
+ * head in its colour of {@link HeadColours} (the same in every plot of every command). NC1
  * and NC3 are drawn on a log axis, at the epochs where they were evaluated.
  */
 public final class EpochPlots {
@@ -29,8 +31,6 @@ public final class EpochPlots {
     private static final int WIDTH = 900;
     private static final int HEIGHT = 600;
     private static final double LOG_FLOOR = 1e-16;
-    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
-        new Color(0x9467bd), new Color(0xff7f0e)};
 
     record Metric(String file, String title, ToDoubleFunction<EpochRecord> value, boolean logarithmic) {
     }
@@ -75,7 +75,6 @@ public final class EpochPlots {
                 .xAxisTitle("epoch").yAxisTitle(metric.title()).build();
         chart.getStyler().setYAxisLogarithmic(metric.logarithmic());
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        int colour = 0;
         for (Map.Entry<HeadKind, List<List<EpochRecord>>> entry : results.entrySet()) {
             List<List<EpochRecord>> runs = entry.getValue();
             List<double[]> points = new ArrayList<>();
@@ -99,7 +98,7 @@ public final class EpochPlots {
                 continue;
             }
             double[] epochs = column(points, 0);
-            Color color = PALETTE[colour++ % PALETTE.length];
+            Color color = HeadColours.of(entry.getKey());
             String name = entry.getKey().commandLineName();
             XYSeries median = chart.addSeries(name, epochs, column(points, 1));
             style(median, color, new BasicStroke(2f), points.size() == 1);

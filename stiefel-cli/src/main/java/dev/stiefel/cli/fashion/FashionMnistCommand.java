@@ -13,6 +13,7 @@ import dev.stiefel.cli.ufm.RunFiles;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,10 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -34,12 +31,17 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code fashion-mnist}: trains a backbone with each head for each seed on Fashion-MNIST and
- * writes, into a new numbered folder {@code <out>/run-NNN} (earlier runs are never overwritten),
- * a CSV per head and seed (one row per epoch), a summary over seeds (median [min, max], printed
- * and written to {@code summary.md} / {@code summary.csv}) and PNG plots with the heads overlaid.
- * Runs are sequential, all heads of a seed after one another; PyTorch uses {@code --threads}
- * threads.
+ * {@code fashion-mnist}: trains a backbone with each head for each seed on Fashion-MNIST in DJL's
+ * own loop ({@code EasyTrain.fit}, measured by a training listener) and writes, into a new
+ * numbered folder {@code <out>/run-NNN} (earlier runs are never overwritten), a CSV per head and
+ * seed with a row written as each epoch ends, {@code status.txt} ({@code running}, then
+ * {@code finished}, {@code failed: <reason>} or
+ * {@code interrupted at head H, seed S, epoch E, batch K}), a summary over seeds (median
+ * [min, max], printed and written to {@code summary.md} / {@code summary.csv}) and PNG plots with
+ * the heads overlaid, each head in its colour. It starts with a line stating the work (heads x
+ * seeds x epochs x images) and the time estimated from a short calibration; progress is a bar on a
+ * terminal and plain lines every few seconds otherwise. Runs are sequential, all heads of a seed
+ * after one another; PyTorch uses {@code --threads} threads.
  */
 @Command(name = "fashion-mnist", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a ResNet or MLP on Fashion-MNIST with the standard, fixed-ETF and implicit-ETF heads.")
@@ -131,8 +133,19 @@ public final class FashionMnistCommand implements Callable<Integer> {
     @Option(names = "--no-plots", description = "Skip the PNG plots.")
     boolean noPlots;
 
+    /** Untimed training steps before the calibration behind the start line's estimate. */
+    static final int CALIBRATION_WARM_UP = 3;
+    /** Timed training steps of that calibration (their median counts). */
+    static final int CALIBRATION_STEPS = 5;
+
     /** Where the last call wrote (for tests and scripts). */
     Path lastRunFolder;
+
+    /**
+     * Whether the progress goes to a terminal (a redrawn bar) or not (plain lines); a test may
+     * replace it.
+     */
+    java.util.function.BooleanSupplier terminal = Terminal::stderrIsTerminal;
 
     public static void main(String[] args) {
         int status = StiefelCli.newCommandLine(new FashionMnistCommand()).execute(args);
@@ -188,55 +201,147 @@ public final class FashionMnistCommand implements Callable<Integer> {
         }
         options = options.withNeuralCollapse(ncEvery, Math.min(options.ncSubset(), train.size()));
 
+        HeadKind calibrated = resolvedHeads.contains(HeadKind.IMPLICIT) ? HeadKind.IMPLICIT : resolvedHeads.get(0);
+        int batchesPerEpoch = train.size() / batchSize;
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(String.format(Locale.ROOT, "fashion-mnist: %d head(s) x %d seed(s) x %d epoch(s) x %d training images"
+                + " (%d batches of %d), %d test images; %s", resolvedHeads.size(), seeds, epochs, train.size(),
+                batchesPerEpoch, batchSize, test.size(), estimate(calibrated, train, test, normalisation, options,
+                        batchesPerEpoch, resolvedHeads.size())));
+        err.flush();
+
         Path runFolder = RunFiles.createRunFolder(out);
         lastRunFolder = runFolder;
         String description = resolvedBackbone.describe(width, dimension);
         writeConfiguration(runFolder, options, train.size(), test.size(), normalisation, description);
-
-        boolean terminal = Terminal.stderrIsTerminal();
-        int stepsPerEpoch = train.size() / batchSize;
-        ProgressBar bar = noProgress || !terminal ? null : new ProgressBarBuilder().setTaskName("fashion-mnist")
-                .setInitialMax((long) resolvedHeads.size() * seeds * epochs * stepsPerEpoch)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+        EpochRunStatus status = new EpochRunStatus(runFolder);
+        EpochProgress progress = noProgress ? EpochProgress.none()
+                : EpochProgress.create(terminal.getAsBoolean(),
+                        (long) resolvedHeads.size() * seeds * epochs * batchesPerEpoch, System.err, err);
+        Thread onSignal = status.shutdownHook(progress::close);
+        Runtime.getRuntime().addShutdownHook(onSignal);
         PrintWriter console = spec.commandLine().getOut();
         Map<HeadKind, List<List<EpochRecord>>> results = new LinkedHashMap<>();
         resolvedHeads.forEach(head -> results.put(head, new ArrayList<>()));
         try {
-            // seeds outside, heads inside: a change of machine load between runs then affects every
-            // head alike, so their seconds per epoch stay comparable
-            for (int s = 0; s < seeds; s++) {
-                long seed = firstSeed + s;
-                for (HeadKind head : resolvedHeads) {
-                    List<EpochRecord> history = ImageClassifierTraining.run(head, seed, train, test, normalisation,
-                            options, listener(head, seed, bar));
-                    writeHistory(runFolder.resolve(head.commandLineName() + "-seed" + seed + ".csv"), history);
-                    results.get(head).add(history);
+            try {
+                // seeds outside, heads inside: a change of machine load between runs then affects every
+                // head alike, so their seconds per epoch stay comparable
+                for (int s = 0; s < seeds; s++) {
+                    long seed = firstSeed + s;
+                    for (HeadKind head : resolvedHeads) {
+                        results.get(head).add(runOne(head, seed, train, test, normalisation, options, runFolder, status,
+                                progress));
+                    }
                 }
+            } finally {
+                progress.close();
             }
+            ExperimentSummary summary = new ExperimentSummary(results, earlyEpoch, accuracyThreshold);
+            String heading = String.format(Locale.ROOT, "Fashion-MNIST, %s; %d training and %d test images, %d epoch(s), "
+                    + "batch %d, %s, %d seed(s)", description, train.size(), test.size(), epochs, batchSize,
+                    describeOptimizer(), seeds);
+            Files.writeString(runFolder.resolve("summary.csv"), summary.toCsv(), StandardCharsets.UTF_8);
+            Files.writeString(runFolder.resolve("summary.md"), "# " + heading + "\n\n" + summary.toMarkdown() + "\n"
+                    + notes(options) + "\n", StandardCharsets.UTF_8);
+            if (!noPlots) {
+                EpochPlots.writeAll(Files.createDirectories(runFolder.resolve("plots")), "Fashion-MNIST "
+                        + resolvedBackbone.commandLineName(), results);
+            }
+            status.finished();
+            console.println(heading);
+            console.print(summary.toText());
+            console.println(notes(options));
+            console.println("Results written to " + runFolder);
+            console.flush();
+            return 0;
+        } catch (Exception | Error failure) {
+            status.failed(failure instanceof ImageRunException run ? run.describe() : StiefelCli.describe(failure));
+            throw failure;
         } finally {
-            if (bar != null) {
-                bar.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run: it owns the status now
             }
         }
+    }
 
-        ExperimentSummary summary = new ExperimentSummary(results, earlyEpoch, accuracyThreshold);
-        String heading = String.format(Locale.ROOT, "Fashion-MNIST, %s; %d training and %d test images, %d epoch(s), "
-                + "batch %d, %s, %d seed(s)", description, train.size(), test.size(), epochs, batchSize,
-                describeOptimizer(), seeds);
-        Files.writeString(runFolder.resolve("summary.csv"), summary.toCsv(), StandardCharsets.UTF_8);
-        Files.writeString(runFolder.resolve("summary.md"), "# " + heading + "\n\n" + summary.toMarkdown() + "\n"
-                + notes(options) + "\n", StandardCharsets.UTF_8);
-        if (!noPlots) {
-            EpochPlots.writeAll(Files.createDirectories(runFolder.resolve("plots")), "Fashion-MNIST "
-                    + resolvedBackbone.commandLineName(), results);
+    /**
+     * One (head, seed) run: its CSV gets a row as each epoch ends, the status file its position.
+     *
+     * @throws ImageRunException wrapping any failure, with the head, seed, epoch and batch
+     */
+    private List<EpochRecord> runOne(HeadKind head, long seed, ImageSet train, ImageSet test, Normalisation normalisation,
+            ImageClassifierOptions options, Path runFolder, EpochRunStatus status, EpochProgress progress)
+            throws IOException {
+        int[] position = {1, 0};
+        status.at(head, seed, 1, 0);
+        try (Writer csv = Files.newBufferedWriter(runFolder.resolve(RunFiles.stem(head, seed) + ".csv"),
+                StandardCharsets.UTF_8)) {
+            csv.write(EpochRecord.CSV_HEADER);
+            csv.write('\n');
+            csv.flush();
+            List<EpochRecord> history = ImageClassifierTraining.run(head, seed, train, test, normalisation, options,
+                    new ImageClassifierTraining.Listener() {
+                        @Override
+                        public void batchDone(int epoch, int batch, int batchesPerEpoch, double batchLoss) {
+                            position[0] = epoch;
+                            position[1] = batch;
+                            status.at(head, seed, epoch, batch);
+                            progress.batch(head, seed, epoch, epochs, batch, batchesPerEpoch, batchLoss);
+                        }
+
+                        @Override
+                        public void epochDone(EpochRecord record) {
+                            try {
+                                csv.write(record.toCsv());
+                                csv.write('\n');
+                                csv.flush();
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                            progress.epoch(head, seed, epochs, record);
+                        }
+                    });
+            status.betweenRuns();
+            return history;
+        } catch (RuntimeException | Error failure) {
+            throw new ImageRunException(head, seed, position[0], position[1], failure);
         }
-        console.println(heading);
-        console.print(summary.toText());
-        console.println(notes(options));
-        console.println("Results written to " + runFolder);
-        console.flush();
-        return 0;
+    }
+
+    /**
+     * The estimated time of the whole call from a calibration of {@link #CALIBRATION_STEPS} training
+     * steps of one head; an evaluation forward is taken to cost a third of a training step per image.
+     * A calibration that fails (a diverging learning rate, say) gives no estimate: the run then fails
+     * where it fails, with its status written.
+     */
+    private String estimate(HeadKind calibrated, ImageSet train, ImageSet test, Normalisation normalisation,
+            ImageClassifierOptions options, int batchesPerEpoch, int headCount) {
+        double stepSeconds;
+        try {
+            stepSeconds = ImageClassifierTraining.secondsPerStep(calibrated, train, normalisation, options,
+                    CALIBRATION_WARM_UP, CALIBRATION_STEPS);
+        } catch (RuntimeException failed) {
+            return "no time estimate (the calibration failed: " + StiefelCli.describe(failed) + ")";
+        }
+        double evaluationImages = test.size() + (double) options.ncSubset() / options.ncEvery();
+        double epochSeconds = batchesPerEpoch * stepSeconds + evaluationImages * stepSeconds / (3.0 * batchSize);
+        long total = Math.round(epochSeconds * epochs * seeds * headCount);
+        return String.format(Locale.ROOT, "estimated %s (a training step took %.0f ms on the %s head)", duration(total),
+                stepSeconds * 1e3, calibrated.commandLineName());
+    }
+
+    /** {@code 1 h 02 min}, {@code 3 min 10 s} or {@code 12 s}. */
+    static String duration(long seconds) {
+        if (seconds >= 3600) {
+            return String.format(Locale.ROOT, "%d h %02d min", seconds / 3600, seconds % 3600 / 60);
+        }
+        if (seconds >= 60) {
+            return String.format(Locale.ROOT, "%d min %02d s", seconds / 60, seconds % 60);
+        }
+        return seconds + " s";
     }
 
     private String describeOptimizer() {
@@ -251,32 +356,6 @@ public final class FashionMnistCommand implements Callable<Integer> {
                 + " steps only.", options.augmentation().isNone() ? "" : " (augmented)", options.ncSubset());
     }
 
-    private ImageClassifierTraining.Listener listener(HeadKind head, long seed, ProgressBar bar) {
-        PrintWriter err = spec.commandLine().getErr();
-        return new ImageClassifierTraining.Listener() {
-            @Override
-            public void stepDone(int epoch, int step, int stepsPerEpoch, double batchLoss) {
-                if (bar != null) {
-                    bar.step();
-                }
-            }
-
-            @Override
-            public void epochDone(EpochRecord r) {
-                String line = String.format(Locale.ROOT, "%s seed %d epoch %d/%d: train acc %.4f loss %.4f, test acc %.4f"
-                        + " loss %.4f, %.1f s%s", head.commandLineName(), seed, r.epoch(), epochs, r.trainAccuracy(),
-                        r.trainLoss(), r.testAccuracy(), r.testLoss(), r.trainSeconds(),
-                        Double.isNaN(r.nc1()) ? "" : String.format(Locale.ROOT, ", NC1 %.3g NC3 %.3g", r.nc1(), r.nc3()));
-                if (bar != null) {
-                    bar.setExtraMessage(" " + line);
-                } else if (!noProgress) {
-                    err.println(line);
-                    err.flush();
-                }
-            }
-        };
-    }
-
     private void writeConfiguration(Path runFolder, ImageClassifierOptions options, int trainImages, int testImages,
             Normalisation normalisation, String description) throws IOException {
         String text = "arguments: " + String.join(" ", spec.commandLine().getParseResult().originalArgs())
@@ -287,16 +366,5 @@ public final class FashionMnistCommand implements Callable<Integer> {
                 + "\noptions: " + options
                 + "\npytorch threads: " + System.getProperty("ai.djl.pytorch.num_threads") + "\n";
         Files.writeString(runFolder.resolve("config.txt"), text, StandardCharsets.UTF_8);
-    }
-
-    private static void writeHistory(Path file, List<EpochRecord> history) throws IOException {
-        try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            writer.write(EpochRecord.CSV_HEADER);
-            writer.write('\n');
-            for (EpochRecord record : history) {
-                writer.write(record.toCsv());
-                writer.write('\n');
-            }
-        }
     }
 }

@@ -11,43 +11,51 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
+import ai.djl.training.EasyTrain;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.training.loss.Loss;
+import ai.djl.translate.TranslateException;
 import dev.stiefel.etf.CrossEntropy;
 import dev.stiefel.etf.djl.EtfHeadBlock;
 import dev.stiefel.etf.djl.data.Augmentation;
+import dev.stiefel.etf.djl.data.ImageBatches;
 import dev.stiefel.etf.djl.data.ImageSet;
 import dev.stiefel.etf.djl.data.Normalisation;
 import dev.stiefel.etf.train.HeadKind;
 import dev.stiefel.etf.train.NeuralCollapseMetrics;
 import dev.stiefel.etf.train.NeuralCollapseSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
 
 /**
- * Trains a backbone with one of the {@link EtfHeadBlock} heads on images with DJL's PyTorch
- * engine, in float32 on the CPU, and measures every epoch: the training loss and accuracy of
- * the epoch's mini-batches, the test loss and accuracy, and every {@code ncEvery} epochs the
- * neural-collapse metrics NC1 and NC3 (paper Appendix A, via etf-train's
- * {@link NeuralCollapseMetrics}) of the penultimate features of the first {@code ncSubset}
- * training images.
+ * Trains a backbone with one of the {@link EtfHeadBlock} heads on images in DJL's own loop,
+ * {@code EasyTrain.fit}, with the PyTorch engine in float32 on the CPU, and measures every epoch
+ * through a {@link TrainingListener}: the training loss and accuracy of the epoch's mini-batches
+ * (as trained), the test loss and accuracy (evaluation mode), and every {@code ncEvery} epochs the
+ * neural-collapse metrics NC1 and NC3 (paper Appendix A, etf-train's {@link NeuralCollapseMetrics})
+ * of the penultimate features of the first {@code ncSubset} training images.
  *
- * <p>Seed {@code s} fixes the initial weights (the engine's random seed), the learned head's
- * start, the shuffling and the augmentation, so that every head starts from the same backbone
- * for the same seed. Library code: progress goes to the {@link Listener}, nothing is printed.
+ * <p>Seed {@code s} fixes the initial weights (the engine's random seed), the standard head's
+ * start, the shuffling and the augmentation, so that every head starts from the same backbone for
+ * the same seed. Progress goes to the {@link Listener}; nothing is printed.
  */
 public final class ImageClassifierTraining {
 
     /** Receives progress; all methods default to doing nothing. */
     public interface Listener {
 
-        /** After each training step. */
-        default void stepDone(int epoch, int step, int stepsPerEpoch, double batchLoss) {
+        /** After each training batch's forward and backward (before the optimiser's step). */
+        default void batchDone(int epoch, int batch, int batchesPerEpoch, double batchLoss) {
         }
 
         /** After each epoch and its evaluations. */
@@ -68,6 +76,86 @@ public final class ImageClassifierTraining {
      */
     public static List<EpochRecord> run(HeadKind kind, long seed, ImageSet train, ImageSet test,
             Normalisation normalisation, ImageClassifierOptions options, Listener listener) {
+        requireSizes(train, options);
+        Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+        Block backbone = options.backbone().build(options.width(), options.dimension());
+        try (EtfHeadBlock head = EtfHeadBlock.create(kind, options.dimension(), train.numClasses(), options.tau(),
+                options.delta(), seed);
+                Model model = Model.newInstance("image-classifier", Device.cpu(), "PyTorch")) {
+            SequentialBlock network = new SequentialBlock().add(backbone).add(head);
+            model.setBlock(network);
+            SplittableRandom random = new SplittableRandom(seed);
+            ImageBatches batches = new ImageBatches(train, normalisation, options.augmentation(), options.batchSize(),
+                    true, random);
+            EpochMeasurements measurements = new EpochMeasurements(train, test, normalisation, options, backbone, head,
+                    new ParameterStore(model.getNDManager(), false), batches.batchesPerPass(), listener);
+            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(options.optimizer().create(network, options.learningRate(), options.weightDecay()))
+                    .optDevices(new Device[] {Device.cpu()}).addTrainingListeners(measurements);
+            try (Trainer trainer = model.newTrainer(config)) {
+                trainer.initialize(new Shape(options.batchSize(), 1, train.rows(), train.cols()));
+                EasyTrain.fit(trainer, options.epochs(), batches, null);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (TranslateException e) {
+                throw new IllegalStateException("the image batches could not be made", e);
+            }
+            return measurements.records();
+        }
+    }
+
+    /**
+     * The median time of a training step (forward, backward and the optimiser's step through
+     * {@code EasyTrain.trainBatch}) of this head on the first batches of the training set, after
+     * {@code warmUp} untimed steps (the first steps of a JVM run several times slower): a calibration
+     * for the command's time estimate. Changes no run (its own model and generator).
+     *
+     * @param warmUp untimed steps first, at least 0
+     * @param steps timed steps, at least 1
+     */
+    public static double secondsPerStep(HeadKind kind, ImageSet train, Normalisation normalisation,
+            ImageClassifierOptions options, int warmUp, int steps) {
+        requireSizes(train, options);
+        Block backbone = options.backbone().build(options.width(), options.dimension());
+        try (EtfHeadBlock head = EtfHeadBlock.create(kind, options.dimension(), train.numClasses(), options.tau(),
+                options.delta(), 0);
+                Model model = Model.newInstance("calibration", Device.cpu(), "PyTorch")) {
+            SequentialBlock network = new SequentialBlock().add(backbone).add(head);
+            model.setBlock(network);
+            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(options.optimizer().create(network, options.learningRate(), options.weightDecay()))
+                    .optDevices(new Device[] {Device.cpu()});
+            ImageBatches batches = new ImageBatches(train, normalisation, Augmentation.NONE, options.batchSize(), false,
+                    new SplittableRandom(0));
+            double[] seconds = new double[steps];
+            try (Trainer trainer = model.newTrainer(config)) {
+                trainer.initialize(new Shape(options.batchSize(), 1, train.rows(), train.cols()));
+                int step = -warmUp;
+                while (step < steps) {
+                    for (Batch batch : trainer.iterateDataset(batches)) {
+                        long start = System.nanoTime();
+                        EasyTrain.trainBatch(trainer, batch);
+                        trainer.step();
+                        batch.close();
+                        if (step >= 0) {
+                            seconds[step] = (System.nanoTime() - start) * 1e-9;
+                        }
+                        if (++step >= steps) {
+                            break;
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (TranslateException e) {
+                throw new IllegalStateException("the image batches could not be made", e);
+            }
+            Arrays.sort(seconds);
+            return seconds[steps / 2];
+        }
+    }
+
+    private static void requireSizes(ImageSet train, ImageClassifierOptions options) {
         if (train.size() < options.batchSize()) {
             throw new IllegalArgumentException("training set of " + train.size() + " images is smaller than one batch of "
                     + options.batchSize());
@@ -76,149 +164,126 @@ public final class ImageClassifierTraining {
             throw new IllegalArgumentException("neural-collapse subset of " + options.ncSubset()
                     + " images is larger than the training set of " + train.size());
         }
-        Engine engine = Engine.getEngine("PyTorch");
-        engine.setRandomSeed((int) seed);
-        int classes = train.numClasses();
-        EtfHeadBlock head = EtfHeadBlock.create(kind, options.dimension(), classes, options.tau(), options.delta(), seed);
-        Block backbone = options.backbone().build(options.width(), options.dimension());
-        SequentialBlock network = new SequentialBlock().add(backbone).add(head);
-        try (Model model = Model.newInstance("image-classifier", Device.cpu(), "PyTorch")) {
-            model.setBlock(network);
-            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                    .optOptimizer(options.optimizer().create(network, options.learningRate(), options.weightDecay()))
-                    .optDevices(new Device[] {Device.cpu()});
-            try (Trainer trainer = model.newTrainer(config)) {
-                trainer.initialize(new Shape(options.batchSize(), 1, train.rows(), train.cols()));
-                return new Run(seed, train, test, normalisation, options, listener, trainer, backbone, head,
-                        new ParameterStore(model.getNDManager(), false)).epochs();
-            }
-        }
     }
 
-    /** The state of one run. */
-    private static final class Run {
-        final long seed;
-        final ImageSet train;
-        final ImageSet test;
-        final Normalisation normalisation;
-        final ImageClassifierOptions options;
-        final Listener listener;
-        final Trainer trainer;
-        final Block backbone;
-        final EtfHeadBlock head;
-        final ParameterStore evaluationStore;
-        final NeuralCollapseMetrics metrics;
-        final SplittableRandom random;
-        final int[] order;
-        final int area;
-        final float[] pixels;
-        final int[] labels;
+    /**
+     * The listener that measures a run: the loss and accuracy of each training batch as DJL's loop
+     * computed it ({@code onTrainingBatch}), and at the end of each epoch ({@code onEpoch}) the
+     * test set and the neural-collapse metrics.
+     */
+    private static final class EpochMeasurements extends TrainingListenerAdapter {
+        private final ImageSet train;
+        private final ImageSet test;
+        private final Normalisation normalisation;
+        private final ImageClassifierOptions options;
+        private final Block backbone;
+        private final EtfHeadBlock head;
+        private final ParameterStore evaluationStore;
+        private final int batchesPerEpoch;
+        private final Listener listener;
+        private final NeuralCollapseMetrics metrics;
+        private final SplittableRandom unused = new SplittableRandom(0);
+        private final float[] pixels;
+        private final int[] labels;
+        private final List<EpochRecord> records = new ArrayList<>();
+        private int epoch = 1;
+        private int batch;
+        private double lossSum;
+        private long correct;
+        private long epochStart;
 
-        Run(long seed, ImageSet train, ImageSet test, Normalisation normalisation,
-                ImageClassifierOptions options, Listener listener, Trainer trainer, Block backbone, EtfHeadBlock head,
-                ParameterStore evaluationStore) {
-            this.seed = seed;
+        EpochMeasurements(ImageSet train, ImageSet test, Normalisation normalisation, ImageClassifierOptions options,
+                Block backbone, EtfHeadBlock head, ParameterStore evaluationStore, int batchesPerEpoch,
+                Listener listener) {
             this.train = train;
             this.test = test;
             this.normalisation = normalisation;
             this.options = options;
-            this.listener = listener;
-            this.trainer = trainer;
             this.backbone = backbone;
             this.head = head;
             this.evaluationStore = evaluationStore;
+            this.batchesPerEpoch = batchesPerEpoch;
+            this.listener = listener;
             this.metrics = new NeuralCollapseMetrics(train.numClasses(), options.tau());
-            this.random = new SplittableRandom(seed);
-            this.order = new int[train.size()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            this.area = train.rows() * train.cols();
-            int largest = Math.max(options.batchSize(), options.evaluationBatchSize());
-            this.pixels = new float[largest * area];
-            this.labels = new int[largest];
+            this.pixels = new float[options.evaluationBatchSize() * train.rows() * train.cols()];
+            this.labels = new int[options.evaluationBatchSize()];
         }
 
-        List<EpochRecord> epochs() {
-            List<EpochRecord> records = new ArrayList<>();
-            for (int epoch = 1; epoch <= options.epochs(); epoch++) {
-                EpochRecord trained = trainEpoch(epoch);
-                double[] testResult = evaluate(test);
-                double ncAccuracy = Double.NaN;
-                double nc1 = Double.NaN;
-                double nc3 = Double.NaN;
-                if (epoch % options.ncEvery() == 0 || epoch == options.epochs()) {
-                    NeuralCollapseSnapshot snapshot = neuralCollapse(epoch);
-                    ncAccuracy = snapshot.accuracy();
-                    nc1 = snapshot.nc1();
-                    nc3 = snapshot.nc3();
-                }
-                EpochRecord record = new EpochRecord(epoch, trained.trainSeconds(), trained.trainLoss(),
-                        trained.trainAccuracy(), testResult[0], testResult[1], ncAccuracy, nc1, nc3);
-                records.add(record);
-                listener.epochDone(record);
-            }
+        List<EpochRecord> records() {
             return records;
         }
 
-        private EpochRecord trainEpoch(int epoch) {
-            shuffle();
-            int batch = options.batchSize();
-            int steps = train.size() / batch;
-            double lossSum = 0;
-            long correct = 0;
-            long start = System.nanoTime();
-            for (int step = 0; step < steps; step++) {
-                try (NDManager scope = trainer.getManager().newSubManager()) {
-                    train.fill(order, step * batch, batch, normalisation, options.augmentation(), random, pixels, labels);
-                    NDList data = new NDList(scope.create(FloatBuffer.wrap(pixels, 0, batch * area),
-                            new Shape(batch, 1, train.rows(), train.cols())));
-                    NDList classes = new NDList(scope.create(java.util.Arrays.copyOf(labels, batch)));
-                    double loss;
-                    try (GradientCollector collector = trainer.newGradientCollector()) {
-                        NDList logits = trainer.forward(data, classes);
-                        NDArray lossArray = trainer.getLoss().evaluate(classes, logits);
-                        collector.backward(lossArray);
-                        head.backward(collector);
-                        loss = lossArray.getFloat();
-                        correct += logits.head().argMax(1).toType(DataType.INT32, false).eq(classes.head()).sum()
-                                .toType(DataType.INT64, false).getLong();
-                    }
-                    trainer.step();
-                    head.afterStep();
-                    lossSum += loss;
-                    listener.stepDone(epoch, step + 1, steps, loss);
-                }
+        @Override
+        public void onTrainingBegin(Trainer trainer) {
+            epochStart = System.nanoTime();
+        }
+
+        @Override
+        public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+            NDList predictions = batchData.getPredictions().values().iterator().next();
+            NDList batchLabels = batchData.getLabels().values().iterator().next();
+            double loss;
+            try (NDArray value = trainer.getLoss().evaluate(batchLabels, predictions)) {
+                loss = value.getFloat();
             }
-            double seconds = (System.nanoTime() - start) * 1e-9;
-            return new EpochRecord(epoch, seconds, lossSum / steps, (double) correct / ((long) steps * batch), 0, 0,
-                    Double.NaN, Double.NaN, Double.NaN);
+            try (NDArray classes = predictions.head().argMax(1).toType(DataType.INT32, false);
+                    NDArray hits = classes.eq(batchLabels.head().toType(DataType.INT32, false));
+                    NDArray count = hits.sum().toType(DataType.INT64, false)) {
+                correct += count.getLong();
+            }
+            lossSum += loss;
+            batch++;
+            listener.batchDone(epoch, batch, batchesPerEpoch, loss);
+        }
+
+        @Override
+        public void onEpoch(Trainer trainer) {
+            double seconds = (System.nanoTime() - epochStart) * 1e-9;
+            double[] testResult = evaluate(trainer, test);
+            double ncAccuracy = Double.NaN;
+            double nc1 = Double.NaN;
+            double nc3 = Double.NaN;
+            if (epoch % options.ncEvery() == 0 || epoch == options.epochs()) {
+                NeuralCollapseSnapshot snapshot = neuralCollapse();
+                ncAccuracy = snapshot.accuracy();
+                nc1 = snapshot.nc1();
+                nc3 = snapshot.nc3();
+            }
+            EpochRecord record = new EpochRecord(epoch, seconds, lossSum / batch,
+                    (double) correct / ((long) batch * options.batchSize()), testResult[0], testResult[1], ncAccuracy,
+                    nc1, nc3);
+            records.add(record);
+            listener.epochDone(record);
+            epoch++;
+            batch = 0;
+            lossSum = 0;
+            correct = 0;
+            epochStart = System.nanoTime();
         }
 
         /** {mean cross-entropy, accuracy} of the whole set in evaluation mode. */
-        private double[] evaluate(ImageSet images) {
+        private double[] evaluate(Trainer trainer, ImageSet images) {
             int[] sequence = identity(images.size());
             double lossSum = 0;
-            long correct = 0;
+            long hits = 0;
             DMatrixRMaj logits = new DMatrixRMaj(1, 1);
             for (int from = 0; from < images.size(); from += options.evaluationBatchSize()) {
                 int count = Math.min(options.evaluationBatchSize(), images.size() - from);
                 try (NDManager scope = trainer.getManager().newSubManager()) {
-                    images.fill(sequence, from, count, normalisation, Augmentation.NONE, random, pixels, labels);
-                    NDArray data = scope.create(FloatBuffer.wrap(pixels, 0, count * area),
+                    images.fill(sequence, from, count, normalisation, Augmentation.NONE, unused, pixels, labels);
+                    NDArray data = scope.create(FloatBuffer.wrap(pixels, 0, count * images.rows() * images.cols()),
                             new Shape(count, 1, images.rows(), images.cols()));
-                    NDArray output = trainer.evaluate(new NDList(data)).head();
-                    toHost(output, logits);
-                    int[] batchLabels = java.util.Arrays.copyOf(labels, count);
+                    toHost(trainer.evaluate(new NDList(data)).head(), logits);
+                    int[] batchLabels = Arrays.copyOf(labels, count);
                     lossSum += CrossEntropy.loss(logits, batchLabels) * count;
-                    correct += correct(logits, batchLabels);
+                    hits += correct(logits, batchLabels);
                 }
             }
-            return new double[] {lossSum / images.size(), (double) correct / images.size()};
+            return new double[] {lossSum / images.size(), (double) hits / images.size()};
         }
 
         /** NC metrics of the penultimate features of the first {@code ncSubset} training images. */
-        private NeuralCollapseSnapshot neuralCollapse(int epoch) {
+        private NeuralCollapseSnapshot neuralCollapse() {
             int n = options.ncSubset();
             int d = options.dimension();
             int[] sequence = identity(n);
@@ -227,28 +292,17 @@ public final class ImageClassifierTraining {
             DMatrixRMaj batchFeatures = new DMatrixRMaj(1, 1);
             for (int from = 0; from < n; from += options.evaluationBatchSize()) {
                 int count = Math.min(options.evaluationBatchSize(), n - from);
-                try (NDManager scope = trainer.getManager().newSubManager()) {
-                    train.fill(sequence, from, count, normalisation, Augmentation.NONE, random, pixels, labels);
+                try (NDManager scope = evaluationStore.getManager().newSubManager()) {
+                    train.fill(sequence, from, count, normalisation, Augmentation.NONE, unused, pixels, labels);
                     System.arraycopy(labels, 0, subsetLabels, from, count);
-                    NDArray data = scope.create(FloatBuffer.wrap(pixels, 0, count * area),
+                    NDArray data = scope.create(FloatBuffer.wrap(pixels, 0, count * train.rows() * train.cols()),
                             new Shape(count, 1, train.rows(), train.cols()));
                     NDList penultimate = backbone.forward(evaluationStore, new NDList(data), false);
-                    // an evaluation forward of the head brings the learned classifier up to date
-                    head.forward(evaluationStore, penultimate, false);
                     toHost(penultimate.head(), batchFeatures);
                     System.arraycopy(batchFeatures.data, 0, features.data, from * d, count * d);
                 }
             }
-            return metrics.evaluate(epoch, features, subsetLabels, head.head().classifier());
-        }
-
-        private void shuffle() {
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int swap = order[i];
-                order[i] = order[j];
-                order[j] = swap;
-            }
+            return metrics.evaluate(epoch, features, subsetLabels, head.classifier());
         }
     }
 

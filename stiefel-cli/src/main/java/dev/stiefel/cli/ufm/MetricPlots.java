@@ -4,6 +4,7 @@ import dev.stiefel.etf.train.HeadKind;
 import dev.stiefel.etf.train.NeuralCollapseSnapshot;
 import dev.stiefel.etf.train.TrainingResult;
 import java.awt.BasicStroke;
+import dev.stiefel.cli.HeadColours;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,7 +29,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * PNG plots of a run with XChart, headless: every metric against iterations with the heads
  * overlaid (median over seeds as a solid line, minimum and maximum as thin dashed lines of the
- * same colour), the cross-entropy lower bound drawn on the loss plot, and a histogram of the
+ * same colour; each head in its colour of {@link HeadColours}, the same in every plot of every
+ * command), the cross-entropy lower bound drawn on the loss plot, and a histogram of the
  * final per-sample cosine margins of each head (all seeds pooled) with the simplex-ETF maximum
  * {@code C/(C-1)} in the title. Strictly positive metrics are drawn on a log axis, clamped at
  * {@value #LOG_FLOOR} because exact zeros (e.g. NC2 of the fixed ETF) have no logarithm,
@@ -41,8 +43,6 @@ public final class MetricPlots {
     private static final int WIDTH = 900;
     private static final int HEIGHT = 600;
     private static final int HISTOGRAM_BINS = 60;
-    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
-        new Color(0x9467bd), new Color(0xff7f0e)};
 
     /** A plotted metric: file name, axis title, accessor, log axis. */
     record Metric(String file, String title, ToDoubleFunction<NeuralCollapseSnapshot> value, boolean logarithmic) {
@@ -96,7 +96,6 @@ public final class MetricPlots {
                 .xAxisTitle("iteration").yAxisTitle(metric.title()).build();
         chart.getStyler().setMarkerSize(0);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        int colour = 0;
         double[] iterations = null;
         double smallest = Double.POSITIVE_INFINITY;
         double largest = Double.NEGATIVE_INFINITY;
@@ -123,7 +122,7 @@ public final class MetricPlots {
                 smallest = Math.min(smallest, minimum[p]);
                 largest = Math.max(largest, maximum[p]);
             }
-            Color color = PALETTE[colour++ % PALETTE.length];
+            Color color = HeadColours.of(entry.getKey());
             String name = entry.getKey().commandLineName();
             XYSeries series = chart.addSeries(name, iterations, median);
             style(series, color, new BasicStroke(2f));
@@ -171,7 +170,6 @@ public final class MetricPlots {
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setXAxisDecimalPattern("0.00");
         chart.getStyler().setXAxisMaxLabelCount(12);
-        int colour = 0;
         for (Map.Entry<HeadKind, List<TrainingResult>> entry : results.entrySet()) {
             List<Double> pooled = new ArrayList<>();
             for (TrainingResult run : entry.getValue()) {
@@ -180,7 +178,7 @@ public final class MetricPlots {
                 }
             }
             Histogram histogram = new Histogram(pooled, HISTOGRAM_BINS, low, high);
-            Color color = PALETTE[colour++ % PALETTE.length];
+            Color color = HeadColours.of(entry.getKey());
             chart.addSeries(entry.getKey().commandLineName(), histogram.getxAxisData(), histogram.getyAxisData())
                     .setFillColor(new Color(color.getRed(), color.getGreen(), color.getBlue(), 110));
         }
@@ -220,7 +218,7 @@ public final class MetricPlots {
                     minima.add(statistic.minimum());
                     maxima.add(statistic.maximum());
                 }
-                Color color = PALETTE[colour++ % PALETTE.length];
+                Color color = HeadColours.of(head, colour++);
                 if (classes.isEmpty()) {
                     continue;
                 }

@@ -2,7 +2,6 @@ package dev.stiefel.cli.fashion;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stiefel.etf.djl.Backbone;
 import dev.stiefel.etf.djl.data.FashionMnist;
@@ -23,9 +22,7 @@ class FashionMnistSmokeTest {
 
     @Test
     void oneEpochOnNineHundredSixtyImagesBeatsChance() throws IOException {
-        Path folder = Path.of(FashionMnist.DEFAULT_FOLDER);
-        assumeTrue(FashionMnist.available(folder), "Fashion-MNIST not installed in " + folder + " (Debian package "
-                + FashionMnist.DEBIAN_PACKAGE + "); skipped");
+        Path folder = FashionMnistCommandTest.requireData();
         FashionMnist data = FashionMnist.load(folder);
         ImageSet train = data.train().first(960);
         ImageSet test = data.test().first(1000);

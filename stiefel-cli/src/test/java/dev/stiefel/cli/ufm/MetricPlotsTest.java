@@ -36,6 +36,22 @@ class MetricPlotsTest {
         assertTrue(nc1.getStyler().isYAxisLogarithmic(), "1 to 1e-6 on a log axis");
     }
 
+    @Test
+    void eachHeadIsDrawnInItsOwnColourWhateverTheHeadsOfTheRun() {
+        List<NeuralCollapseSnapshot> history = List.of(
+                new NeuralCollapseSnapshot(0, 2, 1, 0.5, 1, 0.1, 0.1, 0, 0.01, 1, 0),
+                new NeuralCollapseSnapshot(10, 1.5, 1, 0.7, 0.5, 0.1, 0.1, 0, 0.01, 1, 0));
+        TrainingResult result = new TrainingResult(history, new double[] {1}, 1, 10);
+        Map<HeadKind, List<TrainingResult>> results = new java.util.LinkedHashMap<>();
+        results.put(HeadKind.IMPLICIT, List.of(result));
+        results.put(HeadKind.STANDARD, List.of(result));
+        XYChart chart = MetricPlots.metricChart("UFM", metric("nc1"), results);
+        for (HeadKind head : results.keySet()) {
+            org.junit.jupiter.api.Assertions.assertEquals(dev.stiefel.cli.HeadColours.of(head),
+                    chart.getSeries(head.commandLineName()).getLineColor(), head.commandLineName());
+        }
+    }
+
     private static MetricPlots.Metric metric(String file) {
         return MetricPlots.METRICS.stream().filter(metric -> metric.file().equals(file)).findFirst().orElseThrow();
     }

@@ -1,0 +1,207 @@
+package dev.stiefel.etf.djl;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.QRDecomposition;
+
+/**
+ * The learned ("standard") head of the authors' code (Markou, Ajanthan, Gould, "Guiding Neural
+ * Collapse", NeurIPS 2024, code {@code nc/models/resnet.py} and {@code nc/train.py}): a
+ * {@code Linear(d, C, bias=False)} on the normalised features, {@code z_i = V h~_i} with the
+ * parameter {@code V} ({@code C x d}, one classifier vector per row, a DJL {@code Linear}
+ * weight's layout), no centring and no bias. It starts as AGD's {@code init_weights} sets a
+ * weight (Bernstein et al. 2023): a semi-orthogonal matrix scaled by
+ * {@code sqrt(fan_out / fan_in) = sqrt(C / d)}, drawn from the seed. Its rows are re-normalised
+ * to unit norm after every optimiser step.
+ *
+ * <p><b>Where the re-normalisation happens.</b> In the forward that follows a training forward
+ * on the same device: before the parameter is used, its rows are divided by their norms in place,
+ * outside the graph (on a detached view), which is the authors' {@code normalise_classifier()}
+ * after {@code optimiser.step()} moved to the moment the result is first read. This needs no call
+ * from the user and no listener: DJL's {@code EasyTrain.fit} notifies its listeners
+ * ({@code onTrainingBatch}) before {@code trainer.step()}, so a {@code TrainingListener} cannot
+ * act after the step. A parameterisation {@code W = V / ||V||} (row-wise, inside the forward) would
+ * need no step hook either, but it trains another model: its gradient is the authors' gradient
+ * projected onto the rows' tangent spaces and scaled by {@code 1/||v_c||}, the optimiser's state
+ * (momentum, Adam's moments, weight decay) acts on {@code V} instead of on the normalised rows, and
+ * the first step would use unit rows instead of the initial {@code sqrt(C/d)}. Each device's copy of
+ * the parameter (DJL's multi-device training keeps one per device, all updated alike) is
+ * re-normalised before its own next use; {@link #classifier()} and saving apply a pending
+ * re-normalisation too.
+ */
+final class LearnedClassifier implements HeadClassifier {
+
+    private final int dimension;
+    private final int numClasses;
+    private final long seed;
+    private final Parameter parameter;
+    /** Devices whose copy of the parameter has been through a training forward since its last re-normalisation. */
+    private final Set<Device> pending = ConcurrentHashMap.newKeySet();
+
+    LearnedClassifier(int dimension, int numClasses, long seed) {
+        if (numClasses < 2 || dimension < 1) {
+            throw new IllegalArgumentException("the standard head needs C >= 2 classes and d >= 1, got C = "
+                    + numClasses + ", d = " + dimension);
+        }
+        this.dimension = dimension;
+        this.numClasses = numClasses;
+        this.seed = seed;
+        this.parameter = Parameter.builder().setName("classifier").setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(numClasses, dimension))
+                .optInitializer((manager, shape, dataType) -> initialWeight(manager, dataType)).build();
+    }
+
+    /** The DJL parameter {@code V}, {@code C x d}. */
+    Parameter parameter() {
+        return parameter;
+    }
+
+    @Override
+    public String name() {
+        return "standard";
+    }
+
+    @Override
+    public boolean needsLabels() {
+        return false;
+    }
+
+    @Override
+    public boolean usesBatchStatistics() {
+        return false;
+    }
+
+    @Override
+    public NDArray trainingLogits(NormalisedBatch batch, ParameterStore parameterStore, SplitPooling pooling) {
+        NDArray features = batch.normalised();
+        NDArray weight = weight(parameterStore, features.getDevice(), true);
+        NDArray logits = Linear.linear(features, weight).singletonOrThrow();
+        pending.add(features.getDevice());
+        return logits;
+    }
+
+    @Override
+    public NDArray evaluationLogits(NormalisedBatch batch, ParameterStore parameterStore) {
+        NDArray features = batch.normalised();
+        return Linear.linear(features, weight(parameterStore, features.getDevice(), false)).singletonOrThrow();
+    }
+
+    private NDArray weight(ParameterStore parameterStore, Device device, boolean training) {
+        NDArray weight = parameterStore.getValue(parameter, device, training);
+        if (pending.remove(device)) {
+            renormaliseRows(weight);
+        }
+        return weight;
+    }
+
+    /** Applies a pending re-normalisation to the parameter's own array (before saving it). */
+    void settle() {
+        if (parameter.isInitialized() && pending.remove(parameter.getArray().getDevice())) {
+            renormaliseRows(parameter.getArray());
+        }
+    }
+
+    /**
+     * {@code V <- V / ||V||} row-wise, in place, without gradient.
+     *
+     * @throws ArithmeticException when a row is zero or not finite (the update diverged)
+     */
+    static void renormaliseRows(NDArray weight) {
+        try (NDArray detached = weight.stopGradient();
+                NDArray squares = detached.square();
+                NDArray sums = squares.sum(new int[] {1}, true);
+                NDArray norms = sums.sqrt();
+                NDArray hostNorms = norms.toType(DataType.FLOAT64, true)) {
+            double[] values = hostNorms.toDoubleArray();
+            for (int row = 0; row < values.length; row++) {
+                if (!(values[row] > 0) || !Double.isFinite(values[row])) {
+                    throw new ArithmeticException("the standard head's classifier row " + row + " has norm " + values[row]
+                            + " and cannot be re-normalised (the update diverged)");
+                }
+            }
+            detached.divi(norms);
+        }
+    }
+
+    @Override
+    public DMatrixRMaj classifier() {
+        if (!parameter.isInitialized()) {
+            throw new IllegalStateException("the standard head's classifier is not initialised yet");
+        }
+        NDArray weight = parameter.getArray();
+        double[] values;
+        try (NDArray copy = weight.toType(DataType.FLOAT64, true)) {
+            values = copy.toDoubleArray();
+        }
+        boolean normalise = pending.contains(weight.getDevice());
+        DMatrixRMaj classifier = new DMatrixRMaj(dimension, numClasses);
+        for (int c = 0; c < numClasses; c++) {
+            double norm = 0;
+            for (int k = 0; k < dimension; k++) {
+                norm += values[c * dimension + k] * values[c * dimension + k];
+            }
+            double factor = normalise ? 1.0 / Math.sqrt(norm) : 1.0;
+            for (int k = 0; k < dimension; k++) {
+                classifier.unsafe_set(k, c, factor * values[c * dimension + k]);
+            }
+        }
+        return classifier;
+    }
+
+    /**
+     * AGD's {@code init_weights} for this shape: {@code torch.nn.init.orthogonal_} (the Q factor of
+     * the QR decomposition of a Gaussian matrix, signs fixed by R's diagonal, transposed when the
+     * weight is wide) times {@code sqrt(fan_out / fan_in)}.
+     */
+    private NDArray initialWeight(NDManager manager, DataType dataType) {
+        return manager.create(initialValues(dimension, numClasses, seed), new Shape(numClasses, dimension))
+                .toType(dataType, false);
+    }
+
+    /** Row-major {@code C x d} values of the initial weight. */
+    static double[] initialValues(int dimension, int numClasses, long seed) {
+        int tall = Math.max(dimension, numClasses);
+        int wide = Math.min(dimension, numClasses);
+        SplittableRandom random = new SplittableRandom(seed);
+        DMatrixRMaj gaussian = new DMatrixRMaj(tall, wide);
+        for (int i = 0; i < gaussian.data.length; i++) {
+            gaussian.data[i] = random.nextGaussian();
+        }
+        QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(tall, wide);
+        if (!qr.decompose(gaussian.copy())) {
+            throw new ArithmeticException("QR decomposition of the initial Gaussian matrix failed");
+        }
+        DMatrixRMaj q = qr.getQ(null, true);
+        DMatrixRMaj r = qr.getR(null, true);
+        double scale = Math.sqrt((double) numClasses / dimension);
+        double[] values = new double[numClasses * dimension];
+        for (int i = 0; i < tall; i++) {
+            for (int j = 0; j < wide; j++) {
+                double value = scale * q.get(i, j) * Math.signum(r.get(j, j));
+                // the weight is C x d: q itself when C >= d, its transpose when C < d
+                if (numClasses >= dimension) {
+                    values[i * dimension + j] = value;
+                } else {
+                    values[j * dimension + i] = value;
+                }
+            }
+        }
+        return values;
+    }
+
+    @Override
+    public void close() {
+        pending.clear();
+    }
+}

@@ -1,0 +1,68 @@
+package dev.stiefel.etf.djl;
+
+import java.util.function.Function;
+
+/**
+ * How a head with batch statistics (the fixed and the implicit ETF heads) meets the other splits
+ * of a data-parallel training step: every split hands in its {@link ClassStatistics}, the head's
+ * step runs exactly once on their sum, and every split gets the step's result, so that the
+ * state advances once per step, every split uses the same {@code U*} and batch mean, and these
+ * equal those of the unsplit step (docs/distributed-etf-head.md).
+ *
+ * <p>{@link #single()} is the default: no other splits, the step runs on this split's own
+ * statistics. {@link ConcurrentSplitPooling} pools splits that run at the same time in threads of
+ * one process; a multi-process implementation all-reduces the sums and counts, as PyTorch's
+ * {@code SyncBatchNorm} does its statistics, and runs the step on every rank.
+ */
+public interface SplitPooling {
+
+    /**
+     * Pools this split's statistics with those of the other splits of the same step, runs
+     * {@code step} once on the sums and returns its result (the same object or an equal value in
+     * every split).
+     *
+     * @param local this split's statistics
+     * @param step the head's step on the pooled statistics; it is called once per training step.
+     *     The pooled statistics' arrays are valid while it runs: what it keeps, it attaches to
+     *     a manager of its own
+     * @param <R> the step's result
+     * @return the step's result
+     * @throws RuntimeException what {@code step} threw (in every split of the step), or an
+     *     {@link IllegalStateException} when the other splits do not arrive
+     */
+    <R> R poolAndStep(ClassStatistics local, Function<ClassStatistics, R> step);
+
+    /**
+     * Whether other splits take part: false for {@link #single()}, where a head can use its own
+     * statistics directly.
+     */
+    default boolean poolsSplits() {
+        return true;
+    }
+
+    /** No splits: the step runs on the split's own statistics. */
+    static SplitPooling single() {
+        return SinglePooling.INSTANCE;
+    }
+
+    /** The pooling of one split. */
+    enum SinglePooling implements SplitPooling {
+        /** The only instance. */
+        INSTANCE;
+
+        @Override
+        public <R> R poolAndStep(ClassStatistics local, Function<ClassStatistics, R> step) {
+            return step.apply(local);
+        }
+
+        @Override
+        public boolean poolsSplits() {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "SplitPooling.single()";
+        }
+    }
+}
