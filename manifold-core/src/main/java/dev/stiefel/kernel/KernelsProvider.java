@@ -5,7 +5,7 @@ import java.util.Optional;
 /**
  * A backend that lives in another module (a device), found by {@link java.util.ServiceLoader}
  * through {@link Kernels#device(String)}: modules that cannot depend on the backend's module (the
- * trainer in {@code etf-solver} and {@code manifold-cuda} would form a Maven cycle) ask for it by
+ * trainer in {@code etf-train} and {@code manifold-cuda} would form a Maven cycle) ask for it by
  * name. An implementation registers itself in
  * {@code META-INF/services/dev.stiefel.kernel.KernelsProvider} and needs a public no-argument
  * constructor.

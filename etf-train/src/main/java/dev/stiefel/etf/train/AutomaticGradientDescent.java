@@ -15,7 +15,9 @@ import java.util.List;
  *
  * A tensor whose gradient is exactly zero is left unchanged (the reference implementation's
  * {@code nan_to_num} of {@code 0 * inf} has the same effect). AGD's orthogonal initialisation
- * is not applied: the unconstrained feature models start standard normal, as the spec says.
+ * belongs to the parameters, not to this update: the learned head starts that way (as the
+ * authors' {@code init_weights} does), while the unconstrained features start normal with
+ * standard deviation {@code 1/sqrt(d)} by default (docs/mathematics.md section 7).
  * The fans come from each {@link TrainableTensor}; the trainer's convention is documented in
  * {@link Trainer}.
  */

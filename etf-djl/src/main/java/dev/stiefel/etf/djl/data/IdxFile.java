@@ -50,8 +50,18 @@ public record IdxFile(int[] dimensions, byte[] data) {
             int first = raw.read();
             int second = raw.read();
             raw.reset();
-            InputStream input = first == 0x1f && second == 0x8b ? new GZIPInputStream(raw, 1 << 16) : raw;
-            return read(new DataInputStream(input), file.toString());
+            boolean gzip = first == 0x1f && second == 0x8b;
+            InputStream input = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
+            try {
+                return read(new DataInputStream(input), file.toString());
+            } catch (IOException e) {
+                // the decompressor's own exceptions ("Unexpected end of ZLIB input stream") name no file
+                if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
+                    throw e;
+                }
+                throw new IOException(file + ": " + (gzip ? "the gzip data is truncated or corrupted (" : "cannot be read (")
+                        + e + ")", e);
+            }
         }
     }
 

@@ -102,4 +102,15 @@ class IdxFileTest {
         IOException tooShort = assertThrows(IOException.class, () -> IdxFile.read(empty));
         assertTrue(tooShort.getMessage().contains("magic"), tooShort.getMessage());
     }
+
+    @Test
+    void aTruncatedGzipFileIsNamed() throws IOException {
+        Path whole = write(folder.resolve("whole.gz"), idx(0x08, new int[] {50, 28, 28}, ramp(50 * 28 * 28)), true);
+        byte[] bytes = Files.readAllBytes(whole);
+        Path truncated = folder.resolve("train-images-idx3-ubyte.gz");
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        IOException error = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> IdxFile.read(truncated));
+        org.junit.jupiter.api.Assertions.assertTrue(error.getMessage().startsWith(truncated.toString()), error::getMessage);
+        org.junit.jupiter.api.Assertions.assertTrue(error.getMessage().contains("truncated"), error::getMessage);
+    }
 }
