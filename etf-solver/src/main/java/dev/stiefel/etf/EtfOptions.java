@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.ddn.BackwardMethod;
 import dev.stiefel.solver.StoppingCriteria;
 
 /**
@@ -22,7 +23,7 @@ import dev.stiefel.solver.StoppingCriteria;
  *     is about {@code delta}, so the distance to the exact solution is about
  *     {@code tolerance / delta}, {@code 1e-9} at the defaults
  * @param backwardMethod how the head differentiates the solution; default
- *     {@link EtfBackwardMethod#CLOSED_FORM}
+ *     {@link BackwardMethod#CLOSED_FORM}
  * @param backwardMode which paths the head's backward follows; default {@link BackwardMode#FULL}
  * @param recordHistory whether Riemannian solves keep their per-iteration history in
  *     {@link EtfSolveResult#history()}; default false (a training step then allocates nothing
@@ -36,7 +37,7 @@ public record EtfOptions(
         long seed,
         EtfSolverMethod method,
         StoppingCriteria solverStopping,
-        EtfBackwardMethod backwardMethod,
+        BackwardMethod backwardMethod,
         BackwardMode backwardMode,
         boolean recordHistory) {
 
@@ -80,7 +81,7 @@ public record EtfOptions(
         return new EtfOptions(DEFAULT_DELTA, DEFAULT_TAU, DEFAULT_EMA_FLOOR, EtfStart.CANONICAL, 0L,
                 EtfSolverMethod.CLOSED_FORM, StoppingCriteria.defaults().withMaxIterations(DEFAULT_SOLVER_MAX_ITERATIONS)
                         .withMinGradientNorm(DEFAULT_SOLVER_GRADIENT_TOLERANCE),
-                EtfBackwardMethod.CLOSED_FORM, BackwardMode.FULL, false);
+                BackwardMethod.CLOSED_FORM, BackwardMode.FULL, false);
     }
 
     /** Iteration cap of the Riemannian solvers ({@code solverStopping().maxIterations()}). */
@@ -133,7 +134,7 @@ public record EtfOptions(
         return withSolverStopping(solverStopping.withMaxIterations(maxIterations).withMinGradientNorm(gradientTolerance));
     }
 
-    public EtfOptions withBackwardMethod(EtfBackwardMethod value) {
+    public EtfOptions withBackwardMethod(BackwardMethod value) {
         return new EtfOptions(delta, tau, emaFloor, start, seed, method, solverStopping, value, backwardMode,
                 recordHistory);
     }

@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.ddn.BackwardMethod;
 import dev.stiefel.ddn.DeclarativeBackward;
 import dev.stiefel.ddn.ProcrustesClosedFormBackward;
 import dev.stiefel.kernel.DenseKernels;
@@ -34,7 +35,7 @@ import org.ejml.data.DMatrixRMaj;
  * </ol>
  * The backward pass ({@link #backward}) maps {@code dL/dU*} to {@code dL/dHbar_t} (the batch's
  * centred means), with {@code Uprox} and the previous EMA constant (docs/mathematics.md section 5):
- * {@code dL/dHt} by the configured {@link EtfBackwardMethod}, then through the Frobenius
+ * {@code dL/dHt} by the configured {@link BackwardMethod}, then through the Frobenius
  * normalisation and the EMA (scaled by {@code a_t}, zero for absent classes).
  *
  * <p>{@link #save}/{@link #restore} write and read the persistent part (step count, EMA, seen
@@ -107,9 +108,9 @@ public final class ImplicitEtfState<M> implements AutoCloseable {
         this.kernels = kernels;
         this.solver = new NearestEtf<>(kernels, manifold, dimension, numClasses, options);
         // the closed form shares the solver's factorisation of G instead of decomposing it again
-        this.solutionBackward = options.backwardMethod() == EtfBackwardMethod.CLOSED_FORM
+        this.solutionBackward = options.backwardMethod() == BackwardMethod.CLOSED_FORM
                 ? new ProcrustesClosedFormBackward<>(kernels, solver.polarFactorisation())
-                : options.backwardMethod().declarativeMethod().create(kernels);
+                : options.backwardMethod().create(kernels);
         this.dimension = dimension;
         this.numClasses = numClasses;
         this.options = options;
@@ -282,7 +283,7 @@ public final class ImplicitEtfState<M> implements AutoCloseable {
 
     /**
      * {@code dL/dHbar_t} from {@code dL/dU*} for the last {@link #advance}: through the
-     * solution (configured {@link EtfBackwardMethod}), the normalisation
+     * solution (configured {@link BackwardMethod}), the normalisation
      * {@code dL/dE = (dL/dHt - Ht <Ht, dL/dHt>) / ||E||} and the EMA ({@code a_t} for the
      * classes present, 0 for the others).
      *

@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.ddn.BackwardMethod;
 import dev.stiefel.testkit.TestMatrices;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,18 +49,18 @@ class BackwardAgreementTest {
 
         DMatrixRMaj solution = new DMatrixRMaj(dimension, numClasses);
         solver.solve(means, proximal, null, solution);
-        DMatrixRMaj[] gradients = new DMatrixRMaj[EtfBackwardMethod.values().length];
-        for (EtfBackwardMethod method : EtfBackwardMethod.values()) {
-            DeclarativeBackward<DMatrixRMaj> backward = method.declarativeMethod().create(kernels);
+        DMatrixRMaj[] gradients = new DMatrixRMaj[BackwardMethod.values().length];
+        for (BackwardMethod method : BackwardMethod.values()) {
+            DeclarativeBackward<DMatrixRMaj> backward = method.create(kernels);
             DMatrixRMaj gradient = backward.vjp(solver.problem(), solution, upstream,
                     new DMatrixRMaj(dimension, numClasses));
             gradients[method.ordinal()] = gradient;
             double error = TestMatrices.relativeError(gradient, numeric);
             assertTrue(error < AGREEMENT_TOLERANCE, () -> method + " vs finite differences: " + error);
         }
-        for (EtfBackwardMethod method : EtfBackwardMethod.values()) {
+        for (BackwardMethod method : BackwardMethod.values()) {
             double error = TestMatrices.relativeError(gradients[method.ordinal()],
-                    gradients[EtfBackwardMethod.CLOSED_FORM.ordinal()]);
+                    gradients[BackwardMethod.CLOSED_FORM.ordinal()]);
             assertTrue(error < AGREEMENT_TOLERANCE, () -> method + " vs closed form: " + error);
         }
     }

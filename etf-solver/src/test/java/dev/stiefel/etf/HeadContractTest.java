@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.ddn.BackwardMethod;
 import dev.stiefel.testkit.CountingKernels;
 import dev.stiefel.testkit.TestMatrices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -109,8 +110,8 @@ class HeadContractTest {
      * through the kernels (none freed twice) and leaves the kernels open.
      */
     @ParameterizedTest
-    @EnumSource(EtfBackwardMethod.class)
-    void theImplicitHeadReturnsEveryMatrixItCreated(EtfBackwardMethod method) {
+    @EnumSource(BackwardMethod.class)
+    void theImplicitHeadReturnsEveryMatrixItCreated(BackwardMethod method) {
         CountingKernels<DMatrixRMaj> counted = CountingKernels.of(dev.stiefel.kernel.Kernels.ejml());
         Stiefel<DMatrixRMaj> manifold = new Stiefel<>(counted.kernels(), DIMENSION, CLASSES, StiefelRetraction.QR);
         ImplicitEtfHead head = new ImplicitEtfHead(counted.kernels(), manifold, DIMENSION, CLASSES,

@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.ddn.BackwardMethod;
 import dev.stiefel.testkit.TestMatrices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -96,7 +97,7 @@ class ImplicitEtfHeadTest {
         "6, 3, 9, 1, CLOSED_FORM", "8, 4, 10, 2, CLOSED_FORM", "5, 5, 12, 3, CLOSED_FORM",
         "6, 3, 9, 4, MATRIX_FREE", "8, 4, 10, 5, DENSE", "8, 4, 10, 6, DENSE_KRONECKER"})
     void fullBackwardMatchesFiniteDifferencesThroughTheSolutionAndTheMovingAverage(int dimension, int numClasses,
-            int batch, long seed, EtfBackwardMethod method) {
+            int batch, long seed, BackwardMethod method) {
         SplittableRandom random = new SplittableRandom(seed);
         ImplicitEtfHead head = new ImplicitEtfHead(dimension, numClasses,
                 EtfOptions.defaults().withBackwardMethod(method));

@@ -1,5 +1,6 @@
 package dev.stiefel.etf;
 
+import dev.stiefel.ddn.BackwardMethod;
 import dev.stiefel.testkit.TestMatrices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,17 +52,17 @@ class ImplicitEtfStateDefinitionTest {
 
     static Stream<Arguments> cases() {
         return Stream.of(
-                Arguments.of("ejml", 9, 4, EtfBackwardMethod.CLOSED_FORM, 11L),
-                Arguments.of("cpu", 16, 6, EtfBackwardMethod.CLOSED_FORM, 12L),
-                Arguments.of("cpu", 12, 5, EtfBackwardMethod.MATRIX_FREE, 13L),
-                Arguments.of("ejml", 8, 4, EtfBackwardMethod.DENSE, 14L),
-                Arguments.of("cpu", 8, 4, EtfBackwardMethod.DENSE_KRONECKER, 15L),
-                Arguments.of("cpu", 5, 5, EtfBackwardMethod.CLOSED_FORM, 16L));
+                Arguments.of("ejml", 9, 4, BackwardMethod.CLOSED_FORM, 11L),
+                Arguments.of("cpu", 16, 6, BackwardMethod.CLOSED_FORM, 12L),
+                Arguments.of("cpu", 12, 5, BackwardMethod.MATRIX_FREE, 13L),
+                Arguments.of("ejml", 8, 4, BackwardMethod.DENSE, 14L),
+                Arguments.of("cpu", 8, 4, BackwardMethod.DENSE_KRONECKER, 15L),
+                Arguments.of("cpu", 5, 5, BackwardMethod.CLOSED_FORM, 16L));
     }
 
     @ParameterizedTest
     @MethodSource("cases")
-    void eachStepFollowsTheDefinitions(String backend, int dimension, int numClasses, EtfBackwardMethod method,
+    void eachStepFollowsTheDefinitions(String backend, int dimension, int numClasses, BackwardMethod method,
             long seed) {
         EtfOptions options = EtfOptions.defaults().withBackwardMethod(method).withEmaFloor(FLOOR);
         try (DenseKernels<DMatrixRMaj> kernels = backend.equals("ejml") ? Kernels.ejml() : Kernels.cpu();

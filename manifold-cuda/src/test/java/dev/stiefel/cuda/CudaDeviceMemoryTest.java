@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stiefel.ddn.BackwardMethod;
 import dev.stiefel.ddn.DeclarativeBackward;
 import dev.stiefel.etf.ClassifierHead;
-import dev.stiefel.etf.EtfBackwardMethod;
 import dev.stiefel.etf.EtfOptions;
 import dev.stiefel.etf.EtfSolverMethod;
 import dev.stiefel.etf.ImplicitEtfHead;
@@ -100,8 +99,8 @@ class CudaDeviceMemoryTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EtfBackwardMethod.class)
-    void implicitStateTrainingStep(EtfBackwardMethod method) throws Exception {
+    @EnumSource(BackwardMethod.class)
+    void implicitStateTrainingStep(BackwardMethod method) throws Exception {
         assertGivesBackDeviceMemory("an implicit ETF state with the " + method + " backward", 43, (kernels, random) -> {
             long before = kernels.liveDeviceBytes();
             try (Stiefel<CudaMatrix> stiefel = stiefel(kernels);
@@ -121,8 +120,8 @@ class CudaDeviceMemoryTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EtfBackwardMethod.class)
-    void implicitHeadTrainingStep(EtfBackwardMethod method) throws Exception {
+    @EnumSource(BackwardMethod.class)
+    void implicitHeadTrainingStep(BackwardMethod method) throws Exception {
         assertGivesBackDeviceMemory("an implicit ETF head with the " + method + " backward", 44, (kernels, random) -> {
             long before = kernels.liveDeviceBytes();
             try (Stiefel<CudaMatrix> stiefel = stiefel(kernels)) {
