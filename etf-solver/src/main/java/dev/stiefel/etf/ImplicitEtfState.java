@@ -472,6 +472,10 @@ public final class ImplicitEtfState<M> implements AutoCloseable {
         if (storedStep < 0) {
             throw new IOException("implicit ETF state: negative step count " + storedStep);
         }
+        if (storedStep == Long.MAX_VALUE) {
+            throw new IOException("implicit ETF state: step count " + storedStep
+                    + " is the largest a long holds, so the next step cannot be counted");
+        }
         boolean storedHasSolution = readBoolean(fields, "hasSolution");
         if (payloadLength != payloadBytes(storedHasSolution)) {
             throw new IOException("implicit ETF state: payload length " + payloadLength + " does not match"

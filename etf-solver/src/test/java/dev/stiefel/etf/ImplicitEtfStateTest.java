@@ -190,6 +190,19 @@ class ImplicitEtfStateTest {
         return save(state);
     }
 
+    /** The step count sits after magic, version, d, C and the payload length: bytes 24 to 31. */
+    private static final int STEP_OFFSET = 24;
+
+    @Test
+    void aStepCountThatCannotAdvanceIsRefused() throws IOException {
+        byte[] bytes = savedAfterTwoSteps();
+        assertEquals(2, java.nio.ByteBuffer.wrap(bytes).getLong(STEP_OFFSET), "the offset of the step count");
+        java.nio.ByteBuffer.wrap(bytes).putLong(STEP_OFFSET, Long.MAX_VALUE);
+        rewriteChecksum(bytes);
+        String message = restoreFailure(bytes);
+        assertTrue(message.contains("step count " + Long.MAX_VALUE), message);
+    }
+
     @Test
     void anEmptyStateIsNamed() {
         String message = restoreFailure(new byte[0]);
