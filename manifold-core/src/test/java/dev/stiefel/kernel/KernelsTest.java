@@ -87,8 +87,8 @@ class KernelsTest {
 
     /**
      * The report states the thread count OpenBLAS runs with, {@value OpenBlasKernels#THREADS_PROPERTY}
-     * included: it used to read only {@code OPENBLAS_NUM_THREADS} and the core count, and said 2
-     * threads under {@code -Dstiefel.openblas.threads=1}.
+     * included: under {@code -Dstiefel.openblas.threads=1} it says 1, whatever
+     * {@code OPENBLAS_NUM_THREADS} and the core count are.
      */
     @Test
     void reportCountsTheThreadsPropertyOpenBlasRunsWith() {

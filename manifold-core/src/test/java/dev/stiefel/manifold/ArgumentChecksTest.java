@@ -21,9 +21,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The entry points that build a point from a point and a tangent vector check both: a base
- * point off the manifold or a vector that is not tangent used to give results off the manifold
+ * point off the manifold or a vector that is not tangent would give results off the manifold
  * without a word ({@code ||Y^T Y - I||} of 1.3 to 13.9 from the Stiefel exponential and Cayley,
- * Grassmann's exponential with a non-horizontal vector). Now each throws
+ * Grassmann's exponential with a non-horizontal vector). Each throws
  * {@link IllegalArgumentException} naming the argument and the size of the violation; violations
  * within {@link Manifold#ARGUMENT_TOLERANCE} (relative to the scale) are rounding and pass.
  */

@@ -18,10 +18,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Exponentials and retractions of tangent vectors of every finite length, on EJML and on
- * OpenBLAS: the result is a point of the manifold to rounding (the Stiefel exponential used to
- * drift to {@code ||Y^T Y - I|| = 1e-9} at {@code ||V|| = 1e4} and O(1) at 1e8, Cayley's system
- * was singular from 1e8, Grassmann's exponential lost the manifold when {@code n < 2p} and its
- * retractions threw from 1e300), and where a closed form exists it is the closed form, to the
+ * OpenBLAS: the result is a point of the manifold to rounding (a plain matrix exponential drifts
+ * to {@code ||Y^T Y - I|| = 1e-9} at {@code ||V|| = 1e4} and O(1) at 1e8, a plain Cayley system is
+ * singular from 1e8, a Grassmann exponential without scaling loses the manifold when
+ * {@code n < 2p}), and where a closed form exists it is the closed form, to the
  * rounding of its angle ({@code eps ||V||}). Moderate steps agree with the previous formulas
  * (Edelman, Arias and Smith's block exponential, the low-rank Cayley form, {@code span(X + V)}).
  */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * {@code close()} frees every workspace a manifold and its bound retraction created: kernels that
  * count the matrices created and freed are back to zero live matrices once the manifold is
  * closed and the caller has freed what {@code allocate()} gave it. On a GPU backend those are
- * device buffers; Grassmann and the sphere used to have no {@code close()} at all.
+ * device buffers.
  */
 class ManifoldCloseTest {
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * What the solvers do with input that used to give silent wrong answers or unhelpful errors: a
+ * What the solvers do with input that could give silent wrong answers or unhelpful errors: a
  * retraction that leaves the manifold, a cost whose squared gradient norm overflows, options
  * that cannot mean anything, a bad preconditioner and absurd trust-region radii.
  */

@@ -222,7 +222,7 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
     /**
      * Entries whose squares overflow (1e200) are finite input: the Gram matrix overflows, so
      * the SVD route (which scales) answers, with the factor of the unscaled matrix. A NaN or an
-     * infinity is still rejected with its position, though polar no longer scans a up front.
+     * infinity is rejected with its position.
      */
     @ParameterizedTest
     @CsvSource({"30, 20, 1e200", "30, 20, 1e-200", "12, 12, 1e180"})
