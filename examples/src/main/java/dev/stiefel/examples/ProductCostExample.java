@@ -20,8 +20,8 @@ public class ProductCostExample {
         Random random = new Random(3);
         DMatrixRMaj aHost = RandomMatrices_DDRM.rectangle(20, 30, -1, 1, random);
         DMatrixRMaj bHost = RandomMatrices_DDRM.rectangle(20, 6, -1, 1, random);
-        Product<DMatrixRMaj> product = Product.of(Stiefel.onCpu(30, 4), Euclidean.onCpu(4, 6));
         try (NDManager constants = NDManager.newBaseManager("PyTorch");
+                Product<DMatrixRMaj> product = Product.of(Stiefel.onCpu(30, 4), Euclidean.onCpu(4, 6));
                 var solver = new TrustRegions<ProductPoint<DMatrixRMaj>>()) {
             NDArray a = constants.create(aHost.data, new Shape(20, 30));
             NDArray b = constants.create(bHost.data, new Shape(20, 6));

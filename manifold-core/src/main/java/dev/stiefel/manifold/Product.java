@@ -12,7 +12,7 @@ import java.util.random.RandomGenerator;
  *
  * @param <P> the factors' point type
  */
-public final class Product<P> implements Manifold<ProductPoint<P>> {
+public final class Product<P> implements Manifold<ProductPoint<P>>, AutoCloseable {
 
     private final List<Manifold<P>> factors;
     private final String name;
@@ -312,6 +312,29 @@ public final class Product<P> implements Manifold<ProductPoint<P>> {
         if (a.size() != factors.size()) {
             throw new IllegalArgumentException(name + ": " + role + " has " + a.size() + " components, expected "
                     + factors.size());
+        }
+    }
+
+    /**
+     * Closes every factor that owns workspaces ({@link AutoCloseable} factors): a product owns
+     * the manifolds it was built from, as {@code Product.of(Stiefel.onCpu(n, p), ...)} suggests.
+     * A factor's own {@code close()} decides what a second call does; closing the product twice
+     * closes each factor twice, which the library's manifolds allow.
+     *
+     * @throws IllegalStateException when a factor's {@code close()} throws a checked exception
+     */
+    @Override
+    public void close() {
+        for (Manifold<P> factor : factors) {
+            if (factor instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing factor " + factor + " of " + name + " failed", e);
+                }
+            }
         }
     }
 }

@@ -98,4 +98,24 @@ class ManifoldCloseTest {
         field.close();
         assertEquals(0, live.get(), "EmbeddedGradientField: matrices left after close()");
     }
+
+    @Test
+    void aProductClosesItsFactors() {
+        AtomicInteger live = new AtomicInteger();
+        Product<DMatrixRMaj> product = Product.of(new Sphere<>(counting(live), 7, 3, SphereRetraction.EXPONENTIAL),
+                new Stiefel<>(counting(live), 7, 3, StiefelRetraction.POLAR));
+        SplittableRandom random = new SplittableRandom(2);
+        ProductPoint<DMatrixRMaj> x = product.allocate();
+        ProductPoint<DMatrixRMaj> v = product.allocate();
+        ProductPoint<DMatrixRMaj> y = product.allocate();
+        product.randomPoint(random, x);
+        product.randomTangent(x, random, v);
+        product.retract(x, v, y);
+        product.free(x);
+        product.free(v);
+        product.free(y);
+        assertTrue(live.get() > 0, "the factors' workspaces are counted");
+        product.close();
+        assertEquals(0, live.get(), "matrices left after the product's close()");
+    }
 }
