@@ -34,7 +34,7 @@
 #       -rff "$OUT/gpu.json". Needs the bundle's app-lib/ and, for the OpenBLAS rows, blas-lib/.
 #
 #   DIR/run-on-gpu.sh train [ufm options...]
-#       On the GPU machine: the trainer (dev.stiefel.etf.train.TrainCli), e.g. train ufm
+#       On the GPU machine: the trainer (dev.stiefel.cli.StiefelCli), e.g. train ufm
 #       --preset ufm-100 --heads implicit --seeds 1 --iterations 200 --device cuda --no-plots.
 #
 #   The folders travel apart so a caller can carry only what a mode needs: lib/ (tests),
@@ -85,11 +85,12 @@ bundle() {
     "$jdk/bin/jar" cf "$dir/lib/manifold-cuda-tests.jar" -C "$repo/manifold-cuda/target/test-classes" .
     cp "$console" "$dir/lib/"
 
-    # The benchmarks and the trainer: jmh's runtime class path, less what lib/ already has.
+    # The benchmarks and the command line: the runtime class paths of jmh and stiefel-cli, less
+    # what lib/ already has.
     (cd "$repo" && mvn -B -q ${MVN_OPTS--o} package dependency:build-classpath -DskipTests \
-        -pl jmh -am -Dmdep.includeScope=runtime -Dmdep.outputFile="$repo/jmh/target/runtime-classpath.txt")
+        -pl jmh,stiefel-cli -am -Dmdep.includeScope=runtime -Dmdep.outputFile=target/runtime-classpath.txt)
     mkdir -p "$dir/app-lib" "$dir/blas-lib"
-    IFS=':' read -r -a jars <<< "$(cat "$repo/jmh/target/runtime-classpath.txt")"
+    IFS=':' read -r -a jars <<< "$(cat "$repo/jmh/target/runtime-classpath.txt"):$(cat "$repo/stiefel-cli/target/runtime-classpath.txt")"
     for jar in "${jars[@]}"; do
         name="$(basename "$jar")"
         [[ -e "$dir/lib/$name" ]] && continue
@@ -103,7 +104,7 @@ bundle() {
             *) cp "$jar" "$dir/app-lib/" ;;
         esac
     done
-    cp "$repo"/jmh/target/jmh-*.jar "$dir/app-lib/"
+    cp "$repo"/jmh/target/jmh-*.jar "$repo"/stiefel-cli/target/stiefel-cli.jar "$dir/app-lib/"
 
     local runtime; runtime="$(mktemp -d)"
     "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
@@ -196,7 +197,7 @@ train() {
     prepare
     # shellcheck disable=SC2086
     "$jre_root/jre/bin/java" --enable-native-access=ALL-UNNAMED -Xmx8g ${JAVA_OPTS:-} \
-        -cp "$classpath" dev.stiefel.etf.train.TrainCli "$@"
+        -cp "$classpath" dev.stiefel.cli.StiefelCli "$@"
 }
 
 case "${1:-}" in

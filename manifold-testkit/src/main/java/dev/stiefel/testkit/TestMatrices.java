@@ -12,7 +12,7 @@ import org.ejml.dense.row.NormOps_DDRM;
 
 /**
  * Seeded test and benchmark inputs and the comparisons the tests make on them, in one place for
- * every module (published with manifold-core's test-jar). Everything here is plain EJML on the
+ * every module (published as the artifact manifold-testkit). Everything here is plain EJML on the
  * host, independent of the kernels under test, except {@link #stiefelPoint} and
  * {@link #tangent}, which use {@link Kernels#ejml()} to build inputs only.
  */
