@@ -32,7 +32,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class Oblique<M> implements Manifold<M> {
+public final class Oblique<M> implements Manifold<M>, AutoCloseable {
 
     /** Which lines of the matrix have unit norm. */
     public enum UnitNorm {
@@ -61,6 +61,7 @@ public final class Oblique<M> implements Manifold<M> {
 
     private final M ambient;
     private final M ambientSecond;
+    private boolean closed;
     private final DMatrixRMaj hostFirst;
     private final DMatrixRMaj hostSecond;
     private final double[] first;
@@ -152,6 +153,7 @@ public final class Oblique<M> implements Manifold<M> {
 
     @Override
     public M allocate() {
+        requireOpen();
         return kernels.create(rows, cols);
     }
 
@@ -507,7 +509,25 @@ public final class Oblique<M> implements Manifold<M> {
         requireShape(kernels, a, rows, cols, name, role);
     }
 
+    /** Frees the two workspaces (device memory on a GPU backend). Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        kernels.free(ambient);
+        kernels.free(ambientSecond);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException(name + " was closed (its workspaces are freed)");
+        }
+    }
+
     private void requireOutput(M x, M out) {
+        requireOpen();
         check(out, "out");
         if (out == x) {
             throw new IllegalArgumentException(name + ": out must not alias the base point x");

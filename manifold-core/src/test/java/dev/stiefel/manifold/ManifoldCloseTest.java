@@ -85,6 +85,13 @@ class ManifoldCloseTest {
             Sphere<DMatrixRMaj> sphere = new Sphere<>(counting(live), 7, 3, retraction);
             exercise(sphere, live, sphere);
         }
+        for (SphereRetraction retraction : SphereRetraction.values()) {
+            for (Oblique.UnitNorm unitNorm : Oblique.UnitNorm.values()) {
+                AtomicInteger live = new AtomicInteger();
+                Oblique<DMatrixRMaj> oblique = new Oblique<>(counting(live), 7, 3, unitNorm, retraction);
+                exercise(oblique, live, oblique);
+            }
+        }
         AtomicInteger live = new AtomicInteger();
         Euclidean<DMatrixRMaj> euclidean = new Euclidean<>(counting(live), 7, 3);
         DMatrixRMaj x = euclidean.allocate();
