@@ -67,6 +67,26 @@ public enum Backbone {
         };
     }
 
+    /**
+     * The last linear map of a backbone built by {@link #build}, the one that produces the
+     * penultimate features (its weight is {@code d x k}, DJL's layout): e.g. to hold it on the
+     * Stiefel manifold of orthonormal columns with a Riemannian optimiser.
+     *
+     * @param backbone a block returned by {@link #build}
+     * @return its last child
+     * @throws IllegalArgumentException when the block is not a sequence ending in a {@link Linear}
+     */
+    public static Linear outputLinear(Block backbone) {
+        if (backbone instanceof SequentialBlock sequence && !sequence.getChildren().isEmpty()) {
+            Block last = sequence.getChildren().get(sequence.getChildren().size() - 1).getValue();
+            if (last instanceof Linear linear) {
+                return linear;
+            }
+        }
+        throw new IllegalArgumentException("not a backbone built by Backbone.build (a sequence ending in a Linear): "
+                + backbone);
+    }
+
     /** A description for logs and run folders, e.g. {@code resnet width 16, d 512}. */
     public String describe(int width, int dimension) {
         return switch (this) {

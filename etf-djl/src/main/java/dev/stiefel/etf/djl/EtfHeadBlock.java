@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.stiefel.etf.BackwardMode;
@@ -44,7 +45,9 @@ import org.ejml.data.DMatrixRMaj;
  *       first use that follows a training forward (DJL's {@code EasyTrain.fit} notifies
  *       {@code TrainingListener.onTrainingBatch} before {@code trainer.step()}, so a listener
  *       could not act after the step; a parameterisation {@code W = V / ||V||} inside the forward
- *       would change the gradient and the optimiser's trajectory, see {@code LearnedClassifier}).</li>
+ *       would change the gradient and the optimiser's trajectory, see {@code LearnedClassifier}).
+ *       {@link #standardOnObliqueManifold} instead leaves the rows to a Riemannian optimiser that
+ *       holds the parameter on the oblique manifold of unit rows.</li>
  *   <li>{@link HeadKind#FIXED}: {@code z_i = W^T (h~_i - hG)}, {@code W = [I_C; 0] Mh}, with the
  *       batch mean {@code hG} a constant (the authors' {@code bias = -W mean(features)}, set
  *       without gradient).</li>
@@ -134,6 +137,34 @@ public final class EtfHeadBlock extends AbstractBlock implements AutoCloseable {
     }
 
     /**
+     * The standard head with its classifier on the oblique manifold of unit rows, for a Riemannian
+     * optimiser: the rows start at unit norm (the standard head's start, row by row normalised)
+     * and are never re-normalised by the head; the optimiser keeps them there. Register the
+     * parameter with the optimiser:
+     *
+     * <pre>
+     *   EtfHeadBlock head = EtfHeadBlock.standardOnObliqueManifold(512, 10, 5.0, seed);
+     *   RiemannianSgd sgd = RiemannianSgd.builder().setLearningRateTracker(Tracker.fixed(0.05f))
+     *           .optMomentum(0.9).constrain(head.classifierParameter().orElseThrow(),
+     *                   ManifoldConstraint.obliqueRows()).build();
+     * </pre>
+     *
+     * ({@code RiemannianSgd} and {@code ManifoldConstraint} are in the djl-riemannian module.) The
+     * authors' re-normalisation after a Euclidean step, {@code v <- (v - eta g) / ||v - eta g||},
+     * is a retraction of the full gradient; the Riemannian step first removes each gradient row's
+     * component along its own row, so the two train differently (README, "Real data"). A training
+     * forward refuses rows that are not at unit norm, which catches an optimiser that does not hold
+     * the parameter on the manifold.
+     *
+     * @throws IllegalArgumentException on {@code C < 2}, {@code d < 1} or an invalid tau
+     */
+    public static EtfHeadBlock standardOnObliqueManifold(int dimension, int numClasses, double tau, long seed) {
+        requireTau(tau);
+        return new EtfHeadBlock(HeadKind.STANDARD, dimension, numClasses, tau,
+                new LearnedClassifier(dimension, numClasses, seed, true));
+    }
+
+    /**
      * The fixed simplex-ETF head.
      *
      * @throws IllegalArgumentException on {@code C < 2}, {@code d < C} or an invalid tau
@@ -208,6 +239,14 @@ public final class EtfHeadBlock extends AbstractBlock implements AutoCloseable {
             throw new IllegalArgumentException("split pooling must not be null (SplitPooling.single() for none)");
         }
         this.pooling = splitPooling;
+    }
+
+    /**
+     * The standard head's classifier parameter {@code V} ({@code C x d}, one class per row, DJL
+     * name {@code classifier}); empty for the ETF heads, which learn no classifier.
+     */
+    public Optional<Parameter> classifierParameter() {
+        return classifier instanceof LearnedClassifier learned ? Optional.of(learned.parameter()) : Optional.empty();
     }
 
     /** Training steps the implicit head's state has taken ({@code t}); 0 for the other heads. */

@@ -39,17 +39,42 @@ import org.ejml.interfaces.decomposition.QRDecomposition;
  * the parameter (DJL's multi-device training keeps one per device, all updated alike) is
  * re-normalised before its own next use; {@link #classifier()} and saving apply a pending
  * re-normalisation too.
+ *
+ * <p><b>On the oblique manifold.</b> {@link EtfHeadBlock#standardOnObliqueManifold} builds the same
+ * head without the re-normalisation: the rows start at unit norm (AGD's start, each row divided by
+ * its norm) and a Riemannian optimiser that holds the parameter on the oblique manifold of unit
+ * rows keeps them there, so the step itself is a retraction and the training loop needs no hook.
+ * Every training forward checks that the rows are at unit norm (within
+ * {@value #OBLIQUE_ROW_TOLERANCE}) and refuses to train on rows that an unconstrained optimiser has
+ * moved off the manifold, naming the fix.
  */
 final class LearnedClassifier implements HeadClassifier {
 
     private final int dimension;
     private final int numClasses;
     private final long seed;
+    /**
+     * Largest {@code | ||v_c|| - 1 |} a training forward accepts on the oblique manifold: far
+     * above the float32 rounding a retraction leaves (about 1e-7), far below the drift of one
+     * unconstrained optimiser step.
+     */
+    static final double OBLIQUE_ROW_TOLERANCE = 1e-4;
+
     private final Parameter parameter;
+    private final boolean onObliqueManifold;
     /** Devices whose copy of the parameter has been through a training forward since its last re-normalisation. */
     private final Set<Device> pending = ConcurrentHashMap.newKeySet();
 
     LearnedClassifier(int dimension, int numClasses, long seed) {
+        this(dimension, numClasses, seed, false);
+    }
+
+    /**
+     * @param onObliqueManifold true when a Riemannian optimiser keeps the rows at unit norm (the
+     *     head then starts from unit rows and never re-normalises), false for the authors'
+     *     re-normalisation after every step
+     */
+    LearnedClassifier(int dimension, int numClasses, long seed, boolean onObliqueManifold) {
         if (numClasses < 2 || dimension < 1) {
             throw new IllegalArgumentException("the standard head needs C >= 2 classes and d >= 1, got C = "
                     + numClasses + ", d = " + dimension);
@@ -57,6 +82,7 @@ final class LearnedClassifier implements HeadClassifier {
         this.dimension = dimension;
         this.numClasses = numClasses;
         this.seed = seed;
+        this.onObliqueManifold = onObliqueManifold;
         this.parameter = Parameter.builder().setName("classifier").setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape(numClasses, dimension))
                 .optInitializer((manager, shape, dataType) -> initialWeight(manager, dataType)).build();
@@ -67,9 +93,14 @@ final class LearnedClassifier implements HeadClassifier {
         return parameter;
     }
 
+    /** Whether the rows are held at unit norm by a Riemannian optimiser instead of re-normalised by the head. */
+    boolean onObliqueManifold() {
+        return onObliqueManifold;
+    }
+
     @Override
     public String name() {
-        return "standard";
+        return onObliqueManifold ? "standard (oblique)" : "standard";
     }
 
     @Override
@@ -86,6 +117,10 @@ final class LearnedClassifier implements HeadClassifier {
     public NDArray trainingLogits(NormalisedBatch batch, ParameterStore parameterStore, SplitPooling pooling) {
         NDArray features = batch.normalised();
         NDArray weight = weight(parameterStore, features.getDevice(), true);
+        if (onObliqueManifold) {
+            requireUnitRows(weight);
+            return Linear.linear(features, weight).singletonOrThrow();
+        }
         NDArray logits = Linear.linear(features, weight).singletonOrThrow();
         pending.add(features.getDevice());
         return logits;
@@ -109,6 +144,30 @@ final class LearnedClassifier implements HeadClassifier {
     void settle() {
         if (parameter.isInitialized() && pending.remove(parameter.getArray().getDevice())) {
             renormaliseRows(parameter.getArray());
+        }
+    }
+
+    /** Refuses rows off the unit sphere: the parameter is not held on the oblique manifold. */
+    private static void requireUnitRows(NDArray weight) {
+        double[] norms = rowNorms(weight);
+        for (int row = 0; row < norms.length; row++) {
+            if (!(Math.abs(norms[row] - 1) <= OBLIQUE_ROW_TOLERANCE)) {
+                throw new IllegalStateException("the standard head's classifier row " + row + " has norm " + norms[row]
+                        + ", not 1: on the oblique manifold the optimiser must keep the rows at unit norm; register"
+                        + " EtfHeadBlock.classifierParameter() with ManifoldConstraint.obliqueRows() in a Riemannian"
+                        + " optimiser (djl-riemannian), or use EtfHeadBlock.standard, which re-normalises after each"
+                        + " step");
+            }
+        }
+    }
+
+    private static double[] rowNorms(NDArray weight) {
+        try (NDArray detached = weight.stopGradient();
+                NDArray wide = detached.toType(DataType.FLOAT64, false);
+                NDArray squares = wide.square();
+                NDArray sums = squares.sum(new int[] {1});
+                NDArray norms = sums.sqrt()) {
+            return norms.toDoubleArray();
         }
     }
 
@@ -165,8 +224,24 @@ final class LearnedClassifier implements HeadClassifier {
      * weight is wide) times {@code sqrt(fan_out / fan_in)}.
      */
     private NDArray initialWeight(NDManager manager, DataType dataType) {
-        return manager.create(initialValues(dimension, numClasses, seed), new Shape(numClasses, dimension))
-                .toType(dataType, false);
+        double[] values = initialValues(dimension, numClasses, seed);
+        if (onObliqueManifold) {
+            normaliseRows(values, numClasses, dimension);
+        }
+        return manager.create(values, new Shape(numClasses, dimension)).toType(dataType, false);
+    }
+
+    /** Divides each row of a row-major {@code rows x cols} array by its norm. */
+    static void normaliseRows(double[] values, int rows, int cols) {
+        for (int row = 0; row < rows; row++) {
+            double norm = 0;
+            for (int k = 0; k < cols; k++) {
+                norm = Math.hypot(norm, values[row * cols + k]);
+            }
+            for (int k = 0; k < cols; k++) {
+                values[row * cols + k] /= norm;
+            }
+        }
     }
 
     /** Row-major {@code C x d} values of the initial weight. */

@@ -79,6 +79,16 @@ public final class FashionMnistCommand implements Callable<Integer> {
     @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (momentum 0.9), adam or agd. Default: ${DEFAULT-VALUE}.")
     OptimizerChoice optimizer;
 
+    @Option(names = "--classifier-rows", defaultValue = "renormalised",
+            description = "The standard head's unit-norm classifier rows: renormalised after each step (the authors')"
+                    + " or oblique (held on the oblique manifold by Riemannian SGD/Adam). Default: ${DEFAULT-VALUE}.")
+    String classifierRows;
+
+    @Option(names = "--orthogonal-backbone-output",
+            description = "Hold the backbone's last linear map on the Stiefel manifold (orthonormal columns) with"
+                    + " Riemannian SGD/Adam.")
+    boolean orthogonalBackboneOutput;
+
     @Option(names = {"--learning-rate", "--lr"}, defaultValue = "0.05", description = "SGD/Adam learning rate. Default: ${DEFAULT-VALUE}.")
     double learningRate;
 
@@ -178,7 +188,8 @@ public final class FashionMnistCommand implements Callable<Integer> {
             }
             options = new ImageClassifierOptions(resolvedBackbone, width, dimension, epochs, batchSize, optimizer, learningRate,
                     weightDecay, augment ? new Augmentation(2, true) : Augmentation.NONE, ncEvery, Math.max(ncSubset, 2),
-                    500, tau, delta);
+                    500, tau, delta, new ParameterManifolds(parseClassifierRows(classifierRows),
+                            orthogonalBackboneOutput));
             RunFiles.requireWritableFolder(out);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
@@ -344,10 +355,23 @@ public final class FashionMnistCommand implements Callable<Integer> {
         return seconds + " s";
     }
 
+    /** {@code renormalised} or {@code oblique}, case-insensitive: whether the classifier rows are on the oblique manifold. */
+    static boolean parseClassifierRows(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "renormalised", "renormalized" -> false;
+            case "oblique" -> true;
+            default -> throw new IllegalArgumentException("--classifier-rows must be renormalised or oblique, got '"
+                    + text + "'");
+        };
+    }
+
     private String describeOptimizer() {
-        return optimizer == OptimizerChoice.AGD ? "AGD (gain 10)"
-                : String.format(Locale.ROOT, "%s lr %s, weight decay %s", optimizer.commandLineName(), learningRate,
-                        weightDecay);
+        if (optimizer == OptimizerChoice.AGD) {
+            return "AGD (gain 10)";
+        }
+        boolean riemannian = parseClassifierRows(classifierRows) || orthogonalBackboneOutput;
+        return String.format(Locale.ROOT, "%s%s lr %s, weight decay %s", riemannian ? "Riemannian " : "",
+                optimizer.commandLineName(), learningRate, weightDecay);
     }
 
     private String notes(ImageClassifierOptions options) {
@@ -364,6 +388,7 @@ public final class FashionMnistCommand implements Callable<Integer> {
                 + "\ntest images: " + testImages
                 + "\nnormalisation: mean " + normalisation.mean() + ", std " + normalisation.std() + " (training set)"
                 + "\noptions: " + options
+                + "\nparameters on manifolds: " + options.manifolds().describe()
                 + "\npytorch threads: " + System.getProperty("ai.djl.pytorch.num_threads") + "\n";
         Files.writeString(runFolder.resolve("config.txt"), text, StandardCharsets.UTF_8);
     }

@@ -21,18 +21,21 @@ import dev.stiefel.etf.djl.data.Augmentation;
  * @param evaluationBatchSize batch size of the evaluations (its mean centres the logits)
  * @param tau feature scale of every head
  * @param delta proximal weight of the implicit heads
+ * @param manifolds the parameters held on manifolds by a Riemannian optimiser
  */
 public record ImageClassifierOptions(Backbone backbone, int width, int dimension, int epochs, int batchSize,
         OptimizerChoice optimizer, double learningRate, double weightDecay, Augmentation augmentation, int ncEvery,
-        int ncSubset, int evaluationBatchSize, double tau, double delta) {
+        int ncSubset, int evaluationBatchSize, double tau, double delta, ParameterManifolds manifolds) {
 
     /**
      * @throws IllegalArgumentException naming the first invalid option
      */
     public ImageClassifierOptions {
-        if (backbone == null || optimizer == null || augmentation == null) {
-            throw new IllegalArgumentException("backbone, optimizer and augmentation must not be null");
+        if (backbone == null || optimizer == null || augmentation == null || manifolds == null) {
+            throw new IllegalArgumentException("backbone, optimizer, augmentation and manifolds must not be null");
         }
+        require(!manifolds.any() || optimizer.isRiemannianCapable(), optimizer.commandLineName()
+                + " cannot hold parameters on manifolds (" + manifolds.describe() + "); use sgd or adam");
         require(width >= 1, "width must be >= 1, got " + width);
         require(dimension >= 1, "dimension must be >= 1, got " + dimension);
         require(epochs >= 1, "epochs must be >= 1, got " + epochs);
@@ -52,37 +55,42 @@ public record ImageClassifierOptions(Backbone backbone, int width, int dimension
      */
     public static ImageClassifierOptions defaults(int epochs) {
         return new ImageClassifierOptions(Backbone.RESNET, 8, 512, epochs, 128, OptimizerChoice.SGD, 0.05, 5e-4,
-                Augmentation.NONE, 1, 10000, 500, EtfOptions.DEFAULT_TAU, EtfOptions.DEFAULT_DELTA);
+                Augmentation.NONE, 1, 10000, 500, EtfOptions.DEFAULT_TAU, EtfOptions.DEFAULT_DELTA, ParameterManifolds.NONE);
     }
 
     public ImageClassifierOptions withBackbone(Backbone value, int widthValue, int dimensionValue) {
         return new ImageClassifierOptions(value, widthValue, dimensionValue, epochs, batchSize, optimizer, learningRate,
-                weightDecay, augmentation, ncEvery, ncSubset, evaluationBatchSize, tau, delta);
+                weightDecay, augmentation, ncEvery, ncSubset, evaluationBatchSize, tau, delta, manifolds);
     }
 
     public ImageClassifierOptions withBatchSize(int value) {
         return new ImageClassifierOptions(backbone, width, dimension, epochs, value, optimizer, learningRate, weightDecay,
-                augmentation, ncEvery, ncSubset, evaluationBatchSize, tau, delta);
+                augmentation, ncEvery, ncSubset, evaluationBatchSize, tau, delta, manifolds);
     }
 
     public ImageClassifierOptions withOptimizer(OptimizerChoice value, double rate, double decay) {
         return new ImageClassifierOptions(backbone, width, dimension, epochs, batchSize, value, rate, decay, augmentation,
-                ncEvery, ncSubset, evaluationBatchSize, tau, delta);
+                ncEvery, ncSubset, evaluationBatchSize, tau, delta, manifolds);
     }
 
     public ImageClassifierOptions withAugmentation(Augmentation value) {
         return new ImageClassifierOptions(backbone, width, dimension, epochs, batchSize, optimizer, learningRate, weightDecay,
-                value, ncEvery, ncSubset, evaluationBatchSize, tau, delta);
+                value, ncEvery, ncSubset, evaluationBatchSize, tau, delta, manifolds);
     }
 
     public ImageClassifierOptions withNeuralCollapse(int every, int subset) {
         return new ImageClassifierOptions(backbone, width, dimension, epochs, batchSize, optimizer, learningRate, weightDecay,
-                augmentation, every, subset, evaluationBatchSize, tau, delta);
+                augmentation, every, subset, evaluationBatchSize, tau, delta, manifolds);
     }
 
     public ImageClassifierOptions withHead(double tauValue, double deltaValue) {
         return new ImageClassifierOptions(backbone, width, dimension, epochs, batchSize, optimizer, learningRate, weightDecay,
-                augmentation, ncEvery, ncSubset, evaluationBatchSize, tauValue, deltaValue);
+                augmentation, ncEvery, ncSubset, evaluationBatchSize, tauValue, deltaValue, manifolds);
+    }
+
+    public ImageClassifierOptions withManifolds(ParameterManifolds value) {
+        return new ImageClassifierOptions(backbone, width, dimension, epochs, batchSize, optimizer, learningRate, weightDecay,
+                augmentation, ncEvery, ncSubset, evaluationBatchSize, tau, delta, value);
     }
 
     private static void require(boolean condition, String message) {

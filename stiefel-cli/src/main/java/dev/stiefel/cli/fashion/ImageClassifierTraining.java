@@ -19,7 +19,12 @@ import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
+import ai.djl.nn.Parameter;
+import ai.djl.training.optimizer.Optimizer;
+import dev.stiefel.djl.riemannian.ManifoldConstraint;
+import dev.stiefel.djl.riemannian.ManifoldInitializer;
 import dev.stiefel.etf.CrossEntropy;
+import dev.stiefel.etf.djl.Backbone;
 import dev.stiefel.etf.djl.EtfHeadBlock;
 import dev.stiefel.etf.djl.data.Augmentation;
 import dev.stiefel.etf.djl.data.ImageBatches;
@@ -33,7 +38,10 @@ import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
 
@@ -78,21 +86,20 @@ public final class ImageClassifierTraining {
             Normalisation normalisation, ImageClassifierOptions options, Listener listener) {
         requireSizes(train, options);
         Engine.getEngine("PyTorch").setRandomSeed((int) seed);
-        Block backbone = options.backbone().build(options.width(), options.dimension());
-        try (EtfHeadBlock head = EtfHeadBlock.create(kind, options.dimension(), train.numClasses(), options.tau(),
-                options.delta(), seed);
+        try (Network network = Network.create(kind, seed, train.numClasses(), options);
                 Model model = Model.newInstance("image-classifier", Device.cpu(), "PyTorch")) {
-            SequentialBlock network = new SequentialBlock().add(backbone).add(head);
-            model.setBlock(network);
+            model.setBlock(network.block());
             SplittableRandom random = new SplittableRandom(seed);
             ImageBatches batches = new ImageBatches(train, normalisation, options.augmentation(), options.batchSize(),
                     true, random);
-            EpochMeasurements measurements = new EpochMeasurements(train, test, normalisation, options, backbone, head,
-                    new ParameterStore(model.getNDManager(), false), batches.batchesPerPass(), listener);
+            EpochMeasurements measurements = new EpochMeasurements(train, test, normalisation, options,
+                    network.backbone(), network.head(), new ParameterStore(model.getNDManager(), false),
+                    batches.batchesPerPass(), listener);
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                    .optOptimizer(options.optimizer().create(network, options.learningRate(), options.weightDecay()))
-                    .optDevices(new Device[] {Device.cpu()}).addTrainingListeners(measurements);
+                    .optOptimizer(network.optimizer()).optDevices(new Device[] {Device.cpu()})
+                    .addTrainingListeners(measurements);
             try (Trainer trainer = model.newTrainer(config)) {
+                network.startOnManifolds(seed);
                 trainer.initialize(new Shape(options.batchSize(), 1, train.rows(), train.cols()));
                 EasyTrain.fit(trainer, options.epochs(), batches, null);
             } catch (IOException e) {
@@ -116,19 +123,16 @@ public final class ImageClassifierTraining {
     public static double secondsPerStep(HeadKind kind, ImageSet train, Normalisation normalisation,
             ImageClassifierOptions options, int warmUp, int steps) {
         requireSizes(train, options);
-        Block backbone = options.backbone().build(options.width(), options.dimension());
-        try (EtfHeadBlock head = EtfHeadBlock.create(kind, options.dimension(), train.numClasses(), options.tau(),
-                options.delta(), 0);
+        try (Network network = Network.create(kind, 0, train.numClasses(), options);
                 Model model = Model.newInstance("calibration", Device.cpu(), "PyTorch")) {
-            SequentialBlock network = new SequentialBlock().add(backbone).add(head);
-            model.setBlock(network);
+            model.setBlock(network.block());
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                    .optOptimizer(options.optimizer().create(network, options.learningRate(), options.weightDecay()))
-                    .optDevices(new Device[] {Device.cpu()});
+                    .optOptimizer(network.optimizer()).optDevices(new Device[] {Device.cpu()});
             ImageBatches batches = new ImageBatches(train, normalisation, Augmentation.NONE, options.batchSize(), false,
                     new SplittableRandom(0));
             double[] seconds = new double[steps];
             try (Trainer trainer = model.newTrainer(config)) {
+                network.startOnManifolds(0);
                 trainer.initialize(new Shape(options.batchSize(), 1, train.rows(), train.cols()));
                 int step = -warmUp;
                 while (step < steps) {
@@ -152,6 +156,58 @@ public final class ImageClassifierTraining {
             }
             Arrays.sort(seconds);
             return seconds[steps / 2];
+        }
+    }
+
+    /**
+     * The backbone, the head and the optimiser of one run; the head on the oblique manifold and
+     * the backbone's last linear map on the Stiefel manifold when the options say so, with the
+     * optimiser that holds them there. Closing frees the head's state and the optimiser's moments.
+     */
+    record Network(Block backbone, EtfHeadBlock head, SequentialBlock block, Optimizer optimizer,
+            Optional<Parameter> orthogonalOutput) implements AutoCloseable {
+
+        static Network create(HeadKind kind, long seed, int numClasses, ImageClassifierOptions options) {
+            Block backbone = options.backbone().build(options.width(), options.dimension());
+            ParameterManifolds manifolds = options.manifolds();
+            EtfHeadBlock head = kind == HeadKind.STANDARD && manifolds.obliqueClassifier()
+                    ? EtfHeadBlock.standardOnObliqueManifold(options.dimension(), numClasses, options.tau(), seed)
+                    : EtfHeadBlock.create(kind, options.dimension(), numClasses, options.tau(), options.delta(), seed);
+            Map<Parameter, ManifoldConstraint> constraints = new LinkedHashMap<>();
+            if (manifolds.obliqueClassifier()) {
+                head.classifierParameter().ifPresent(classifier -> constraints.put(classifier,
+                        ManifoldConstraint.obliqueRows()));
+            }
+            Optional<Parameter> orthogonalOutput = manifolds.orthogonalBackboneOutput()
+                    ? Optional.of(Backbone.outputLinear(backbone).getParameters().get("weight")) : Optional.empty();
+            orthogonalOutput.ifPresent(weight -> constraints.put(weight, ManifoldConstraint.stiefelColumns()));
+            SequentialBlock block = new SequentialBlock().add(backbone).add(head);
+            Optimizer optimizer = manifolds.any()
+                    ? options.optimizer().createRiemannian(options.learningRate(), options.weightDecay(), constraints)
+                    : options.optimizer().create(block, options.learningRate(), options.weightDecay());
+            return new Network(backbone, head, block, optimizer, orthogonalOutput);
+        }
+
+        /**
+         * Starts the backbone's constrained map on its manifold (Haar, from the seed); called after
+         * the trainer is created, whose configuration sets every weight's initialiser, and before
+         * it initialises the parameters. The head's classifier starts on its manifold by itself.
+         */
+        void startOnManifolds(long seed) {
+            orthogonalOutput.ifPresent(weight -> weight.setInitializer(ManifoldInitializer.of(
+                    ManifoldConstraint.stiefelColumns(), seed)));
+        }
+
+        @Override
+        public void close() {
+            head.close();
+            if (optimizer instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("the optimiser could not be closed", e);
+                }
+            }
         }
     }
 
