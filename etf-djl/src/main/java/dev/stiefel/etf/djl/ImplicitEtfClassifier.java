@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
@@ -47,18 +48,21 @@ import org.ejml.data.DMatrixRMaj;
  * configured start on the host with etf-solver's {@link NearestEtf} (the rank-deficient completion;
  * once per run, {@code Ht} down and the result up) and uses it as {@code Uprox}.
  *
- * <p><b>Gradient (the features' type, autograd).</b> The same chain is recomputed from the
- * differentiable class sums, and {@code U*} enters as a surrogate with the exact derivative of the
- * polar factor. Eigen route (Daleckii-Krein, with {@code Y = (G^T G)^(-1/2)}):
- * {@code U = G (Y + V (F o (V^T (A - [A]) V)) V^T)}, {@code A = G^T G} and {@code [A]} its value
- * held constant, so that the bracket is zero but its derivative is {@code dA};
- * {@code F_ij = (lambda_i^(-1/2) - lambda_j^(-1/2)) / (lambda_i - lambda_j)
- * = -1 / (sqrt(lambda_i lambda_j) (sqrt(lambda_i) + sqrt(lambda_j)))}, {@code F_ii = -lambda_i^(-3/2) / 2}
- * (the second form has no cancellation). SVD route (docs/mathematics.md section 5c):
- * {@code U = U* + U_G ((M - M^T) o R) V_G^T + (D - U_G U_G^T D) V_G S^-1 V_G^T}, {@code D = G - [G]},
- * {@code M = U_G^T D V_G}, {@code R_ij = 1/(s_i + s_j)}. Either surrogate's value is replaced by the
- * step's {@code U*} through a constant ({@code U + [U* - U]}), so the logits carry the float64
- * solution while the derivative is that of the graph. The forward-only head uses {@code U*} as a
+ * <p><b>Gradient (autograd).</b> The same chain is recomputed from the differentiable class sums,
+ * in float64 whatever the features' type (float64 constants promote the class sums and the mean;
+ * the result enters the features' type through an assignment that autograd follows), and
+ * {@code U*} enters as a surrogate with the exact derivative of the polar factor in its SVD form
+ * (docs/mathematics.md section 5c): with {@code G = U_G S V_G^T},
+ * {@code dU = U_G ((M - M^T) o R) V_G^T + (dG - U_G U_G^T dG) V_G S^-1 V_G^T},
+ * {@code M = U_G^T dG V_G}, {@code R_ij = 1/(s_i + s_j)}. On the eigen route the factors come from
+ * the eigendecomposition, {@code V_G = V}, {@code S = diag(sqrt(lambda))}, {@code U_G = U* V}; on
+ * the SVD route from the SVD. This form equals the Daleckii-Krein derivative of
+ * {@code G (G^T G)^(-1/2)} but avoids its cancellation between {@code dG Y} and {@code G dY}, and
+ * the float64 chain keeps the float32 gradient within about 1e-6 of the float64 one although the
+ * derivative divides by singular values down to about {@code delta}. The surrogate's value (zero)
+ * is replaced by the step's {@code U*} through a constant ({@code U + [U* - U]}), so the logits
+ * carry the float64 solution while the derivative is that of the graph. The forward-only head uses
+ * {@code U*} as a
  * constant. Not thread-safe, except that the splits of one step may run concurrently under a
  * {@link ConcurrentSplitPooling}.
  */
@@ -215,16 +219,22 @@ final class ImplicitEtfClassifier implements HeadClassifier {
             NDArray mean = total.div(NormalisedBatch.scalar(total, plan.rows));
             NDArray solutionT;
             if (fullBackward) {
-                NDArray averageT = sums.mul(plan.constant("inverseCounts", plan.inverseCounts, device, type)).sub(mean)
-                        .mul(plan.constant("batchWeights", plan.batchWeights, device, type))
-                        .add(plan.constant("weightedPrevious", plan.weightedPreviousT, device, type));
+                // the chain to U* runs in float64 whatever the features' type (the float64 constants
+                // promote the class sums and the mean, and the result is copied into the features'
+                // type by an assignment that autograd follows): its derivative divides by the singular
+                // values of G, down to about delta, which in float32 costs about two more digits
+                DataType wide = DataType.FLOAT64;
+                NDArray averageT = sums.mul(plan.constant("inverseCounts", plan.inverseCounts, device, wide)).sub(mean)
+                        .mul(plan.constant("batchWeights", plan.batchWeights, device, wide))
+                        .add(plan.constant("weightedPrevious", plan.weightedPreviousT, device, wide));
                 NDArray normalisedT = averageT.div(averageT.square().sum().sqrt());
                 NDArray procrustesT = normalisedT.sub(normalisedT.mean(new int[] {0}, true))
-                        .mul(NormalisedBatch.scalar(normalisedT, procrustesScale)).add(plan.constant("scaledProximal", plan.scaledProximalT, device, type));
-                NDArray surrogateT = plan.route == Route.EIGEN ? eigenSurrogate(procrustesT, plan, device, type)
-                        : svdSurrogate(procrustesT, plan, device, type);
-                solutionT = surrogateT.add(plan.constant("solution", plan.solutionT, device, type)
+                        .mul(NormalisedBatch.scalar(normalisedT, procrustesScale))
+                        .add(plan.constant("scaledProximal", plan.scaledProximalT, device, wide));
+                NDArray surrogateT = polarSurrogate(procrustesT, plan, device, wide);
+                NDArray wideSolutionT = surrogateT.add(plan.constant("solution", plan.solutionT, device, wide)
                         .sub(surrogateT.stopGradient()));
+                solutionT = narrowed(wideSolutionT, type);
             } else {
                 solutionT = plan.constant("solution", plan.solutionT, device, type);
             }
@@ -244,26 +254,23 @@ final class ImplicitEtfClassifier implements HeadClassifier {
     }
 
     /**
-     * {@code U^T} with the derivative of {@code G (G^T G)^(-1/2)} and value {@code G Y}: the
-     * Daleckii-Krein term {@code V (F o (V^T dA V)) V^T} of the inverse square root.
+     * {@code wide} in {@code type}, differentiably: DJL's {@code toType} leaves the graph, an
+     * assignment into an array of the narrower type does not.
      */
-    private static NDArray eigenSurrogate(NDArray procrustesT, Plan plan, Device device, DataType type) {
-        NDArray vectors = plan.constant("vectors", plan.vectors, device, type);
-        NDArray vectorsT = plan.constant("vectorsT", plan.vectorsT, device, type);
-        NDArray gram = procrustesT.matMul(procrustesT.transpose());
-        NDArray gramChange = gram.sub(gram.stopGradient());
-        // V^T dA V = (dA V)^T V, dA symmetric
-        NDArray rotated = gramChange.matMul(vectors).transpose().matMul(vectors);
-        NDArray weighted = rotated.mul(plan.constant("dividedDifferences", plan.dividedDifferences, device, type));
-        // V K V^T = (K V^T)^T V^T, K symmetric
-        NDArray inverseRootChange = weighted.matMul(vectorsT).transpose().matMul(vectorsT);
-        NDArray inverseRoot = inverseRootChange.add(plan.constant("inverseRoot", plan.inverseRoot, device, type));
-        // U^T = Y^T G^T = Y G^T
-        return inverseRoot.matMul(procrustesT);
+    private static NDArray narrowed(NDArray wide, DataType type) {
+        if (wide.getDataType() == type) {
+            return wide;
+        }
+        NDArray narrow = wide.getManager().zeros(wide.getShape(), type, wide.getDevice());
+        narrow.set(new NDIndex("..."), wide);
+        return narrow;
     }
 
-    /** {@code U^T - U*^T}: zero, with the derivative of the polar factor from the thin SVD of G. */
-    private static NDArray svdSurrogate(NDArray procrustesT, Plan plan, Device device, DataType type) {
+    /**
+     * {@code U^T - U*^T}: zero, with the derivative of the polar factor from the thin SVD of G
+     * (on the eigen route its factors come from the eigendecomposition of {@code G^T G}).
+     */
+    private static NDArray polarSurrogate(NDArray procrustesT, Plan plan, Device device, DataType type) {
         NDArray leftT = plan.constant("leftT", plan.leftT, device, type);
         NDArray left = plan.constant("left", plan.left, device, type);
         NDArray right = plan.constant("right", plan.right, device, type);
@@ -425,7 +432,7 @@ final class ImplicitEtfClassifier implements HeadClassifier {
             roots[i] = Math.sqrt(values[i]);
         }
         double[] inverseRoot = new double[n * n];
-        double[] differences = new double[n * n];
+        double[] inverseSums = new double[n * n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
                 double sum = 0;
@@ -433,20 +440,26 @@ final class ImplicitEtfClassifier implements HeadClassifier {
                     sum += vectors.unsafe_get(i, k) * vectors.unsafe_get(j, k) / roots[k];
                 }
                 inverseRoot[i * n + j] = sum;
-                differences[i * n + j] = -1.0 / (roots[i] * roots[j] * (roots[i] + roots[j]));
+                inverseSums[i * n + j] = 1.0 / (roots[i] + roots[j]);
             }
         }
         NDManager manager = plan.manager;
         Shape square = new Shape(n, n);
         plan.route = Route.EIGEN;
-        plan.vectors = manager.create(vectors.data.clone(), square);
-        plan.vectorsT = plan.vectors.transpose();
-        plan.inverseRoot = manager.create(inverseRoot, square);
-        plan.dividedDifferences = manager.create(differences, square);
-        NDArray raw = plan.inverseRoot.matMul(procrustesT);
+        NDArray inverseRootArray = manager.create(inverseRoot, square);
+        NDArray raw = inverseRootArray.matMul(procrustesT);
         // one Newton-Schulz step, U^T <- U^T + (I - U^T U) U^T / 2: orthonormal to working precision
         NDArray defect = manager.eye(n, n, 0, DataType.FLOAT64).sub(raw.matMul(raw.transpose()));
         plan.solutionT = raw.add(defect.matMul(raw).mul(NormalisedBatch.scalar(raw, 0.5)));
+        // the thin SVD G = U_G S V_G^T from G^T G = V diag(lambda) V^T: V_G = V, S = diag(sqrt(lambda)),
+        // U_G = G V S^-1 = U* V; the derivative then takes the SVD form, whose float32 rounding is not
+        // amplified by the cancellation between G dY and dG Y of the Daleckii-Krein form
+        plan.right = manager.create(vectors.data.clone(), square);
+        plan.rightT = plan.right.transpose();
+        plan.leftT = plan.rightT.matMul(plan.solutionT);
+        plan.left = plan.leftT.transpose();
+        plan.inverseSums = manager.create(inverseSums, square);
+        plan.inverseRootGram = inverseRootArray;
     }
 
     private void svdRoute(Plan plan, NDArray procrustesT) {
@@ -628,10 +641,6 @@ final class ImplicitEtfClassifier implements HeadClassifier {
         NDArray averageT;
         NDArray scaledProximalT;
         NDArray solutionT;
-        NDArray vectors;
-        NDArray vectorsT;
-        NDArray inverseRoot;
-        NDArray dividedDifferences;
         NDArray left;
         NDArray leftT;
         NDArray right;
