@@ -10,6 +10,8 @@ import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Euclidean;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.Stiefel;
+import dev.stiefel.problem.EuclideanHessian;
+import java.util.Optional;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -233,12 +235,11 @@ class StiefelBackwardTest {
             }
 
             @Override
-            public boolean hasEuclideanHessian() {
-                return true;
+            public Optional<EuclideanHessian<DMatrixRMaj>> euclideanHessian() {
+                return Optional.of(this::hessian);
             }
 
-            @Override
-            public void euclideanHessian(DMatrixRMaj y, DMatrixRMaj v, DMatrixRMaj out) {
+            private void hessian(DMatrixRMaj y, DMatrixRMaj v, DMatrixRMaj out) {
                 CommonOps_DDRM.mult(spd, v, out);
             }
 
