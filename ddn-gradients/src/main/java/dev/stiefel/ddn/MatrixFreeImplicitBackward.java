@@ -3,6 +3,7 @@ package dev.stiefel.ddn;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.Stiefel;
+import dev.stiefel.problem.EuclideanHessian;
 import java.util.List;
 
 /**
@@ -124,10 +125,10 @@ public final class MatrixFreeImplicitBackward<P> implements DeclarativeBackward<
         if (problem == null) {
             throw new IllegalArgumentException("problem must not be null");
         }
-        if (!problem.hasEuclideanHessian()) {
-            throw new IllegalArgumentException("the matrix-free backward needs Euclidean Hessian-vector products,"
-                    + " but the problem supplies none");
-        }
+        EuclideanHessian<P> hessian = problem.euclideanHessian().orElseThrow(() -> new IllegalArgumentException(
+                "the matrix-free backward needs Euclidean Hessian-vector products, but "
+                        + problem.getClass().getName() + " supplies no Euclidean Hessian (its euclideanHessian()"
+                        + " is empty); give the problem a Hessian part"));
         Manifold<P> manifold = problem.manifold();
         manifold.checkPoint(point, POINT_TOLERANCE);
         ensureWorkspaces(manifold);
@@ -153,7 +154,7 @@ public final class MatrixFreeImplicitBackward<P> implements DeclarativeBackward<
         double threshold = options.relativeTolerance() * rightHandSideNorm;
         double largestRayleigh = 0.0;
         for (int iteration = 1; iteration <= options.maxIterations(); iteration++) {
-            hessian(problem, manifold, point, direction, hessianDirection);
+            riemannianHessian(hessian, manifold, point, direction, hessianDirection);
             double curvature = manifold.inner(point, direction, hessianDirection);
             double directionSquared = manifold.inner(point, direction, direction);
             double rayleigh = curvature / directionSquared;
@@ -174,7 +175,7 @@ public final class MatrixFreeImplicitBackward<P> implements DeclarativeBackward<
             double newResidualSquared = manifold.inner(point, residual, residual);
             lastIterations = iteration;
             if (Math.sqrt(newResidualSquared) <= threshold) {
-                lastRelativeResidual = trueRelativeResidual(problem, manifold, point, upstream, rightHandSideNorm);
+                lastRelativeResidual = trueRelativeResidual(hessian, manifold, point, upstream, rightHandSideNorm);
                 return;
             }
             manifold.linearCombination(point, 1.0, residual, newResidualSquared / residualSquared, direction,
@@ -188,16 +189,17 @@ public final class MatrixFreeImplicitBackward<P> implements DeclarativeBackward<
     }
 
     /** Recomputes the residual from scratch: conjugate gradients' recursive residual drifts. */
-    private double trueRelativeResidual(ParametricProblem<P, ?> problem, Manifold<P> manifold, P point,
+    private double trueRelativeResidual(EuclideanHessian<P> hessian, Manifold<P> manifold, P point,
             P upstream, double rightHandSideNorm) {
-        hessian(problem, manifold, point, xi, hessianDirection);
+        riemannianHessian(hessian, manifold, point, xi, hessianDirection);
         manifold.projectToTangent(point, upstream, residual);
         manifold.linearCombination(point, 1.0, residual, -1.0, hessianDirection, residual);
         return manifold.norm(point, residual) / rightHandSideNorm;
     }
 
-    private void hessian(ParametricProblem<P, ?> problem, Manifold<P> manifold, P point, P tangent, P out) {
-        problem.euclideanHessian(point, tangent, euclideanHessianProduct);
+    /** The Riemannian Hessian at {@code point} applied to {@code tangent}, from the Euclidean one. */
+    private void riemannianHessian(EuclideanHessian<P> hessian, Manifold<P> manifold, P point, P tangent, P out) {
+        hessian.apply(point, tangent, euclideanHessianProduct);
         if (stiefel != null) {
             // Stiefel's euclideanToRiemannianHessian with the constant Sigma hoisted out of the loop.
             stiefelKernels.copy(euclideanHessianProduct, ambient);

@@ -1,6 +1,7 @@
 package dev.stiefel.ddn;
 
 import dev.stiefel.kernel.DenseKernels;
+import dev.stiefel.problem.EuclideanHessian;
 import java.util.Locale;
 import org.ejml.data.DMatrixRMaj;
 
@@ -123,10 +124,10 @@ public final class StiefelDenseBackward<M> implements DeclarativeBackward<M> {
         if (problem == null) {
             throw new IllegalArgumentException("problem must not be null");
         }
-        if (!problem.hasEuclideanHessian()) {
-            throw new IllegalArgumentException("the dense backward assembles the Euclidean Hessian from"
-                    + " Hessian-vector products, but the problem supplies none");
-        }
+        EuclideanHessian<M> hessian = problem.euclideanHessian().orElseThrow(() -> new IllegalArgumentException(
+                "the dense backward assembles the Euclidean Hessian from Hessian-vector products, but "
+                        + problem.getClass().getName() + " supplies no Euclidean Hessian (its euclideanHessian()"
+                        + " is empty); give the problem a Hessian part"));
         problem.manifold().checkPoint(solution, POINT_TOLERANCE);
         int n = kernels.rows(solution);
         int p = kernels.cols(solution);
@@ -137,7 +138,7 @@ public final class StiefelDenseBackward<M> implements DeclarativeBackward<M> {
         requireMemory(n, p);
         kernels.toHost(solution, hostPoint);
         kernels.toHost(upstream, hostUpstream);
-        StiefelConstraints<X> pieces = new StiefelConstraints<>(problem, solution, n, p);
+        StiefelConstraints<X> pieces = new StiefelConstraints<>(problem, hessian, solution, n, p);
         try {
             // Row-major storage makes vec(U) the data array itself.
             solutionVector.setTo(hostPoint);
@@ -176,14 +177,16 @@ public final class StiefelDenseBackward<M> implements DeclarativeBackward<M> {
     private final class StiefelConstraints<X> implements EqualityConstrainedProblem {
 
         private final ParametricProblem<M, X> problem;
+        private final EuclideanHessian<M> hessian;
         private final M point;
         private final int n;
         private final int p;
         final M direction;
         private final M product;
 
-        StiefelConstraints(ParametricProblem<M, X> problem, M point, int n, int p) {
+        StiefelConstraints(ParametricProblem<M, X> problem, EuclideanHessian<M> hessian, M point, int n, int p) {
             this.problem = problem;
+            this.hessian = hessian;
             this.point = point;
             this.n = n;
             this.p = p;
@@ -229,7 +232,7 @@ public final class StiefelDenseBackward<M> implements DeclarativeBackward<M> {
                 hostMatrix.data[k] = 1.0;
                 kernels.copyFromHost(hostMatrix, direction);
                 hostMatrix.data[k] = 0.0;
-                problem.euclideanHessian(point, direction, product);
+                hessian.apply(point, direction, product);
                 kernels.toHost(product, adjoint);
                 for (int row = 0; row < m; row++) {
                     out.unsafe_set(row, k, adjoint.data[row]);

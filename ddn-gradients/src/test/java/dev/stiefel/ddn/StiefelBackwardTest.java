@@ -10,6 +10,8 @@ import dev.stiefel.kernel.Kernels;
 import dev.stiefel.manifold.Euclidean;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.Stiefel;
+import dev.stiefel.problem.EuclideanHessian;
+import java.util.Optional;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -73,6 +75,53 @@ class StiefelBackwardTest {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
                 () -> BackwardMethod.CLOSED_FORM.create(kernels).vjp(problem, solution, upstream, new DMatrixRMaj(1, 1)));
         assertTrue(error.getMessage().contains("ProcrustesParametricProblem"), error.getMessage());
+    }
+
+    /**
+     * The implicit methods need Hessian-vector products: a problem without a Hessian part is
+     * refused, and the message says that it supplies none. The same problem with its Hessian
+     * part gives the gradient the closed-form method gives.
+     */
+    @Test
+    void theImplicitMethodsRefuseAProblemWithoutAHessianPart() {
+        int n = 8;
+        int p = 3;
+        Random random = new Random(31);
+        DMatrixRMaj a = PolarBackwardTest.polar(TestMatrices.gaussian(n + 3, n, random));
+        DMatrixRMaj b = TestMatrices.gaussian(n + 3, p, random);
+        DMatrixRMaj upstream = TestMatrices.gaussian(n, p, random);
+        TestProblems.ProcrustesInB withHessian = new TestProblems.ProcrustesInB(Stiefel.onCpu(n, p), a, b);
+        ParametricProblem<DMatrixRMaj, DMatrixRMaj> withoutHessian = new ParametricProblem<>() {
+            @Override
+            public Manifold<DMatrixRMaj> manifold() {
+                return withHessian.manifold();
+            }
+
+            @Override
+            public double cost(DMatrixRMaj u) {
+                return withHessian.cost(u);
+            }
+
+            @Override
+            public void euclideanGradient(DMatrixRMaj u, DMatrixRMaj out) {
+                withHessian.euclideanGradient(u, out);
+            }
+
+            @Override
+            public void mixedDerivativeAdjoint(DMatrixRMaj u, DMatrixRMaj w, DMatrixRMaj out) {
+                withHessian.mixedDerivativeAdjoint(u, w, out);
+            }
+        };
+        DMatrixRMaj solution = polarOfProduct(a, b);
+        DMatrixRMaj closedForm = BackwardMethod.CLOSED_FORM.create(kernels).vjp(withHessian, solution, upstream,
+                new DMatrixRMaj(n, p));
+        for (BackwardMethod method : new BackwardMethod[] {BackwardMethod.MATRIX_FREE, BackwardMethod.DENSE}) {
+            IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                    () -> method.create(kernels).vjp(withoutHessian, solution, upstream, new DMatrixRMaj(n, p)));
+            assertTrue(error.getMessage().contains("supplies no Euclidean Hessian"), error.getMessage());
+            DMatrixRMaj gradient = method.create(kernels).vjp(withHessian, solution, upstream, new DMatrixRMaj(n, p));
+            assertTrue(TestMatrices.relativeError(gradient, closedForm) < METHOD_TOLERANCE, method.name());
+        }
     }
 
     /** PolarBackward against the matrix-free backward of max <U, G>. */
@@ -233,12 +282,11 @@ class StiefelBackwardTest {
             }
 
             @Override
-            public boolean hasEuclideanHessian() {
-                return true;
+            public Optional<EuclideanHessian<DMatrixRMaj>> euclideanHessian() {
+                return Optional.of(this::hessian);
             }
 
-            @Override
-            public void euclideanHessian(DMatrixRMaj y, DMatrixRMaj v, DMatrixRMaj out) {
+            private void hessian(DMatrixRMaj y, DMatrixRMaj v, DMatrixRMaj out) {
                 CommonOps_DDRM.mult(spd, v, out);
             }
 

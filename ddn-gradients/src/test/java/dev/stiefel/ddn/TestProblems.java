@@ -1,7 +1,9 @@
 package dev.stiefel.ddn;
 
+import dev.stiefel.problem.EuclideanHessian;
 import dev.stiefel.testkit.TestMatrices;
 import dev.stiefel.manifold.Manifold;
+import java.util.Optional;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.NormOps_DDRM;
@@ -42,12 +44,11 @@ final class TestProblems {
         }
 
         @Override
-        public boolean hasEuclideanHessian() {
-            return true;
+        public Optional<EuclideanHessian<DMatrixRMaj>> euclideanHessian() {
+            return Optional.of(this::hessian);
         }
 
-        @Override
-        public void euclideanHessian(DMatrixRMaj u, DMatrixRMaj v, DMatrixRMaj out) {
+        private void hessian(DMatrixRMaj u, DMatrixRMaj v, DMatrixRMaj out) {
             out.reshape(v.numRows, v.numCols);
             out.zero();
         }
@@ -112,12 +113,11 @@ final class TestProblems {
         }
 
         @Override
-        public boolean hasEuclideanHessian() {
-            return true;
+        public Optional<EuclideanHessian<DMatrixRMaj>> euclideanHessian() {
+            return Optional.of(this::hessian);
         }
 
-        @Override
-        public void euclideanHessian(DMatrixRMaj u, DMatrixRMaj v, DMatrixRMaj out) {
+        private void hessian(DMatrixRMaj u, DMatrixRMaj v, DMatrixRMaj out) {
             DMatrixRMaj av = new DMatrixRMaj(a.numRows, v.numCols);
             CommonOps_DDRM.mult(a, v, av);
             out.reshape(v.numRows, v.numCols);
@@ -170,13 +170,8 @@ final class TestProblems {
         }
 
         @Override
-        public boolean hasEuclideanHessian() {
-            return true;
-        }
-
-        @Override
-        public void euclideanHessian(DMatrixRMaj u, DMatrixRMaj v, DMatrixRMaj out) {
-            delegate.euclideanHessian(u, v, out);
+        public Optional<EuclideanHessian<DMatrixRMaj>> euclideanHessian() {
+            return delegate.euclideanHessian();
         }
 
         @Override
@@ -242,12 +237,11 @@ final class TestProblems {
         }
 
         @Override
-        public boolean hasEuclideanHessian() {
-            return true;
+        public Optional<EuclideanHessian<DMatrixRMaj>> euclideanHessian() {
+            return Optional.of(this::hessian);
         }
 
-        @Override
-        public void euclideanHessian(DMatrixRMaj u, DMatrixRMaj v, DMatrixRMaj out) {
+        private void hessian(DMatrixRMaj u, DMatrixRMaj v, DMatrixRMaj out) {
             out.reshape(v.numRows, v.numCols);
             CommonOps_DDRM.mult(2.0 / (c - 1.0), v, centring, out);
             CommonOps_DDRM.addEquals(out, delta, v);

@@ -4,6 +4,8 @@ import dev.stiefel.ddn.ProcrustesParametricProblem;
 import dev.stiefel.ddn.RightMultiplicationHessian;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.manifold.Manifold;
+import dev.stiefel.problem.EuclideanHessian;
+import java.util.Optional;
 import org.ejml.data.DMatrixRMaj;
 
 /**
@@ -199,14 +201,16 @@ public final class NearestEtfProblem<M> implements ProcrustesParametricProblem<M
         return cost;
     }
 
+    /**
+     * The Hessian part, {@code out = (2/(C-1)) V Mc + delta V} for the direction {@code V};
+     * {@code out} may alias {@code V}.
+     */
     @Override
-    public boolean hasEuclideanHessian() {
-        return true;
+    public Optional<EuclideanHessian<M>> euclideanHessian() {
+        return Optional.of(this::hessian);
     }
 
-    /** {@code out = (2/(C-1)) V Mc + delta V}; {@code out} may alias {@code direction}. */
-    @Override
-    public void euclideanHessian(M point, M direction, M out) {
+    private void hessian(M point, M direction, M out) {
         centreRows(direction, centred);
         kernels.addScaled(curvature, centred, delta, direction, out);
     }

@@ -87,7 +87,7 @@ class NearestEtfProblemTest {
         // Hessian: directional derivative of the gradient
         DMatrixRMaj direction = TestMatrices.gaussian(dimension, numClasses, random);
         DMatrixRMaj hessian = new DMatrixRMaj(dimension, numClasses);
-        problem.euclideanHessian(point, direction, hessian);
+        problem.euclideanHessian().orElseThrow().apply(point, direction, hessian);
         DMatrixRMaj numericHessian = new DMatrixRMaj(dimension, numClasses);
         DMatrixRMaj shifted = new DMatrixRMaj(dimension, numClasses);
         DMatrixRMaj shiftedGradient = new DMatrixRMaj(dimension, numClasses);
@@ -100,7 +100,7 @@ class NearestEtfProblemTest {
         }
         assertTrue(TestMatrices.relativeError(hessian, numericHessian) < DERIVATIVE_TOLERANCE);
         DMatrixRMaj aliased = direction.copy();
-        problem.euclideanHessian(point, aliased, aliased);
+        problem.euclideanHessian().orElseThrow().apply(point, aliased, aliased);
         assertEquals(0.0, TestMatrices.maxAbsDifference(hessian, aliased));
         // the right-multiplication factor of the dense backward: Hess f[V] = V S
         DMatrixRMaj factor = problem.euclideanHessianFactor(point, new DMatrixRMaj(numClasses, numClasses));
@@ -151,7 +151,7 @@ class NearestEtfProblemTest {
         DMatrixRMaj gradient = new DMatrixRMaj(dimension, numClasses);
         manifold.euclideanToRiemannianGradient(point, euclideanGradient, gradient);
         DMatrixRMaj euclideanHessian = new DMatrixRMaj(dimension, numClasses);
-        problem.euclideanHessian(point, direction, euclideanHessian);
+        problem.euclideanHessian().orElseThrow().apply(point, direction, euclideanHessian);
         DMatrixRMaj hessian = new DMatrixRMaj(dimension, numClasses);
         manifold.euclideanToRiemannianHessian(point, euclideanGradient, euclideanHessian, direction, hessian);
         double slope = manifold.inner(point, gradient, direction);

@@ -7,11 +7,13 @@ import ai.djl.ndarray.types.Shape;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.Product;
 import dev.stiefel.manifold.ProductPoint;
+import dev.stiefel.problem.EuclideanHessian;
 import dev.stiefel.problem.Problem;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.ejml.data.DMatrixRMaj;
 
 /**
@@ -251,16 +253,19 @@ public final class AutodiffProblem<P> implements Problem<P>, AutoCloseable {
     }
 
     /**
-     * The Euclidean Hessian at {@code x} applied to {@code v}, written into {@code out} by the
-     * problem's {@link #hessianMethod()}; {@code out} may alias {@code v}.
-     *
-     * @throws IllegalArgumentException when an argument has the wrong shape, or {@code x} or
-     *     {@code v} a non-finite entry
-     * @throws IllegalStateException when the method fails (the message names the alternative), or
-     *     after {@link #close()}
+     * The Hessian part, present for every configured {@link #hessianMethod()}: it writes the
+     * Euclidean Hessian at {@code x} applied to {@code v} into {@code out} by that method;
+     * {@code out} may alias {@code v}. Applying it throws {@link IllegalArgumentException} when
+     * an argument has the wrong shape, {@code x} or {@code v} a non-finite entry, or {@code out}
+     * aliases {@code x}, and {@link IllegalStateException} when the method fails (the message
+     * names the alternative) or after {@link #close()}.
      */
     @Override
-    public void euclideanHessian(P x, P v, P out) {
+    public Optional<EuclideanHessian<P>> euclideanHessian() {
+        return Optional.of(this::hessianVectorProduct);
+    }
+
+    private void hessianVectorProduct(P x, P v, P out) {
         double[][] point = view(x, pointView, "point", true);
         double[][] direction = view(v, directionView, "direction", true);
         double[][] target = view(out, outputView, "Hessian output", false);

@@ -3,8 +3,10 @@ package dev.stiefel.autodiff;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.Product;
 import dev.stiefel.manifold.ProductPoint;
+import dev.stiefel.problem.EuclideanHessian;
 import dev.stiefel.problem.Problem;
 import dev.stiefel.testkit.TestMatrices;
+import java.util.Optional;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 
@@ -64,7 +66,11 @@ final class CoupledProductProblem implements Problem<ProductPoint<DMatrixRMaj>> 
     }
 
     @Override
-    public void euclideanHessian(ProductPoint<DMatrixRMaj> point, ProductPoint<DMatrixRMaj> direction,
+    public Optional<EuclideanHessian<ProductPoint<DMatrixRMaj>>> euclideanHessian() {
+        return Optional.of(this::hessian);
+    }
+
+    private void hessian(ProductPoint<DMatrixRMaj> point, ProductPoint<DMatrixRMaj> direction,
             ProductPoint<DMatrixRMaj> out) {
         DMatrixRMaj x = point.component(0);
         DMatrixRMaj y = point.component(1);

@@ -10,6 +10,7 @@ import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.Product;
 import dev.stiefel.manifold.ProductPoint;
 import dev.stiefel.manifold.Stiefel;
+import dev.stiefel.problem.EuclideanHessian;
 import dev.stiefel.testkit.TestMatrices;
 import java.util.List;
 import org.ejml.data.DMatrixRMaj;
@@ -59,8 +60,9 @@ class ErrorMessagesTest {
             assertMessage(ArithmeticException.class, () -> problem.cost(outside), "cost is NaN");
             assertMessage(ArithmeticException.class, () -> problem.euclideanGradient(outside, new DMatrixRMaj(2, 1)),
                     "cost is NaN");
+            EuclideanHessian<DMatrixRMaj> hessian = problem.euclideanHessian().orElseThrow();
             assertMessage(ArithmeticException.class,
-                    () -> problem.euclideanHessian(outside, outside.copy(), new DMatrixRMaj(2, 1)), "cost is NaN");
+                    () -> hessian.apply(outside, outside.copy(), new DMatrixRMaj(2, 1)), "cost is NaN");
             DMatrixRMaj inside = new DMatrixRMaj(new double[][] {{Math.E}, {1}});
             assertEquals(1.0, problem.cost(inside), Math.ulp(1.0), "usable after the failure");
         }
@@ -94,7 +96,8 @@ class ErrorMessagesTest {
             DMatrixRMaj bad = x.copy();
             bad.set(3, 1, Double.NaN);
             assertMessage(IllegalArgumentException.class, () -> problem.cost(bad), "NaN at (3, 1)");
-            assertMessage(IllegalArgumentException.class, () -> problem.euclideanHessian(x, bad, new DMatrixRMaj(5, 2)),
+            EuclideanHessian<DMatrixRMaj> hessian = problem.euclideanHessian().orElseThrow();
+            assertMessage(IllegalArgumentException.class, () -> hessian.apply(x, bad, new DMatrixRMaj(5, 2)),
                     "direction has the entry NaN at (3, 1)");
         }
     }
@@ -120,7 +123,8 @@ class ErrorMessagesTest {
             problem.cost(x);
             assertMessage(IllegalStateException.class, () -> problem.euclideanGradient(x, new DMatrixRMaj(5, 2)),
                     "reverse pass", "unique");
-            assertMessage(IllegalStateException.class, () -> problem.euclideanHessian(x, x, new DMatrixRMaj(5, 2)),
+            EuclideanHessian<DMatrixRMaj> hessian = problem.euclideanHessian().orElseThrow();
+            assertMessage(IllegalStateException.class, () -> hessian.apply(x, x, new DMatrixRMaj(5, 2)),
                     "double backward", "FINITE_DIFFERENCE_OF_GRADIENTS");
         }
     }
@@ -159,7 +163,8 @@ class ErrorMessagesTest {
     void aHessianOutputAliasingThePoint() {
         try (AutodiffProblem<DMatrixRMaj> problem = AutodiffProblem.of(stiefel, point -> point.sum())) {
             DMatrixRMaj point = x.copy();
-            assertMessage(IllegalArgumentException.class, () -> problem.euclideanHessian(point, x, point),
+            EuclideanHessian<DMatrixRMaj> hessian = problem.euclideanHessian().orElseThrow();
+            assertMessage(IllegalArgumentException.class, () -> hessian.apply(point, x, point),
                     "must not alias the point");
         }
     }

@@ -88,7 +88,7 @@ class PyTorchDoubleBackwardTest {
             assertArrayEquals(new double[2], out.component(1).data);
             ProductPoint<DMatrixRMaj> direction = product.allocate();
             product.copy(point, direction);
-            problem.euclideanHessian(point, direction, out);
+            problem.euclideanHessian().orElseThrow().apply(point, direction, out);
             assertArrayEquals(new double[3], out.component(0).data);
             assertArrayEquals(new double[2], out.component(1).data);
         }

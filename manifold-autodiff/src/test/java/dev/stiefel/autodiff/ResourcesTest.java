@@ -30,7 +30,7 @@ class ResourcesTest {
             NDArray a = constant(constants, TestMatrices.gaussian(20, 20, 1));
             AutodiffProblem<DMatrixRMaj> problem = AutodiffProblem.of(stiefel, x -> x.mul(a.matMul(x)).sum());
             DMatrixRMaj x = TestMatrices.stiefelPoint(20, 3, 2);
-            problem.euclideanHessian(x, x.copy(), new DMatrixRMaj(20, 3));
+            problem.euclideanHessian().orElseThrow().apply(x, x.copy(), new DMatrixRMaj(20, 3));
             NDManager manager = problem.manager();
             assertTrue(manager.isOpen());
             assertFalse(manager.getManagedArrays().isEmpty(), "the recorded point lives in the manager");
@@ -61,7 +61,8 @@ class ResourcesTest {
                         problem.cost(x);
                         problem.costAndEuclideanGradient(x, out);
                         for (int direction = 0; direction < 3; direction++) {
-                            problem.euclideanHessian(x, TestMatrices.gaussian(20, 3, random), out);
+                            problem.euclideanHessian().orElseThrow()
+                                    .apply(x, TestMatrices.gaussian(20, 3, random), out);
                         }
                         int arrays = problem.manager().getManagedArrays().size();
                         if (point == 0) {

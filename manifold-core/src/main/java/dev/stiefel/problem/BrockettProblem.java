@@ -3,6 +3,7 @@ package dev.stiefel.problem;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.manifold.Stiefel;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.ejml.data.DMatrixRMaj;
 
@@ -98,7 +99,11 @@ public final class BrockettProblem<M> implements Problem<M> {
     }
 
     @Override
-    public void euclideanHessian(M x, M v, M out) {
+    public Optional<EuclideanHessian<M>> euclideanHessian() {
+        return Optional.of(this::hessian);
+    }
+
+    private void hessian(M x, M v, M out) {
         euclideanGradient(v, out);
     }
 }

@@ -2,10 +2,11 @@ package dev.stiefel.problem;
 
 import dev.stiefel.manifold.Manifold;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * A {@link Problem} from functions ({@link Problem#of}); has a Hessian exactly when a Hessian
- * function was given.
+ * A {@link Problem} from functions ({@link Problem#of}); its Hessian part is the Hessian function
+ * when one was given and empty otherwise; it has no preconditioner.
  */
 final class FunctionProblem<P> implements Problem<P> {
 
@@ -13,15 +14,15 @@ final class FunctionProblem<P> implements Problem<P> {
     private final CostFunction<P> cost;
     private final GradientFunction<P> gradient;
     private final CostAndGradientFunction<P> costAndGradient;
-    private final HessianFunction<P> hessian;
+    private final Optional<EuclideanHessian<P>> hessian;
 
     FunctionProblem(Manifold<P> manifold, CostFunction<P> cost, GradientFunction<P> gradient,
-            CostAndGradientFunction<P> costAndGradient, HessianFunction<P> hessian) {
+            CostAndGradientFunction<P> costAndGradient, EuclideanHessian<P> hessian) {
         this.manifold = Objects.requireNonNull(manifold, "manifold");
         this.cost = Objects.requireNonNull(cost, "cost");
         this.gradient = gradient;
         this.costAndGradient = costAndGradient;
-        this.hessian = hessian;
+        this.hessian = Optional.ofNullable(hessian);
     }
 
     @Override
@@ -45,25 +46,12 @@ final class FunctionProblem<P> implements Problem<P> {
     }
 
     @Override
-    public boolean hasEuclideanHessian() {
-        return hessian != null;
-    }
-
-    @Override
-    public void euclideanHessian(P x, P v, P out) {
-        if (hessian == null) {
-            throw new UnsupportedOperationException("this problem was built without a Euclidean Hessian");
-        }
-        hessian.hessian(x, v, out);
-    }
-
-    @Override
-    public boolean hasPreconditioner() {
-        return false;
+    public Optional<EuclideanHessian<P>> euclideanHessian() {
+        return hessian;
     }
 
     @Override
     public String toString() {
-        return "Problem on " + manifold.name() + (hessian == null ? " (no Hessian)" : " (with Hessian)");
+        return "Problem on " + manifold.name() + (hessian.isPresent() ? " (with Hessian)" : " (no Hessian)");
     }
 }

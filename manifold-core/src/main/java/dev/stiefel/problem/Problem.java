@@ -2,6 +2,7 @@ package dev.stiefel.problem;
 
 import dev.stiefel.manifold.Manifold;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An optimisation problem {@code min f(x), x in M}, given by Euclidean derivatives of a smooth
@@ -18,12 +19,13 @@ import java.util.Objects;
  * {@link #ofCostAndGradient} takes a function computing cost and gradient together when the
  * two share work.
  *
- * <p>Outputs are written into caller-provided storage of the manifold's type. Whether a
- * Euclidean Hessian exists is decided by what was given: a class that overrides
- * {@link #euclideanHessian} has one ({@link #hasEuclideanHessian()} detects the override), a
- * function-built problem has one when a Hessian function was passed. Without one, solvers
- * approximate the Riemannian Hessian by finite differences of gradients, as Manopt and pymanopt
- * do. The same holds for {@link #preconditioner}.
+ * <p>Outputs are written into caller-provided storage of the manifold's type. A problem says
+ * what else it has through its optional parts: {@link #euclideanHessian()} and
+ * {@link #preconditioner()} are empty unless the problem gives them, and the Hessian and the
+ * preconditioner are reachable only through them, so a problem cannot implement one and have it
+ * ignored. A function-built problem has a Hessian part exactly when a Hessian function was
+ * passed. Without a Hessian, solvers approximate the Riemannian Hessian by finite differences of
+ * gradients, as Manopt and pymanopt do; without a preconditioner, they use the identity.
  *
  * @param <P> point and tangent-vector type
  */
@@ -50,40 +52,20 @@ public interface Problem<P> {
     }
 
     /**
-     * Whether {@link #euclideanHessian} is implemented. The default answers whether this
-     * object's class overrides {@link #euclideanHessian}, so that an implementation cannot
-     * supply a Hessian and have it ignored. Override only to delegate (a wrapper around another
-     * problem answers what the wrapped one answers).
+     * The Euclidean Hessian of the extension, when the problem has one; empty by default, and
+     * then solvers take finite differences of gradients. A problem with a Hessian returns it
+     * here, e.g. {@code Optional.of(this::hessian)}. Solvers read it when a solve starts.
      */
-    default boolean hasEuclideanHessian() {
-        return ProblemSupport.overridesEuclideanHessian(getClass());
+    default Optional<EuclideanHessian<P>> euclideanHessian() {
+        return Optional.empty();
     }
 
     /**
-     * Euclidean Hessian of the extension at {@code x} applied to {@code v}, written into
-     * {@code out}.
+     * The preconditioner, when the problem has one; empty by default, and then solvers use the
+     * identity (Boumal 2023, sec. 6.4). Solvers read it when a solve starts.
      */
-    default void euclideanHessian(P x, P v, P out) {
-        throw new UnsupportedOperationException("this problem supplies no Euclidean Hessian");
-    }
-
-    /**
-     * Whether {@link #preconditioner} is implemented; as {@link #hasEuclideanHessian()}, the
-     * default detects an override.
-     */
-    default boolean hasPreconditioner() {
-        return ProblemSupport.overridesPreconditioner(getClass());
-    }
-
-    /**
-     * A preconditioner at {@code x}: a symmetric positive-definite operator on the tangent space
-     * applied to the tangent vector {@code v}, ideally close to the inverse Riemannian Hessian
-     * (Manopt's and pymanopt's {@code precon}; Boumal 2023, sec. 6.4). Trust regions
-     * precondition their inner conjugate-gradient solve with it, conjugate gradients their
-     * directions. The default is the identity. {@code out} may not alias {@code v}.
-     */
-    default void preconditioner(P x, P v, P out) {
-        manifold().copy(v, out);
+    default Optional<Preconditioner<P>> preconditioner() {
+        return Optional.empty();
     }
 
     /** Cost {@code f(x)} of a function-built problem. */
@@ -104,12 +86,6 @@ public interface Problem<P> {
         double costAndGradient(P x, P gradientOut);
     }
 
-    /** Euclidean Hessian of a function-built problem applied to {@code v}, written into {@code out}. */
-    @FunctionalInterface
-    interface HessianFunction<P> {
-        void hessian(P x, P v, P out);
-    }
-
     /**
      * A problem from its cost and Euclidean gradient; Hessian-vector products will be finite
      * differences of gradients.
@@ -124,7 +100,7 @@ public interface Problem<P> {
 
     /** A problem from its cost, Euclidean gradient and Euclidean Hessian-vector product. */
     static <P> Problem<P> of(Manifold<P> manifold, CostFunction<P> cost, GradientFunction<P> euclideanGradient,
-            HessianFunction<P> euclideanHessian) {
+            EuclideanHessian<P> euclideanHessian) {
         Objects.requireNonNull(euclideanGradient, "euclideanGradient");
         Objects.requireNonNull(euclideanHessian, "euclideanHessian (use the three-argument of() for none)");
         return new FunctionProblem<>(manifold, cost, euclideanGradient, (x, out) -> {
@@ -142,7 +118,7 @@ public interface Problem<P> {
      * @param euclideanHessian may be null (finite differences of gradients)
      */
     static <P> Problem<P> ofCostAndGradient(Manifold<P> manifold, CostFunction<P> cost,
-            CostAndGradientFunction<P> costAndGradient, HessianFunction<P> euclideanHessian) {
+            CostAndGradientFunction<P> costAndGradient, EuclideanHessian<P> euclideanHessian) {
         Objects.requireNonNull(costAndGradient, "costAndGradient");
         return new FunctionProblem<>(manifold, cost, costAndGradient::costAndGradient, costAndGradient,
                 euclideanHessian);

@@ -2,6 +2,7 @@ package dev.stiefel.problem;
 
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.manifold.Manifold;
+import java.util.Optional;
 import org.ejml.data.DMatrixRMaj;
 
 /**
@@ -48,12 +49,11 @@ public final class RayleighQuotientProblem<M> implements Problem<M> {
     }
 
     @Override
-    public boolean hasEuclideanHessian() {
-        return true;
+    public Optional<EuclideanHessian<M>> euclideanHessian() {
+        return Optional.of(this::hessian);
     }
 
-    @Override
-    public void euclideanHessian(M x, M v, M out) {
+    private void hessian(M x, M v, M out) {
         kernels.gemm(2 * sign, a, false, v, false, 0.0, out);
     }
 }

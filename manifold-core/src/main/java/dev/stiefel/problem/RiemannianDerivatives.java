@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * <p>{@link #evaluate} fixes the <em>current point</em> and caches its cost and Euclidean
  * gradient; {@link #hessianVector} then works at that point. The Hessian is exact when the
- * problem supplies a Euclidean Hessian,
+ * problem has a Euclidean Hessian part ({@link Problem#euclideanHessian()}),
  * {@code Hess f(x)[v] = P_x(D egrad(x)[v]) + Weingarten term} (Absil, Mahony, Trumpf,
  * "An extrinsic look at the Riemannian Hessian", 2013), and otherwise the finite difference of
  * gradients of Manopt's {@code getHessianFD} / pymanopt:
@@ -35,8 +35,10 @@ public final class RiemannianDerivatives<P> {
     private Problem<P> problem;
     private Manifold<P> manifold;
     private boolean forceFiniteDifferences;
-    private boolean preconditioned;
-    private boolean exactHessian;
+    /** The problem's Hessian part, null when it has none. */
+    private EuclideanHessian<P> euclideanHessian;
+    /** The problem's preconditioner part, null when it has none. */
+    private Preconditioner<P> preconditioner;
 
     private P point;
     private double cost = Double.NaN;
@@ -58,20 +60,18 @@ public final class RiemannianDerivatives<P> {
     /**
      * Switches to {@code newProblem}, keeping workspaces when its manifold is the same object as
      * before (and freeing them otherwise). Clears the current point; keeps the counters. Reads
-     * {@link Problem#hasEuclideanHessian()} and {@link Problem#hasPreconditioner()} once, here.
+     * the problem's parts, {@link Problem#euclideanHessian()} and {@link Problem#preconditioner()},
+     * once, here.
      *
-     * @throws IllegalArgumentException when the problem claims a Euclidean Hessian it does not
-     *     implement
+     * @throws NullPointerException when the problem, its manifold or one of its parts is null
      */
     public void bind(Problem<P> newProblem) {
         Objects.requireNonNull(newProblem, "problem");
         Manifold<P> newManifold = Objects.requireNonNull(newProblem.manifold(), "problem.manifold()");
-        boolean hessian = newProblem.hasEuclideanHessian();
-        if (hessian && !ProblemSupport.overridesEuclideanHessian(newProblem.getClass())) {
-            throw new IllegalArgumentException(newProblem.getClass().getName() + ": hasEuclideanHessian() returns true "
-                    + "but euclideanHessian(x, v, out) is not implemented; implement it or drop the override of "
-                    + "hasEuclideanHessian()");
-        }
+        EuclideanHessian<P> newHessian = Objects.requireNonNull(newProblem.euclideanHessian(),
+                "problem.euclideanHessian()").orElse(null);
+        Preconditioner<P> newPreconditioner = Objects.requireNonNull(newProblem.preconditioner(),
+                "problem.preconditioner()").orElse(null);
         if (newManifold != manifold) {
             freeWorkspaces();
             manifold = newManifold;
@@ -83,8 +83,8 @@ public final class RiemannianDerivatives<P> {
             displacedGradient = manifold.allocate();
         }
         problem = newProblem;
-        exactHessian = hessian;
-        preconditioned = newProblem.hasPreconditioner();
+        euclideanHessian = newHessian;
+        preconditioner = newPreconditioner;
         point = null;
         cost = Double.NaN;
     }
@@ -106,6 +106,8 @@ public final class RiemannianDerivatives<P> {
         freeWorkspaces();
         manifold = null;
         problem = null;
+        euclideanHessian = null;
+        preconditioner = null;
         point = null;
     }
 
@@ -127,12 +129,12 @@ public final class RiemannianDerivatives<P> {
 
     /** Whether {@link #hessianVector} uses finite differences of gradients. */
     public boolean usesFiniteDifferences() {
-        return forceFiniteDifferences || !exactHessian;
+        return forceFiniteDifferences || euclideanHessian == null;
     }
 
-    /** Whether the problem supplies a preconditioner ({@link Problem#hasPreconditioner()}). */
+    /** Whether the problem has a preconditioner part ({@link Problem#preconditioner()}). */
     public boolean hasPreconditioner() {
-        return preconditioned;
+        return preconditioner != null;
     }
 
     /**
@@ -140,8 +142,8 @@ public final class RiemannianDerivatives<P> {
      * when it has none.
      */
     public void precondition(P x, P v, P out) {
-        if (preconditioned) {
-            problem.preconditioner(x, v, out);
+        if (preconditioner != null) {
+            preconditioner.apply(x, v, out);
         } else if (out != v) {
             manifold.copy(v, out);
         }
@@ -209,7 +211,7 @@ public final class RiemannianDerivatives<P> {
         if (usesFiniteDifferences()) {
             finiteDifferenceHessianVector(v, out);
         } else {
-            problem.euclideanHessian(point, v, euclideanHessianVector);
+            euclideanHessian.apply(point, v, euclideanHessianVector);
             manifold.euclideanToRiemannianHessian(point, euclideanGradient, euclideanHessianVector, v, out);
         }
     }

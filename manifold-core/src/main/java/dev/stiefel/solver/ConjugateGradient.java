@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * Riemannian nonlinear conjugate gradients (Absil, Mahony, Sepulchre 2008, sec. 8.3; Sato,
  * "Riemannian conjugate gradient methods", 2022), following pymanopt's {@code conjugate_gradient.py}
- * and Manopt's {@code conjugategradient.m}, preconditioned by {@link Problem#preconditioner}
+ * and Manopt's {@code conjugategradient.m}, preconditioned by {@link Problem#preconditioner()}
  * when the problem has one ({@code -g} below is then {@code -P g}):
  * <pre>
  *   x_{k+1} = R_{x_k}(alpha_k d_k),   d_{k+1} = -g_{k+1} + beta_{k+1} T_{x_k -> x_{k+1}}(d_k)

@@ -229,7 +229,7 @@ public abstract class IterativeSolver<P> implements Solver<P> {
      */
     protected final double requirePreconditioned(double vPv) {
         if (!(vPv >= 0 && vPv < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException(problem.getClass().getName() + ".preconditioner(x, v, out) gave "
+            throw new IllegalArgumentException("the preconditioner of " + problem.getClass().getName() + " gave "
                     + "<v, P v> = " + vPv + " for a finite tangent vector v: a preconditioner must be a symmetric "
                     + "positive-definite operator on the tangent space with finite output (Boumal 2023, sec. 6.4)");
         }

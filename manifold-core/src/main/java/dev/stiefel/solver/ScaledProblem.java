@@ -1,7 +1,10 @@
 package dev.stiefel.solver;
 
 import dev.stiefel.manifold.Manifold;
+import dev.stiefel.problem.EuclideanHessian;
+import dev.stiefel.problem.Preconditioner;
 import dev.stiefel.problem.Problem;
+import java.util.Optional;
 
 /**
  * {@code factor f} for a problem {@code f}, derivatives scaled alike and the preconditioner
@@ -58,24 +61,18 @@ final class ScaledProblem<P> implements Problem<P> {
         return factor * cost;
     }
 
+    /** The problem's Hessian part, its products scaled as the gradient is. */
     @Override
-    public boolean hasEuclideanHessian() {
-        return problem.hasEuclideanHessian();
+    public Optional<EuclideanHessian<P>> euclideanHessian() {
+        return problem.euclideanHessian().map(hessian -> (x, v, out) -> {
+            hessian.apply(x, v, out);
+            manifold.linearCombination(x, factor, out, 0.0, out, out);
+        });
     }
 
+    /** The problem's preconditioner part, unchanged. */
     @Override
-    public void euclideanHessian(P x, P v, P out) {
-        problem.euclideanHessian(x, v, out);
-        manifold.linearCombination(x, factor, out, 0.0, out, out);
-    }
-
-    @Override
-    public boolean hasPreconditioner() {
-        return problem.hasPreconditioner();
-    }
-
-    @Override
-    public void preconditioner(P x, P v, P out) {
-        problem.preconditioner(x, v, out);
+    public Optional<Preconditioner<P>> preconditioner() {
+        return problem.preconditioner();
     }
 }

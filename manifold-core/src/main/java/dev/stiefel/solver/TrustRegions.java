@@ -11,7 +11,7 @@ import java.util.Objects;
  * Math. 7 (2007); Boumal, "An introduction to optimization on smooth manifolds" (2023), sec. 6.4.
  * The iteration follows Manopt's {@code trustregions.m}/{@code trs_tCG_cached.m} and pymanopt's
  * {@code trust_regions.py} with the zero initial inner iterate, preconditioned by
- * {@link Problem#preconditioner} when the problem has one (the trust region is then measured in
+ * {@link Problem#preconditioner()} when the problem has one (the trust region is then measured in
  * the norm {@code <eta, P^-1 eta>}, Conn, Gould, Toint 2000, sec. 7.5.1; Boumal 2023,
  * sec. 6.4). {@link TrustRegionsOptions#pymanopt()} and {@link TrustRegionsOptions#manopt()}
  * reproduce those libraries' iteration traces.

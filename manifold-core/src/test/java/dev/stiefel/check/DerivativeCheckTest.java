@@ -12,8 +12,10 @@ import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.manifold.StiefelRetraction;
 import dev.stiefel.problem.ArrayRayleighQuotient;
 import dev.stiefel.problem.ArraySphere;
+import dev.stiefel.problem.EuclideanHessian;
 import dev.stiefel.problem.Problem;
 import dev.stiefel.problem.ProcrustesProblem;
+import java.util.Optional;
 import java.util.Random;
 import java.util.random.RandomGenerator;
 import org.ejml.data.DMatrixRMaj;
@@ -81,7 +83,7 @@ class DerivativeCheckTest {
         assertEquals(3.0, correct.slope(), SLOPE_ACCURACY);
 
         Problem<DMatrixRMaj> wrong = Problem.of(st, problem::cost, problem::euclideanGradient, (point, v, out) -> {
-            problem.euclideanHessian(point, v, out);
+            problem.euclideanHessian().orElseThrow().apply(point, v, out);
             st.kernels().scale(1.5, out);
         });
         DerivativeCheck.TaylorReport report = DerivativeCheck.hessian(wrong, x, new Random(23));
@@ -172,13 +174,12 @@ class DerivativeCheckTest {
             }
 
             @Override
-            public boolean hasEuclideanHessian() {
-                return true;
+            public Optional<EuclideanHessian<double[]>> euclideanHessian() {
+                return Optional.of(this::hessian);
             }
 
-            @Override
-            public void euclideanHessian(double[] x, double[] v, double[] out) {
-                good.euclideanHessian(x, v, out);
+            private void hessian(double[] x, double[] v, double[] out) {
+                good.euclideanHessian().orElseThrow().apply(x, v, out);
                 for (int i = 0; i < 8; i++) {
                     for (int j = 0; j < 8; j++) {
                         out[i] += skew[i][j] * v[j];
@@ -275,7 +276,7 @@ class DerivativeCheckTest {
                     }
                 },
                 (point, v, out) -> {
-                    problem.euclideanHessian(point, v, out);
+                    problem.euclideanHessian().orElseThrow().apply(point, v, out);
                     if (corruption == Corruption.HESSIAN || corruption == Corruption.INFINITE_HESSIAN) {
                         out.set(1, 1, poison);
                     }
@@ -379,13 +380,12 @@ class DerivativeCheckTest {
         }
 
         @Override
-        public boolean hasEuclideanHessian() {
-            return true;
+        public Optional<EuclideanHessian<DMatrixRMaj>> euclideanHessian() {
+            return Optional.of(this::hessian);
         }
 
-        @Override
-        public void euclideanHessian(DMatrixRMaj x, DMatrixRMaj v, DMatrixRMaj out) {
-            inner.euclideanHessian(x, v, out);
+        private void hessian(DMatrixRMaj x, DMatrixRMaj v, DMatrixRMaj out) {
+            inner.euclideanHessian().orElseThrow().apply(x, v, out);
             kernels.scale(hessianScale, out);
         }
     }

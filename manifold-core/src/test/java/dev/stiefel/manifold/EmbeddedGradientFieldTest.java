@@ -40,7 +40,7 @@ class EmbeddedGradientFieldTest {
         DMatrixRMaj gradient = manifold.allocate();
         DMatrixRMaj hessianV = manifold.allocate();
         problem.euclideanGradient(u, gradient);
-        problem.euclideanHessian(u, v, hessianV);
+        problem.euclideanHessian().orElseThrow().apply(u, v, hessianV);
 
         DMatrixRMaj riemannianGradient = manifold.allocate();
         manifold.euclideanToRiemannianGradient(u, gradient, riemannianGradient);

@@ -1,6 +1,7 @@
 package dev.stiefel.problem;
 
 import dev.stiefel.manifold.Manifold;
+import java.util.Optional;
 
 /**
  * {@code f(x) = sign x^T A x} on the unit sphere over {@code double[]}, {@code A} symmetric: the
@@ -58,15 +59,11 @@ public final class ArrayRayleighQuotient implements Problem<double[]> {
     }
 
     @Override
-    public boolean hasEuclideanHessian() {
-        return withHessian;
+    public Optional<EuclideanHessian<double[]>> euclideanHessian() {
+        return withHessian ? Optional.of(this::hessian) : Optional.empty();
     }
 
-    @Override
-    public void euclideanHessian(double[] x, double[] v, double[] out) {
-        if (!withHessian) {
-            Problem.super.euclideanHessian(x, v, out);
-        }
+    private void hessian(double[] x, double[] v, double[] out) {
         euclideanGradient(v, out);
     }
 }

@@ -11,15 +11,16 @@ import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.solver.SolverResult;
 import dev.stiefel.solver.TrustRegions;
 import dev.stiefel.solver.TrustRegionsOptions;
+import java.util.Optional;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
 
 /**
- * Problems built from functions agree with the class they mirror, and whether a Euclidean
- * Hessian exists follows from what was given: a forgotten {@code hasEuclideanHessian()} can no
- * longer send trust regions to finite differences (which costs an extra gradient per inner
- * iteration, visible in the evaluation counts).
+ * Problems built from functions agree with the class they mirror, and a problem's Hessian is
+ * its Hessian part: present exactly when given, then used by trust regions for every
+ * Hessian-vector product, and otherwise replaced by finite differences of gradients (which cost
+ * an extra gradient per inner iteration, visible in the evaluation counts).
  */
 class ProblemOfTest {
 
@@ -61,7 +62,7 @@ class ProblemOfTest {
     @Test
     void lambdasWithHessianReproduceTheClassExactly() {
         Problem<DMatrixRMaj> fromFunctions = Problem.of(stiefel, this::cost, this::gradient, (x, v, out) -> gradient(v, out));
-        assertTrue(fromFunctions.hasEuclideanHessian());
+        assertTrue(fromFunctions.euclideanHessian().isPresent());
         SolverResult<DMatrixRMaj> expected = solve(brockett);
         SolverResult<DMatrixRMaj> actual = solve(fromFunctions);
         assertEquals(expected.iterations(), actual.iterations());
@@ -73,7 +74,7 @@ class ProblemOfTest {
     @Test
     void lambdasWithoutHessianUseFiniteDifferences() {
         Problem<DMatrixRMaj> fromFunctions = Problem.of(stiefel, this::cost, this::gradient);
-        assertFalse(fromFunctions.hasEuclideanHessian());
+        assertTrue(fromFunctions.euclideanHessian().isEmpty());
         SolverResult<DMatrixRMaj> exact = solve(brockett);
         SolverResult<DMatrixRMaj> approximate = solve(fromFunctions);
         // One gradient per Hessian-vector product on top of one per accepted point.
@@ -101,101 +102,104 @@ class ProblemOfTest {
         assertEquals(solve(brockett).cost(), result.cost(), 1e-12 * Math.abs(result.cost()));
     }
 
-    /** An override of euclideanHessian without hasEuclideanHessian(): used, not ignored. */
-    @Test
-    void overridingTheHessianIsEnoughForTheSolverToUseIt() {
-        Problem<DMatrixRMaj> forgetful = new Problem<>() {
-            @Override
-            public Manifold<DMatrixRMaj> manifold() {
-                return stiefel;
-            }
-
-            @Override
-            public double cost(DMatrixRMaj x) {
-                return ProblemOfTest.this.cost(x);
-            }
-
-            @Override
-            public void euclideanGradient(DMatrixRMaj x, DMatrixRMaj out) {
-                gradient(x, out);
-            }
-
-            @Override
-            public void euclideanHessian(DMatrixRMaj x, DMatrixRMaj v, DMatrixRMaj out) {
-                gradient(v, out);
-            }
-        };
-        assertTrue(forgetful.hasEuclideanHessian());
-        SolverResult<DMatrixRMaj> expected = solve(brockett);
-        SolverResult<DMatrixRMaj> actual = solve(forgetful);
-        assertEquals(expected.gradientEvaluations(), actual.gradientEvaluations(), actual::summary);
-        assertEquals(expected.iterations(), actual.iterations());
-    }
-
-    @Test
-    void claimingAHessianWithoutOneIsRejectedBeforeSolving() {
-        Problem<DMatrixRMaj> boastful = new Problem<>() {
-            @Override
-            public Manifold<DMatrixRMaj> manifold() {
-                return stiefel;
-            }
-
-            @Override
-            public double cost(DMatrixRMaj x) {
-                return ProblemOfTest.this.cost(x);
-            }
-
-            @Override
-            public void euclideanGradient(DMatrixRMaj x, DMatrixRMaj out) {
-                gradient(x, out);
-            }
-
-            @Override
-            public boolean hasEuclideanHessian() {
-                return true;
-            }
-        };
-        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> solve(boastful));
-        assertTrue(error.getMessage().contains("euclideanHessian"), error.getMessage());
-    }
-
-    @Test
-    void aSubclassInheritsTheHessianOfItsParent() {
-        class Weighted extends ForwardingBrockett {
-            Weighted() {
-                super(brockett);
-            }
-        }
-        assertTrue(new Weighted().hasEuclideanHessian());
-        assertFalse(Problem.of(stiefel, this::cost, this::gradient).hasPreconditioner());
-        assertFalse(brockett.hasPreconditioner());
-    }
-
-    private static class ForwardingBrockett implements Problem<DMatrixRMaj> {
-        private final BrockettProblem<DMatrixRMaj> inner;
-
-        ForwardingBrockett(BrockettProblem<DMatrixRMaj> inner) {
-            this.inner = inner;
-        }
-
+    /** A problem class with cost and gradient only: no Hessian part, no preconditioner part. */
+    private class CostAndGradientOnly implements Problem<DMatrixRMaj> {
         @Override
         public Manifold<DMatrixRMaj> manifold() {
-            return inner.manifold();
+            return stiefel;
         }
 
         @Override
         public double cost(DMatrixRMaj x) {
-            return inner.cost(x);
+            return ProblemOfTest.this.cost(x);
         }
 
         @Override
         public void euclideanGradient(DMatrixRMaj x, DMatrixRMaj out) {
-            inner.euclideanGradient(x, out);
+            gradient(x, out);
         }
+    }
 
-        @Override
-        public void euclideanHessian(DMatrixRMaj x, DMatrixRMaj v, DMatrixRMaj out) {
-            inner.euclideanHessian(x, v, out);
-        }
+    /**
+     * Without a Hessian part trust regions take finite differences: the run is the one of the
+     * function-built problem without a Hessian, bit for bit, and one gradient per Hessian-vector
+     * product is spent on top of those of the accepted points.
+     */
+    @Test
+    void aClassWithoutAHessianPartUsesFiniteDifferences() {
+        Problem<DMatrixRMaj> costAndGradient = new CostAndGradientOnly();
+        assertTrue(costAndGradient.euclideanHessian().isEmpty());
+        assertTrue(costAndGradient.preconditioner().isEmpty());
+        assertTrue(new RiemannianDerivatives<>(costAndGradient).usesFiniteDifferences());
+        SolverResult<DMatrixRMaj> actual = solve(costAndGradient);
+        SolverResult<DMatrixRMaj> expected = solve(Problem.of(stiefel, this::cost, this::gradient));
+        assertEquals(expected.iterations(), actual.iterations());
+        assertEquals(expected.gradientEvaluations(), actual.gradientEvaluations());
+        assertEquals(expected.hessianEvaluations(), actual.hessianEvaluations());
+        assertEquals(expected.cost(), actual.cost());
+        assertTrue(actual.gradientEvaluations() >= actual.hessianEvaluations(), actual::summary);
+    }
+
+    /**
+     * A Hessian part is what trust regions call for every Hessian-vector product: a counting
+     * Hessian is called once per product the result reports, and the run is the one of
+     * {@link BrockettProblem}, whose Hessian is the same closed form.
+     */
+    @Test
+    void aHessianPartIsUsedForEveryHessianVectorProduct() {
+        int[] calls = new int[1];
+        Problem<DMatrixRMaj> counted = new Problem<>() {
+            @Override
+            public Manifold<DMatrixRMaj> manifold() {
+                return stiefel;
+            }
+
+            @Override
+            public double cost(DMatrixRMaj x) {
+                return ProblemOfTest.this.cost(x);
+            }
+
+            @Override
+            public void euclideanGradient(DMatrixRMaj x, DMatrixRMaj out) {
+                gradient(x, out);
+            }
+
+            @Override
+            public Optional<EuclideanHessian<DMatrixRMaj>> euclideanHessian() {
+                return Optional.of((x, v, out) -> {
+                    calls[0]++;
+                    gradient(v, out);
+                });
+            }
+        };
+        assertFalse(new RiemannianDerivatives<>(counted).usesFiniteDifferences());
+        SolverResult<DMatrixRMaj> actual = solve(counted);
+        SolverResult<DMatrixRMaj> expected = solve(brockett);
+        assertTrue(actual.hessianEvaluations() > 0, actual::summary);
+        assertEquals(actual.hessianEvaluations(), calls[0]);
+        assertEquals(expected.iterations(), actual.iterations());
+        assertEquals(expected.gradientEvaluations(), actual.gradientEvaluations(), actual::summary);
+        assertEquals(expected.cost(), actual.cost());
+        assertTrue(actual.gradientEvaluations() < actual.hessianEvaluations(), actual::summary);
+    }
+
+    /** A part must be an {@code Optional}, never null: the solver names the method at fault. */
+    @Test
+    void aNullPartIsNamedBeforeSolving() {
+        Problem<DMatrixRMaj> broken = new CostAndGradientOnly() {
+            @Override
+            public Optional<EuclideanHessian<DMatrixRMaj>> euclideanHessian() {
+                return null;
+            }
+        };
+        NullPointerException error = assertThrows(NullPointerException.class, () -> solve(broken));
+        assertTrue(error.getMessage().contains("euclideanHessian()"), error.getMessage());
+    }
+
+    @Test
+    void theBuiltInProblemsHaveAHessianAndNoPreconditioner() {
+        assertTrue(brockett.euclideanHessian().isPresent());
+        assertTrue(brockett.preconditioner().isEmpty());
+        assertTrue(Problem.of(stiefel, this::cost, this::gradient).preconditioner().isEmpty());
     }
 }

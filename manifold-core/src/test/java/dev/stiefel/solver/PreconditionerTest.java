@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stiefel.manifold.Euclidean;
 import dev.stiefel.manifold.Manifold;
+import dev.stiefel.problem.EuclideanHessian;
+import dev.stiefel.problem.Preconditioner;
 import dev.stiefel.problem.Problem;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
@@ -38,10 +41,10 @@ class PreconditionerTest {
 
     /** The quadratic, with {@code D^-1} or the identity as preconditioner, or none. */
     private final class Quadratic implements Problem<DMatrixRMaj> {
-        private final String preconditioner;
+        private final String kind;
 
-        Quadratic(String preconditioner) {
-            this.preconditioner = preconditioner;
+        Quadratic(String kind) {
+            this.kind = kind;
         }
 
         @Override
@@ -66,21 +69,24 @@ class PreconditionerTest {
         }
 
         @Override
-        public void euclideanHessian(DMatrixRMaj x, DMatrixRMaj v, DMatrixRMaj out) {
+        public Optional<EuclideanHessian<DMatrixRMaj>> euclideanHessian() {
+            return Optional.of(this::hessian);
+        }
+
+        private void hessian(DMatrixRMaj x, DMatrixRMaj v, DMatrixRMaj out) {
             for (int i = 0; i < N; i++) {
                 out.set(i, 0, diagonal[i] * v.get(i, 0));
             }
         }
 
         @Override
-        public boolean hasPreconditioner() {
-            return !preconditioner.equals("none");
+        public Optional<Preconditioner<DMatrixRMaj>> preconditioner() {
+            return kind.equals("none") ? Optional.empty() : Optional.of(this::precondition);
         }
 
-        @Override
-        public void preconditioner(DMatrixRMaj x, DMatrixRMaj v, DMatrixRMaj out) {
+        private void precondition(DMatrixRMaj x, DMatrixRMaj v, DMatrixRMaj out) {
             for (int i = 0; i < N; i++) {
-                out.set(i, 0, preconditioner.equals("inverse") ? v.get(i, 0) / diagonal[i] : v.get(i, 0));
+                out.set(i, 0, kind.equals("inverse") ? v.get(i, 0) / diagonal[i] : v.get(i, 0));
             }
         }
     }

@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stiefel.manifold.Manifold;
 import dev.stiefel.problem.ArrayRayleighQuotient;
+import dev.stiefel.problem.EuclideanHessian;
 import dev.stiefel.problem.Problem;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -214,13 +216,8 @@ class SolverBehaviourTest {
         }
 
         @Override
-        public boolean hasEuclideanHessian() {
-            return true;
-        }
-
-        @Override
-        public void euclideanHessian(double[] x, double[] v, double[] out) {
-            inner.euclideanHessian(x, v, out);
+        public Optional<EuclideanHessian<double[]>> euclideanHessian() {
+            return inner.euclideanHessian();
         }
     }
 }

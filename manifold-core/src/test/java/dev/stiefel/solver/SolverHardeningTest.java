@@ -13,8 +13,11 @@ import dev.stiefel.manifold.Stiefel;
 import dev.stiefel.manifold.StiefelRetraction;
 import dev.stiefel.problem.ArrayRayleighQuotient;
 import dev.stiefel.problem.BrockettProblem;
+import dev.stiefel.problem.EuclideanHessian;
+import dev.stiefel.problem.Preconditioner;
 import dev.stiefel.problem.Problem;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -133,7 +136,7 @@ class SolverHardeningTest {
             problem.euclideanGradient(x, out);
             CommonOps_DDRM.scale(scale, out);
         }, (x, v, out) -> {
-            problem.euclideanHessian(x, v, out);
+            problem.euclideanHessian().orElseThrow().apply(x, v, out);
             CommonOps_DDRM.scale(scale, out);
         });
     }
@@ -270,7 +273,11 @@ class SolverHardeningTest {
         }
 
         @Override
-        public void euclideanHessian(DMatrixRMaj x, DMatrixRMaj v, DMatrixRMaj out) {
+        public Optional<EuclideanHessian<DMatrixRMaj>> euclideanHessian() {
+            return Optional.of(this::hessian);
+        }
+
+        private void hessian(DMatrixRMaj x, DMatrixRMaj v, DMatrixRMaj out) {
             for (int i = 0; i < 6; i++) {
                 out.set(i, 0, (i + 1) * v.get(i, 0));
             }
@@ -278,7 +285,11 @@ class SolverHardeningTest {
 
         /** NaN everywhere, or {@code output * v} (negative: not positive definite). */
         @Override
-        public void preconditioner(DMatrixRMaj x, DMatrixRMaj v, DMatrixRMaj out) {
+        public Optional<Preconditioner<DMatrixRMaj>> preconditioner() {
+            return Optional.of(this::precondition);
+        }
+
+        private void precondition(DMatrixRMaj x, DMatrixRMaj v, DMatrixRMaj out) {
             for (int i = 0; i < 6; i++) {
                 out.set(i, 0, Double.isNaN(output) ? Double.NaN : output * v.get(i, 0));
             }

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stiefel.check.DerivativeCheck;
+import dev.stiefel.problem.EuclideanHessian;
 import dev.stiefel.problem.Problem;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 import org.ejml.data.DMatrixRMaj;
@@ -81,8 +83,8 @@ public abstract class ManifoldContract<P> {
     protected abstract RetractionOrder expectedRetractionOrder();
 
     /**
-     * A cost with known Euclidean gradient and Hessian on the embedding of {@code manifold};
-     * on a quotient manifold it must be invariant.
+     * A cost with known Euclidean gradient and Hessian part on the embedding of
+     * {@code manifold}; on a quotient manifold it must be invariant.
      */
     protected abstract Problem<P> createProblem(Manifold<P> manifold, RandomGenerator random);
 
@@ -470,6 +472,7 @@ public abstract class ManifoldContract<P> {
         P x = randomPoint();
         DerivativeCheck.TaylorReport correct = DerivativeCheck.hessian(problem, x, random);
         assertTrue(correct.passed(), () -> "correct Hessian: slope " + correct.slope());
+        EuclideanHessian<P> hessian = hessianPart(problem);
         Problem<P> wrong = new Problem<>() {
             @Override
             public Manifold<P> manifold() {
@@ -487,9 +490,11 @@ public abstract class ManifoldContract<P> {
             }
 
             @Override
-            public void euclideanHessian(P point, P direction, P out) {
-                problem.euclideanHessian(point, direction, out);
-                manifold.linearCombination(point, 1.5, out, 0.0, out, out);
+            public Optional<EuclideanHessian<P>> euclideanHessian() {
+                return Optional.of((point, direction, out) -> {
+                    hessian.apply(point, direction, out);
+                    manifold.linearCombination(point, 1.5, out, 0.0, out, out);
+                });
             }
         };
         DerivativeCheck.TaylorReport report = DerivativeCheck.hessian(wrong, x, random);
@@ -646,7 +651,7 @@ public abstract class ManifoldContract<P> {
         P euclidean = newPoint();
         P euclideanHessian = newPoint();
         problem.euclideanGradient(x, euclidean);
-        problem.euclideanHessian(x, u, euclideanHessian);
+        hessianPart(problem).apply(x, u, euclideanHessian);
         P aliased = newPoint();
         manifold.copy(u, aliased);
         manifold.euclideanToRiemannianHessian(x, euclidean, euclideanHessian, aliased, aliased);
@@ -656,12 +661,18 @@ public abstract class ManifoldContract<P> {
                 "out may alias the Euclidean Hessian-vector product");
     }
 
+    /** The Hessian part of a problem from {@link #createProblem}, which must have one. */
+    private EuclideanHessian<P> hessianPart(Problem<P> problem) {
+        return problem.euclideanHessian().orElseThrow(
+                () -> new AssertionError("createProblem must give a problem with a Euclidean Hessian part"));
+    }
+
     private P riemannianHessian(Problem<P> problem, P x, P v) {
         P euclidean = newPoint();
         P euclideanHessian = newPoint();
         P out = newPoint();
         problem.euclideanGradient(x, euclidean);
-        problem.euclideanHessian(x, v, euclideanHessian);
+        hessianPart(problem).apply(x, v, euclideanHessian);
         manifold.euclideanToRiemannianHessian(x, euclidean, euclideanHessian, v, out);
         return out;
     }

@@ -1,7 +1,10 @@
 package dev.stiefel.manifold;
 
+import dev.stiefel.problem.EuclideanHessian;
 import dev.stiefel.problem.Problem;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The separable cost {@code f(x) = sum_i f_i(x_i)} on a {@link Product}, whose Euclidean
@@ -40,15 +43,21 @@ public final class ProductProblem<P> implements Problem<ProductPoint<P>> {
         }
     }
 
+    /** The factors' Hessian parts, block by block; present when every factor has one. */
     @Override
-    public boolean hasEuclideanHessian() {
-        return true;
-    }
-
-    @Override
-    public void euclideanHessian(ProductPoint<P> x, ProductPoint<P> v, ProductPoint<P> out) {
-        for (int i = 0; i < parts.size(); i++) {
-            parts.get(i).euclideanHessian(x.component(i), v.component(i), out.component(i));
+    public Optional<EuclideanHessian<ProductPoint<P>>> euclideanHessian() {
+        List<EuclideanHessian<P>> hessians = new ArrayList<>();
+        for (Problem<P> part : parts) {
+            Optional<EuclideanHessian<P>> hessian = part.euclideanHessian();
+            if (hessian.isEmpty()) {
+                return Optional.empty();
+            }
+            hessians.add(hessian.get());
         }
+        return Optional.of((x, v, out) -> {
+            for (int i = 0; i < hessians.size(); i++) {
+                hessians.get(i).apply(x.component(i), v.component(i), out.component(i));
+            }
+        });
     }
 }
