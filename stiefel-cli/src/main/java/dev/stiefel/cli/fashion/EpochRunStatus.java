@@ -16,6 +16,9 @@ import java.nio.file.StandardCopyOption;
  * {@code interrupted at head H, seed S, epoch E, batch K} (the runs go one after another, so one
  * position is in progress at a time). The file is replaced atomically where the file system
  * allows. Thread-safe: the training thread reports its position while a shutdown hook may read it.
+ * Per-epoch results are written through {@link #record}, under the status's lock, so that no row
+ * is written after the status says where the call was interrupted (the training thread runs on
+ * while the shutdown hook writes the status).
  */
 final class EpochRunStatus {
 
@@ -45,6 +48,27 @@ final class EpochRunStatus {
         this.seed = runSeed;
         this.epoch = runEpoch;
         this.batch = runBatch;
+    }
+
+    /** Writes results. */
+    @FunctionalInterface
+    interface ResultWriter {
+        void write() throws IOException;
+    }
+
+    /**
+     * Writes results of the position in progress unless the call has ended; an interruption waits
+     * for a write in progress.
+     *
+     * @return whether they were written
+     * @throws IOException from the writer
+     */
+    synchronized boolean record(ResultWriter writer) throws IOException {
+        if (ended) {
+            return false;
+        }
+        writer.write();
+        return true;
     }
 
     /** Between runs (the last run's files are written). */

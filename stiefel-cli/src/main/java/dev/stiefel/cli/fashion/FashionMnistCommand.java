@@ -306,9 +306,11 @@ public final class FashionMnistCommand implements Callable<Integer> {
                         @Override
                         public void epochDone(EpochRecord record) {
                             try {
-                                csv.write(record.toCsv());
-                                csv.write('\n');
-                                csv.flush();
+                                status.record(() -> {
+                                    csv.write(record.toCsv());
+                                    csv.write('\n');
+                                    csv.flush();
+                                });
                             } catch (IOException e) {
                                 throw new UncheckedIOException(e);
                             }

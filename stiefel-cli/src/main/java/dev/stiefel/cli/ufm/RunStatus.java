@@ -22,6 +22,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code ufm-compare} reading the folder, finds process P gone and writes
  * {@code stale: ...} instead ({@link #markStale}).
  *
+ * <p>The results of a (head, seed) run are written through {@link #recordDone}, under the same
+ * lock as the status: on SIGINT or SIGTERM the training threads keep running while the shutdown
+ * hook writes {@code interrupted at ...}, so a run could otherwise finish and write its CSVs after
+ * the status named it in progress (its iteration then lagging the CSV's last row). With the lock,
+ * a run's files are either written before the status (and the run is no longer listed) or not at
+ * all.
+ *
  * <p>{@link #interrupted()} is what the shutdown hook ({@link #shutdownHook}) runs on SIGINT
  * or SIGTERM; it is public so that it can be exercised without a signal. The file is replaced
  * atomically where the file system allows, so a reader never sees half a line. Thread-safe: the
@@ -116,9 +123,29 @@ public final class RunStatus {
         return iteration;
     }
 
-    /** A (head, seed) run has ended (its CSVs are written). */
-    public void done(HeadKind head, long seed) {
+    /** Writes a run's files. */
+    @FunctionalInterface
+    public interface ResultWriter {
+        /** Writes the files. */
+        void write() throws IOException;
+    }
+
+    /**
+     * A (head, seed) run has ended: writes its files and takes it off the runs in progress, unless
+     * the call has ended (interrupted, failed or finished), in which case nothing is written.
+     * Holds the status's lock while writing, so an interruption waits for the files.
+     *
+     * @param writer writes the run's files
+     * @return whether the files were written
+     * @throws IOException from the writer
+     */
+    public synchronized boolean recordDone(HeadKind head, long seed, ResultWriter writer) throws IOException {
+        if (ended) {
+            return false;
+        }
+        writer.write();
         inProgress.remove(key(head, seed));
+        return true;
     }
 
     /** Writes {@code finished}, unless the run has already ended (the first end is kept). */

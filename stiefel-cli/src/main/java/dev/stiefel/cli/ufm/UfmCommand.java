@@ -319,10 +319,11 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
                 }
             });
             String stem = RunFiles.stem(head, seed);
-            RunFiles.writeMetrics(runFolder.resolve(stem + ".csv"), result.history());
-            RunFiles.writeMargins(runFolder.resolve(stem + "-margins.csv"), result.finalMargins(),
-                    model.resolvedClasses);
-            status.done(head, seed);
+            status.recordDone(head, seed, () -> {
+                RunFiles.writeMetrics(runFolder.resolve(stem + ".csv"), result.history());
+                RunFiles.writeMargins(runFolder.resolve(stem + "-margins.csv"), result.finalMargins(),
+                        model.resolvedClasses);
+            });
             return result;
             }
         } catch (IOException e) {

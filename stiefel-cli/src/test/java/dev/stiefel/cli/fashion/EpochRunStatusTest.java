@@ -33,6 +33,18 @@ class EpochRunStatusTest {
     }
 
     @Test
+    void noEpochRowIsWrittenAfterTheInterruption() throws IOException {
+        EpochRunStatus status = new EpochRunStatus(folder);
+        status.at(HeadKind.IMPLICIT, 1, 3, 0);
+        StringBuilder rows = new StringBuilder();
+        assertEquals(true, status.record(() -> rows.append("epoch 2\n")));
+        status.interrupted();
+        assertEquals(false, status.record(() -> rows.append("epoch 3\n")));
+        assertEquals("epoch 2\n", rows.toString());
+        assertEquals("interrupted at head implicit, seed 1, epoch 3, batch 0", read(status));
+    }
+
+    @Test
     void finishedAndFailedAreFinal() throws IOException {
         EpochRunStatus finished = new EpochRunStatus(Files.createDirectories(folder.resolve("a")));
         finished.finished();

@@ -15,6 +15,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RunStatusTest {
 
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static String status(Path folder) throws IOException {
         return Files.readString(folder.resolve(RunStatus.FILE_NAME)).strip();
     }
@@ -37,7 +46,7 @@ class RunStatusTest {
         status.started(HeadKind.IMPLICIT, 2).set(400);
         status.started(HeadKind.FIXED, 2).set(380);
         status.started(HeadKind.STANDARD, 1).set(2000);
-        status.done(HeadKind.STANDARD, 1);
+        assertTrue(status.recordDone(HeadKind.STANDARD, 1, () -> { }));
         AtomicBoolean progressEnded = new AtomicBoolean();
         status.shutdownHook(() -> progressEnded.set(true)).run();
         assertEquals("interrupted at head fixed, seed 2, iteration 380; head implicit, seed 2, iteration 400",
@@ -48,6 +57,47 @@ class RunStatusTest {
         status.failed("InterruptedException");
         assertEquals("interrupted at head fixed, seed 2, iteration 380; head implicit, seed 2, iteration 400",
                 status(folder));
+    }
+
+    /**
+     * The training threads run on while the shutdown hook writes the status: a run that finishes
+     * during the interruption either writes its files before the status (and is not listed) or
+     * writes nothing, so that the status never names an iteration behind a complete CSV.
+     */
+    @Test
+    void noResultsAreWrittenAfterTheInterruptionAndTheStatusWaitsForAWriteInProgress(@TempDir Path folder)
+            throws Exception {
+        RunStatus status = new RunStatus(folder);
+        status.started(HeadKind.IMPLICIT, 1).set(400);
+        status.started(HeadKind.FIXED, 1).set(395);
+        java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread finishing = new Thread(() -> {
+            try {
+                status.recordDone(HeadKind.IMPLICIT, 1, () -> {
+                    writing.countDown();
+                    awaitQuietly(release);
+                    Files.writeString(folder.resolve("implicit-seed1.csv"), "complete\n");
+                });
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        finishing.start();
+        writing.await();
+        java.util.concurrent.FutureTask<String> hook = new java.util.concurrent.FutureTask<>(status::interrupted);
+        Thread signal = new Thread(hook);
+        signal.start();
+        Thread.sleep(200);
+        assertTrue(!hook.isDone(), "the interruption waits for the files being written");
+        release.countDown();
+        assertEquals("interrupted at head fixed, seed 1, iteration 395", hook.get());
+        finishing.join();
+        assertTrue(Files.exists(folder.resolve("implicit-seed1.csv")));
+        AtomicBoolean wrote = new AtomicBoolean();
+        assertTrue(!status.recordDone(HeadKind.FIXED, 1, () -> wrote.set(true)), "nothing is recorded afterwards");
+        assertTrue(!wrote.get());
+        assertEquals("interrupted at head fixed, seed 1, iteration 395", status(folder));
     }
 
     @Test
