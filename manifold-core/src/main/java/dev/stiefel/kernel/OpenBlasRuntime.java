@@ -47,6 +47,12 @@ public final class OpenBlasRuntime {
     /** How long other processes' CPU use is sampled when the default is decided. */
     static final long SAMPLE_MILLIS = 200;
 
+    /**
+     * How long the second sample lasts, taken only when the load average says more cores are
+     * busy than the first sample saw.
+     */
+    static final long CONFIRMING_SAMPLE_MILLIS = 1000;
+
     /** The environment variables OpenBLAS reads its thread count from, in its order. */
     static final java.util.List<String> THREAD_VARIABLES =
             java.util.List.of("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS");
@@ -150,14 +156,19 @@ public final class OpenBlasRuntime {
      *     started, in cores, times {@code 1 - exp(-uptime / 60 s)} (the load average weighs the
      *     last minute)
      * @param otherCores other processes' CPU use over the {@value #SAMPLE_MILLIS} ms sample, in cores
+     * @param confirmingCores other processes' CPU use over the {@value #CONFIRMING_SAMPLE_MILLIS} ms
+     *     second sample, in cores; NaN when the first sample and the load average agreed
      */
-    public record LoadAwareDefault(int threads, int cores, double loadAverage, double ownLoad, double otherCores) {
+    public record LoadAwareDefault(int threads, int cores, double loadAverage, double ownLoad, double otherCores,
+            double confirmingCores) {
 
         /** One line for reports. */
         public String describe() {
             return String.format(java.util.Locale.ROOT,
-                    "load-aware default: %d cores, load average %.2f (this process %.2f), other processes %.2f cores",
-                    cores, loadAverage, ownLoad, otherCores);
+                    "load-aware default: %d cores, load average %.2f (this process %.2f), other processes %.2f cores%s",
+                    cores, loadAverage, ownLoad, otherCores, Double.isNaN(confirmingCores) ? ""
+                            : String.format(java.util.Locale.ROOT, " (%.2f over %d ms)", confirmingCores,
+                                    CONFIRMING_SAMPLE_MILLIS));
         }
     }
 
@@ -180,23 +191,54 @@ public final class OpenBlasRuntime {
     }
 
     /**
-     * The cores other processes leave idle, at least 1: {@code cores - busy}, with
-     * {@code busy} the larger of two estimates of the cores other processes keep busy, each
-     * rounded (half a core or more counts as a busy core): the one-minute load average less
-     * this process's share of it ({@code loadAverage - ownLoad}; ignored when the load average
-     * is negative, i.e. unavailable), and {@code otherCores}, a short sample of the
-     * other processes' CPU use. The load average sees a steady load but lags a new one by about
-     * a minute, the sample sees a new load at once but may catch a short burst; taking the
-     * larger errs towards fewer threads, the cheaper error.
+     * The cores other processes leave idle, at least 1: {@code cores - busy}, with {@code busy}
+     * judged from two estimates of the cores other processes keep busy, each rounded (half a core
+     * or more counts as a busy core): the one-minute load average less this process's share of it
+     * ({@code loadAverage - ownLoad}; ignored when the load average is negative, i.e.
+     * unavailable), and {@code otherCores}, a short sample of the other processes' CPU use. The
+     * load average sees a steady load but lags a change by about a minute in both directions; the
+     * sample sees the present but may catch a short burst. When the sample says more, it is taken
+     * (a new load, or a burst: erring towards fewer threads is the cheaper error). When the load
+     * average says more, it is either a steady load the short sample missed or a load that has
+     * ended and whose average still decays; a longer sample, {@code confirmingCores}, tells them
+     * apart: {@code busy} is then the larger of the two samples. Without that sample (NaN) the
+     * load average counts.
+     *
+     * @param confirmingCores other processes' CPU use over a longer second sample, in cores, or
+     *     NaN when none was taken
      */
-    public static int loadAwareThreads(int cores, double loadAverage, double ownLoad, double otherCores) {
+    public static int loadAwareThreads(int cores, double loadAverage, double ownLoad, double otherCores,
+            double confirmingCores) {
         if (cores < 1) {
             throw new IllegalArgumentException("cores: expected at least 1, got " + cores);
         }
-        double averaged = loadAverage >= 0 ? loadAverage - Math.max(0.0, ownLoad) : 0.0;
-        double sampled = Double.isFinite(otherCores) ? otherCores : 0.0;
-        long busy = Math.max(0, Math.max(Math.round(averaged), Math.round(sampled)));
-        return (int) Math.max(1, Math.min(cores, cores - busy));
+        long averaged = averagedBusyCores(loadAverage, ownLoad);
+        long sampled = sampledBusyCores(otherCores);
+        long busy;
+        if (averaged <= sampled) {
+            busy = sampled;
+        } else if (Double.isFinite(confirmingCores)) {
+            busy = Math.max(sampled, Math.round(confirmingCores));
+        } else {
+            busy = averaged;
+        }
+        return (int) Math.max(1, Math.min(cores, cores - Math.max(0, busy)));
+    }
+
+    /**
+     * Whether {@link #loadAwareThreads} would use a confirming sample: the load average says more
+     * busy cores than the first sample.
+     */
+    static boolean needsConfirmingSample(double loadAverage, double ownLoad, double otherCores) {
+        return averagedBusyCores(loadAverage, ownLoad) > sampledBusyCores(otherCores);
+    }
+
+    private static long averagedBusyCores(double loadAverage, double ownLoad) {
+        return loadAverage >= 0 ? Math.round(loadAverage - Math.max(0.0, ownLoad)) : 0;
+    }
+
+    private static long sampledBusyCores(double cores) {
+        return Double.isFinite(cores) ? Math.round(cores) : 0;
     }
 
     private static LoadAwareDefault measureLoadAwareDefault() {
@@ -206,26 +248,33 @@ public final class OpenBlasRuntime {
         double loadAverage = system.getSystemLoadAverage();
         double ownLoad = 0.0;
         double otherCores = 0.0;
+        double confirmingCores = Double.NaN;
         if (system instanceof com.sun.management.OperatingSystemMXBean detailed) {
             long uptimeMillis = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
             double ownCores = uptimeMillis > 0 ? detailed.getProcessCpuTime() / (uptimeMillis * 1e6) : 0.0;
             ownLoad = Math.max(0.0, ownCores) * (1.0 - Math.exp(-uptimeMillis / LOAD_AVERAGE_MILLIS));
             // The CPU-load figures are measured between consecutive calls: prime, wait, read.
-            detailed.getCpuLoad();
-            detailed.getProcessCpuLoad();
-            try {
-                Thread.sleep(SAMPLE_MILLIS);
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            double systemShare = detailed.getCpuLoad();
-            double processShare = detailed.getProcessCpuLoad();
-            if (systemShare >= 0 && processShare >= 0) {
-                otherCores = Math.max(0.0, systemShare - processShare) * cores;
+            otherCores = sampleOtherCores(detailed, cores, SAMPLE_MILLIS);
+            if (needsConfirmingSample(loadAverage, ownLoad, otherCores)) {
+                confirmingCores = sampleOtherCores(detailed, cores, CONFIRMING_SAMPLE_MILLIS);
             }
         }
-        return new LoadAwareDefault(loadAwareThreads(cores, loadAverage, ownLoad, otherCores), cores, loadAverage,
-                ownLoad, otherCores);
+        return new LoadAwareDefault(loadAwareThreads(cores, loadAverage, ownLoad, otherCores, confirmingCores), cores,
+                loadAverage, ownLoad, otherCores, confirmingCores);
+    }
+
+    /** Other processes' CPU use over the next {@code millis} ms, in cores (0 when unknown). */
+    private static double sampleOtherCores(com.sun.management.OperatingSystemMXBean system, int cores, long millis) {
+        system.getCpuLoad();
+        system.getProcessCpuLoad();
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        double systemShare = system.getCpuLoad();
+        double processShare = system.getProcessCpuLoad();
+        return systemShare >= 0 && processShare >= 0 ? Math.max(0.0, systemShare - processShare) * cores : 0.0;
     }
 
     /**

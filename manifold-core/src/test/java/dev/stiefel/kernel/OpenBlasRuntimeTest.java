@@ -54,16 +54,33 @@ class OpenBlasRuntimeTest {
      */
     @Test
     void theDefaultLeavesTheCoresOtherProcessesKeepBusy() {
-        assertEquals(2, OpenBlasRuntime.loadAwareThreads(2, 0.05, 0.0, 0.02), "idle");
-        assertEquals(1, OpenBlasRuntime.loadAwareThreads(2, 1.02, 0.01, 0.98), "a busy loop beside it");
-        assertEquals(1, OpenBlasRuntime.loadAwareThreads(2, 1.0, 0.0, 0.0), "a steady load the sample missed");
-        assertEquals(1, OpenBlasRuntime.loadAwareThreads(2, 0.1, 0.0, 0.97), "a new load the average lags");
-        assertEquals(2, OpenBlasRuntime.loadAwareThreads(2, 1.5, 1.4, 0.0), "this process's own share");
-        assertEquals(2, OpenBlasRuntime.loadAwareThreads(2, -1.0, 0.0, 0.0), "no load average on this platform");
-        assertEquals(1, OpenBlasRuntime.loadAwareThreads(2, 5.0, 0.0, 3.0), "never fewer than one");
-        assertEquals(13, OpenBlasRuntime.loadAwareThreads(16, 3.4, 0.2, 2.6), "16 cores, 3 busy");
-        assertEquals(2, OpenBlasRuntime.loadAwareThreads(2, 0.49, 0.0, 0.49), "less than half a core is idle");
-        assertThrows(IllegalArgumentException.class, () -> OpenBlasRuntime.loadAwareThreads(0, 0, 0, 0));
+        assertEquals(2, OpenBlasRuntime.loadAwareThreads(2, 0.05, 0.0, 0.02, Double.NaN), "idle");
+        assertEquals(1, OpenBlasRuntime.loadAwareThreads(2, 1.02, 0.01, 0.98, Double.NaN), "a busy loop beside it");
+        assertEquals(1, OpenBlasRuntime.loadAwareThreads(2, 1.0, 0.0, 0.0, Double.NaN), "a steady load the sample missed");
+        assertEquals(1, OpenBlasRuntime.loadAwareThreads(2, 0.1, 0.0, 0.97, Double.NaN), "a new load the average lags");
+        assertEquals(2, OpenBlasRuntime.loadAwareThreads(2, 1.5, 1.4, 0.0, Double.NaN), "this process's own share");
+        assertEquals(2, OpenBlasRuntime.loadAwareThreads(2, -1.0, 0.0, 0.0, Double.NaN), "no load average on this platform");
+        assertEquals(1, OpenBlasRuntime.loadAwareThreads(2, 5.0, 0.0, 3.0, Double.NaN), "never fewer than one");
+        assertEquals(13, OpenBlasRuntime.loadAwareThreads(16, 3.4, 0.2, 2.6, Double.NaN), "16 cores, 3 busy");
+        assertEquals(2, OpenBlasRuntime.loadAwareThreads(2, 0.49, 0.0, 0.49, Double.NaN), "less than half a core is idle");
+        assertThrows(IllegalArgumentException.class, () -> OpenBlasRuntime.loadAwareThreads(0, 0, 0, 0, Double.NaN));
+    }
+
+    /**
+     * When the load average says more busy cores than the short sample, a longer sample decides:
+     * a load that has ended (its average still decaying, 1.03 forty seconds after two busy loops
+     * stopped) gives the cores back, a steady load the short sample missed keeps them taken.
+     */
+    @Test
+    void aLongerSampleTellsAnEndedLoadFromOneTheShortSampleMissed() {
+        assertTrue(OpenBlasRuntime.needsConfirmingSample(1.03, 0.01, 0.05));
+        assertEquals(2, OpenBlasRuntime.loadAwareThreads(2, 1.03, 0.01, 0.05, 0.04), "the load has ended");
+        assertEquals(1, OpenBlasRuntime.loadAwareThreads(2, 1.03, 0.01, 0.05, 0.96), "a steady load, missed");
+        assertEquals(1, OpenBlasRuntime.loadAwareThreads(2, 1.03, 0.01, 0.05, Double.NaN), "no second sample");
+        assertTrue(!OpenBlasRuntime.needsConfirmingSample(1.02, 0.01, 0.98), "the two agree");
+        assertTrue(!OpenBlasRuntime.needsConfirmingSample(0.1, 0.0, 0.97), "the sample says more");
+        assertEquals(1, OpenBlasRuntime.loadAwareThreads(2, 0.1, 0.0, 0.97, 0.02),
+                "a confirming sample never overrides a first sample that saw more");
     }
 
     /** The default is decided once, within the cores, and a report says what it was judged from. */
