@@ -9,10 +9,7 @@ import dev.stiefel.manifold.Manifold;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.zip.CRC32;
-import java.util.zip.CheckedOutputStream;
 import org.ejml.data.DMatrixRMaj;
 
 /**
@@ -51,11 +48,9 @@ import org.ejml.data.DMatrixRMaj;
 public final class ImplicitEtfState<M> implements AutoCloseable {
 
     /** First int of the binary format: the ASCII bytes {@code "ETFS"}. */
-    public static final int FORMAT_MAGIC = 0x45544653;
+    public static final int FORMAT_MAGIC = ImplicitEtfStateFormat.MAGIC;
     /** Version of the binary format written by {@link #save}: 2 adds the payload length and a CRC-32. */
-    public static final int FORMAT_VERSION = 2;
-    /** Magic, version, d, C and the payload length. */
-    private static final int HEADER_BYTES = 4 * Integer.BYTES + Long.BYTES;
+    public static final int FORMAT_VERSION = ImplicitEtfStateFormat.VERSION;
     /**
      * An EMA of centred class means at most this times the feature scale is rounding noise: the
      * centring {@code hbar_c - hG} of equal means leaves errors of order {@code eps} times the
@@ -73,6 +68,7 @@ public final class ImplicitEtfState<M> implements AutoCloseable {
     private final DenseKernels<M> kernels;
     private final NearestEtf<M> solver;
     private final DeclarativeBackward<M> solutionBackward;
+    private final ImplicitEtfStateFormat format;
 
     private long step;
     private final M movingAverage;
@@ -114,6 +110,7 @@ public final class ImplicitEtfState<M> implements AutoCloseable {
         this.dimension = dimension;
         this.numClasses = numClasses;
         this.options = options;
+        this.format = new ImplicitEtfStateFormat(dimension, numClasses);
         movingAverage = kernels.create(dimension, numClasses);
         seen = new boolean[numClasses];
         solution = kernels.create(dimension, numClasses);
@@ -370,25 +367,9 @@ public final class ImplicitEtfState<M> implements AutoCloseable {
      */
     public void save(DataOutputStream output) throws IOException {
         requireOpen();
-        CRC32 checksum = new CRC32();
-        DataOutputStream checked = new DataOutputStream(new CheckedOutputStream(output, checksum));
-        checked.writeInt(FORMAT_MAGIC);
-        checked.writeInt(FORMAT_VERSION);
-        checked.writeInt(dimension);
-        checked.writeInt(numClasses);
-        checked.writeLong(payloadBytes(hasSolution));
-        checked.writeLong(step);
-        checked.writeBoolean(hasSolution);
-        for (boolean flag : seen) {
-            checked.writeBoolean(flag);
-        }
-        writeMatrix(checked, kernels.toHost(movingAverage, new DMatrixRMaj(dimension, numClasses)));
-        if (hasSolution) {
-            writeMatrix(checked, kernels.toHost(solution, new DMatrixRMaj(dimension, numClasses)));
-        }
-        checked.flush();
-        output.writeInt((int) checksum.getValue());
-        output.flush();
+        DMatrixRMaj hostAverage = kernels.toHost(movingAverage, new DMatrixRMaj(dimension, numClasses));
+        DMatrixRMaj hostSolution = hasSolution ? kernels.toHost(solution, new DMatrixRMaj(dimension, numClasses)) : null;
+        format.write(output, new ImplicitEtfStateFormat.Saved(step, seen, hostAverage, hostSolution));
     }
 
     /**
@@ -404,90 +385,8 @@ public final class ImplicitEtfState<M> implements AutoCloseable {
      */
     public void restore(DataInputStream input) throws IOException {
         requireOpen();
-        byte[] header = input.readNBytes(HEADER_BYTES);
-        if (header.length == 0) {
-            throw new IOException("implicit ETF state: the input is empty");
-        }
-        ByteBuffer headerFields = ByteBuffer.wrap(header);
-        if (header.length >= Integer.BYTES) {
-            int magic = headerFields.getInt();
-            if (magic != FORMAT_MAGIC) {
-                throw new IOException("not an implicit ETF state: magic 0x" + Integer.toHexString(magic)
-                        + ", expected 0x" + Integer.toHexString(FORMAT_MAGIC) + " (\"ETFS\")");
-            }
-        }
-        if (header.length < HEADER_BYTES) {
-            throw new IOException("implicit ETF state is truncated: " + header.length + " of the header's "
-                    + HEADER_BYTES + " bytes");
-        }
-        int version = headerFields.getInt();
-        if (version != FORMAT_VERSION) {
-            throw new IOException("unsupported implicit ETF state version " + version + ", expected "
-                    + FORMAT_VERSION);
-        }
-        int storedDimension = headerFields.getInt();
-        int storedClasses = headerFields.getInt();
-        if (storedDimension != dimension || storedClasses != numClasses) {
-            throw new IOException("implicit ETF state is for d = " + storedDimension + ", C = " + storedClasses
-                    + ", this head has d = " + dimension + ", C = " + numClasses);
-        }
-        long payloadLength = headerFields.getLong();
-        if (payloadLength != payloadBytes(false) && payloadLength != payloadBytes(true)) {
-            throw new IOException("implicit ETF state: payload length " + payloadLength + " fits no state of d = "
-                    + dimension + ", C = " + numClasses + " (expected " + payloadBytes(false)
-                    + " without a solution or " + payloadBytes(true) + " with one)");
-        }
-        if (payloadLength > Integer.MAX_VALUE - 8) {
-            throw new IOException("implicit ETF state of d = " + dimension + ", C = " + numClasses + " has "
-                    + payloadLength + " payload bytes, more than one array holds");
-        }
-        byte[] payload = input.readNBytes((int) payloadLength);
-        if (payload.length < payloadLength) {
-            throw new IOException("implicit ETF state is truncated: " + payload.length + " of " + payloadLength
-                    + " payload bytes");
-        }
-        byte[] trailer = input.readNBytes(Integer.BYTES);
-        if (trailer.length < Integer.BYTES) {
-            throw new IOException("implicit ETF state is truncated: " + trailer.length + " of the checksum's "
-                    + Integer.BYTES + " bytes");
-        }
-        CRC32 checksum = new CRC32();
-        checksum.update(header);
-        checksum.update(payload);
-        int stored = ByteBuffer.wrap(trailer).getInt();
-        if (stored != (int) checksum.getValue()) {
-            throw new IOException("implicit ETF state is corrupted: CRC-32 0x" + Integer.toHexString(stored)
-                    + " stored, 0x" + Integer.toHexString((int) checksum.getValue()) + " computed");
-        }
-        long extra = 0;
-        while (input.read() >= 0) {
-            extra++;
-        }
-        if (extra > 0) {
-            throw new IOException("implicit ETF state: " + extra + " unexpected byte(s) after the checksum");
-        }
-
-        ByteBuffer fields = ByteBuffer.wrap(payload);
-        long storedStep = fields.getLong();
-        if (storedStep < 0) {
-            throw new IOException("implicit ETF state: negative step count " + storedStep);
-        }
-        if (storedStep == Long.MAX_VALUE) {
-            throw new IOException("implicit ETF state: step count " + storedStep
-                    + " is the largest a long holds, so the next step cannot be counted");
-        }
-        boolean storedHasSolution = readBoolean(fields, "hasSolution");
-        if (payloadLength != payloadBytes(storedHasSolution)) {
-            throw new IOException("implicit ETF state: payload length " + payloadLength + " does not match"
-                    + (storedHasSolution ? " a state with" : " a state without") + " a solution ("
-                    + payloadBytes(storedHasSolution) + " bytes)");
-        }
-        boolean[] storedSeen = new boolean[numClasses];
-        for (int label = 0; label < numClasses; label++) {
-            storedSeen[label] = readBoolean(fields, "seen[" + label + "]");
-        }
-        DMatrixRMaj storedAverage = readMatrix(fields, "moving average");
-        DMatrixRMaj storedSolution = storedHasSolution ? readMatrix(fields, "solution") : null;
+        ImplicitEtfStateFormat.Saved saved = format.read(input);
+        DMatrixRMaj storedSolution = saved.solution();
         if (storedSolution != null) {
             kernels.copyFromHost(storedSolution, candidateSolution);
             try {
@@ -497,50 +396,17 @@ public final class ImplicitEtfState<M> implements AutoCloseable {
                         + notAPoint.getMessage(), notAPoint);
             }
         }
-        step = storedStep;
-        System.arraycopy(storedSeen, 0, seen, 0, numClasses);
-        kernels.copyFromHost(storedAverage, movingAverage);
-        hasSolution = storedHasSolution;
-        if (storedHasSolution) {
+        step = saved.step();
+        System.arraycopy(saved.seen(), 0, seen, 0, numClasses);
+        kernels.copyFromHost(saved.movingAverage(), movingAverage);
+        hasSolution = saved.hasSolution();
+        if (hasSolution) {
             kernels.copy(candidateSolution, solution);
         } else {
             kernels.zero(solution);
         }
         backwardReady = false;
         Arrays.fill(present, false);
-    }
-
-    /** Bytes of the payload of {@link #save}'s format. */
-    private long payloadBytes(boolean withSolution) {
-        long matrixBytes = (long) Double.BYTES * dimension * numClasses;
-        return Long.BYTES + 1L + numClasses + (withSolution ? 2 : 1) * matrixBytes;
-    }
-
-    private static boolean readBoolean(ByteBuffer fields, String name) throws IOException {
-        byte value = fields.get();
-        if (value != 0 && value != 1) {
-            throw new IOException("implicit ETF state: " + name + " is byte " + value + ", not a boolean");
-        }
-        return value == 1;
-    }
-
-    private static void writeMatrix(DataOutputStream output, DMatrixRMaj matrix) throws IOException {
-        int size = matrix.numRows * matrix.numCols;
-        for (int index = 0; index < size; index++) {
-            output.writeDouble(matrix.data[index]);
-        }
-    }
-
-    private DMatrixRMaj readMatrix(ByteBuffer fields, String name) throws IOException {
-        DMatrixRMaj matrix = new DMatrixRMaj(dimension, numClasses);
-        for (int index = 0; index < dimension * numClasses; index++) {
-            double value = fields.getDouble();
-            if (!Double.isFinite(value)) {
-                throw new IOException("implicit ETF state: " + name + " entry " + index + " is not finite");
-            }
-            matrix.data[index] = value;
-        }
-        return matrix;
     }
 
     /**

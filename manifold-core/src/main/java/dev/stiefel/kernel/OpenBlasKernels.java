@@ -5,10 +5,8 @@ import static dev.stiefel.kernel.MatrixChecks.*;
 import static org.bytedeco.openblas.global.openblas.CblasColMajor;
 import static org.bytedeco.openblas.global.openblas.CblasLower;
 import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
-import static org.bytedeco.openblas.global.openblas.CblasRight;
 import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
-import static org.bytedeco.openblas.global.openblas.CblasUpper;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dgelqf;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dgesdd;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dgetrf;
@@ -17,12 +15,9 @@ import static org.bytedeco.openblas.global.openblas.LAPACKE_dorglq;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dpotrf;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dpotri;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd;
-import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd_work;
 import static org.bytedeco.openblas.global.openblas.LAPACK_COL_MAJOR;
 import static org.bytedeco.openblas.global.openblas.LAPACK_ROW_MAJOR;
 import static org.bytedeco.openblas.global.openblas.cblas_dgemm;
-import static org.bytedeco.openblas.global.openblas.cblas_dscal;
-import static org.bytedeco.openblas.global.openblas.cblas_dsymm;
 import static org.bytedeco.openblas.global.openblas.cblas_dsyrk;
 
 import org.bytedeco.javacpp.DoublePointer;
@@ -45,27 +40,18 @@ import org.ejml.data.DMatrixRMaj;
  * condition number makes the eigen route lose orthonormality like {@code eps cond(a)^2}, which
  * the refinement removes, and its distance to the exact factor stays of the order
  * {@code eps cond(a)}, the problem's own sensitivity. When {@code lambda_min / lambda_max}
- * of {@code a^T a} is below {@value #EIGEN_ROUTE_SMALLEST_RATIO} (condition above 1e5) the
- * eigenvalues themselves are unreliable and the SVD route ({@code dgesdd}) is taken instead.
+ * of {@code a^T a} is below {@value OpenBlasPolar#EIGEN_ROUTE_SMALLEST_RATIO} (condition above
+ * 1e5) the eigenvalues themselves are unreliable and the SVD route ({@code dgesdd}) is taken
+ * instead.
  * {@link #refinePolar refinePolar(false)} leaves the check and the refinement out.
  *
  * <p>Loading the natives and the thread count, OpenBLAS's global setting, are
  * {@link OpenBlasRuntime}'s. Not thread-safe: the workspaces (Java arrays, and
- * native buffers for gemm's operands, the polar factor and dsyevd's work arrays) are fields,
- * grown to the largest problem seen and kept; the other LAPACKE drivers allocate their work
- * arrays per call.
+ * native buffers for gemm's operands and, in {@link OpenBlasPolar}, for the polar factor and
+ * its dsyevd's work arrays) are fields, grown to the largest problem seen and kept; the other
+ * LAPACKE drivers allocate their work arrays per call.
  */
 public final class OpenBlasKernels extends HostKernels {
-
-    /**
-     * Smallest {@code lambda_min / lambda_max} of {@code a^T a} for which {@link #polar} uses
-     * the eigen route; below it (cond(a) > 1e5) eigenvalues computed to absolute accuracy
-     * {@code eps lambda_max} have few correct digits left.
-     */
-    static final double EIGEN_ROUTE_SMALLEST_RATIO = 1e-10;
-
-    /** At most this many Newton–Schulz steps; each squares the orthonormality error. */
-    private static final int MAX_REFINEMENT_STEPS = 4;
 
     /** {@link OpenBlasRuntime#THREADS_PROPERTY}. */
     public static final String THREADS_PROPERTY = OpenBlasRuntime.THREADS_PROPERTY;
@@ -75,35 +61,21 @@ public final class OpenBlasKernels extends HostKernels {
     private final NativeAllocator allocator;
     private double[] gram = new double[1];
     private boolean closed;
-    // Native buffers, allocated on first use (so that nothing native runs before the constructor
-    // has checked that the natives loaded) and released by JavaCPP's deallocator when this
-    // object is collected. For polar:
-    private DoublePointer nativeInput;
-    private DoublePointer nativeGram;
-    private DoublePointer nativeInverseRoot;
-    private DoublePointer nativeResult;
-    private DoublePointer nativeValues;
-    // gemm's operands and product, kept across calls (see gemm)
+    // Native buffers for gemm's operands and product, kept across calls (see gemm), allocated
+    // on first use (so that nothing native runs before the constructor has checked that the
+    // natives loaded) and released by JavaCPP's deallocator when this object is collected.
     private DoublePointer gemmLeft;
     private DoublePointer gemmRight;
     private DoublePointer gemmProduct;
-    // dsyevd's workspace, kept across calls: LAPACKE_dsyevd would malloc (and page in) 2 n^2
-    // doubles on every call.
-    private DoublePointer eigenWork;
-    private IntPointer eigenIntegerWork;
-    private int eigenWorkOrder = -1;
     private double[] svdLeftVectors = new double[1];
     private double[] values = new double[1];
     private double[] scratch = new double[1];
-    private double[] singularValues = new double[1];
     private double[] tau = new double[1];
     private int[] pivots = new int[1];
     private final DMatrixRMaj factor = new DMatrixRMaj(1, 1);
 
-    /** Which route the last {@link #polar} call took; for tests and reports. */
-    private PolarRoute lastPolarRoute = PolarRoute.NONE;
-    private int lastRefinementSteps;
-    private boolean polarRefinement = true;
+    /** The polar factor's routes, their native workspaces and the route the last call took. */
+    private final OpenBlasPolar polarFactor;
     private int decompositionThreads = Integer.MAX_VALUE;
 
     /** The algorithm {@link #polar} used on its last call. */
@@ -125,6 +97,34 @@ public final class OpenBlasKernels extends HostKernels {
         DoublePointer doubles(long length);
 
         IntPointer ints(long length);
+
+        /**
+         * A native buffer of at least {@code length} doubles: {@code buffer} when it is large
+         * enough, else a new one, allocated before {@code buffer} is released so that a failed
+         * allocation (an {@link OutOfMemoryError}) leaves the caller's field holding a live buffer.
+         */
+        default DoublePointer atLeast(DoublePointer buffer, long length) {
+            if (buffer != null && buffer.capacity() >= length) {
+                return buffer;
+            }
+            DoublePointer grown = doubles(Math.max(1L, length));
+            if (buffer != null) {
+                buffer.close();
+            }
+            return grown;
+        }
+
+        /** As {@link #atLeast(DoublePointer, long)}, for ints. */
+        default IntPointer atLeast(IntPointer buffer, long length) {
+            if (buffer != null && buffer.capacity() >= length) {
+                return buffer;
+            }
+            IntPointer grown = ints(Math.max(1L, length));
+            if (buffer != null) {
+                buffer.close();
+            }
+            return grown;
+        }
     }
 
     private static final NativeAllocator JAVACPP = new NativeAllocator() {
@@ -158,6 +158,7 @@ public final class OpenBlasKernels extends HostKernels {
             throw new UnsupportedOperationException("OpenBLAS natives failed to load: " + loadFailure, loadFailure);
         }
         this.allocator = allocator;
+        this.polarFactor = new OpenBlasPolar(allocator, () -> decompositionThreads);
         OpenBlasRuntime.applyThreadProperty();
         decompositionThreads = OpenBlasRuntime.positiveIntegerProperty(DECOMPOSITION_THREADS_PROPERTY,
                 Integer.MAX_VALUE);
@@ -190,12 +191,12 @@ public final class OpenBlasKernels extends HostKernels {
 
     /** The route taken by the last {@link #polar} call. */
     public PolarRoute lastPolarRoute() {
-        return lastPolarRoute;
+        return polarFactor.lastRoute();
     }
 
     /** Newton–Schulz steps taken by the last eigen-route {@link #polar} call. */
     public int lastRefinementSteps() {
-        return lastRefinementSteps;
+        return polarFactor.lastRefinementSteps();
     }
 
     /**
@@ -210,7 +211,7 @@ public final class OpenBlasKernels extends HostKernels {
      * @return this
      */
     public OpenBlasKernels refinePolar(boolean refine) {
-        polarRefinement = refine;
+        polarFactor.refine(refine);
         return this;
     }
 
@@ -250,7 +251,7 @@ public final class OpenBlasKernels extends HostKernels {
 
     /** Whether {@link #polar} checks and refines orthonormality (see {@link #refinePolar}). */
     public boolean refinesPolar() {
-        return polarRefinement;
+        return polarFactor.refines();
     }
 
     // ---- level 3 -------------------------------------------------------------------------
@@ -276,17 +277,17 @@ public final class OpenBlasKernels extends HostKernels {
         // allocate, fill and copy back a fresh native copy of each on every call (49 ms instead
         // of 31 ms for 1024 x 1000 x 1000, measured).
         int sizeA = a.getNumElements();
-        gemmLeft = ensureCapacity(gemmLeft, sizeA);
+        gemmLeft = allocator.atLeast(gemmLeft, sizeA);
         gemmLeft.put(a.data, 0, sizeA);
         DoublePointer right = gemmLeft;
         if (b != a) {
             int sizeB = b.getNumElements();
-            gemmRight = ensureCapacity(gemmRight, sizeB);
+            gemmRight = allocator.atLeast(gemmRight, sizeB);
             gemmRight.put(b.data, 0, sizeB);
             right = gemmRight;
         }
         int sizeC = m * n;
-        gemmProduct = ensureCapacity(gemmProduct, sizeC);
+        gemmProduct = allocator.atLeast(gemmProduct, sizeC);
         if (beta != 0.0) {
             gemmProduct.put(c.data, 0, sizeC);
         }
@@ -314,9 +315,9 @@ public final class OpenBlasKernels extends HostKernels {
             out.zero();
             return;
         }
-        gemmLeft = ensureCapacity(gemmLeft, (long) m * n);
+        gemmLeft = allocator.atLeast(gemmLeft, (long) m * n);
         gemmLeft.put(a.data, 0, m * n);
-        gemmProduct = ensureCapacity(gemmProduct, (long) n * n);
+        gemmProduct = allocator.atLeast(gemmProduct, (long) n * n);
         // the column-major view of a is a^T (n x m): dsyrk of that view is a^T a, its
         // column-major lower triangle the row-major upper one
         cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, 1.0, gemmLeft, n, 0.0, gemmProduct, n);
@@ -398,15 +399,7 @@ public final class OpenBlasKernels extends HostKernels {
         requireOpen();
         requireTall(a, "polar a");
         MatrixChecks.requireShape(out, a.numRows, a.numCols, "polar out");
-        lastPolarRoute = PolarRoute.NONE;
-        lastRefinementSteps = 0;
-        if (a.numCols == 0) {
-            return;
-        }
-        if (!polarByEigen(a, out, null, null)) {
-            MatrixChecks.requireFinite(a, "polar a");
-            polarBySvd(a, out);
-        }
+        polarFactor.factor(a, out);
     }
 
     /**
@@ -427,201 +420,7 @@ public final class OpenBlasKernels extends HostKernels {
         }
         requireNotAliased(a, "a", vectors, "vectors");
         requireNotAliased(out, "out", vectors, "vectors");
-        lastPolarRoute = PolarRoute.NONE;
-        lastRefinementSteps = 0;
-        if (n == 0) {
-            return true;
-        }
-        return polarByEigen(a, out, vectors, eigenvalues);
-    }
-
-    /**
-     * The eigen route; returns false before writing {@code out} when {@code a} is not finite
-     * (some diagonal entry of {@code a^T a} is not) or too ill-conditioned. Non-null
-     * {@code vectors} and {@code eigenvalues} receive the eigendecomposition of {@code a^T a}.
-     */
-    private boolean polarByEigen(DMatrixRMaj a, DMatrixRMaj out, DMatrixRMaj vectors, double[] eigenvalues) {
-        final int m = a.numRows;
-        final int n = a.numCols;
-        final long size = (long) m * n;
-        nativeInput = ensureCapacity(nativeInput, size);
-        nativeGram = ensureCapacity(nativeGram, (long) n * n);
-        values = grow(values, n);
-        nativeInput.put(a.data, 0, m * n);
-        // a^T a: the column-major view of a is a^T (n x m), so this is dsyrk of that view.
-        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, 1.0, nativeInput, n, 0.0, nativeGram, n);
-        // A NaN or infinite entry of a makes its column's squared norm, a diagonal entry of
-        // a^T a, non-finite too, so n reads replace a pass over a; squares that overflow from
-        // finite entries go to the SVD, which scales.
-        if (!diagonalFinite(nativeGram, n)) {
-            return false;
-        }
-        nativeValues = ensureCapacity(nativeValues, n);
-        ensureEigenWorkspace(n);
-        int previousThreads = enterDecomposition();
-        try {
-            requireSuccess(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, nativeGram, n,
-                    nativeValues, eigenWork, (int) eigenWork.capacity(), eigenIntegerWork,
-                    (int) eigenIntegerWork.capacity()), "polar", "dsyevd");
-        } finally {
-            leaveDecomposition(previousThreads);
-        }
-        nativeValues.get(values, 0, n);
-        double largest = values[n - 1];
-        double smallest = values[0];
-        if (!(largest > 0.0) || !(smallest >= EIGEN_ROUTE_SMALLEST_RATIO * largest)) {
-            return false;
-        }
-        lastPolarRoute = PolarRoute.EIGEN;
-        if (vectors != null) {
-            // column k of the column-major buffer is eigenvector k: row k of its row-major reading
-            gram = grow(gram, n * n);
-            nativeGram.get(gram, 0, n * n);
-            transposeSquare(gram, n, vectors.data);
-            System.arraycopy(values, 0, eigenvalues, 0, n);
-        }
-        // w = v lambda^(-1/4), column by column (contiguous in column-major), so that
-        // w w^T = v lambda^(-1/2) v^T = (a^T a)^(-1/2).
-        for (int k = 0; k < n; k++) {
-            cblas_dscal(n, 1.0 / Math.sqrt(Math.sqrt(values[k])), nativeGram.position((long) k * n), 1);
-        }
-        nativeGram.position(0);
-        nativeInverseRoot = ensureCapacity(nativeInverseRoot, (long) n * n);
-        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, n, 1.0, nativeGram, n, 0.0, nativeInverseRoot, n);
-        nativeResult = ensureCapacity(nativeResult, size);
-        // The column-major lower triangle is the row-major upper triangle.
-        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, m, n, 1.0, nativeInverseRoot, n, nativeInput, n,
-                0.0, nativeResult, n);
-        if (polarRefinement) {
-            lastRefinementSteps = refineOrthonormality(m, n);
-        }
-        nativeResult.get(out.data, 0, m * n);
-        return true;
-    }
-
-    /** {@code out = a^T} for a square row-major {@code a} of order n, in cache-sized blocks. */
-    private static void transposeSquare(double[] a, int n, double[] out) {
-        final int block = 64;
-        for (int i0 = 0; i0 < n; i0 += block) {
-            int i1 = Math.min(n, i0 + block);
-            for (int j0 = 0; j0 < n; j0 += block) {
-                int j1 = Math.min(n, j0 + block);
-                for (int i = i0; i < i1; i++) {
-                    for (int j = j0; j < j1; j++) {
-                        out[j * n + i] = a[i * n + j];
-                    }
-                }
-            }
-        }
-    }
-
-    private static boolean diagonalFinite(DoublePointer columnMajorSquare, int n) {
-        for (int j = 0; j < n; j++) {
-            if (!Double.isFinite(columnMajorSquare.get((long) j * n + j))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Sizes dsyevd's workspace for order {@code n} once (workspace query), then reuses it. */
-    private void ensureEigenWorkspace(int n) {
-        requireOpen();
-        if (eigenWorkOrder == n) {
-            return;
-        }
-        double[] optimalWork = new double[1];
-        int[] optimalIntegerWork = new int[1];
-        requireSuccess(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, (double[]) null, n,
-                (double[]) null, optimalWork, -1, optimalIntegerWork, -1), "polar", "dsyevd workspace query");
-        // LAPACK's documented minimum for JOBZ = 'V', in case the query under-reports
-        long work = Math.max((long) optimalWork[0], 1L + 6L * n + 2L * n * n);
-        long integerWork = Math.max(optimalIntegerWork[0], 3L + 5L * n);
-        eigenWork = ensureCapacity(eigenWork, work);
-        eigenIntegerWork = ensureCapacity(eigenIntegerWork, integerWork);
-        eigenWorkOrder = n;
-    }
-
-    /**
-     * Newton–Schulz steps {@code q <- q + q (I - q^T q) / 2} on the native result while the
-     * largest entry of {@code E = I - q^T q} exceeds a rounding-level threshold (Higham,
-     * Functions of Matrices, 2008, eq. 8.20); converges quadratically from the eigen route's start.
-     *
-     * <p>After a step from {@code E}, exact arithmetic gives {@code I - q'^T q' = (3/4) E^2 +
-     * (1/4) E^3} ({@code E} commutes with itself), and rounding the update {@code q + q E / 2}
-     * entrywise to {@code |q'| u} adds at most {@code 2u} to each entry of {@code q'^T q'}; the
-     * rest is the rounding of the computed {@code E}, the same as the rounding a re-check would
-     * make. So when {@code (3/4) ||E||_F^2 (1 + ||E||_F / 3) <= eps} the re-check could only
-     * measure its own rounding, and it is skipped (it costs as much as the step's product).
-     *
-     * @return the number of steps taken
-     */
-    private int refineOrthonormality(int m, int n) {
-        // Entries of a computed q^T q carry rounding of order sqrt(m) eps even for exact q.
-        double target = 8.0 * Math.sqrt(m) * EPS;
-        gram = grow(gram, n * n);
-        for (int step = 0; step <= MAX_REFINEMENT_STEPS; step++) {
-            // lower triangle of -q^T q / 2; adding 1/2 on the diagonal makes it E / 2
-            cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, m, -0.5, nativeResult, n, 0.0, nativeGram, n);
-            nativeGram.get(gram, 0, n * n);
-            double largestHalfError = 0.0;
-            double halfSumOfSquares = 0.0;
-            for (int j = 0; j < n; j++) {
-                int diagonal = j * n + j;
-                gram[diagonal] += 0.5;
-                largestHalfError = Math.max(largestHalfError, Math.abs(gram[diagonal]));
-                halfSumOfSquares += 0.5 * gram[diagonal] * gram[diagonal];
-                for (int i = diagonal + 1; i < (j + 1) * n; i++) {
-                    largestHalfError = Math.max(largestHalfError, Math.abs(gram[i]));
-                    halfSumOfSquares += gram[i] * gram[i];
-                }
-            }
-            if (2.0 * largestHalfError <= target) {
-                return step;
-            }
-            if (step == MAX_REFINEMENT_STEPS) {
-                break;
-            }
-            // only the diagonal changed on the Java side
-            for (int j = 0; j < n; j++) {
-                nativeGram.put((long) j * n + j, gram[j * n + j]);
-            }
-            Pointer.memcpy(nativeInput, nativeResult, (long) m * n * Double.BYTES);
-            cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, m, n, 1.0, nativeGram, n, nativeInput, n,
-                    1.0, nativeResult, n);
-            // ||E||_F^2 = 4 sum (E/2)_ij^2 over all entries = 8 * halfSumOfSquares
-            double errorNorm = Math.sqrt(8.0 * halfSumOfSquares);
-            if (0.75 * errorNorm * errorNorm * (1.0 + errorNorm / 3.0) <= EPS) {
-                return step + 1;
-            }
-        }
-        throw new ArithmeticException("polar: Newton-Schulz refinement did not reach orthonormality in "
-                + MAX_REFINEMENT_STEPS + " steps (a is " + m + " x " + n + ")");
-    }
-
-    /** {@code out = u v^T} from {@code dgesdd} of the column-major view {@code a^T = u' s v'^T}. */
-    private void polarBySvd(DMatrixRMaj a, DMatrixRMaj out) {
-        final int m = a.numRows;
-        final int n = a.numCols;
-        lastPolarRoute = PolarRoute.SVD;
-        singularValues = grow(singularValues, n);
-        svdLeftVectors = grow(svdLeftVectors, n * n);
-        scratch = grow(scratch, m * n);
-        System.arraycopy(a.data, 0, scratch, 0, m * n);
-        // a = v' s u'^T, so the polar factor v' u'^T is the transpose of u' v'^T, whose
-        // column-major n x m product read row-major is exactly that m x n transpose.
-        int previousThreads = enterDecomposition();
-        try {
-            requireSuccess(LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, scratch, n, singularValues,
-                    svdLeftVectors, n, out.data, n), "polar", "dgesdd");
-        } finally {
-            leaveDecomposition(previousThreads);
-        }
-        requirePolarRank(m, n, singularValues[n - 1], singularValues[0]);
-        gram = grow(gram, m * n);
-        System.arraycopy(out.data, 0, gram, 0, m * n);
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, m, n, 1.0, svdLeftVectors, n,
-                gram, n, 0.0, out.data, n);
+        return polarFactor.factorFromGramEigen(a, out, vectors, eigenvalues);
     }
 
     /**
@@ -826,12 +625,12 @@ public final class OpenBlasKernels extends HostKernels {
             return;
         }
         closed = true;
-        for (Pointer buffer : new Pointer[] {nativeInput, nativeGram, nativeInverseRoot, nativeResult, nativeValues,
-            gemmLeft, gemmRight, gemmProduct, eigenWork, eigenIntegerWork}) {
+        for (Pointer buffer : new Pointer[] {gemmLeft, gemmRight, gemmProduct}) {
             if (buffer != null) { // allocated on first use
                 buffer.close();
             }
         }
+        polarFactor.close();
     }
 
     private void requireOpen() {
@@ -844,7 +643,7 @@ public final class OpenBlasKernels extends HostKernels {
      * LAPACK's info: negative means an illegal argument (a bug here), positive a failure to
      * converge, which the callers that can meet it explain more precisely first.
      */
-    private static void requireSuccess(int info, String operation, String routine) {
+    static void requireSuccess(int info, String operation, String routine) {
         if (info < 0) {
             throw new IllegalStateException(operation + ": " + routine + " rejected argument " + (-info));
         }
@@ -853,36 +652,8 @@ public final class OpenBlasKernels extends HostKernels {
         }
     }
 
-    private static double[] grow(double[] array, int length) {
+    static double[] grow(double[] array, int length) {
         return array.length >= length ? array : new double[length];
-    }
-
-    /**
-     * A native buffer of at least {@code length} doubles: {@code buffer} when it is large
-     * enough, else a new one, allocated before {@code buffer} is released so that a failed
-     * allocation (an {@link OutOfMemoryError}) leaves the caller's field holding a live buffer.
-     */
-    private DoublePointer ensureCapacity(DoublePointer buffer, long length) {
-        if (buffer != null && buffer.capacity() >= length) {
-            return buffer;
-        }
-        DoublePointer grown = allocator.doubles(Math.max(1L, length));
-        if (buffer != null) {
-            buffer.close();
-        }
-        return grown;
-    }
-
-    /** As {@link #ensureCapacity(DoublePointer, long)}, for ints. */
-    private IntPointer ensureCapacity(IntPointer buffer, long length) {
-        if (buffer != null && buffer.capacity() >= length) {
-            return buffer;
-        }
-        IntPointer grown = allocator.ints(Math.max(1L, length));
-        if (buffer != null) {
-            buffer.close();
-        }
-        return grown;
     }
 
     private static int[] grow(int[] array, int length) {

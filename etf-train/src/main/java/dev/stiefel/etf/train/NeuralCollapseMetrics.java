@@ -7,7 +7,6 @@ import dev.stiefel.etf.SimplexEtf;
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import java.util.Arrays;
-import org.ejml.UtilEjml;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.NormOps_DDRM;
@@ -39,32 +38,12 @@ import org.ejml.dense.row.NormOps_DDRM;
  *   margins come from the logits at {@code O(N C)} extra cost.</li>
  * </ul>
  *
- * <p><b>NC1 without d x d algebra.</b> The pseudo-inverse goes through the thin factorisation
- * of the class means: with {@code A = Hbar^T Hbar = V diag(lambda) V^T} ({@code C x C}),
- * {@code Hbar = U S V^T} with {@code S^2 = diag(lambda)} and {@code U = Hbar V S^-1}, so
- * {@code Sigma_B^+ = C U S^-2 U^T} and, with the residuals {@code x_i = h~_i - mu_{y_i}} seen
- * through the means, {@code r_i = Hbar^T x_i} (C numbers, rows of R),
- * <pre>
- *   NC1 = (1/N) sum_i ||S^-1 U^T x_i||^2 = (1/N) sum_k v_k^T (R^T R) v_k / lambda_k^2
- *       = (1/N) &lt;R^T R, (A^+)^2&gt; .
- * </pre>
+ * <p><b>NC1 without d x d algebra</b> ({@link WithinClassVariability}): NC1 is
+ * {@code (1/N) <R^T R, (A^+)^2>} with {@code A = Hbar^T Hbar} ({@code C x C}) and the residuals
+ * {@code x_i = h~_i - mu_{y_i}} seen through the means, {@code r_i = Hbar^T x_i} (rows of R).
  * {@code r_i} needs no product of its own: {@code (Hbar^T h~_i)_c = h~_i . mu_c - h~_i . hG}
  * are the scores {@code H~ M^T} that NC4's nearest class mean computes anyway, and
  * {@code (Hbar^T mu_y)_c = (Hbar^T Hbar)_{cy} + (mu_c - hG) . hG}.
- *
- * <p>{@code (A^+)^2} has two routes. A always has the unit vector {@code w} of the class counts
- * in its null space ({@code Hbar w = 0}, the global mean being the count-weighted mean of the
- * class means); when that is all of it (rank C - 1, the usual case for {@code d >= C - 1}),
- * {@code B = A + beta w w^T} with {@code beta = tr(A)/(C-1)} is positive definite,
- * {@code A^+ = B^-1 - w w^T / beta} and {@code <R^T R, (A^+)^2> = tr(B^-1 R^T R B^-1) -
- * w^T R^T R w / beta^2}: one Cholesky inverse and one {@code C x C} product, several times
- * cheaper than an eigendecomposition. When B is not positive definite to working precision or
- * its condition number exceeds {@link #SHIFTED_CONDITION_LIMIT} (means of lower rank, fewer
- * dimensions than classes), the eigendecomposition of A is used and eigenvalues with
- * {@code lambda_k <= max(d, C) eps lambda_max} are dropped, the cut-off of the dense
- * pseudo-inverse the authors' code uses ({@code scipy.linalg.pinv} of the {@code d x d}
- * {@code Sigma_B}). Both routes agree with an SVD of Hbar to the digits the data's
- * conditioning allows (tested).
  *
  * <p><b>Cost.</b> Two {@code N x d x C} products ({@code H~ W}, {@code H~ M^T}), one
  * {@code N x C} Gram matrix ({@code R^T R}, symmetric: {@code N C^2} flops) and {@code C x C}
@@ -78,15 +57,6 @@ import org.ejml.dense.row.NormOps_DDRM;
  * default CPU kernels own them and free their native buffers in {@link #close()}.
  */
 public final class NeuralCollapseMetrics implements AutoCloseable {
-
-    /**
-     * Largest 1-norm condition number of the shifted means' Gram matrix for which NC1 goes
-     * through its Cholesky inverse, about {@code 1/sqrt(eps)}: below it that route and the
-     * eigendecomposition lose the same digits (about {@code log10} of the condition number)
-     * and keep every non-null direction alike; above it the eigendecomposition decides which
-     * directions are rounding.
-     */
-    static final double SHIFTED_CONDITION_LIMIT = 1e8;
 
     /**
      * The range of tau, and of the classifier's largest entry, within which every product the
@@ -109,29 +79,21 @@ public final class NeuralCollapseMetrics implements AutoCloseable {
     private final DMatrixRMaj logits = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj meanScores = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj meansGram = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj eigenvectors = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj scaledVectors = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj inverseSquare = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj residualGram = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj shiftedGram = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj shiftedInverse = new DMatrixRMaj(1, 1);
-    private final DMatrixRMaj inverseTimesResidualGram = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj gram = new DMatrixRMaj(1, 1);
     private double[] globalMean = new double[0];
     private double[] globalMeanLogits = new double[0];
-    private double[] eigenvalues = new double[0];
     private double[] meanDotGlobal = new double[0];
     private double[] featureDotGlobal = new double[0];
     private double[] rowSquaredNorms = new double[0];
     private double[] margins = new double[0];
     private final double[] norms;
     private final double[] inverseColumnNorms;
-    private boolean nc1UsedEigendecomposition;
     private final double[] meanSquaredNorms;
     private final double[] classWeights;
     private int[] classCounts = new int[0];
     private double[] marginShift = new double[0];
     private final DenseKernels<DMatrixRMaj> kernels;
+    private final WithinClassVariability withinClassVariability;
     /** Whether {@link #kernels} were created here (and are closed here). */
     private final boolean ownsKernels;
     private boolean closed;
@@ -175,6 +137,7 @@ public final class NeuralCollapseMetrics implements AutoCloseable {
         this.inverseColumnNorms = new double[numClasses];
         this.meanSquaredNorms = new double[numClasses];
         this.classWeights = new double[numClasses];
+        this.withinClassVariability = new WithinClassVariability(kernels, numClasses);
     }
 
     public int numClasses() {
@@ -289,7 +252,8 @@ public final class NeuralCollapseMetrics implements AutoCloseable {
         }
         crossEntropy /= n;
 
-        double nc1 = withinOverBetween(n, d);
+        // the rows of meanScores are NC1's residuals seen through the means by now
+        double nc1 = withinClassVariability.of(meanScores, meansGram, classCounts, d);
         // Hbar^T W; NC3 is unchanged by the transpose because Mc is symmetric.
         product(centredRows, false, classifier, false, gram);
         double nc3 = distanceToStandardEtf(gram);
@@ -307,7 +271,7 @@ public final class NeuralCollapseMetrics implements AutoCloseable {
      * (true) or from the Cholesky inverse of the shifted Gram matrix (false); see the class comment.
      */
     boolean lastNc1UsedEigendecomposition() {
-        return nc1UsedEigendecomposition;
+        return withinClassVariability.lastUsedEigendecomposition();
     }
 
     /**
@@ -375,7 +339,6 @@ public final class NeuralCollapseMetrics implements AutoCloseable {
         if (globalMeanLogits.length != numClasses) {
             globalMeanLogits = new double[numClasses];
             marginShift = new double[numClasses];
-            eigenvalues = new double[numClasses];
             meanDotGlobal = new double[numClasses];
         }
     }
@@ -531,104 +494,6 @@ public final class NeuralCollapseMetrics implements AutoCloseable {
         for (int c = 0; c < numClasses; c++) {
             meanSquaredNorms[c] = SumsOfSquares.of(classMeans.data, c * d, d);
         }
-    }
-
-    /**
-     * NC1 {@code = <R^T R, (A^+)^2> / N} with {@code A = Hbar^T Hbar} and R the residuals seen
-     * through the means (rows of {@code meanScores} by now); see the class comment for the two
-     * routes to {@code (A^+)^2}.
-     */
-    private double withinOverBetween(int n, int d) {
-        residualGram.reshape(numClasses, numClasses);
-        kernels.gram(meanScores, residualGram);
-        double sum = residualAgainstShiftedInverse();
-        nc1UsedEigendecomposition = Double.isNaN(sum);
-        if (nc1UsedEigendecomposition) {
-            sum = residualAgainstEigendecomposition(d);
-        }
-        return sum / n;
-    }
-
-    /**
-     * {@code <G, (A^+)^2>} for {@code G = R^T R} through {@code B = A + beta w w^T}, where
-     * {@code w} is the unit vector of the class counts ({@code Hbar w = 0}) and
-     * {@code beta = tr(A) / (C - 1)}: when A has rank C - 1, {@code A^+ = B^-1 - w w^T / beta},
-     * so {@code (A^+)^2 = B^-2 - w w^T / beta^2} and the sum is
-     * {@code tr(B^-1 G B^-1) - w^T G w / beta^2}. NaN when B is not positive definite to
-     * working precision or its condition number exceeds {@link #SHIFTED_CONDITION_LIMIT}.
-     */
-    private double residualAgainstShiftedInverse() {
-        int size = numClasses;
-        double[] between = meansGram.data;
-        double trace = 0;
-        double countsSquared = 0;
-        for (int c = 0; c < size; c++) {
-            trace += between[c * size + c];
-            countsSquared += (double) classCounts[c] * classCounts[c];
-        }
-        double beta = trace / (size - 1);
-        if (!(beta > 0) || !Double.isFinite(beta)) {
-            return Double.NaN;
-        }
-        shiftedGram.reshape(size, size);
-        double[] shifted = shiftedGram.data;
-        double weight = beta / countsSquared;
-        for (int r = 0; r < size; r++) {
-            double rowWeight = weight * classCounts[r];
-            for (int c = 0; c < size; c++) {
-                shifted[r * size + c] = between[r * size + c] + rowWeight * classCounts[c];
-            }
-        }
-        shiftedInverse.reshape(size, size);
-        try {
-            kernels.inversePositiveDefinite(shiftedGram, shiftedInverse);
-        } catch (ArithmeticException notPositiveDefinite) {
-            return Double.NaN;
-        }
-        // the largest row sum is the 1-norm of a symmetric matrix
-        double condition = NormOps_DDRM.inducedPInf(shiftedGram) * NormOps_DDRM.inducedPInf(shiftedInverse);
-        if (!(condition <= SHIFTED_CONDITION_LIMIT)) {
-            return Double.NaN;
-        }
-        // tr(B^-1 G B^-1) = <B^-1 G, B^-1>, both symmetric
-        product(shiftedInverse, false, residualGram, false, inverseTimesResidualGram);
-        double traced = kernels.dot(inverseTimesResidualGram, shiftedInverse);
-        double[] g = residualGram.data;
-        double nullPart = 0;
-        for (int r = 0; r < size; r++) {
-            double rowSum = 0;
-            for (int c = 0; c < size; c++) {
-                rowSum += g[r * size + c] * classCounts[c];
-            }
-            nullPart += classCounts[r] * rowSum;
-        }
-        return traced - nullPart / countsSquared / (beta * beta);
-    }
-
-    /**
-     * {@code <G, V Lambda^-2 V^T>} from the eigendecomposition {@code A = V Lambda V^T}, with the
-     * eigenvalues at or below {@code max(d, C) eps lambda_max} dropped (the pseudo-inverse's
-     * cut-off).
-     */
-    private double residualAgainstEigendecomposition(int d) {
-        eigenvectors.reshape(numClasses, numClasses);
-        kernels.symmetricEigen(meansGram, eigenvectors, eigenvalues);
-        double largest = eigenvalues[numClasses - 1];
-        double cutOff = Math.max(d, numClasses) * UtilEjml.EPS * largest;
-        // rows k of Y = Lambda^-1 V^T for the kept k (zero otherwise): Y^T Y = V Lambda^-2 V^T
-        scaledVectors.reshape(numClasses, numClasses);
-        CommonOps_DDRM.transpose(eigenvectors, scaledVectors);
-        for (int k = 0; k < numClasses; k++) {
-            double lambda = eigenvalues[k];
-            double weight = lambda > cutOff && lambda > 0 ? 1.0 / lambda : 0.0;
-            int offset = k * numClasses;
-            for (int c = 0; c < numClasses; c++) {
-                scaledVectors.data[offset + c] *= weight;
-            }
-        }
-        inverseSquare.reshape(numClasses, numClasses);
-        kernels.gram(scaledVectors, inverseSquare);
-        return kernels.dot(residualGram, inverseSquare);
     }
 
     /** {@code || A / ||A||_F - Mc / sqrt(C-1) ||_F} for a {@code C x C} matrix A. */
