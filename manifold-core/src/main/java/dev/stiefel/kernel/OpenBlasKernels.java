@@ -303,6 +303,7 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void gram(DMatrixRMaj a, DMatrixRMaj out) {
+        requireOpen();
         requireNonNull(a, "a");
         final int m = a.numRows;
         final int n = a.numCols;
@@ -341,6 +342,7 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void qrPositive(DMatrixRMaj a, DMatrixRMaj q, DMatrixRMaj r) {
+        requireOpen();
         requireTall(a, "qrPositive a");
         final int rows = a.numRows;
         final int cols = a.numCols;
@@ -411,6 +413,7 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public boolean polarFromGramEigen(DMatrixRMaj a, DMatrixRMaj out, DMatrixRMaj vectors, double[] eigenvalues) {
+        requireOpen();
         requireTall(a, "polarFromGramEigen a");
         final int n = a.numCols;
         requireShape(out, a.numRows, n, "polarFromGramEigen out");
@@ -431,6 +434,7 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void symmetricEigen(DMatrixRMaj a, DMatrixRMaj vectors, double[] eigenvalues) {
+        requireOpen();
         checkSymmetricEigen(a, vectors, eigenvalues);
         final int n = a.numRows;
         if (n == 0) {
@@ -465,6 +469,7 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void svdThin(DMatrixRMaj a, DMatrixRMaj u, double[] s, DMatrixRMaj v) {
+        requireOpen();
         checkSvdThin(a, u, s, v);
         final int m = a.numRows;
         final int n = a.numCols;
@@ -498,6 +503,7 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void cholesky(DMatrixRMaj a, DMatrixRMaj lower) {
+        requireOpen();
         checkCholesky(a, lower);
         final int n = a.numRows;
         if (n == 0) {
@@ -525,6 +531,7 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void inversePositiveDefinite(DMatrixRMaj a, DMatrixRMaj out) {
+        requireOpen();
         requireNotAliased(a, "a", out, "inversePositiveDefinite out");
         cholesky(a, out);
         final int n = a.numRows;
@@ -548,6 +555,7 @@ public final class OpenBlasKernels extends HostKernels {
      */
     @Override
     public void solve(DMatrixRMaj a, DMatrixRMaj b, DMatrixRMaj x) {
+        requireOpen();
         checkSolve(a, b, x);
         final int n = a.numRows;
         final int k = b.numCols;

@@ -30,6 +30,16 @@ class KernelsCloseTest {
                 () -> kernels.gemm(1.0, a, false, a, false, 0.0, c));
         assertTrue(error.getMessage().contains("closed"), error.getMessage());
         assertThrows(IllegalStateException.class, () -> kernels.polar(a, c));
+        assertThrows(IllegalStateException.class,
+                () -> kernels.polarFromGramEigen(a, c, new DMatrixRMaj(8, 8), new double[8]));
+        assertThrows(IllegalStateException.class, () -> kernels.symmetricEigen(a, c, new double[8]));
+        assertThrows(IllegalStateException.class,
+                () -> kernels.svdThin(a, c, new double[8], new DMatrixRMaj(8, 8)));
+        assertThrows(IllegalStateException.class, () -> kernels.cholesky(a, c));
+        assertThrows(IllegalStateException.class, () -> kernels.solve(a, c, new DMatrixRMaj(8, 8)));
+        assertThrows(IllegalStateException.class, () -> kernels.gram(a, c));
+        assertThrows(IllegalStateException.class, () -> kernels.qrPositive(a, c, new DMatrixRMaj(8, 8)));
+        assertThrows(IllegalStateException.class, () -> kernels.inversePositiveDefinite(a, c));
     }
 
     @Test
