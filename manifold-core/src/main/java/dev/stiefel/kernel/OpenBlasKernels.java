@@ -624,6 +624,28 @@ public final class OpenBlasKernels extends HostKernels {
     // ---- helpers -------------------------------------------------------------------------
 
     /**
+     * Bytes of native memory these kernels hold now: the buffers gemm, the polar factor and the
+     * eigensolver keep across calls (0 before their first use and after {@link #close()}), so that
+     * a test can prove that closing gives everything back.
+     *
+     * @return the bytes held
+     */
+    public long liveNativeBytes() {
+        return liveBytes(gemmLeft, gemmRight, gemmProduct) + polarFactor.liveNativeBytes();
+    }
+
+    /** Bytes held by the buffers that are allocated and not yet freed. */
+    static long liveBytes(Pointer... buffers) {
+        long bytes = 0;
+        for (Pointer buffer : buffers) {
+            if (buffer != null && !buffer.isNull()) {
+                bytes += buffer.capacity() * buffer.sizeof();
+            }
+        }
+        return bytes;
+    }
+
+    /**
      * Frees the native buffers that gemm, polar and the eigensolver keep across calls. Closing
      * twice is harmless; those operations throw {@link IllegalStateException} afterwards.
      */

@@ -356,6 +356,12 @@ final class OpenBlasPolar implements AutoCloseable {
         }
     }
 
+    /** Bytes of native memory these buffers hold now (0 after {@link #close()}). */
+    long liveNativeBytes() {
+        return OpenBlasKernels.liveBytes(nativeInput, nativeGram, nativeInverseRoot, nativeResult, nativeValues,
+                eigenWork, eigenIntegerWork);
+    }
+
     private void requireOpen() {
         if (closed) {
             throw new IllegalStateException("OpenBlasKernels was closed (its native buffers are freed)");

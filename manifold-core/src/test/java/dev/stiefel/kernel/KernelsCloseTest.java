@@ -1,6 +1,7 @@
 package dev.stiefel.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -23,8 +24,14 @@ class KernelsCloseTest {
         DMatrixRMaj a = kernels.create(8, 8);
         kernels.setIdentity(a);
         DMatrixRMaj c = kernels.create(8, 8);
+        OpenBlasKernels openBlas = (OpenBlasKernels) kernels;
+        assertEquals(0, openBlas.liveNativeBytes(), "nothing held before the first use");
         kernels.gemm(1.0, a, false, a, false, 0.0, c);
+        kernels.polar(a, c);
+        // gemm's three 8 x 8 operands and at least the polar factor's input, Gram matrix and result
+        assertTrue(openBlas.liveNativeBytes() >= 6L * 64 * Double.BYTES, "held: " + openBlas.liveNativeBytes());
         kernels.close();
+        assertEquals(0, openBlas.liveNativeBytes(), "close gives every native buffer back");
         assertDoesNotThrow(kernels::close);
         IllegalStateException error = assertThrows(IllegalStateException.class,
                 () -> kernels.gemm(1.0, a, false, a, false, 0.0, c));
