@@ -96,6 +96,16 @@ class ExamplesTest {
     }
 
     @Test
+    void obliqueHeadExampleSeparatesTheClustersWithUnitRows() throws Exception {
+        String output = run(() -> ObliqueHeadExample.main(new String[0]));
+        Matcher line = Pattern.compile("training accuracy ([0-9.]+), largest \\| \\|\\|row\\|\\| - 1 \\| ([0-9.eE+-]+)")
+                .matcher(output);
+        assertTrue(line.find(), output);
+        assertTrue(Double.parseDouble(line.group(1)) > 0.9, output);
+        assertTrue(Double.parseDouble(line.group(2)) < 1e-5, output);
+    }
+
+    @Test
     void riemannianAdamExampleRecoversTheMapOnTheStiefelManifold() throws Exception {
         String output = run(() -> RiemannianAdamExample.main(new String[0]));
         Matcher line = Pattern.compile("\\|\\|W - W\\*\\|\\|_F = ([0-9.e+-]+), \\|\\|W W\\^T - I\\|\\|_F = ([0-9.e+-]+)")
