@@ -1,8 +1,5 @@
 package dev.stiefel.manifold;
 
-import static dev.stiefel.manifold.ManifoldSupport.requireFiniteShape;
-import static dev.stiefel.manifold.ManifoldSupport.requireShape;
-
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.kernel.SumsOfSquares;
@@ -32,7 +29,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class Oblique<M> implements Manifold<M>, AutoCloseable {
+public final class Oblique<M> extends DenseMatrixManifold<M> {
 
     /** Which lines of the matrix have unit norm. */
     public enum UnitNorm {
@@ -48,12 +45,8 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
     /** As {@link Sphere}: below this sine two antipodal columns have no unique logarithm. */
     private static final double ANTIPODAL_SINE = 1e-13;
 
-    private final DenseKernels<M> kernels;
-    private final int rows;
-    private final int cols;
     private final UnitNorm unitNorm;
     private final SphereRetraction retraction;
-    private final String name;
     /** Number of unit vectors: {@code cols} or {@code rows}. */
     private final int count;
     /** Length of each unit vector: {@code rows} or {@code cols}. */
@@ -61,8 +54,6 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
 
     private final M ambient;
     private final M ambientSecond;
-    private boolean closed;
-    private final DMatrixRMaj hostFirst;
     private final DMatrixRMaj hostSecond;
     private final double[] first;
     private final double[] second;
@@ -75,6 +66,22 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      *     argument is null
      */
     public Oblique(DenseKernels<M> kernels, int rows, int cols, UnitNorm unitNorm, SphereRetraction retraction) {
+        super(requireArguments(kernels, rows, cols, unitNorm, retraction), rows, cols,
+                "Oblique(" + rows + ", " + cols + (unitNorm == UnitNorm.ROWS ? ", unit rows)" : ")"), false);
+        this.unitNorm = unitNorm;
+        this.retraction = retraction;
+        this.count = unitNorm == UnitNorm.COLUMNS ? cols : rows;
+        this.length = unitNorm == UnitNorm.COLUMNS ? rows : cols;
+        this.ambient = workspace(rows, cols);
+        this.ambientSecond = workspace(rows, cols);
+        this.hostSecond = new DMatrixRMaj(rows, cols);
+        this.first = new double[count];
+        this.second = new double[count];
+        this.third = new double[count];
+    }
+
+    private static <M> DenseKernels<M> requireArguments(DenseKernels<M> kernels, int rows, int cols,
+            UnitNorm unitNorm, SphereRetraction retraction) {
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("Oblique(rows, cols) needs rows >= 1 and cols >= 1, got rows = "
                     + rows + ", cols = " + cols);
@@ -83,21 +90,7 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
             throw new IllegalArgumentException("Oblique(" + rows + ", " + cols
                     + "): kernels, unit norm and retraction must not be null");
         }
-        this.kernels = kernels;
-        this.rows = rows;
-        this.cols = cols;
-        this.unitNorm = unitNorm;
-        this.retraction = retraction;
-        this.name = "Oblique(" + rows + ", " + cols + (unitNorm == UnitNorm.ROWS ? ", unit rows)" : ")");
-        this.count = unitNorm == UnitNorm.COLUMNS ? cols : rows;
-        this.length = unitNorm == UnitNorm.COLUMNS ? rows : cols;
-        this.ambient = kernels.create(rows, cols);
-        this.ambientSecond = kernels.create(rows, cols);
-        this.hostFirst = new DMatrixRMaj(rows, cols);
-        this.hostSecond = new DMatrixRMaj(rows, cols);
-        this.first = new double[count];
-        this.second = new double[count];
-        this.third = new double[count];
+        return kernels;
     }
 
     /** {@code OB(rows, cols)} with unit-norm columns on {@link Kernels#cpu()}, with normalisation. */
@@ -125,21 +118,6 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
         return unitNorm;
     }
 
-    /** {@code n}, the number of rows of a point. */
-    public int rows() {
-        return rows;
-    }
-
-    /** {@code p}, the number of columns of a point. */
-    public int columns() {
-        return cols;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
     @Override
     public String toString() {
         return name + " with " + retraction + " retraction on " + kernels.name();
@@ -151,42 +129,15 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
         return (length - 1) * count;
     }
 
-    @Override
-    public M allocate() {
-        requireOpen();
-        return kernels.create(rows, cols);
-    }
-
-    @Override
-    public void free(M a) {
-        kernels.free(a);
-    }
-
-    @Override
-    public void copy(M src, M dst) {
-        ManifoldSupport.copy(kernels, rows, cols, name, src, dst);
-    }
-
-    /** The embedded metric {@code tr(U^T V)}, the sum of the spheres' metrics. */
-    @Override
-    public double inner(M x, M u, M v) {
-        return ManifoldSupport.inner(kernels, rows, cols, name, u, v);
-    }
-
     /** {@code out_j = z_j - <x_j, z_j> x_j} for every unit vector; {@code out} may alias {@code z}. */
     @Override
     public void projectToTangent(M x, M z, M out) {
-        check(x, "point x");
-        check(z, "ambient vector z");
+        requireShape(x, "point x");
+        requireShape(z, "ambient vector z");
         requireOutput(x, out);
         componentDots(x, z, first);
         scaleComponents(x, first, ambient);
         kernels.addScaled(1.0, z, -1.0, ambient, out);
-    }
-
-    @Override
-    public void euclideanToRiemannianGradient(M x, M euclideanGradient, M out) {
-        projectToTangent(x, euclideanGradient, out);
     }
 
     /**
@@ -195,10 +146,7 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      */
     @Override
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
-        check(euclideanGradient, "Euclidean gradient");
-        check(euclideanHessianV, "Euclidean Hessian-vector product");
-        check(v, "tangent vector v");
-        requireOutput(x, out);
+        requireHessianArguments(x, euclideanGradient, euclideanHessianV, v, out);
         componentDots(x, euclideanGradient, second);
         scaleComponents(v, second, ambientSecond);
         projectToTangent(x, euclideanHessianV, ambient);
@@ -208,9 +156,7 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
     /** The configured retraction on every factor; {@code out} may alias {@code v}, not {@code x}. */
     @Override
     public void retract(M x, M v, M out) {
-        check(x, "point x");
-        check(v, "tangent vector v");
-        requireOutput(x, out);
+        requireStep(x, v, out);
         if (retraction == SphereRetraction.EXPONENTIAL) {
             exponential(x, v, out);
             return;
@@ -219,8 +165,8 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
         componentNorms(out, first);
         for (int j = 0; j < count; j++) {
             if (!(first[j] > 0.0) || first[j] == Double.POSITIVE_INFINITY) {
-                throw new ArithmeticException(name + ": x + v has " + lineName() + " " + j + " of norm " + first[j]
-                        + ", which cannot be normalised");
+                throw new ArithmeticException(name + ": x + v has " + lineName() + " " + j + " of norm "
+                        + first[j] + ", which cannot be normalised");
             }
             first[j] = 1.0 / first[j];
         }
@@ -238,9 +184,7 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      * product metric; {@code out} may alias {@code v}.
      */
     public void exponential(M x, M v, M out) {
-        check(x, "point x");
-        check(v, "tangent vector v");
-        requireOutput(x, out);
+        requireStep(x, v, out);
         componentNorms(v, first);
         for (int j = 0; j < count; j++) {
             double angle = first[j];
@@ -259,12 +203,7 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      * @throws ArithmeticException when a column of {@code y} is antipodal to that of {@code x}
      */
     public void logarithm(M x, M y, M out) {
-        check(x, "point x");
-        check(y, "point y");
-        requireOutput(x, out);
-        if (out == y) {
-            throw new IllegalArgumentException(name + ": out must not alias the point y");
-        }
+        requirePointPair(x, y, out);
         componentDots(x, y, first);
         scaleComponents(x, first, ambient);
         kernels.addScaled(1.0, y, -1.0, ambient, out);
@@ -295,16 +234,11 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      */
     @Override
     public void inverseRetract(M x, M y, M out) {
-        if (out == y) {
-            throw new IllegalArgumentException(name + ": out must not alias the point y");
-        }
+        requirePointPair(x, y, out);
         if (retraction == SphereRetraction.EXPONENTIAL) {
             logarithm(x, y, out);
             return;
         }
-        check(x, "point x");
-        check(y, "point y");
-        requireOutput(x, out);
         componentDots(x, y, first);
         for (int j = 0; j < count; j++) {
             if (!(first[j] > 0.0)) {
@@ -317,43 +251,24 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
         kernels.addScaled(1.0, out, -1.0, x, out);
     }
 
-    /** Transport by projection onto {@code T_y}; {@code out} may alias {@code v}. */
-    @Override
-    public void transport(M x, M y, M v, M out) {
-        check(x, "point x");
-        projectToTangent(y, v, out);
-    }
-
     /** Gaussian matrix with each column (row) normalised: uniform on every sphere, independently. */
     @Override
     public void randomPoint(RandomGenerator random, M out) {
         ManifoldSupport.requireRandom(random, name);
-        check(out, "out");
-        ManifoldSupport.fillGaussian(random, hostFirst);
-        hostNorms(hostFirst, first);
+        requireShape(out, "out");
+        ManifoldSupport.fillGaussian(random, hostAmbient);
+        hostNorms(hostAmbient, first);
         for (int j = 0; j < count; j++) {
             first[j] = 1.0 / first[j];
         }
-        hostScale(hostFirst, first);
-        kernels.copyFromHost(hostFirst, out);
+        hostScale(hostAmbient, first);
+        kernels.copyFromHost(hostAmbient, out);
     }
 
     /** A projected Gaussian matrix, normalised; zero when every factor is zero-dimensional. */
     @Override
     public void randomTangent(M x, RandomGenerator random, M out) {
-        ManifoldSupport.requireRandom(random, name);
-        check(out, "out");
-        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostSecond, ambientSecond, out);
-    }
-
-    @Override
-    public void zeroTangent(M x, M out) {
-        ManifoldSupport.zeroTangent(kernels, rows, cols, name, out);
-    }
-
-    @Override
-    public void linearCombination(M x, double a, M u, double b, M v, M out) {
-        ManifoldSupport.linearCombination(kernels, rows, cols, name, a, u, b, v, out);
+        randomUnitTangent(x, random, ambientSecond, out);
     }
 
     /** {@code pi sqrt(count)}, the diameter of the product of spheres (Manopt's {@code obliquefactory}). */
@@ -368,8 +283,7 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      */
     @Override
     public void checkPoint(M x, double tolerance) {
-        ManifoldSupport.requireTolerance(tolerance, name);
-        requireFiniteShape(kernels, x, rows, cols, name, "point");
+        requireFinitePoint(x, tolerance);
         componentNorms(x, first);
         for (int j = 0; j < count; j++) {
             double defect = Math.abs(first[j] - 1.0);
@@ -387,9 +301,7 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      */
     @Override
     public void checkTangent(M x, M v, double tolerance) {
-        ManifoldSupport.requireTolerance(tolerance, name);
-        requireFiniteShape(kernels, x, rows, cols, name, "point");
-        requireFiniteShape(kernels, v, rows, cols, name, "tangent vector");
+        requireFinitePointAndVector(x, v, tolerance);
         componentDots(x, v, first);
         double allowed = tolerance * Math.max(1.0, kernels.normF(v));
         for (int j = 0; j < count; j++) {
@@ -404,8 +316,8 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
     /** {@code sqrt(sum_j theta_j^2)}, {@code theta_j = atan2(||y_j - <x_j, y_j> x_j||, <x_j, y_j>)}. */
     @Override
     public double distance(M x, M y) {
-        check(x, "point x");
-        check(y, "point y");
+        requireShape(x, "point x");
+        requireShape(y, "point y");
         componentDots(x, y, first);
         scaleComponents(x, first, ambient);
         kernels.addScaled(1.0, y, -1.0, ambient, ambient);
@@ -422,9 +334,9 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
 
     /** {@code out[j] = <a_j, b_j>}, read on the host. */
     private void componentDots(M a, M b, double[] out) {
-        kernels.toHost(a, hostFirst);
+        kernels.toHost(a, hostAmbient);
         kernels.toHost(b, hostSecond);
-        double[] left = hostFirst.data;
+        double[] left = hostAmbient.data;
         double[] right = hostSecond.data;
         Arrays.fill(out, 0.0);
         for (int i = 0; i < rows; i++) {
@@ -437,7 +349,7 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
 
     /** {@code out[j] = ||a_j||}, read on the host. */
     private void componentNorms(M a, double[] out) {
-        hostNorms(kernels.toHost(a, hostFirst), out);
+        hostNorms(kernels.toHost(a, hostAmbient), out);
     }
 
     /**
@@ -486,9 +398,9 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
             kernels.scaleColumns(a, s, out);
             return;
         }
-        kernels.toHost(a, hostFirst);
-        hostScale(hostFirst, s);
-        kernels.copyFromHost(hostFirst, out);
+        kernels.toHost(a, hostAmbient);
+        hostScale(hostAmbient, s);
+        kernels.copyFromHost(hostAmbient, out);
     }
 
     private void hostScale(DMatrixRMaj a, double[] s) {
@@ -503,34 +415,5 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
 
     private String lineName() {
         return unitNorm == UnitNorm.COLUMNS ? "column" : "row";
-    }
-
-    private void check(M a, String role) {
-        requireShape(kernels, a, rows, cols, name, role);
-    }
-
-    /** Frees the two workspaces (device memory on a GPU backend). Idempotent. */
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        kernels.free(ambient);
-        kernels.free(ambientSecond);
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException(name + " was closed (its workspaces are freed)");
-        }
-    }
-
-    private void requireOutput(M x, M out) {
-        requireOpen();
-        check(out, "out");
-        if (out == x) {
-            throw new IllegalArgumentException(name + ": out must not alias the base point x");
-        }
     }
 }
