@@ -52,12 +52,36 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
     /** Length of each unit vector: {@code rows} or {@code cols}. */
     private final int length;
 
-    private final M ambient;
-    private final M ambientSecond;
-    private final DMatrixRMaj hostSecond;
-    private final double[] first;
-    private final double[] second;
-    private final double[] third;
+    /**
+     * Multiples {@code s_j x_j} of the point's lines: the normal part {@code <x_j, z_j> x_j} that
+     * the projection, the logarithm and the distance subtract, the {@code cos(|v_j|) x_j} of the
+     * exponential; in the Hessian, the projected {@code P_x(H[v])}.
+     */
+    private final M pointMultiples;
+    /** {@code <x_j, G_j> v_j}, the Weingarten term of the Hessian; the Gaussian draw of a random tangent vector. */
+    private final M weingartenTerm;
+    /**
+     * Host copy of the second operand {@code b} of the per-line inner products {@code <a_j, b_j>};
+     * the first operand, like every matrix whose lines are measured or scaled on the host, is
+     * copied to {@link #hostAmbient}.
+     */
+    private final DMatrixRMaj hostSecondOperand;
+    /**
+     * Per line, the coefficient along the point: {@code <x_j, z_j>} of the projection, the
+     * cosines {@code cos(|v_j|)} and {@code <x_j, y_j>} of the exponential, logarithm and
+     * distance; the normalising factors {@code 1 / ||x_j + v_j||} of the retraction,
+     * {@code 1 / <x_j, y_j>} of its inverse and {@code 1 / ||g_j||} of a random point; the norms
+     * and inner products the checks compare.
+     */
+    private final double[] alongPoint;
+    /**
+     * Per line, the coefficient along the tangent vector: {@code <x_j, G_j>} of the Weingarten
+     * term, {@code sin(|v_j|) / |v_j|} of the exponential; the sines {@code |u_j|} of the
+     * logarithm and the distance.
+     */
+    private final double[] alongTangent;
+    /** Per line, {@code theta_j / |u_j|}, the factor of {@code u_j} in the logarithm. */
+    private final double[] logarithmFactors;
 
     /**
      * @param unitNorm whether the columns or the rows have unit norm
@@ -72,12 +96,12 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
         this.retraction = retraction;
         this.count = unitNorm == UnitNorm.COLUMNS ? cols : rows;
         this.length = unitNorm == UnitNorm.COLUMNS ? rows : cols;
-        this.ambient = workspace(rows, cols);
-        this.ambientSecond = workspace(rows, cols);
-        this.hostSecond = new DMatrixRMaj(rows, cols);
-        this.first = new double[count];
-        this.second = new double[count];
-        this.third = new double[count];
+        this.pointMultiples = workspace(rows, cols);
+        this.weingartenTerm = workspace(rows, cols);
+        this.hostSecondOperand = new DMatrixRMaj(rows, cols);
+        this.alongPoint = new double[count];
+        this.alongTangent = new double[count];
+        this.logarithmFactors = new double[count];
     }
 
     private static <M> DenseKernels<M> requireArguments(DenseKernels<M> kernels, int rows, int cols,
@@ -135,9 +159,9 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
         requireShape(x, "point x");
         requireShape(z, "ambient vector z");
         requireOutput(x, out);
-        componentDots(x, z, first);
-        scaleComponents(x, first, ambient);
-        kernels.addScaled(1.0, z, -1.0, ambient, out);
+        componentDots(x, z, alongPoint);
+        scaleComponents(x, alongPoint, pointMultiples);
+        kernels.addScaled(1.0, z, -1.0, pointMultiples, out);
     }
 
     /**
@@ -147,10 +171,10 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
     @Override
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
         requireHessianArguments(x, euclideanGradient, euclideanHessianV, v, out);
-        componentDots(x, euclideanGradient, second);
-        scaleComponents(v, second, ambientSecond);
-        projectToTangent(x, euclideanHessianV, ambient);
-        kernels.addScaled(1.0, ambient, -1.0, ambientSecond, out);
+        componentDots(x, euclideanGradient, alongTangent);
+        scaleComponents(v, alongTangent, weingartenTerm);
+        projectToTangent(x, euclideanHessianV, pointMultiples);
+        kernels.addScaled(1.0, pointMultiples, -1.0, weingartenTerm, out);
     }
 
     /** The configured retraction on every factor; {@code out} may alias {@code v}, not {@code x}. */
@@ -162,15 +186,15 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
             return;
         }
         kernels.addScaled(1.0, x, 1.0, v, out);
-        componentNorms(out, first);
+        componentNorms(out, alongPoint);
         for (int j = 0; j < count; j++) {
-            if (!(first[j] > 0.0) || first[j] == Double.POSITIVE_INFINITY) {
+            if (!(alongPoint[j] > 0.0) || alongPoint[j] == Double.POSITIVE_INFINITY) {
                 throw new ArithmeticException(name + ": x + v has " + lineName() + " " + j + " of norm "
-                        + first[j] + ", which cannot be normalised");
+                        + alongPoint[j] + ", which cannot be normalised");
             }
-            first[j] = 1.0 / first[j];
+            alongPoint[j] = 1.0 / alongPoint[j];
         }
-        scaleComponents(out, first, out);
+        scaleComponents(out, alongPoint, out);
     }
 
     /** The exponential map of every factor, whatever the configured retraction (both are second order). */
@@ -185,15 +209,15 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
      */
     public void exponential(M x, M v, M out) {
         requireStep(x, v, out);
-        componentNorms(v, first);
+        componentNorms(v, alongPoint);
         for (int j = 0; j < count; j++) {
-            double angle = first[j];
-            first[j] = Math.cos(angle);
-            second[j] = angle < SMALL_ANGLE ? 1.0 - angle * angle / 6.0 : Math.sin(angle) / angle;
+            double angle = alongPoint[j];
+            alongPoint[j] = Math.cos(angle);
+            alongTangent[j] = angle < SMALL_ANGLE ? 1.0 - angle * angle / 6.0 : Math.sin(angle) / angle;
         }
-        scaleComponents(x, first, ambient);
-        scaleComponents(v, second, out);
-        kernels.addScaled(1.0, ambient, 1.0, out, out);
+        scaleComponents(x, alongPoint, pointMultiples);
+        scaleComponents(v, alongTangent, out);
+        kernels.addScaled(1.0, pointMultiples, 1.0, out, out);
     }
 
     /**
@@ -204,20 +228,20 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
      */
     public void logarithm(M x, M y, M out) {
         requirePointPair(x, y, out);
-        componentDots(x, y, first);
-        scaleComponents(x, first, ambient);
-        kernels.addScaled(1.0, y, -1.0, ambient, out);
-        componentNorms(out, second);
+        componentDots(x, y, alongPoint);
+        scaleComponents(x, alongPoint, pointMultiples);
+        kernels.addScaled(1.0, y, -1.0, pointMultiples, out);
+        componentNorms(out, alongTangent);
         for (int j = 0; j < count; j++) {
-            double cosine = first[j];
-            double sine = second[j];
+            double cosine = alongPoint[j];
+            double sine = alongTangent[j];
             if (sine <= ANTIPODAL_SINE && cosine < 0.0) {
                 throw new ArithmeticException(name + ": " + lineName() + " " + j
                         + " of y is antipodal to that of x; the logarithm is not unique");
             }
-            third[j] = sine == 0.0 ? 0.0 : Math.atan2(sine, cosine) / sine;
+            logarithmFactors[j] = sine == 0.0 ? 0.0 : Math.atan2(sine, cosine) / sine;
         }
-        scaleComponents(out, third, out);
+        scaleComponents(out, logarithmFactors, out);
     }
 
     @Override
@@ -239,15 +263,15 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
             logarithm(x, y, out);
             return;
         }
-        componentDots(x, y, first);
+        componentDots(x, y, alongPoint);
         for (int j = 0; j < count; j++) {
-            if (!(first[j] > 0.0)) {
+            if (!(alongPoint[j] > 0.0)) {
                 throw new ArithmeticException(name + ": y is not the normalisation retraction of a tangent vector at x "
-                        + "(<x_j, y_j> = " + first[j] + " for " + lineName() + " " + j + " must be positive)");
+                        + "(<x_j, y_j> = " + alongPoint[j] + " for " + lineName() + " " + j + " must be positive)");
             }
-            first[j] = 1.0 / first[j];
+            alongPoint[j] = 1.0 / alongPoint[j];
         }
-        scaleComponents(y, first, out);
+        scaleComponents(y, alongPoint, out);
         kernels.addScaled(1.0, out, -1.0, x, out);
     }
 
@@ -257,18 +281,18 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
         ManifoldSupport.requireRandom(random, name);
         requireShape(out, "out");
         ManifoldSupport.fillGaussian(random, hostAmbient);
-        hostNorms(hostAmbient, first);
+        hostNorms(hostAmbient, alongPoint);
         for (int j = 0; j < count; j++) {
-            first[j] = 1.0 / first[j];
+            alongPoint[j] = 1.0 / alongPoint[j];
         }
-        hostScale(hostAmbient, first);
+        hostScale(hostAmbient, alongPoint);
         kernels.copyFromHost(hostAmbient, out);
     }
 
     /** A projected Gaussian matrix, normalised; zero when every factor is zero-dimensional. */
     @Override
     public void randomTangent(M x, RandomGenerator random, M out) {
-        randomUnitTangent(x, random, ambientSecond, out);
+        randomUnitTangent(x, random, weingartenTerm, out);
     }
 
     /** {@code pi sqrt(count)}, the diameter of the product of spheres (Manopt's {@code obliquefactory}). */
@@ -284,9 +308,9 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
     @Override
     public void checkPoint(M x, double tolerance) {
         requireFinitePoint(x, tolerance);
-        componentNorms(x, first);
+        componentNorms(x, alongPoint);
         for (int j = 0; j < count; j++) {
-            double defect = Math.abs(first[j] - 1.0);
+            double defect = Math.abs(alongPoint[j] - 1.0);
             if (!(defect <= tolerance)) {
                 throw new IllegalArgumentException(name + ": " + lineName() + " " + j
                         + " of the point does not have unit norm, | ||x_j|| - 1 | = " + defect + " > tolerance "
@@ -302,10 +326,10 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
     @Override
     public void checkTangent(M x, M v, double tolerance) {
         requireFinitePointAndVector(x, v, tolerance);
-        componentDots(x, v, first);
+        componentDots(x, v, alongPoint);
         double allowed = tolerance * Math.max(1.0, kernels.normF(v));
         for (int j = 0; j < count; j++) {
-            double defect = Math.abs(first[j]);
+            double defect = Math.abs(alongPoint[j]);
             if (!(defect <= allowed)) {
                 throw new IllegalArgumentException(name + ": vector is not tangent, |<x_j, v_j>| = " + defect
                         + " > " + allowed + " for " + lineName() + " " + j);
@@ -318,13 +342,13 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
     public double distance(M x, M y) {
         requireShape(x, "point x");
         requireShape(y, "point y");
-        componentDots(x, y, first);
-        scaleComponents(x, first, ambient);
-        kernels.addScaled(1.0, y, -1.0, ambient, ambient);
-        componentNorms(ambient, second);
+        componentDots(x, y, alongPoint);
+        scaleComponents(x, alongPoint, pointMultiples);
+        kernels.addScaled(1.0, y, -1.0, pointMultiples, pointMultiples);
+        componentNorms(pointMultiples, alongTangent);
         double sum = 0.0;
         for (int j = 0; j < count; j++) {
-            double angle = Math.atan2(second[j], first[j]);
+            double angle = Math.atan2(alongTangent[j], alongPoint[j]);
             sum += angle * angle;
         }
         return Math.sqrt(sum);
@@ -335,9 +359,9 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
     /** {@code out[j] = <a_j, b_j>}, read on the host. */
     private void componentDots(M a, M b, double[] out) {
         kernels.toHost(a, hostAmbient);
-        kernels.toHost(b, hostSecond);
+        kernels.toHost(b, hostSecondOperand);
         double[] left = hostAmbient.data;
-        double[] right = hostSecond.data;
+        double[] right = hostSecondOperand.data;
         Arrays.fill(out, 0.0);
         for (int i = 0; i < rows; i++) {
             int offset = i * cols;
