@@ -373,9 +373,9 @@ class StiefelBackwardTest {
     }
 
     /**
-     * Regression: at the paper's (d, C) = (1024, 100) the dense method assembled for half a
-     * minute and died with OutOfMemoryError; it now refuses at once, naming the bytes and the
-     * methods that fit.
+     * At the paper's (d, C) = (1024, 100) the dense method's system does not fit in memory
+     * (assembling it would take half a minute and end in OutOfMemoryError): it refuses at once,
+     * naming the bytes and the methods that fit.
      */
     @Test
     void denseRefusesThePaperSizeUpFrontWithTheBytesNeeded() {

@@ -1,8 +1,5 @@
 package dev.stiefel.manifold;
 
-import static dev.stiefel.manifold.ManifoldSupport.requireFiniteShape;
-import static dev.stiefel.manifold.ManifoldSupport.requireShape;
-
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import java.util.random.RandomGenerator;
@@ -30,14 +27,14 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseable {
+public final class Grassmann<M> extends DenseMatrixManifold<M> implements RiemannianSubmanifold<M> {
 
-    private final DenseKernels<M> kernels;
+    /** {@code n}, the {@link #rows} of a representative, under the name the formulas give it. */
     private final int n;
+    /** {@code p}, the dimension of the subspaces: the {@link #cols} of a representative. */
     private final int p;
     private final GrassmannRetraction retraction;
     private final Retraction<M> retractionMethod;
-    private final String name;
     /** The step turned into a point: {@code X + V}, the scaled horizontal part of {@code V}, the unnormalised result. */
     private final M step;
     /** Left singular vectors of a step or of {@code Y - X X^T Y}; the scaled copy of a checked vector. */
@@ -52,14 +49,13 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
     private final M rightVectors;
     /** Right singular vectors scaled by the cosines of the angles; the right vectors of {@code X^T Y}. */
     private final M scaledRightVectors;
+    /** {@code I_p}, the right-hand side of {@code (X^T Y)^(-1)}. */
     private final M identity;
     private final double[] cosines;
     private final double[] sines;
-    private final DMatrixRMaj hostAmbient;
     private final double negligibleSingularValue;
     private final double argumentTolerance;
     private final ManifoldSupport.TangencyDefect<M> horizontality;
-    private boolean closed;
 
     /**
      * @param retraction the retraction {@link #retract} uses: a built-in one
@@ -67,6 +63,32 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
      * @throws IllegalArgumentException unless {@code n >= p >= 1}, or when an argument is null
      */
     public Grassmann(DenseKernels<M> kernels, int n, int p, GrassmannRetraction retraction) {
+        super(requireArguments(kernels, n, p, retraction), n, p, "Grassmann(" + n + ", " + p + ")", false);
+        this.n = n;
+        this.p = p;
+        this.retraction = retraction;
+        this.step = workspace(n, p);
+        this.leftVectors = workspace(n, p);
+        this.gaussian = workspace(n, p);
+        this.coordinates = workspace(p, p);
+        this.inverseCoordinates = workspace(p, p);
+        this.rightVectors = workspace(p, p);
+        this.scaledRightVectors = workspace(p, p);
+        this.identity = workspace(p, p);
+        kernels.setIdentity(identity);
+        this.cosines = new double[p];
+        this.sines = new double[p];
+        this.negligibleSingularValue = ManifoldSupport.NEGLIGIBLE_SINGULAR_VALUE * n;
+        this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
+        this.horizontality = (point, vector) -> {
+            kernels.gemm(1.0, point, true, vector, false, 0.0, coordinates);
+            return kernels.normF(coordinates);
+        };
+        this.retractionMethod = ownRetraction(retraction.bind(this), retraction.name());
+    }
+
+    private static <M> DenseKernels<M> requireArguments(DenseKernels<M> kernels, int n, int p,
+            GrassmannRetraction retraction) {
         if (n < p || p < 1) {
             throw new IllegalArgumentException("Grassmann(n, p) needs n >= p >= 1, got n = " + n + ", p = " + p);
         }
@@ -74,34 +96,7 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
             throw new IllegalArgumentException("Grassmann(" + n + ", " + p
                     + "): kernels and retraction must not be null");
         }
-        this.kernels = kernels;
-        this.n = n;
-        this.p = p;
-        this.retraction = retraction;
-        this.name = "Grassmann(" + n + ", " + p + ")";
-        this.step = kernels.create(n, p);
-        this.leftVectors = kernels.create(n, p);
-        this.gaussian = kernels.create(n, p);
-        this.coordinates = kernels.create(p, p);
-        this.inverseCoordinates = kernels.create(p, p);
-        this.rightVectors = kernels.create(p, p);
-        this.scaledRightVectors = kernels.create(p, p);
-        this.identity = kernels.create(p, p);
-        kernels.setIdentity(identity);
-        this.cosines = new double[p];
-        this.sines = new double[p];
-        this.hostAmbient = new DMatrixRMaj(n, p);
-        this.negligibleSingularValue = ManifoldSupport.NEGLIGIBLE_SINGULAR_VALUE * n;
-        this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
-        this.horizontality = (point, vector) -> {
-            kernels.gemm(1.0, point, true, vector, false, 0.0, coordinates);
-            return kernels.normF(coordinates);
-        };
-        Retraction<M> bound = retraction.bind(this);
-        if (bound == null) {
-            throw new IllegalArgumentException(name + ": retraction " + retraction.name() + " bound to null");
-        }
-        this.retractionMethod = bound;
+        return kernels;
     }
 
     /**
@@ -143,11 +138,6 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
     public String toString() {
         return name + " with " + retraction.name() + " retraction on " + kernels.name();
     }
@@ -158,43 +148,17 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
         return p * (n - p);
     }
 
-    @Override
-    public M allocate() {
-        requireOpen();
-        return kernels.create(n, p);
-    }
-
-    @Override
-    public void free(M a) {
-        kernels.free(a);
-    }
-
-    @Override
-    public void copy(M src, M dst) {
-        ManifoldSupport.copy(kernels, n, p, name, src, dst);
-    }
-
-    @Override
-    public double inner(M x, M u, M v) {
-        return ManifoldSupport.inner(kernels, n, p, name, u, v);
-    }
-
     /** Horizontal projection {@code out = Z - X (X^T Z)}; {@code out} may alias {@code z}. */
     @Override
     public void projectToTangent(M x, M z, M out) {
-        check(x, "point x");
-        check(z, "ambient vector z");
+        requireShape(x, "point x");
+        requireShape(z, "ambient vector z");
         requireOutput(x, out);
         kernels.gemm(1.0, x, true, z, false, 0.0, coordinates);
         if (out != z) {
             kernels.copy(z, out);
         }
         kernels.gemm(-1.0, x, false, coordinates, false, 1.0, out);
-    }
-
-    @Override
-    public void euclideanToRiemannianGradient(M x, M euclideanGradient, M out) {
-        projectToTangent(x, euclideanGradient, out);
     }
 
     /**
@@ -204,11 +168,7 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
      */
     @Override
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
-        check(x, "point x");
-        check(euclideanGradient, "Euclidean gradient");
-        check(euclideanHessianV, "Euclidean Hessian-vector product");
-        check(v, "tangent vector v");
-        requireOutput(x, out);
+        requireHessianArguments(x, euclideanGradient, euclideanHessianV, v, out);
         RiemannianSubmanifold.euclideanToRiemannianHessian(this, x, euclideanGradient, euclideanHessianV, v, step,
                 out);
     }
@@ -235,9 +195,7 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
      */
     @Override
     public void retract(M x, M v, M out) {
-        check(x, "point x");
-        check(v, "tangent vector v");
-        requireOutput(x, out);
+        requireStep(x, v, out);
         requirePointAndHorizontal(x, v);
         retractionMethod.retract(x, v, out);
     }
@@ -289,12 +247,7 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
      */
     @Override
     public void inverseRetract(M x, M y, M out) {
-        check(x, "point x");
-        check(y, "point y");
-        requireOutput(x, out);
-        if (out == y) {
-            throw new IllegalArgumentException(name + ": out must not alias the point y");
-        }
+        requirePointPair(x, y, out);
         if (!retractionMethod.hasInverse()) {
             throw new UnsupportedOperationException(name + ": the " + retraction.name() + " retraction has no inverse");
         }
@@ -315,38 +268,17 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
         kernels.addScaled(1.0, out, -1.0, x, out);
     }
 
-    /** Horizontal projection at {@code y}; {@code out} may alias {@code v}. */
-    @Override
-    public void transport(M x, M y, M v, M out) {
-        check(x, "point x");
-        projectToTangent(y, v, out);
-    }
-
     /** {@code qf} of a Gaussian matrix: a uniformly distributed subspace. */
     @Override
     public void randomPoint(RandomGenerator random, M out) {
-        ManifoldSupport.requireRandom(random, name);
-        check(out, "out");
-        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), gaussian);
+        drawGaussian(random, out, gaussian);
         kernels.qrPositive(gaussian, out, null);
     }
 
     /** A projected Gaussian matrix, normalised; zero on the zero-dimensional {@code Gr(n, n)}. */
     @Override
     public void randomTangent(M x, RandomGenerator random, M out) {
-        ManifoldSupport.requireRandom(random, name);
-        check(out, "out");
-        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, gaussian, out);
-    }
-
-    @Override
-    public void zeroTangent(M x, M out) {
-        ManifoldSupport.zeroTangent(kernels, n, p, name, out);
-    }
-
-    @Override
-    public void linearCombination(M x, double a, M u, double b, M v, M out) {
-        ManifoldSupport.linearCombination(kernels, n, p, name, a, u, b, v, out);
+        randomUnitTangent(x, random, gaussian, out);
     }
 
     /** {@code sqrt(p)}, as Manopt's {@code grassmannfactory}. */
@@ -361,8 +293,7 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
      */
     @Override
     public void checkPoint(M x, double tolerance) {
-        ManifoldSupport.requireTolerance(tolerance, name);
-        requireFiniteShape(kernels, x, n, p, name, "point");
+        requireFinitePoint(x, tolerance);
         double defect = ManifoldSupport.orthonormalityDefect(kernels, x, coordinates);
         if (!(defect <= tolerance)) {
             throw new IllegalArgumentException(name + ": representative does not have orthonormal columns, "
@@ -376,9 +307,7 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
      */
     @Override
     public void checkTangent(M x, M v, double tolerance) {
-        ManifoldSupport.requireTolerance(tolerance, name);
-        requireFiniteShape(kernels, x, n, p, name, "point");
-        requireFiniteShape(kernels, v, n, p, name, "tangent vector");
+        requireFinitePointAndVector(x, v, tolerance);
         kernels.gemm(1.0, x, true, v, false, 0.0, coordinates);
         double defect = kernels.normF(coordinates);
         double allowed = tolerance * Math.max(1.0, kernels.normF(v));
@@ -397,8 +326,8 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
      */
     @Override
     public double distance(M x, M y) {
-        check(x, "point x");
-        check(y, "point y");
+        requireShape(x, "point x");
+        requireShape(y, "point y");
         kernels.gemm(1.0, x, true, y, false, 0.0, inverseCoordinates);
         kernels.svdThin(inverseCoordinates, rightVectors, cosines, scaledRightVectors);
         projectToTangent(x, y, step);
@@ -428,9 +357,7 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
      * subspace), as pymanopt re-orthonormalises by QR.
      */
     public void exponential(M x, M v, M out) {
-        check(x, "point x");
-        check(v, "tangent vector v");
-        requireOutput(x, out);
+        requireStep(x, v, out);
         requirePointAndHorizontal(x, v);
         geodesicLike(x, v, true, out);
     }
@@ -502,12 +429,7 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
      *     {@code pi / 2}: the cut locus, where the logarithm is not unique)
      */
     public void logarithm(M x, M y, M out) {
-        check(x, "point x");
-        check(y, "point y");
-        requireOutput(x, out);
-        if (out == y) {
-            throw new IllegalArgumentException(name + ": out must not alias the point y");
-        }
+        requirePointPair(x, y, out);
         requirePoints(x, y);
         inverseOfSpan(x, y, out);
         kernels.svdThin(out, leftVectors, sines, rightVectors);
@@ -531,66 +453,14 @@ public final class Grassmann<M> implements RiemannianSubmanifold<M>, AutoCloseab
      * Riemannian Hessian. {@code out} must alias none of the inputs.
      */
     public void weingarten(M x, M v, M normal, M out) {
-        check(x, "point x");
-        check(v, "tangent vector v");
-        check(normal, "normal vector");
+        requireShape(x, "point x");
+        requireShape(v, "tangent vector v");
+        requireShape(normal, "normal vector");
         requireOutput(x, out);
         if (out == v || out == normal) {
             throw new IllegalArgumentException(name + ": weingarten output must alias neither input");
         }
         kernels.gemm(1.0, x, true, normal, false, 0.0, coordinates);
         kernels.gemm(-1.0, v, false, coordinates, false, 0.0, out);
-    }
-
-    /** The dense backend every operation runs on. */
-    public DenseKernels<M> kernels() {
-        return kernels;
-    }
-
-    /** {@code n}, the number of rows of a representative. */
-    public int rows() {
-        return n;
-    }
-
-    /** {@code p}, the dimension of the subspaces. */
-    public int columns() {
-        return p;
-    }
-
-    /**
-     * Frees this instance's workspaces and its bound retraction's (device memory on a GPU
-     * backend); the kernels stay the caller's. Points and vectors from {@link #allocate()} stay
-     * valid and remain the caller's to free. Closing twice is harmless; operations afterwards
-     * throw {@link IllegalStateException}.
-     */
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        retractionMethod.close();
-        for (M m : java.util.List.of(step, leftVectors, gaussian, coordinates, inverseCoordinates, rightVectors,
-                scaledRightVectors, identity)) {
-            kernels.free(m);
-        }
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException(name + " was closed (its workspaces are freed)");
-        }
-    }
-
-    private void check(M a, String role) {
-        requireShape(kernels, a, n, p, name, role);
-    }
-
-    private void requireOutput(M x, M out) {
-        requireOpen();
-        check(out, "out");
-        if (out == x) {
-            throw new IllegalArgumentException(name + ": out must not alias the base point x");
-        }
     }
 }

@@ -74,57 +74,6 @@ final class ManifoldSupport {
         return host;
     }
 
-    /** {@code dst = src} after checking both are {@code rows x cols}: the copy of every matrix manifold. */
-    static <M> void copy(DenseKernels<M> kernels, int rows, int cols, String manifold, M src, M dst) {
-        requireShape(kernels, src, rows, cols, manifold, "src");
-        requireShape(kernels, dst, rows, cols, manifold, "dst");
-        kernels.copy(src, dst);
-    }
-
-    /** The embedded metric {@code tr(U^T V)} after checking both are {@code rows x cols}. */
-    static <M> double inner(DenseKernels<M> kernels, int rows, int cols, String manifold, M u, M v) {
-        requireShape(kernels, u, rows, cols, manifold, "u");
-        requireShape(kernels, v, rows, cols, manifold, "v");
-        return kernels.dot(u, v);
-    }
-
-    /**
-     * {@code out = a u + b v} after checking all three are {@code rows x cols}; {@code out} may alias
-     * {@code u} or {@code v}. Tangent spaces of an embedded manifold are linear subspaces of the
-     * ambient space, so the ambient combination is the tangent one.
-     */
-    static <M> void linearCombination(DenseKernels<M> kernels, int rows, int cols, String manifold,
-            double a, M u, double b, M v, M out) {
-        requireShape(kernels, u, rows, cols, manifold, "u");
-        requireShape(kernels, v, rows, cols, manifold, "v");
-        requireShape(kernels, out, rows, cols, manifold, "out");
-        kernels.addScaled(a, u, b, v, out);
-    }
-
-    /** {@code out = 0} after checking it is {@code rows x cols}. */
-    static <M> void zeroTangent(DenseKernels<M> kernels, int rows, int cols, String manifold, M out) {
-        requireShape(kernels, out, rows, cols, manifold, "out");
-        kernels.zero(out);
-    }
-
-    /**
-     * {@code out = P_x(G) / ||P_x(G)||_F} for a Gaussian {@code G} drawn into {@code host} (then
-     * {@code ambient}) in row-major order; zero when the manifold is zero-dimensional or the
-     * projection vanishes, so that a unit tangent is never a division by zero. {@code ambient}
-     * is a device workspace of the point's shape and must not alias {@code x} or {@code out}.
-     */
-    static <M> void randomUnitTangent(Manifold<M> manifold, DenseKernels<M> kernels, M x,
-            RandomGenerator random, DMatrixRMaj host, M ambient, M out) {
-        kernels.copyFromHost(fillGaussian(random, host), ambient);
-        manifold.projectToTangent(x, ambient, out);
-        double norm = kernels.normF(out);
-        if (manifold.dimension() == 0 || norm == 0.0) {
-            kernels.zero(out);
-        } else {
-            kernels.scale(1.0 / norm, out);
-        }
-    }
-
     /**
      * {@code ||X^T X - I||_F}, the distance of {@code x}'s columns from orthonormality; overwrites
      * the {@code p x p} workspace {@code small}.

@@ -1,8 +1,5 @@
 package dev.stiefel.manifold;
 
-import static dev.stiefel.manifold.ManifoldSupport.requireFiniteShape;
-import static dev.stiefel.manifold.ManifoldSupport.requireShape;
-
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import dev.stiefel.kernel.SumsOfSquares;
@@ -32,7 +29,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class Oblique<M> implements Manifold<M>, AutoCloseable {
+public final class Oblique<M> extends DenseMatrixManifold<M> {
 
     /** Which lines of the matrix have unit norm. */
     public enum UnitNorm {
@@ -48,25 +45,43 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
     /** As {@link Sphere}: below this sine two antipodal columns have no unique logarithm. */
     private static final double ANTIPODAL_SINE = 1e-13;
 
-    private final DenseKernels<M> kernels;
-    private final int rows;
-    private final int cols;
     private final UnitNorm unitNorm;
     private final SphereRetraction retraction;
-    private final String name;
     /** Number of unit vectors: {@code cols} or {@code rows}. */
     private final int count;
     /** Length of each unit vector: {@code rows} or {@code cols}. */
     private final int length;
 
-    private final M ambient;
-    private final M ambientSecond;
-    private boolean closed;
-    private final DMatrixRMaj hostFirst;
-    private final DMatrixRMaj hostSecond;
-    private final double[] first;
-    private final double[] second;
-    private final double[] third;
+    /**
+     * Multiples {@code s_j x_j} of the point's lines: the normal part {@code <x_j, z_j> x_j} that
+     * the projection, the logarithm and the distance subtract, the {@code cos(|v_j|) x_j} of the
+     * exponential; in the Hessian, the projected {@code P_x(H[v])}.
+     */
+    private final M pointMultiples;
+    /** {@code <x_j, G_j> v_j}, the Weingarten term of the Hessian; the Gaussian draw of a random tangent vector. */
+    private final M weingartenTerm;
+    /**
+     * Host copy of the second operand {@code b} of the per-line inner products {@code <a_j, b_j>};
+     * the first operand, like every matrix whose lines are measured or scaled on the host, is
+     * copied to {@link #hostAmbient}.
+     */
+    private final DMatrixRMaj hostSecondOperand;
+    /**
+     * Per line, the coefficient along the point: {@code <x_j, z_j>} of the projection, the
+     * cosines {@code cos(|v_j|)} and {@code <x_j, y_j>} of the exponential, logarithm and
+     * distance; the normalising factors {@code 1 / ||x_j + v_j||} of the retraction,
+     * {@code 1 / <x_j, y_j>} of its inverse and {@code 1 / ||g_j||} of a random point; the norms
+     * and inner products the checks compare.
+     */
+    private final double[] alongPoint;
+    /**
+     * Per line, the coefficient along the tangent vector: {@code <x_j, G_j>} of the Weingarten
+     * term, {@code sin(|v_j|) / |v_j|} of the exponential; the sines {@code |u_j|} of the
+     * logarithm and the distance.
+     */
+    private final double[] alongTangent;
+    /** Per line, {@code theta_j / |u_j|}, the factor of {@code u_j} in the logarithm. */
+    private final double[] logarithmFactors;
 
     /**
      * @param unitNorm whether the columns or the rows have unit norm
@@ -75,6 +90,22 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      *     argument is null
      */
     public Oblique(DenseKernels<M> kernels, int rows, int cols, UnitNorm unitNorm, SphereRetraction retraction) {
+        super(requireArguments(kernels, rows, cols, unitNorm, retraction), rows, cols,
+                "Oblique(" + rows + ", " + cols + (unitNorm == UnitNorm.ROWS ? ", unit rows)" : ")"), false);
+        this.unitNorm = unitNorm;
+        this.retraction = retraction;
+        this.count = unitNorm == UnitNorm.COLUMNS ? cols : rows;
+        this.length = unitNorm == UnitNorm.COLUMNS ? rows : cols;
+        this.pointMultiples = workspace(rows, cols);
+        this.weingartenTerm = workspace(rows, cols);
+        this.hostSecondOperand = new DMatrixRMaj(rows, cols);
+        this.alongPoint = new double[count];
+        this.alongTangent = new double[count];
+        this.logarithmFactors = new double[count];
+    }
+
+    private static <M> DenseKernels<M> requireArguments(DenseKernels<M> kernels, int rows, int cols,
+            UnitNorm unitNorm, SphereRetraction retraction) {
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("Oblique(rows, cols) needs rows >= 1 and cols >= 1, got rows = "
                     + rows + ", cols = " + cols);
@@ -83,21 +114,7 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
             throw new IllegalArgumentException("Oblique(" + rows + ", " + cols
                     + "): kernels, unit norm and retraction must not be null");
         }
-        this.kernels = kernels;
-        this.rows = rows;
-        this.cols = cols;
-        this.unitNorm = unitNorm;
-        this.retraction = retraction;
-        this.name = "Oblique(" + rows + ", " + cols + (unitNorm == UnitNorm.ROWS ? ", unit rows)" : ")");
-        this.count = unitNorm == UnitNorm.COLUMNS ? cols : rows;
-        this.length = unitNorm == UnitNorm.COLUMNS ? rows : cols;
-        this.ambient = kernels.create(rows, cols);
-        this.ambientSecond = kernels.create(rows, cols);
-        this.hostFirst = new DMatrixRMaj(rows, cols);
-        this.hostSecond = new DMatrixRMaj(rows, cols);
-        this.first = new double[count];
-        this.second = new double[count];
-        this.third = new double[count];
+        return kernels;
     }
 
     /** {@code OB(rows, cols)} with unit-norm columns on {@link Kernels#cpu()}, with normalisation. */
@@ -125,21 +142,6 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
         return unitNorm;
     }
 
-    /** {@code n}, the number of rows of a point. */
-    public int rows() {
-        return rows;
-    }
-
-    /** {@code p}, the number of columns of a point. */
-    public int columns() {
-        return cols;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
     @Override
     public String toString() {
         return name + " with " + retraction + " retraction on " + kernels.name();
@@ -151,42 +153,15 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
         return (length - 1) * count;
     }
 
-    @Override
-    public M allocate() {
-        requireOpen();
-        return kernels.create(rows, cols);
-    }
-
-    @Override
-    public void free(M a) {
-        kernels.free(a);
-    }
-
-    @Override
-    public void copy(M src, M dst) {
-        ManifoldSupport.copy(kernels, rows, cols, name, src, dst);
-    }
-
-    /** The embedded metric {@code tr(U^T V)}, the sum of the spheres' metrics. */
-    @Override
-    public double inner(M x, M u, M v) {
-        return ManifoldSupport.inner(kernels, rows, cols, name, u, v);
-    }
-
     /** {@code out_j = z_j - <x_j, z_j> x_j} for every unit vector; {@code out} may alias {@code z}. */
     @Override
     public void projectToTangent(M x, M z, M out) {
-        check(x, "point x");
-        check(z, "ambient vector z");
+        requireShape(x, "point x");
+        requireShape(z, "ambient vector z");
         requireOutput(x, out);
-        componentDots(x, z, first);
-        scaleComponents(x, first, ambient);
-        kernels.addScaled(1.0, z, -1.0, ambient, out);
-    }
-
-    @Override
-    public void euclideanToRiemannianGradient(M x, M euclideanGradient, M out) {
-        projectToTangent(x, euclideanGradient, out);
+        componentDots(x, z, alongPoint);
+        scaleComponents(x, alongPoint, pointMultiples);
+        kernels.addScaled(1.0, z, -1.0, pointMultiples, out);
     }
 
     /**
@@ -195,36 +170,31 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      */
     @Override
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
-        check(euclideanGradient, "Euclidean gradient");
-        check(euclideanHessianV, "Euclidean Hessian-vector product");
-        check(v, "tangent vector v");
-        requireOutput(x, out);
-        componentDots(x, euclideanGradient, second);
-        scaleComponents(v, second, ambientSecond);
-        projectToTangent(x, euclideanHessianV, ambient);
-        kernels.addScaled(1.0, ambient, -1.0, ambientSecond, out);
+        requireHessianArguments(x, euclideanGradient, euclideanHessianV, v, out);
+        componentDots(x, euclideanGradient, alongTangent);
+        scaleComponents(v, alongTangent, weingartenTerm);
+        projectToTangent(x, euclideanHessianV, pointMultiples);
+        kernels.addScaled(1.0, pointMultiples, -1.0, weingartenTerm, out);
     }
 
     /** The configured retraction on every factor; {@code out} may alias {@code v}, not {@code x}. */
     @Override
     public void retract(M x, M v, M out) {
-        check(x, "point x");
-        check(v, "tangent vector v");
-        requireOutput(x, out);
+        requireStep(x, v, out);
         if (retraction == SphereRetraction.EXPONENTIAL) {
             exponential(x, v, out);
             return;
         }
         kernels.addScaled(1.0, x, 1.0, v, out);
-        componentNorms(out, first);
+        componentNorms(out, alongPoint);
         for (int j = 0; j < count; j++) {
-            if (!(first[j] > 0.0) || first[j] == Double.POSITIVE_INFINITY) {
-                throw new ArithmeticException(name + ": x + v has " + lineName() + " " + j + " of norm " + first[j]
-                        + ", which cannot be normalised");
+            if (!(alongPoint[j] > 0.0) || alongPoint[j] == Double.POSITIVE_INFINITY) {
+                throw new ArithmeticException(name + ": x + v has " + lineName() + " " + j + " of norm "
+                        + alongPoint[j] + ", which cannot be normalised");
             }
-            first[j] = 1.0 / first[j];
+            alongPoint[j] = 1.0 / alongPoint[j];
         }
-        scaleComponents(out, first, out);
+        scaleComponents(out, alongPoint, out);
     }
 
     /** The exponential map of every factor, whatever the configured retraction (both are second order). */
@@ -238,18 +208,16 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      * product metric; {@code out} may alias {@code v}.
      */
     public void exponential(M x, M v, M out) {
-        check(x, "point x");
-        check(v, "tangent vector v");
-        requireOutput(x, out);
-        componentNorms(v, first);
+        requireStep(x, v, out);
+        componentNorms(v, alongPoint);
         for (int j = 0; j < count; j++) {
-            double angle = first[j];
-            first[j] = Math.cos(angle);
-            second[j] = angle < SMALL_ANGLE ? 1.0 - angle * angle / 6.0 : Math.sin(angle) / angle;
+            double angle = alongPoint[j];
+            alongPoint[j] = Math.cos(angle);
+            alongTangent[j] = angle < SMALL_ANGLE ? 1.0 - angle * angle / 6.0 : Math.sin(angle) / angle;
         }
-        scaleComponents(x, first, ambient);
-        scaleComponents(v, second, out);
-        kernels.addScaled(1.0, ambient, 1.0, out, out);
+        scaleComponents(x, alongPoint, pointMultiples);
+        scaleComponents(v, alongTangent, out);
+        kernels.addScaled(1.0, pointMultiples, 1.0, out, out);
     }
 
     /**
@@ -259,26 +227,21 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      * @throws ArithmeticException when a column of {@code y} is antipodal to that of {@code x}
      */
     public void logarithm(M x, M y, M out) {
-        check(x, "point x");
-        check(y, "point y");
-        requireOutput(x, out);
-        if (out == y) {
-            throw new IllegalArgumentException(name + ": out must not alias the point y");
-        }
-        componentDots(x, y, first);
-        scaleComponents(x, first, ambient);
-        kernels.addScaled(1.0, y, -1.0, ambient, out);
-        componentNorms(out, second);
+        requirePointPair(x, y, out);
+        componentDots(x, y, alongPoint);
+        scaleComponents(x, alongPoint, pointMultiples);
+        kernels.addScaled(1.0, y, -1.0, pointMultiples, out);
+        componentNorms(out, alongTangent);
         for (int j = 0; j < count; j++) {
-            double cosine = first[j];
-            double sine = second[j];
+            double cosine = alongPoint[j];
+            double sine = alongTangent[j];
             if (sine <= ANTIPODAL_SINE && cosine < 0.0) {
                 throw new ArithmeticException(name + ": " + lineName() + " " + j
                         + " of y is antipodal to that of x; the logarithm is not unique");
             }
-            third[j] = sine == 0.0 ? 0.0 : Math.atan2(sine, cosine) / sine;
+            logarithmFactors[j] = sine == 0.0 ? 0.0 : Math.atan2(sine, cosine) / sine;
         }
-        scaleComponents(out, third, out);
+        scaleComponents(out, logarithmFactors, out);
     }
 
     @Override
@@ -295,65 +258,41 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      */
     @Override
     public void inverseRetract(M x, M y, M out) {
-        if (out == y) {
-            throw new IllegalArgumentException(name + ": out must not alias the point y");
-        }
+        requirePointPair(x, y, out);
         if (retraction == SphereRetraction.EXPONENTIAL) {
             logarithm(x, y, out);
             return;
         }
-        check(x, "point x");
-        check(y, "point y");
-        requireOutput(x, out);
-        componentDots(x, y, first);
+        componentDots(x, y, alongPoint);
         for (int j = 0; j < count; j++) {
-            if (!(first[j] > 0.0)) {
+            if (!(alongPoint[j] > 0.0)) {
                 throw new ArithmeticException(name + ": y is not the normalisation retraction of a tangent vector at x "
-                        + "(<x_j, y_j> = " + first[j] + " for " + lineName() + " " + j + " must be positive)");
+                        + "(<x_j, y_j> = " + alongPoint[j] + " for " + lineName() + " " + j + " must be positive)");
             }
-            first[j] = 1.0 / first[j];
+            alongPoint[j] = 1.0 / alongPoint[j];
         }
-        scaleComponents(y, first, out);
+        scaleComponents(y, alongPoint, out);
         kernels.addScaled(1.0, out, -1.0, x, out);
-    }
-
-    /** Transport by projection onto {@code T_y}; {@code out} may alias {@code v}. */
-    @Override
-    public void transport(M x, M y, M v, M out) {
-        check(x, "point x");
-        projectToTangent(y, v, out);
     }
 
     /** Gaussian matrix with each column (row) normalised: uniform on every sphere, independently. */
     @Override
     public void randomPoint(RandomGenerator random, M out) {
         ManifoldSupport.requireRandom(random, name);
-        check(out, "out");
-        ManifoldSupport.fillGaussian(random, hostFirst);
-        hostNorms(hostFirst, first);
+        requireShape(out, "out");
+        ManifoldSupport.fillGaussian(random, hostAmbient);
+        hostNorms(hostAmbient, alongPoint);
         for (int j = 0; j < count; j++) {
-            first[j] = 1.0 / first[j];
+            alongPoint[j] = 1.0 / alongPoint[j];
         }
-        hostScale(hostFirst, first);
-        kernels.copyFromHost(hostFirst, out);
+        hostScale(hostAmbient, alongPoint);
+        kernels.copyFromHost(hostAmbient, out);
     }
 
     /** A projected Gaussian matrix, normalised; zero when every factor is zero-dimensional. */
     @Override
     public void randomTangent(M x, RandomGenerator random, M out) {
-        ManifoldSupport.requireRandom(random, name);
-        check(out, "out");
-        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostSecond, ambientSecond, out);
-    }
-
-    @Override
-    public void zeroTangent(M x, M out) {
-        ManifoldSupport.zeroTangent(kernels, rows, cols, name, out);
-    }
-
-    @Override
-    public void linearCombination(M x, double a, M u, double b, M v, M out) {
-        ManifoldSupport.linearCombination(kernels, rows, cols, name, a, u, b, v, out);
+        randomUnitTangent(x, random, weingartenTerm, out);
     }
 
     /** {@code pi sqrt(count)}, the diameter of the product of spheres (Manopt's {@code obliquefactory}). */
@@ -368,11 +307,10 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      */
     @Override
     public void checkPoint(M x, double tolerance) {
-        ManifoldSupport.requireTolerance(tolerance, name);
-        requireFiniteShape(kernels, x, rows, cols, name, "point");
-        componentNorms(x, first);
+        requireFinitePoint(x, tolerance);
+        componentNorms(x, alongPoint);
         for (int j = 0; j < count; j++) {
-            double defect = Math.abs(first[j] - 1.0);
+            double defect = Math.abs(alongPoint[j] - 1.0);
             if (!(defect <= tolerance)) {
                 throw new IllegalArgumentException(name + ": " + lineName() + " " + j
                         + " of the point does not have unit norm, | ||x_j|| - 1 | = " + defect + " > tolerance "
@@ -387,13 +325,11 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
      */
     @Override
     public void checkTangent(M x, M v, double tolerance) {
-        ManifoldSupport.requireTolerance(tolerance, name);
-        requireFiniteShape(kernels, x, rows, cols, name, "point");
-        requireFiniteShape(kernels, v, rows, cols, name, "tangent vector");
-        componentDots(x, v, first);
+        requireFinitePointAndVector(x, v, tolerance);
+        componentDots(x, v, alongPoint);
         double allowed = tolerance * Math.max(1.0, kernels.normF(v));
         for (int j = 0; j < count; j++) {
-            double defect = Math.abs(first[j]);
+            double defect = Math.abs(alongPoint[j]);
             if (!(defect <= allowed)) {
                 throw new IllegalArgumentException(name + ": vector is not tangent, |<x_j, v_j>| = " + defect
                         + " > " + allowed + " for " + lineName() + " " + j);
@@ -404,15 +340,15 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
     /** {@code sqrt(sum_j theta_j^2)}, {@code theta_j = atan2(||y_j - <x_j, y_j> x_j||, <x_j, y_j>)}. */
     @Override
     public double distance(M x, M y) {
-        check(x, "point x");
-        check(y, "point y");
-        componentDots(x, y, first);
-        scaleComponents(x, first, ambient);
-        kernels.addScaled(1.0, y, -1.0, ambient, ambient);
-        componentNorms(ambient, second);
+        requireShape(x, "point x");
+        requireShape(y, "point y");
+        componentDots(x, y, alongPoint);
+        scaleComponents(x, alongPoint, pointMultiples);
+        kernels.addScaled(1.0, y, -1.0, pointMultiples, pointMultiples);
+        componentNorms(pointMultiples, alongTangent);
         double sum = 0.0;
         for (int j = 0; j < count; j++) {
-            double angle = Math.atan2(second[j], first[j]);
+            double angle = Math.atan2(alongTangent[j], alongPoint[j]);
             sum += angle * angle;
         }
         return Math.sqrt(sum);
@@ -422,10 +358,10 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
 
     /** {@code out[j] = <a_j, b_j>}, read on the host. */
     private void componentDots(M a, M b, double[] out) {
-        kernels.toHost(a, hostFirst);
-        kernels.toHost(b, hostSecond);
-        double[] left = hostFirst.data;
-        double[] right = hostSecond.data;
+        kernels.toHost(a, hostAmbient);
+        kernels.toHost(b, hostSecondOperand);
+        double[] left = hostAmbient.data;
+        double[] right = hostSecondOperand.data;
         Arrays.fill(out, 0.0);
         for (int i = 0; i < rows; i++) {
             int offset = i * cols;
@@ -437,7 +373,7 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
 
     /** {@code out[j] = ||a_j||}, read on the host. */
     private void componentNorms(M a, double[] out) {
-        hostNorms(kernels.toHost(a, hostFirst), out);
+        hostNorms(kernels.toHost(a, hostAmbient), out);
     }
 
     /**
@@ -486,9 +422,9 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
             kernels.scaleColumns(a, s, out);
             return;
         }
-        kernels.toHost(a, hostFirst);
-        hostScale(hostFirst, s);
-        kernels.copyFromHost(hostFirst, out);
+        kernels.toHost(a, hostAmbient);
+        hostScale(hostAmbient, s);
+        kernels.copyFromHost(hostAmbient, out);
     }
 
     private void hostScale(DMatrixRMaj a, double[] s) {
@@ -503,34 +439,5 @@ public final class Oblique<M> implements Manifold<M>, AutoCloseable {
 
     private String lineName() {
         return unitNorm == UnitNorm.COLUMNS ? "column" : "row";
-    }
-
-    private void check(M a, String role) {
-        requireShape(kernels, a, rows, cols, name, role);
-    }
-
-    /** Frees the two workspaces (device memory on a GPU backend). Idempotent. */
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        kernels.free(ambient);
-        kernels.free(ambientSecond);
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException(name + " was closed (its workspaces are freed)");
-        }
-    }
-
-    private void requireOutput(M x, M out) {
-        requireOpen();
-        check(out, "out");
-        if (out == x) {
-            throw new IllegalArgumentException(name + ": out must not alias the base point x");
-        }
     }
 }

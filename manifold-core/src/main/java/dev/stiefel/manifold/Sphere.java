@@ -1,8 +1,5 @@
 package dev.stiefel.manifold;
 
-import static dev.stiefel.manifold.ManifoldSupport.requireFiniteShape;
-import static dev.stiefel.manifold.ManifoldSupport.requireShape;
-
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import java.util.random.RandomGenerator;
@@ -19,7 +16,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable {
+public final class Sphere<M> extends DenseMatrixManifold<M> implements RiemannianSubmanifold<M> {
 
     /**
      * At the antipode the direction {@code u = y - <x, y> x} is rounding noise (about
@@ -27,27 +24,32 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
      */
     private static final double ANTIPODAL_SINE = 1e-13;
 
-    private final DenseKernels<M> kernels;
-    private final int rows;
-    private final int cols;
     private final SphereRetraction retraction;
     private final Retraction<M> retractionMethod;
-    private final String name;
     /** A tangent vector scaled to unit norm and projected; a point's distance vector; a checked vector's scaled copy. */
     private final M direction;
-    private final DMatrixRMaj hostAmbient;
     private final double argumentTolerance;
     private final ManifoldSupport.TangencyDefect<M> normalComponent;
     private final double[] angle = new double[1];
     private final double[] cosine = new double[1];
     private final double[] sine = new double[1];
-    private boolean closed;
 
     /**
      * @throws IllegalArgumentException unless {@code rows >= 1} and {@code cols >= 1}, or when an
      *     argument is null
      */
     public Sphere(DenseKernels<M> kernels, int rows, int cols, SphereRetraction retraction) {
+        super(requireArguments(kernels, rows, cols, retraction), rows, cols, "Sphere(" + rows + ", " + cols + ")",
+                false);
+        this.retraction = retraction;
+        this.direction = workspace(rows, cols);
+        this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
+        this.normalComponent = (point, vector) -> Math.abs(kernels.dot(point, vector));
+        this.retractionMethod = ownRetraction(retraction.bind(this), retraction.name());
+    }
+
+    private static <M> DenseKernels<M> requireArguments(DenseKernels<M> kernels, int rows, int cols,
+            SphereRetraction retraction) {
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("Sphere(rows, cols) needs rows >= 1 and cols >= 1, got rows = "
                     + rows + ", cols = " + cols);
@@ -56,20 +58,7 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
             throw new IllegalArgumentException("Sphere(" + rows + ", " + cols
                     + "): kernels and retraction must not be null");
         }
-        this.kernels = kernels;
-        this.rows = rows;
-        this.cols = cols;
-        this.retraction = retraction;
-        this.name = "Sphere(" + rows + ", " + cols + ")";
-        this.direction = kernels.create(rows, cols);
-        this.hostAmbient = new DMatrixRMaj(rows, cols);
-        this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
-        this.normalComponent = (point, vector) -> Math.abs(kernels.dot(point, vector));
-        Retraction<M> bound = retraction.bind(this);
-        if (bound == null) {
-            throw new IllegalArgumentException(name + ": retraction " + retraction.name() + " bound to null");
-        }
-        this.retractionMethod = bound;
+        return kernels;
     }
 
     /**
@@ -117,11 +106,6 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
     public String toString() {
         return name + " with " + retraction.name() + " retraction on " + kernels.name();
     }
@@ -132,41 +116,13 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
         return rows * cols - 1;
     }
 
-    @Override
-    public M allocate() {
-        if (closed) {
-            throw new IllegalStateException(name + " was closed (its workspaces are freed)");
-        }
-        return kernels.create(rows, cols);
-    }
-
-    @Override
-    public void free(M a) {
-        kernels.free(a);
-    }
-
-    @Override
-    public void copy(M src, M dst) {
-        ManifoldSupport.copy(kernels, rows, cols, name, src, dst);
-    }
-
-    @Override
-    public double inner(M x, M u, M v) {
-        return ManifoldSupport.inner(kernels, rows, cols, name, u, v);
-    }
-
     /** {@code out = z - <x, z> x}; {@code out} may alias {@code z}. */
     @Override
     public void projectToTangent(M x, M z, M out) {
-        check(x, "point x");
-        check(z, "ambient vector z");
+        requireShape(x, "point x");
+        requireShape(z, "ambient vector z");
         requireOutput(x, out);
         kernels.addScaled(1.0, z, -kernels.dot(x, z), x, out);
-    }
-
-    @Override
-    public void euclideanToRiemannianGradient(M x, M euclideanGradient, M out) {
-        projectToTangent(x, euclideanGradient, out);
     }
 
     /**
@@ -176,11 +132,7 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
      */
     @Override
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
-        check(x, "point x");
-        check(euclideanGradient, "Euclidean gradient");
-        check(euclideanHessianV, "Euclidean Hessian-vector product");
-        check(v, "tangent vector v");
-        requireOutput(x, out);
+        requireHessianArguments(x, euclideanGradient, euclideanHessianV, v, out);
         RiemannianSubmanifold.euclideanToRiemannianHessian(this, x, euclideanGradient, euclideanHessianV, v,
                 direction, out);
     }
@@ -191,9 +143,9 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
      * {@code v}, not {@code normal}.
      */
     public void weingarten(M x, M v, M normal, M out) {
-        check(x, "point x");
-        check(v, "tangent vector v");
-        check(normal, "normal vector");
+        requireShape(x, "point x");
+        requireShape(v, "tangent vector v");
+        requireShape(normal, "normal vector");
         requireOutput(x, out);
         if (out == normal) {
             throw new IllegalArgumentException(name + ": weingarten output must not alias the normal vector");
@@ -222,9 +174,7 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
      */
     @Override
     public void retract(M x, M v, M out) {
-        check(x, "point x");
-        check(v, "tangent vector v");
-        requireOutput(x, out);
+        requireStep(x, v, out);
         requirePointAndTangent(x, v);
         retractionMethod.retract(x, v, out);
     }
@@ -251,9 +201,7 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
      * normalised, so that it has unit norm to rounding.
      */
     public void exponential(M x, M v, M out) {
-        check(x, "point x");
-        check(v, "tangent vector v");
-        requireOutput(x, out);
+        requireStep(x, v, out);
         requirePointAndTangent(x, v);
         exponentialOfChecked(x, v, out);
     }
@@ -281,12 +229,7 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
      * @throws ArithmeticException for antipodal points, where the logarithm is not unique
      */
     public void logarithm(M x, M y, M out) {
-        check(x, "point x");
-        check(y, "point y");
-        requireOutput(x, out);
-        if (out == y) {
-            throw new IllegalArgumentException(name + ": out must not alias the point y");
-        }
+        requirePointPair(x, y, out);
         requireUnitNorm(x, "point x");
         requireUnitNorm(y, "point y");
         logarithmOfChecked(x, y, out);
@@ -322,12 +265,7 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
      */
     @Override
     public void inverseRetract(M x, M y, M out) {
-        check(x, "point x");
-        check(y, "point y");
-        requireOutput(x, out);
-        if (out == y) {
-            throw new IllegalArgumentException(name + ": out must not alias the point y");
-        }
+        requirePointPair(x, y, out);
         if (!retractionMethod.hasInverse()) {
             throw new UnsupportedOperationException(name + ": the " + retraction.name() + " retraction has no inverse");
         }
@@ -346,38 +284,17 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
         kernels.addScaled(1.0 / cosine, y, -1.0, x, out);
     }
 
-    /** Transport by projection onto {@code T_y}; {@code out} may alias {@code v}. */
-    @Override
-    public void transport(M x, M y, M v, M out) {
-        check(x, "point x");
-        projectToTangent(y, v, out);
-    }
-
     /** A normalised Gaussian matrix: uniform on the sphere. */
     @Override
     public void randomPoint(RandomGenerator random, M out) {
-        ManifoldSupport.requireRandom(random, name);
-        check(out, "out");
-        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), out);
+        drawGaussian(random, out, out);
         kernels.scale(1.0 / kernels.normF(out), out);
     }
 
     /** A projected Gaussian matrix, normalised; zero on the zero-dimensional sphere of {@code R^1}. */
     @Override
     public void randomTangent(M x, RandomGenerator random, M out) {
-        ManifoldSupport.requireRandom(random, name);
-        check(out, "out");
-        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, direction, out);
-    }
-
-    @Override
-    public void zeroTangent(M x, M out) {
-        ManifoldSupport.zeroTangent(kernels, rows, cols, name, out);
-    }
-
-    @Override
-    public void linearCombination(M x, double a, M u, double b, M v, M out) {
-        ManifoldSupport.linearCombination(kernels, rows, cols, name, a, u, b, v, out);
+        randomUnitTangent(x, random, direction, out);
     }
 
     /** {@code pi}, the diameter, as pymanopt's and Manopt's spheres. */
@@ -392,8 +309,7 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
      */
     @Override
     public void checkPoint(M x, double tolerance) {
-        ManifoldSupport.requireTolerance(tolerance, name);
-        requireFiniteShape(kernels, x, rows, cols, name, "point");
+        requireFinitePoint(x, tolerance);
         double defect = Math.abs(kernels.normF(x) - 1.0);
         if (!(defect <= tolerance)) {
             throw new IllegalArgumentException(name + ": point does not have unit norm, | ||x||_F - 1 | = "
@@ -407,9 +323,7 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
      */
     @Override
     public void checkTangent(M x, M v, double tolerance) {
-        ManifoldSupport.requireTolerance(tolerance, name);
-        requireFiniteShape(kernels, x, rows, cols, name, "point");
-        requireFiniteShape(kernels, v, rows, cols, name, "tangent vector");
+        requireFinitePointAndVector(x, v, tolerance);
         double defect = Math.abs(kernels.dot(x, v));
         double allowed = tolerance * Math.max(1.0, kernels.normF(v));
         if (!(defect <= allowed)) {
@@ -421,39 +335,10 @@ public final class Sphere<M> implements RiemannianSubmanifold<M>, AutoCloseable 
     /** Great-circle distance {@code atan2(||y - <x, y> x||, <x, y>)}. */
     @Override
     public double distance(M x, M y) {
-        check(x, "point x");
-        check(y, "point y");
+        requireShape(x, "point x");
+        requireShape(y, "point y");
         double cosine = kernels.dot(x, y);
         kernels.addScaled(1.0, y, -cosine, x, direction);
         return Math.atan2(kernels.normF(direction), cosine);
-    }
-
-    /**
-     * Frees this instance's workspace and its bound retraction's (device memory on a GPU
-     * backend); the kernels stay the caller's. Closing twice is harmless; operations afterwards
-     * throw {@link IllegalStateException}.
-     */
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        retractionMethod.close();
-        kernels.free(direction);
-    }
-
-    private void check(M a, String role) {
-        requireShape(kernels, a, rows, cols, name, role);
-    }
-
-    private void requireOutput(M x, M out) {
-        if (closed) {
-            throw new IllegalStateException(name + " was closed (its workspaces are freed)");
-        }
-        check(out, "out");
-        if (out == x) {
-            throw new IllegalArgumentException(name + ": out must not alias the base point x");
-        }
     }
 }

@@ -10,88 +10,26 @@ final class SphereRetractions {
     }
 
     /** The recipe of {@link SphereRetraction#NORMALIZATION}. */
-    static final class NormalizationRecipe implements SphereRetraction {
-        @Override
-        public String name() {
-            return "NORMALIZATION";
-        }
-
-        @Override
-        public boolean hasInverse() {
-            return true;
+    static final class NormalizationRecipe extends BuiltinRecipe implements SphereRetraction {
+        NormalizationRecipe() {
+            super("NORMALIZATION", true);
         }
 
         @Override
         public <M> Retraction<M> bind(Sphere<M> sphere) {
-            return new Retraction<>() {
-                @Override
-                public String name() {
-                    return "NORMALIZATION";
-                }
-
-                @Override
-                public void retract(M x, M v, M out) {
-                    sphere.normalisedSum(x, v, out);
-                }
-
-                @Override
-                public boolean hasInverse() {
-                    return true;
-                }
-
-                @Override
-                public void inverseRetract(M x, M y, M out) {
-                    sphere.inverseOfNormalisation(x, y, out);
-                }
-            };
-        }
-
-        @Override
-        public String toString() {
-            return name();
+            return new DelegatingRetraction<>(name(), sphere::normalisedSum, sphere::inverseOfNormalisation);
         }
     }
 
     /** The recipe of {@link SphereRetraction#EXPONENTIAL}. */
-    static final class ExponentialRecipe implements SphereRetraction {
-        @Override
-        public String name() {
-            return "EXPONENTIAL";
-        }
-
-        @Override
-        public boolean hasInverse() {
-            return true;
+    static final class ExponentialRecipe extends BuiltinRecipe implements SphereRetraction {
+        ExponentialRecipe() {
+            super("EXPONENTIAL", true);
         }
 
         @Override
         public <M> Retraction<M> bind(Sphere<M> sphere) {
-            return new Retraction<>() {
-                @Override
-                public String name() {
-                    return "EXPONENTIAL";
-                }
-
-                @Override
-                public void retract(M x, M v, M out) {
-                    sphere.exponentialOfChecked(x, v, out);
-                }
-
-                @Override
-                public boolean hasInverse() {
-                    return true;
-                }
-
-                @Override
-                public void inverseRetract(M x, M y, M out) {
-                    sphere.logarithmOfChecked(x, y, out);
-                }
-            };
-        }
-
-        @Override
-        public String toString() {
-            return name();
+            return new DelegatingRetraction<>(name(), sphere::exponentialOfChecked, sphere::logarithmOfChecked);
         }
     }
 }

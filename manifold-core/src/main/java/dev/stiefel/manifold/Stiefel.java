@@ -1,8 +1,5 @@
 package dev.stiefel.manifold;
 
-import static dev.stiefel.manifold.ManifoldSupport.requireFiniteShape;
-import static dev.stiefel.manifold.ManifoldSupport.requireShape;
-
 import dev.stiefel.kernel.DenseKernels;
 import dev.stiefel.kernel.Kernels;
 import java.util.random.RandomGenerator;
@@ -34,15 +31,14 @@ import org.ejml.data.DMatrixRMaj;
  *
  * @param <M> the backend's matrix type
  */
-public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable {
+public final class Stiefel<M> extends DenseMatrixManifold<M> implements RiemannianSubmanifold<M> {
 
-    private final DenseKernels<M> kernels;
-    private final boolean ownsKernels;
+    /** {@code n}, the {@link #rows} of a point, under the name the formulas give it. */
     private final int n;
+    /** {@code p}, the {@link #cols} of a point, under the name the formulas give it. */
     private final int p;
     private final StiefelRetraction retraction;
     private final Retraction<M> retractionMethod;
-    private final String name;
 
     /** {@code sym(X^T Z)} and {@code X^T X}: the multipliers and coordinates along the point ({@code p x p}). */
     private final M multipliers;
@@ -54,14 +50,12 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
     private final M gaussian;
     /** The power-of-two scaled copy of a long vector under a tangency check ({@code n x p}). */
     private final M scaledVector;
-    private final DMatrixRMaj hostAmbient;
 
     private final double argumentTolerance;
     private final ManifoldSupport.TangencyDefect<M> tangency;
 
     /** The exponential map when the configured retraction is another one; bound on first use. */
     private Retraction<M> exponentialMap;
-    private boolean closed;
 
     /**
      * @param kernels the dense backend every operation runs on
@@ -76,34 +70,32 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
     }
 
     private Stiefel(DenseKernels<M> kernels, int n, int p, StiefelRetraction retraction, boolean ownsKernels) {
+        super(requireArguments(kernels, n, p, retraction), n, p, "Stiefel(" + n + ", " + p + ")", ownsKernels);
+        this.n = n;
+        this.p = p;
+        this.retraction = retraction;
+        this.multipliers = workspace(p, p);
+        this.symmetricProduct = workspace(p, p);
+        this.hessianWork = workspace(n, p);
+        this.gaussian = workspace(n, p);
+        this.scaledVector = workspace(n, p);
+        this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
+        this.tangency = (point, vector) -> {
+            StiefelGeometry.multiplierMatrix(kernels, point, vector, multipliers);
+            return kernels.normF(multipliers);
+        };
+        this.retractionMethod = ownRetraction(retraction.bind(this), retraction.name());
+    }
+
+    private static <M> DenseKernels<M> requireArguments(DenseKernels<M> kernels, int n, int p,
+            StiefelRetraction retraction) {
         if (n < p || p < 1) {
             throw new IllegalArgumentException("Stiefel(n, p) needs n >= p >= 1, got n = " + n + ", p = " + p);
         }
         if (kernels == null || retraction == null) {
             throw new IllegalArgumentException("Stiefel(" + n + ", " + p + "): kernels and retraction must not be null");
         }
-        this.kernels = kernels;
-        this.ownsKernels = ownsKernels;
-        this.n = n;
-        this.p = p;
-        this.retraction = retraction;
-        this.name = "Stiefel(" + n + ", " + p + ")";
-        this.multipliers = kernels.create(p, p);
-        this.symmetricProduct = kernels.create(p, p);
-        this.hessianWork = kernels.create(n, p);
-        this.gaussian = kernels.create(n, p);
-        this.scaledVector = kernels.create(n, p);
-        this.hostAmbient = new DMatrixRMaj(n, p);
-        this.argumentTolerance = ManifoldSupport.argumentTolerance(kernels);
-        this.tangency = (point, vector) -> {
-            StiefelGeometry.multiplierMatrix(kernels, point, vector, multipliers);
-            return kernels.normF(multipliers);
-        };
-        Retraction<M> bound = retraction.bind(this);
-        if (bound == null) {
-            throw new IllegalArgumentException(name + ": retraction " + retraction.name() + " bound to null");
-        }
-        this.retractionMethod = bound;
+        return kernels;
     }
 
     /** {@code St(n, p)} on the default CPU backend ({@link Kernels#cpu()}) with the QR retraction. */
@@ -128,20 +120,6 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         return new Stiefel<>(kernels, n, p, newRetraction);
     }
 
-    public DenseKernels<M> kernels() {
-        return kernels;
-    }
-
-    /** {@code n}, the number of rows of a point. */
-    public int rows() {
-        return n;
-    }
-
-    /** {@code p}, the number of columns of a point. */
-    public int columns() {
-        return p;
-    }
-
     /** The retraction recipe this instance was built with. */
     public StiefelRetraction retraction() {
         return retraction;
@@ -150,11 +128,6 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
     /** The bound retraction object {@link #retract} delegates to. */
     public Retraction<M> retractionMethod() {
         return retractionMethod;
-    }
-
-    @Override
-    public String name() {
-        return name;
     }
 
     @Override
@@ -168,45 +141,17 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         return n * p - p * (p + 1) / 2;
     }
 
-    @Override
-    public M allocate() {
-        requireOpen();
-        return kernels.create(n, p);
-    }
-
-    @Override
-    public void free(M a) {
-        kernels.free(a);
-    }
-
-    @Override
-    public void copy(M src, M dst) {
-        ManifoldSupport.copy(kernels, n, p, name, src, dst);
-    }
-
-    /** Embedded metric: {@code <U, V> = tr(U^T V)}. */
-    @Override
-    public double inner(M x, M u, M v) {
-        return ManifoldSupport.inner(kernels, n, p, name, u, v);
-    }
-
     /** {@code out = Z - X sym(X^T Z)}; {@code out} may alias {@code z}. */
     @Override
     public void projectToTangent(M x, M z, M out) {
-        requireShape(kernels, x, n, p, name, "point x");
-        requireShape(kernels, z, n, p, name, "ambient vector z");
+        requireShape(x, "point x");
+        requireShape(z, "ambient vector z");
         requireOutput(x, out);
         StiefelGeometry.multiplierMatrix(kernels, x, z, multipliers);
         if (out != z) {
             kernels.copy(z, out);
         }
         kernels.gemm(-1.0, x, false, multipliers, false, 1.0, out);
-    }
-
-    /** {@code P_X(G)}: the projection of the Euclidean gradient (embedded metric). */
-    @Override
-    public void euclideanToRiemannianGradient(M x, M euclideanGradient, M out) {
-        projectToTangent(x, euclideanGradient, out);
     }
 
     /**
@@ -217,11 +162,7 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
      */
     @Override
     public void euclideanToRiemannianHessian(M x, M euclideanGradient, M euclideanHessianV, M v, M out) {
-        requireShape(kernels, x, n, p, name, "point x");
-        requireShape(kernels, euclideanGradient, n, p, name, "Euclidean gradient");
-        requireShape(kernels, euclideanHessianV, n, p, name, "Euclidean Hessian-vector product");
-        requireShape(kernels, v, n, p, name, "tangent vector v");
-        requireOutput(x, out);
+        requireHessianArguments(x, euclideanGradient, euclideanHessianV, v, out);
         RiemannianSubmanifold.euclideanToRiemannianHessian(this, x, euclideanGradient, euclideanHessianV, v,
                 hessianWork, out);
     }
@@ -247,9 +188,9 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
      * Riemannian Hessian. {@code out} must alias none of the inputs.
      */
     public void weingarten(M x, M v, M normal, M out) {
-        requireShape(kernels, x, n, p, name, "point x");
-        requireShape(kernels, v, n, p, name, "tangent vector v");
-        requireShape(kernels, normal, n, p, name, "normal vector");
+        requireShape(x, "point x");
+        requireShape(v, "tangent vector v");
+        requireShape(normal, "normal vector");
         requireOutput(x, out);
         if (out == v || out == normal) {
             throw new IllegalArgumentException(name + ": weingarten output must alias neither input");
@@ -269,9 +210,9 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
      * @return {@code out}
      */
     public M multiplierMatrix(M x, M euclideanGradient, M out) {
-        requireShape(kernels, x, n, p, name, "point x");
-        requireShape(kernels, euclideanGradient, n, p, name, "Euclidean gradient");
-        requireShape(kernels, out, p, p, name, "multiplier matrix out");
+        requireShape(x, "point x");
+        requireShape(euclideanGradient, "Euclidean gradient");
+        ManifoldSupport.requireShape(kernels, out, p, p, name, "multiplier matrix out");
         return StiefelGeometry.multiplierMatrix(kernels, x, euclideanGradient, out);
     }
 
@@ -289,9 +230,7 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
      */
     @Override
     public void retract(M x, M v, M out) {
-        requireShape(kernels, x, n, p, name, "point x");
-        requireShape(kernels, v, n, p, name, "tangent vector v");
-        requireOutput(x, out);
+        requireStep(x, v, out);
         requirePointAndTangent(x, v);
         try {
             retractionMethod.retract(x, v, out);
@@ -317,9 +256,7 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
      *     there, beyond {@link Manifold#ARGUMENT_TOLERANCE}
      */
     public void exponential(M x, M v, M out) {
-        requireShape(kernels, x, n, p, name, "point x");
-        requireShape(kernels, v, n, p, name, "tangent vector v");
-        requireOutput(x, out);
+        requireStep(x, v, out);
         requirePointAndTangent(x, v);
         exponentialMap().retract(x, v, out);
     }
@@ -339,7 +276,8 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
             return retractionMethod;
         }
         if (exponentialMap == null) {
-            exponentialMap = StiefelRetraction.EXPONENTIAL.bind(this);
+            StiefelRetraction recipe = StiefelRetraction.EXPONENTIAL;
+            exponentialMap = ownRetraction(recipe.bind(this), recipe.name());
         }
         return exponentialMap;
     }
@@ -368,12 +306,7 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
      */
     @Override
     public void inverseRetract(M x, M y, M out) {
-        requireShape(kernels, x, n, p, name, "point x");
-        requireShape(kernels, y, n, p, name, "point y");
-        requireOutput(x, out);
-        if (out == y) {
-            throw new IllegalArgumentException(name + ": out must not alias the point y");
-        }
+        requirePointPair(x, y, out);
         if (!retractionMethod.hasInverse()) {
             throw new UnsupportedOperationException(name + ": the " + retraction.name() + " retraction has no inverse here");
         }
@@ -382,41 +315,20 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
         retractionMethod.inverseRetract(x, y, out);
     }
 
-    /** Transport by projection: {@code out = P_Y(V)}; {@code out} may alias {@code v}. */
-    @Override
-    public void transport(M x, M y, M v, M out) {
-        requireShape(kernels, x, n, p, name, "point x");
-        projectToTangent(y, v, out);
-    }
-
     /**
      * Haar-distributed point: {@code qf(G)} with {@code diag(R) > 0} for a Gaussian {@code G}
      * (Mezzadri 2007: the sign fix is what makes the distribution uniform).
      */
     @Override
     public void randomPoint(RandomGenerator random, M out) {
-        ManifoldSupport.requireRandom(random, name);
-        requireShape(kernels, out, n, p, name, "out");
-        kernels.copyFromHost(ManifoldSupport.fillGaussian(random, hostAmbient), gaussian);
+        drawGaussian(random, out, gaussian);
         kernels.qrPositive(gaussian, out, null);
     }
 
     /** Projection of a Gaussian matrix, normalised; zero on the zero-dimensional {@code St(1, 1)}. */
     @Override
     public void randomTangent(M x, RandomGenerator random, M out) {
-        ManifoldSupport.requireRandom(random, name);
-        requireShape(kernels, out, n, p, name, "out");
-        ManifoldSupport.randomUnitTangent(this, kernels, x, random, hostAmbient, gaussian, out);
-    }
-
-    @Override
-    public void zeroTangent(M x, M out) {
-        ManifoldSupport.zeroTangent(kernels, n, p, name, out);
-    }
-
-    @Override
-    public void linearCombination(M x, double a, M u, double b, M v, M out) {
-        ManifoldSupport.linearCombination(kernels, n, p, name, a, u, b, v, out);
+        randomUnitTangent(x, random, gaussian, out);
     }
 
     /** {@code sqrt(p)}, as Manopt's and pymanopt's Stiefel. */
@@ -431,8 +343,7 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
      */
     @Override
     public void checkPoint(M x, double tolerance) {
-        ManifoldSupport.requireTolerance(tolerance, name);
-        requireFiniteShape(kernels, x, n, p, name, "point");
+        requireFinitePoint(x, tolerance);
         double defect = ManifoldSupport.orthonormalityDefect(kernels, x, multipliers);
         if (!(defect <= tolerance)) {
             throw new IllegalArgumentException(name + ": point does not have orthonormal columns, ||X^T X - I||_F = "
@@ -446,54 +357,13 @@ public final class Stiefel<M> implements RiemannianSubmanifold<M>, AutoCloseable
      */
     @Override
     public void checkTangent(M x, M v, double tolerance) {
-        ManifoldSupport.requireTolerance(tolerance, name);
-        requireFiniteShape(kernels, x, n, p, name, "point");
-        requireFiniteShape(kernels, v, n, p, name, "tangent vector");
+        requireFinitePointAndVector(x, v, tolerance);
         StiefelGeometry.multiplierMatrix(kernels, x, v, multipliers);
         double defect = kernels.normF(multipliers);
         double allowed = tolerance * Math.max(1.0, kernels.normF(v));
         if (!(defect <= allowed)) {
             throw new IllegalArgumentException(name + ": vector is not tangent, ||sym(X^T V)||_F = " + defect
                     + " > " + allowed);
-        }
-    }
-
-    /**
-     * Frees this instance's workspaces and those of its bound retractions (device memory on a GPU
-     * backend), and closes the kernels when this instance created them ({@link #onCpu}); kernels
-     * passed to the constructor stay the caller's. Points and vectors from {@link #allocate()}
-     * stay valid and remain the caller's to free. Closing twice is harmless; any other operation
-     * afterwards throws {@link IllegalStateException}.
-     */
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        retractionMethod.close();
-        if (exponentialMap != null) {
-            exponentialMap.close();
-        }
-        for (M m : java.util.List.of(multipliers, symmetricProduct, hessianWork, gaussian, scaledVector)) {
-            kernels.free(m);
-        }
-        if (ownsKernels) {
-            kernels.close();
-        }
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException(name + " was closed (its workspaces are freed)");
-        }
-    }
-
-    private void requireOutput(M x, M out) {
-        requireOpen();
-        requireShape(kernels, out, n, p, name, "out");
-        if (out == x) {
-            throw new IllegalArgumentException(name + ": out must not alias the base point x");
         }
     }
 }

@@ -30,7 +30,7 @@ final class StiefelRetractions {
     // (which initialises StiefelRetraction, an interface with default methods) still ran.
 
     /** {@link StiefelRetraction#QR}. */
-    static final class QrRecipe extends Builtin {
+    static final class QrRecipe extends BuiltinRecipe implements StiefelRetraction {
         QrRecipe() {
             super("QR", true);
         }
@@ -42,7 +42,7 @@ final class StiefelRetractions {
     }
 
     /** {@link StiefelRetraction#POLAR}. */
-    static final class PolarRecipe extends Builtin {
+    static final class PolarRecipe extends BuiltinRecipe implements StiefelRetraction {
         PolarRecipe() {
             super("POLAR", true);
         }
@@ -54,7 +54,7 @@ final class StiefelRetractions {
     }
 
     /** {@link StiefelRetraction#CAYLEY}. */
-    static final class CayleyRecipe extends Builtin {
+    static final class CayleyRecipe extends BuiltinRecipe implements StiefelRetraction {
         CayleyRecipe() {
             super("CAYLEY", false);
         }
@@ -66,7 +66,7 @@ final class StiefelRetractions {
     }
 
     /** {@link StiefelRetraction#EXPONENTIAL}. */
-    static final class ExponentialRecipe extends Builtin {
+    static final class ExponentialRecipe extends BuiltinRecipe implements StiefelRetraction {
         ExponentialRecipe() {
             super("EXPONENTIAL", false);
         }
@@ -74,31 +74,6 @@ final class StiefelRetractions {
         @Override
         public <M> Retraction<M> bind(Stiefel<M> stiefel) {
             return new Exponential<>(stiefel);
-        }
-    }
-
-    abstract static class Builtin implements StiefelRetraction {
-        private final String name;
-        private final boolean invertible;
-
-        Builtin(String name, boolean invertible) {
-            this.name = name;
-            this.invertible = invertible;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public boolean hasInverse() {
-            return invertible;
-        }
-
-        @Override
-        public String toString() {
-            return name;
         }
     }
 

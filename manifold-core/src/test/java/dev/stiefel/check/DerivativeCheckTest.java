@@ -68,9 +68,10 @@ class DerivativeCheckTest {
     }
 
     /**
-     * The Hessian check follows a second-order curve whatever the configured retraction: with QR
-     * and Cayley (first order) a correct Hessian used to fit slope 2 and fail at a non-critical
-     * point; now it fits 3 under every retraction, and a wrong one fits 2.
+     * The Hessian check follows a second-order curve whatever the configured retraction: along
+     * QR or Cayley (first order) the remainder of a correct Hessian would fit slope 2 at a
+     * non-critical point and fail; along the second-order curve it fits 3 under every retraction,
+     * and a wrong Hessian fits 2.
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"QR", "POLAR", "CAYLEY", "EXPONENTIAL"})
@@ -253,7 +254,7 @@ class DerivativeCheckTest {
 
     /**
      * A check that cannot fit its slope fails and says why: non-finite costs, gradients or
-     * Hessians used to leave every remainder NaN, which read as "exact to rounding" and passed
+     * Hessians leave every remainder NaN, which must not read as "exact to rounding" and pass
      * with slope NaN.
      */
     @ParameterizedTest(name = "{0}")

@@ -33,7 +33,7 @@ class ArgumentChecksTest {
 
     private static final int N = 9;
     private static final int P = 3;
-    /** A violation far above the tolerance (the inputs that used to pass silently were off by O(1)). */
+    /** A violation far above the tolerance: an argument off the manifold or the tangent space by O(1). */
     private static final double LARGE = 0.3;
 
     private final DenseKernels<DMatrixRMaj> kernels;
@@ -113,9 +113,10 @@ class ArgumentChecksTest {
     }
 
     /**
-     * A non-finite entry is named with its position and its likely origins; it used to surface
-     * from the kernels as {@code qrPositive a: entry (0, 0) is NaN}, naming neither the manifold
-     * nor the argument (a trust region started with radius 1e300 produced such a step).
+     * A non-finite entry is named by the manifold, the argument, its position and its likely
+     * origins (a trust region started with radius 1e300 takes such a step), before a kernel meets
+     * it: a kernel's message, e.g. {@code qrPositive a: entry (0, 0) is NaN}, names neither the
+     * manifold nor the argument.
      */
     @Test
     void nonFiniteEntriesAreNamedWithTheirArgumentAndPosition() {

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The finite-difference Hessian acts on the tangent part of its direction. A trust-region solver
  * at the rounding floor of its gradient hands it directions that are tangent only to the
- * rounding of a larger scale; scaled up to the finite-difference step, their normal part was
- * retracted as it was (and the retraction now rejects vectors that are not tangent).
+ * rounding of a larger scale; scaled up to the finite-difference step, their normal part would
+ * be retracted with them, and the retraction rejects vectors that are not tangent.
  */
 class FiniteDifferenceHessianTest {
 

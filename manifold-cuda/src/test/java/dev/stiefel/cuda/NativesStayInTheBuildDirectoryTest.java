@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Runs everywhere: JCuda unpacks its natives into {@code java.io.tmpdir} and leaves them there
  * (they may be mapped by a running process), so the module's tests point {@code java.io.tmpdir}
- * at the build directory ({@code target/}), which {@code mvn clean} removes; they used to leave
- * {@code libJCudaRuntime-12.6.0-linux-x86_64.so} in the machine's {@code /tmp}. Loading is
+ * at the build directory ({@code target/}), which {@code mvn clean} removes, so that no
+ * {@code libJCudaRuntime-12.6.0-linux-x86_64.so} is left in the machine's {@code /tmp}. Loading is
  * attempted even without a device, and unpacking comes before the device query.
  */
 class NativesStayInTheBuildDirectoryTest {
