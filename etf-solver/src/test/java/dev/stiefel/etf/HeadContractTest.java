@@ -48,8 +48,8 @@ class HeadContractTest {
 
     /**
      * A row of norm 1e-309 (or a subnormal one) normalises to finite logits, but the derivative
-     * of its normalisation, tau/||h|| > 5e308, overflows, and the backward pass used to return
-     * infinite and NaN feature gradients for it. The forward pass now refuses it, naming the row;
+     * of its normalisation, tau/||h|| > 5e308, overflows, so that a backward pass would return
+     * infinite and NaN feature gradients for it. The forward pass refuses it, naming the row;
      * {@link ClassifierHead#evaluate} (no backward) still gives finite logits; and a row of norm
      * 1e-300, whose derivative fits, trains with finite gradients.
      */

@@ -86,8 +86,9 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
     /**
      * @param unitNorm whether the columns or the rows have unit norm
      * @param retraction normalisation or the exponential, applied to each unit vector
-     * @throws IllegalArgumentException unless {@code rows >= 1} and {@code cols >= 1}, or when an
-     *     argument is null
+     * @throws IllegalArgumentException unless {@code rows >= 1} and {@code cols >= 1}, when an
+     *     argument is null, or for a user-defined sphere retraction (the oblique manifold applies
+     *     the two built-in ones to all its unit vectors at once, by its own code)
      */
     public Oblique(DenseKernels<M> kernels, int rows, int cols, UnitNorm unitNorm, SphereRetraction retraction) {
         super(requireArguments(kernels, rows, cols, unitNorm, retraction), rows, cols,
@@ -113,6 +114,11 @@ public final class Oblique<M> extends DenseMatrixManifold<M> {
         if (kernels == null || unitNorm == null || retraction == null) {
             throw new IllegalArgumentException("Oblique(" + rows + ", " + cols
                     + "): kernels, unit norm and retraction must not be null");
+        }
+        if (retraction != SphereRetraction.NORMALIZATION && retraction != SphereRetraction.EXPONENTIAL) {
+            throw new IllegalArgumentException("Oblique(" + rows + ", " + cols + ") applies the built-in sphere"
+                    + " retractions (NORMALIZATION, EXPONENTIAL) to all its unit vectors at once; got "
+                    + retraction.name() + ", which it cannot apply");
         }
         return kernels;
     }

@@ -159,6 +159,20 @@ class ObliqueTest {
                 Oblique.UnitNorm.COLUMNS, SphereRetraction.NORMALIZATION));
         assertThrows(IllegalArgumentException.class, () -> new Oblique<>(Kernels.ejml(), 2, 2, null,
                 SphereRetraction.NORMALIZATION));
+        SphereRetraction userDefined = new SphereRetraction() {
+            @Override
+            public String name() {
+                return "MINE";
+            }
+
+            @Override
+            public <M> Retraction<M> bind(Sphere<M> sphere) {
+                return SphereRetraction.NORMALIZATION.bind(sphere);
+            }
+        };
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> new Oblique<>(Kernels.ejml(), 3, 2, Oblique.UnitNorm.COLUMNS, userDefined));
+        assertTrue(unknown.getMessage().contains("MINE"), unknown.getMessage());
         Oblique<DMatrixRMaj> oblique = Oblique.onCpu(ROWS, COLS);
         DMatrixRMaj x = oblique.allocate();
         oblique.randomPoint(new SplittableRandom(11), x);

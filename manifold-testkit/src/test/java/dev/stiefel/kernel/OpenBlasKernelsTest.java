@@ -32,8 +32,8 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
     }
 
     /**
-     * Regression: OpenBLAS's multithreaded getrf overflowed the default JVM thread stack from
-     * n = 160 (the JVM died with SIGSEGV). Large systems now factor on a large-stack thread.
+     * A decomposition limited to fewer threads than the process-wide count leaves that count as
+     * it found it.
      */
     @Test
     void decompositionsRestoreTheProcessWideThreadCount() {
@@ -55,6 +55,11 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
         }
     }
 
+    /**
+     * OpenBLAS's multithreaded getrf needs more stack than a default JVM thread has from about
+     * n = 160 (without it the JVM dies with SIGSEGV): a 300 x 300 solve with several threads runs
+     * on a large-stack thread and equals EJML's.
+     */
     @Test
     void largeSolveWithSeveralThreadsMatchesEjml() {
         OpenBlasKernels openBlas = (OpenBlasKernels) kernels();
@@ -318,8 +323,8 @@ class OpenBlasKernelsTest extends DenseKernelsContract<DMatrixRMaj> {
     }
 
     /**
-     * Regression: a failed allocation while growing a native workspace left the field holding
-     * the buffer it had just released, and the next call wrote into freed memory (SIGSEGV).
+     * A failed allocation while growing a native workspace leaves the kernels usable: the field
+     * never holds a buffer already released (a later call would write into freed memory).
      */
     @Test
     void aFailedNativeAllocationLeavesTheKernelsUsable() {
