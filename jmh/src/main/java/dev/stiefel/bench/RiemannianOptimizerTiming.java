@@ -5,6 +5,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
@@ -12,6 +15,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
@@ -26,8 +30,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.dense.row.decomposition.TriangularSolver_DDRM;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 
 /**
  * Per-step time of djl-riemannian's {@link RiemannianSgd} and {@link RiemannianAdam} against DJL's
@@ -48,6 +58,9 @@ import java.util.function.Function;
  * OMP_NUM_THREADS=1 java -Dai.djl.offline=true -cp jmh/target/benchmarks.jar \
  *     dev.stiefel.bench.RiemannianOptimizerTiming [rounds=7] [steps per round=50]
  * </pre>
+ *
+ * <p>With {@code phases [repetitions=200]} as arguments it prints instead where an update's time
+ * goes on the same model's parameters ({@link PhaseBreakdown}).
  */
 public final class RiemannianOptimizerTiming {
 
@@ -105,6 +118,10 @@ public final class RiemannianOptimizerTiming {
     public static void main(String[] args) {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
+        }
+        if (args.length > 0 && args[0].equals("phases")) {
+            PhaseBreakdown.run(args.length > 1 ? Integer.parseInt(args[1]) : 200);
+            return;
         }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 50;
@@ -249,5 +266,260 @@ public final class RiemannianOptimizerTiming {
         Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /**
+     * Where the Riemannian optimisers' update time goes on the benchmark model's six parameters
+     * (float32, the shapes of {@link Mlp}): per parameter, the median time of each phase of an
+     * update, run through the constraints' public operations on fixed inputs (the finite-gradient
+     * check as {@code RiemannianOptimizer} runs it, the projection, the moment updates, the
+     * retraction, the transport, the write into the weight, the zeroing of its stored gradient),
+     * the Stiefel retraction's Cholesky QR split into its device products, host transfers and EJML
+     * factorisation, and the whole {@code update} of each optimiser. Each timed repetition runs in
+     * its own {@link NDScope} (closing it included) after untimed warm-up repetitions.
+     */
+    static final class PhaseBreakdown {
+
+        private static final double MOMENTUM = SGD_MOMENTUM;
+        private static final double BETA1 = RiemannianAdam.DEFAULT_BETA1;
+        private static final double BETA2 = RiemannianAdam.DEFAULT_BETA2;
+
+        private final NDManager manager;
+        private final int repetitions;
+        private final SplittableRandom random = new SplittableRandom(SEED);
+
+        private PhaseBreakdown(NDManager manager, int repetitions) {
+            this.manager = manager;
+            this.repetitions = repetitions;
+        }
+
+        /** One parameter of the benchmark model with the constraint the Riemannian optimisers give it. */
+        private record Slot(String name, Shape shape, ManifoldConstraint constraint) {
+        }
+
+        /**
+         * Prints the breakdown as Markdown tables.
+         *
+         * @param repetitions timed repetitions of every phase
+         */
+        static void run(int repetitions) {
+            if (repetitions < 1) {
+                throw new IllegalArgumentException("repetitions must be positive, got " + repetitions);
+            }
+            Engine engine = Engine.getEngine("PyTorch");
+            engine.setRandomSeed((int) SEED);
+            List<Slot> slots = List.of(
+                    new Slot("W1 512x784", new Shape(HIDDEN1, INPUTS), ManifoldConstraint.euclidean()),
+                    new Slot("b1 512", new Shape(HIDDEN1), ManifoldConstraint.euclidean()),
+                    new Slot("W2 256x512", new Shape(HIDDEN2, HIDDEN1), ManifoldConstraint.stiefelRows()),
+                    new Slot("b2 256", new Shape(HIDDEN2), ManifoldConstraint.euclidean()),
+                    new Slot("W3 10x256", new Shape(CLASSES, HIDDEN2), ManifoldConstraint.obliqueRows()),
+                    new Slot("b3 10", new Shape(CLASSES), ManifoldConstraint.euclidean()));
+            try (NDManager manager = NDManager.newBaseManager(engine.getEngineName())) {
+                PhaseBreakdown breakdown = new PhaseBreakdown(manager, repetitions);
+                System.out.printf(Locale.ROOT, "Median ms per call over %d repetitions, float32, PyTorch %s, "
+                        + "OMP_NUM_THREADS=%s%n%n", repetitions, engine.getVersion(), System.getenv("OMP_NUM_THREADS"));
+                System.out.println("| parameter | constraint | finite check | projection | SGD moment | Adam moments "
+                        + "and direction | retraction | transport and write to state | write to weight "
+                        + "| zero stored gradient | whole SGD update | whole Adam update |");
+                System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+                double[] totals = new double[10];
+                for (Slot slot : slots) {
+                    double[] row = breakdown.phases(slot);
+                    for (int k = 0; k < row.length; k++) {
+                        totals[k] += row[k];
+                    }
+                    System.out.printf(Locale.ROOT, "| %s | %s |%s%n", slot.name(), slot.constraint().name(),
+                            cells(row));
+                }
+                System.out.printf(Locale.ROOT, "| all six | |%s%n%n", cells(totals));
+                breakdown.finiteCheckCandidates(slots.get(0).shape());
+                breakdown.stiefelRetraction(slots.get(2).shape());
+            }
+        }
+
+        private static String cells(double[] values) {
+            StringBuilder row = new StringBuilder();
+            for (double value : values) {
+                row.append(String.format(Locale.ROOT, " %.3f |", value));
+            }
+            return row.toString();
+        }
+
+        private NDArray point(Slot slot) {
+            double[] data = slot.constraint().randomPoint(slot.shape(), new Random(random.nextLong()));
+            return persistent(manager.create(data, slot.shape()).toType(DataType.FLOAT32, false));
+        }
+
+        private NDArray gaussian(Shape shape, double scale) {
+            double[] data = new double[Math.toIntExact(shape.size())];
+            for (int k = 0; k < data.length; k++) {
+                data[k] = scale * random.nextGaussian();
+            }
+            return persistent(manager.create(data, shape).toType(DataType.FLOAT32, false));
+        }
+
+        /** Takes an array out of any open scope: it lives as long as {@link #manager}. */
+        private static NDArray persistent(NDArray array) {
+            NDScope.unregister(array);
+            return array;
+        }
+
+        /** A copy of {@code point} with a defined stored gradient, as a trained weight has. */
+        private NDArray weightWithGradient(NDArray point) {
+            NDArray weight = persistent(point.duplicate());
+            weight.setRequiresGradient(true);
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                collector.backward(weight.sum());
+            }
+            return weight;
+        }
+
+        /** The median over {@link #repetitions} of one call, in ms, after untimed warm-up calls. */
+        private double medianMillis(Runnable body) {
+            for (int k = 0; k < Math.max(5, repetitions / 5); k++) {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    body.run();
+                }
+            }
+            double[] times = new double[repetitions];
+            for (int k = 0; k < repetitions; k++) {
+                long start = System.nanoTime();
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    body.run();
+                }
+                times[k] = (System.nanoTime() - start) / 1e6;
+            }
+            Arrays.sort(times);
+            return repetitions % 2 == 1 ? times[repetitions / 2]
+                    : (times[repetitions / 2 - 1] + times[repetitions / 2]) / 2;
+        }
+
+        private double[] phases(Slot slot) {
+            ManifoldConstraint constraint = slot.constraint();
+            NDArray point = point(slot);
+            NDArray gradient = gaussian(slot.shape(), 0.01);
+            NDArray riemannian = persistent(constraint.riemannianGradient(point, gradient).duplicate());
+            NDArray tangentStep = persistent(riemannian.mul(-SGD_RATE));
+            NDArray newPoint = persistent(constraint.retract(point, tangentStep).duplicate());
+            NDArray buffer = persistent(riemannian.duplicate());
+            NDArray firstMoment = persistent(riemannian.duplicate());
+            NDArray secondMoment = persistent(constraint.componentInner(point, riemannian).duplicate());
+            NDArray target = persistent(point.duplicate());
+            NDArray withGradient = weightWithGradient(point);
+
+            double finite = medianMillis(() -> {
+                try (NDArray nan = gradient.isNaN();
+                        NDArray infinite = gradient.isInfinite();
+                        NDArray either = nan.logicalOr(infinite);
+                        NDArray any = either.any()) {
+                    if (any.getBoolean()) {
+                        throw new ArithmeticException("non-finite test gradient");
+                    }
+                }
+            });
+            double projection = medianMillis(() -> constraint.riemannianGradient(point, gradient));
+            double sgdMoment = medianMillis(() -> buffer.muli(MOMENTUM).addi(riemannian.mul(1.0)));
+            double adamMoments = medianMillis(() -> {
+                firstMoment.muli(BETA1).addi(riemannian.mul(1 - BETA1));
+                secondMoment.muli(BETA2).addi(constraint.componentInner(point, riemannian).mul(1 - BETA2));
+                NDArray denominator = secondMoment.div(1 - BETA2 * BETA2).sqrt().add(RiemannianAdam.DEFAULT_EPSILON);
+                firstMoment.div(1 - BETA1 * BETA1).div(denominator).mul(-ADAM_RATE);
+            });
+            double retraction = medianMillis(() -> constraint.retract(point, tangentStep));
+            double transport = medianMillis(() -> {
+                NDArray transported = constraint.transport(point, newPoint, buffer);
+                if (transported != buffer) {
+                    buffer.set(new NDIndex("..."), transported);
+                }
+            });
+            double write = medianMillis(() -> target.set(new NDIndex("..."), newPoint));
+            double zero = medianMillis(() -> {
+                try (NDArray stored = withGradient.getGradient()) {
+                    stored.set(new NDIndex("..."), 0);
+                }
+            });
+            double sgd = wholeUpdate(slot, point, gradient, RiemannianSgd.builder()
+                    .setLearningRateTracker(Tracker.fixed(SGD_RATE)).optMomentum(SGD_MOMENTUM)
+                    .constrain("w", constraint).build());
+            double adam = wholeUpdate(slot, point, gradient, RiemannianAdam.builder()
+                    .setLearningRateTracker(Tracker.fixed(ADAM_RATE)).constrain("w", constraint).build());
+            return new double[] {finite, projection, sgdMoment, adamMoments, retraction, transport, write, zero, sgd,
+                adam};
+        }
+
+        private double wholeUpdate(Slot slot, NDArray point, NDArray gradient, Optimizer optimizer) {
+            NDArray weight = weightWithGradient(point);
+            try {
+                return medianMillis(() -> optimizer.update("w", weight, gradient));
+            } finally {
+                if (optimizer instanceof AutoCloseable closeable) {
+                    try {
+                        closeable.close();
+                    } catch (Exception e) {
+                        throw new IllegalStateException("closing the optimiser of " + slot.name(), e);
+                    }
+                }
+            }
+        }
+
+        /** Single-reduction forms of the finite-gradient check on the largest gradient. */
+        private void finiteCheckCandidates(Shape shape) {
+            NDArray gradient = gaussian(shape, 0.01);
+            double abs = medianMillis(() -> {
+                if (!Float.isFinite(gradient.abs().max().getFloat())) {
+                    throw new ArithmeticException("non-finite test gradient");
+                }
+            });
+            double maxMin = medianMillis(() -> {
+                if (!Float.isFinite(gradient.max().getFloat()) || !Float.isFinite(gradient.min().getFloat())) {
+                    throw new ArithmeticException("non-finite test gradient");
+                }
+            });
+            double sumOfZeros = medianMillis(() -> {
+                if (!Float.isFinite(gradient.mul(0).sum().getFloat())) {
+                    throw new ArithmeticException("non-finite test gradient");
+                }
+            });
+            System.out.printf(Locale.ROOT, "Finite check of a %s gradient, other forms: abs().max() %.3f ms, "
+                    + "max() and min() %.3f ms, mul(0).sum() %.3f ms%n%n", shape, abs, maxMin, sumOfZeros);
+        }
+
+        /** The Stiefel retraction's Cholesky QR of a {@code rows x cols} weight with orthonormal rows, step by step. */
+        private void stiefelRetraction(Shape shape) {
+            ManifoldConstraint constraint = ManifoldConstraint.stiefelRows();
+            NDArray point = point(new Slot("W2", shape, constraint));
+            NDArray tangentStep = persistent(constraint.riemannianGradient(point, gaussian(shape, 0.01))
+                    .mul(-SGD_RATE));
+            int p = Math.toIntExact(shape.get(0));
+            NDArray z = persistent(point.add(tangentStep).transpose().duplicate());
+            NDArray gram = persistent(z.transpose().matMul(z));
+            double[] gramHost = gram.toType(DataType.FLOAT64, false).toDoubleArray();
+            double[][] factor = new double[1][];
+            double sum = medianMillis(() -> point.add(tangentStep).transpose());
+            double gramTime = medianMillis(() -> z.transpose().matMul(z));
+            double toHost = medianMillis(() -> gram.toType(DataType.FLOAT64, false).toDoubleArray());
+            double cholesky = medianMillis(() -> {
+                CholeskyDecomposition_F64<DMatrixRMaj> decomposition = DecompositionFactory_DDRM.chol(p, true);
+                if (!decomposition.decompose(DMatrixRMaj.wrap(p, p, gramHost.clone()))) {
+                    throw new ArithmeticException("Gram matrix not positive definite");
+                }
+                DMatrixRMaj lower = decomposition.getT(null);
+                TriangularSolver_DDRM.invertLower(lower.data, p);
+                factor[0] = CommonOps_DDRM.transpose(lower, null).data;
+            });
+            double toDevice = medianMillis(() -> manager.create(factor[0], new Shape(p, p))
+                    .toType(DataType.FLOAT32, false));
+            NDArray inverse = persistent(manager.create(factor[0], new Shape(p, p)).toType(DataType.FLOAT32, false));
+            double product = medianMillis(() -> z.matMul(inverse));
+            double whole = medianMillis(() -> constraint.retract(point, tangentStep));
+            System.out.printf(Locale.ROOT, "Stiefel retraction of a %s weight (orthonormal rows), median ms: "
+                    + "X + V and its transpose %.3f; per Cholesky QR pass: Gram Z^T Z on the device %.3f, "
+                    + "to the host in float64 %.3f, EJML Cholesky + inverse of L + transpose %.3f, "
+                    + "R^-1 back to the device %.3f, Z R^-1 %.3f; whole retraction (two passes) %.3f%n", shape, sum,
+                    gramTime, toHost, cholesky, toDevice, product, whole);
+        }
     }
 }
