@@ -90,6 +90,9 @@ public final class RiemannianAdam extends RiemannianOptimizer {
     @Override
     protected NDArray step(ManifoldConstraint constraint, NDList state, int step, NDArray point, NDArray gradient,
             double learningRate) {
+        if (constraint.isEuclidean()) {
+            return euclideanStep(state, step, point, gradient, learningRate);
+        }
         NDArray firstMoment = state.get(0);
         NDArray secondMoment = state.get(1);
         NDArray riemannian = constraint.riemannianGradient(point, withWeightDecay(point, gradient));
@@ -111,6 +114,39 @@ public final class RiemannianAdam extends RiemannianOptimizer {
             firstMoment.set(new NDIndex("..."), transported);
         }
         return newPoint;
+    }
+
+    /**
+     * The same update in the Euclidean space (ordinary Adam), in place: the projection and the
+     * transport are the identity, {@code <r, r>_c = r * r}, and {@code x + (-eta d)} is added into
+     * the weight, with the operations of the general step in the same order, so the same numbers,
+     * and each temporary freed as soon as it is used.
+     */
+    private NDArray euclideanStep(NDList state, int step, NDArray point, NDArray gradient, double learningRate) {
+        NDArray firstMoment = state.get(0);
+        NDArray secondMoment = state.get(1);
+        NDArray decayed = withWeightDecay(point, gradient);
+        try (NDArray scaled = decayed.mul(1 - beta1)) {
+            firstMoment.muli(beta1).addi(scaled);
+        }
+        try (NDArray squares = decayed.square()) {
+            secondMoment.muli(beta2).addi(squares.muli(1 - beta2));
+        }
+        NDArray normaliser = secondMoment;
+        if (amsgrad) {
+            NDArray maximum = state.get(2);
+            try (NDArray larger = maximum.maximum(secondMoment)) {
+                maximum.set(new NDIndex("..."), larger);
+            }
+            normaliser = maximum;
+        }
+        try (NDArray corrected = normaliser.div(1 - Math.pow(beta2, step));
+                NDArray denominator = corrected.sqrt();
+                NDArray change = firstMoment.div(1 - Math.pow(beta1, step))) {
+            change.divi(denominator.addi(epsilon)).muli(-learningRate);
+            point.addi(change);
+        }
+        return point;
     }
 
     /** Builder of {@link RiemannianAdam}. */

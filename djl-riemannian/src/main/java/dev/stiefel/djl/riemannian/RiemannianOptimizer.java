@@ -149,8 +149,10 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray gradient = preprocessed(parameterId, grad);
-            NDArray newPoint = step(constraint, state.arrays, step, weight, gradient, learningRate);
-            weight.set(new NDIndex("..."), newPoint);
+            NDArray newPoint = step(state.constraint, state.arrays, step, weight, gradient, learningRate);
+            if (newPoint != weight) {
+                weight.set(new NDIndex("..."), newPoint);
+            }
         }
         state.step = step;
         if (weight.hasGradient()) {
@@ -175,14 +177,17 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
      * One update of one parameter, in {@link NDArray} operations (the caller's {@link NDScope}
      * closes every array created here).
      *
-     * @param constraint the parameter's manifold
+     * @param constraint the parameter's manifold: its {@link ManifoldConstraint#forParameter}
+     *     instance, the same for every update of the parameter on this device
      * @param state the arrays of {@link #createState}, updated in place
      * @param step the number of this update of the parameter, 1 at the first
-     * @param point the current point, not to be modified
+     * @param point the current point, the parameter's array; modified only by writing the new
+     *     point into it, after everything that can fail, and then returned
      * @param gradient the Euclidean gradient after rescaling and clipping, before weight decay;
      *     not to be modified
      * @param learningRate the tracker's value at this step
-     * @return the new point
+     * @return the new point, which the caller writes into the parameter, or {@code point} itself
+     *     when the new point was written into it
      */
     protected abstract NDArray step(ManifoldConstraint constraint, NDList state, int step, NDArray point,
             NDArray gradient, double learningRate);
@@ -250,17 +255,16 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
         for (NDArray array : arrays) {
             NDScope.unregister(array);
         }
-        return new ParameterState(arrays);
+        return new ParameterState(constraint.forParameter(shape), arrays);
     }
 
     private NDArray preprocessed(String parameterId, NDArray grad) {
         if (finiteCheck) {
+            // 0 * g is 0 for a finite entry and NaN for a NaN or infinite one, and a sum with a NaN
+            // term is NaN: one reduction, no overflow, one scalar read back
             boolean bad;
-            try (NDArray nan = grad.isNaN();
-                    NDArray infinite = grad.isInfinite();
-                    NDArray either = nan.logicalOr(infinite);
-                    NDArray any = either.any()) {
-                bad = any.getBoolean();
+            try (NDArray zeros = grad.mul(0); NDArray sum = zeros.sum()) {
+                bad = !Double.isFinite(HostArrays.scalar(sum));
             }
             if (bad) {
                 throw new ArithmeticException("the gradient of " + describe(parameterId)
@@ -280,12 +284,17 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
     private record StateKey(String parameterId, Device device) {
     }
 
-    /** The moments of one parameter on one device and the number of updates made. */
+    /**
+     * The moments of one parameter on one device, the number of updates made and the constraint
+     * instance its updates use.
+     */
     private static final class ParameterState {
+        private final ManifoldConstraint constraint;
         private final NDList arrays;
         private int step;
 
-        private ParameterState(NDList arrays) {
+        private ParameterState(ManifoldConstraint constraint, NDList arrays) {
+            this.constraint = constraint;
             this.arrays = arrays;
         }
     }
@@ -392,7 +401,8 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
 
         /**
          * Whether each update first checks that the gradient is finite (default true): one
-         * reduction and one read of a boolean per parameter and step, which synchronises a GPU.
+         * reduction ({@code sum(0 * g)}, NaN exactly when an entry is NaN or infinite) and one read
+         * of its value per parameter and step, which synchronises a GPU.
          *
          * @param check false to skip the check
          * @return this builder

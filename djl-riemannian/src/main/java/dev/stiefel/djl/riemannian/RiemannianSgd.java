@@ -70,6 +70,9 @@ public final class RiemannianSgd extends RiemannianOptimizer {
     @Override
     protected NDArray step(ManifoldConstraint constraint, NDList state, int step, NDArray point, NDArray gradient,
             double learningRate) {
+        if (constraint.isEuclidean()) {
+            return euclideanStep(state, step, point, gradient, learningRate);
+        }
         NDArray riemannian = constraint.riemannianGradient(point, withWeightDecay(point, gradient));
         if (momentum == 0) {
             return constraint.retract(point, riemannian.mul(-learningRate));
@@ -78,7 +81,7 @@ public final class RiemannianSgd extends RiemannianOptimizer {
         if (step == 1) {
             buffer.set(new NDIndex("..."), gradient);
         }
-        buffer.muli(momentum).addi(riemannian.mul(1 - dampening));
+        buffer.muli(momentum).addi(dampening == 0 ? riemannian : riemannian.mul(1 - dampening));
         NDArray direction = nesterov ? riemannian.add(buffer.mul(momentum)) : buffer;
         NDArray newPoint = constraint.retract(point, direction.mul(-learningRate));
         NDArray transported = constraint.transport(point, newPoint, buffer);
@@ -86,6 +89,45 @@ public final class RiemannianSgd extends RiemannianOptimizer {
             buffer.set(new NDIndex("..."), transported);
         }
         return newPoint;
+    }
+
+    /**
+     * The same update in the Euclidean space, in place: the projection and the transport are the
+     * identity and {@code x + (-eta d)} is added into the weight, with the operations of the
+     * general step in the same order ({@code 1 * r = r} exactly without dampening), so the same
+     * numbers, and each temporary freed as soon as it is used.
+     */
+    private NDArray euclideanStep(NDList state, int step, NDArray point, NDArray gradient, double learningRate) {
+        NDArray decayed = withWeightDecay(point, gradient);
+        if (momentum == 0) {
+            try (NDArray change = decayed.mul(-learningRate)) {
+                point.addi(change);
+            }
+            return point;
+        }
+        NDArray buffer = state.get(0);
+        if (step == 1) {
+            buffer.set(new NDIndex("..."), gradient);
+        }
+        buffer.muli(momentum);
+        if (dampening == 0) {
+            buffer.addi(decayed);
+        } else {
+            try (NDArray damped = decayed.mul(1 - dampening)) {
+                buffer.addi(damped);
+            }
+        }
+        if (nesterov) {
+            // (mu b) + r: the general step's r + mu b, the same sum
+            try (NDArray change = buffer.mul(momentum)) {
+                point.addi(change.addi(decayed).muli(-learningRate));
+            }
+        } else {
+            try (NDArray change = buffer.mul(-learningRate)) {
+                point.addi(change);
+            }
+        }
+        return point;
     }
 
     /** Builder of {@link RiemannianSgd}. */
