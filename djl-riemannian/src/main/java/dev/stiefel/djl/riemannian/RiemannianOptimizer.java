@@ -58,6 +58,7 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
     private final boolean finiteCheck;
     private final Map<StateKey, ParameterState> states = new ConcurrentHashMap<>();
     private final Map<Device, NDManager> stateManagers = new ConcurrentHashMap<>();
+    private final Map<WorkKey, NDArray> workBuffers = new ConcurrentHashMap<>();
     private boolean closed;
 
     /**
@@ -156,8 +157,10 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
         }
         state.step = step;
         if (weight.hasGradient()) {
-            try (NDArray stored = weight.getGradient()) {
-                stored.set(new NDIndex("..."), 0);
+            // an explicit zero array: set(index, Number) leaves the scalar it creates in the
+            // weight's manager
+            try (NDArray stored = weight.getGradient(); NDArray zero = stored.getManager().create(0.0)) {
+                stored.set(new NDIndex("..."), zero);
             }
         }
     }
@@ -193,6 +196,41 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
             NDArray gradient, double learningRate);
 
     /**
+     * An array of the shape, data type and device of {@code like} for intermediate values of an
+     * in-place update, so that an update of a large parameter need not allocate arrays of its size:
+     * a view of a buffer of this optimiser shared by all parameters of that type and device, as
+     * large as the largest of them (an engine without views gives a copy, which serves the same
+     * purpose). Its entries are undefined on return and change at the next call; the caller's
+     * {@link NDScope} closes the view, {@link #close()} the buffer.
+     *
+     * @param like an array of the parameter's shape and type, on its device
+     * @return the work array
+     */
+    protected final NDArray workArray(NDArray like) {
+        Shape shape = like.getShape();
+        long size = shape.size();
+        WorkKey key = new WorkKey(like.getDevice(), like.getDataType());
+        NDArray buffer = workBuffers.get(key);
+        if (buffer == null || buffer.size() < size) {
+            NDManager manager = stateManagers.computeIfAbsent(like.getDevice(),
+                    device -> like.getManager().getEngine().newBaseManager(device));
+            NDArray larger = manager.create(new Shape(size), like.getDataType());
+            NDScope.unregister(larger);
+            if (buffer != null) {
+                buffer.close();
+            }
+            buffer = larger;
+            workBuffers.put(key, buffer);
+        }
+        if (buffer.size() == size) {
+            return buffer.reshape(shape);
+        }
+        try (NDArray prefix = buffer.get(new NDIndex().addSliceDim(0, size))) {
+            return prefix.reshape(shape);
+        }
+    }
+
+    /**
      * {@code gradient + weightDecay * point} (geoopt's {@code grad.add_(point, alpha=weight_decay)}),
      * or {@code gradient} itself without weight decay.
      *
@@ -216,6 +254,7 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
         }
         closed = true;
         states.clear();
+        workBuffers.clear();
         for (NDManager manager : stateManagers.values()) {
             manager.close();
         }
@@ -260,19 +299,30 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
 
     private NDArray preprocessed(String parameterId, NDArray grad) {
         if (finiteCheck) {
-            // 0 * g is 0 for a finite entry and NaN for a NaN or infinite one, and a sum with a NaN
-            // term is NaN: one reduction, no overflow, one scalar read back
-            boolean bad;
-            try (NDArray zeros = grad.mul(0); NDArray sum = zeros.sum()) {
-                bad = !Double.isFinite(HostArrays.scalar(sum));
-            }
-            if (bad) {
+            if (!isFinite(grad)) {
                 throw new ArithmeticException("the gradient of " + describe(parameterId)
                         + " has a NaN or infinite entry; the parameter was left unchanged");
             }
         }
         NDArray gradient = rescaleGrad == 1f ? grad : grad.mul(rescaleGrad);
         return clipGrad > 0 ? gradient.clip(-clipGrad, clipGrad) : gradient;
+    }
+
+    /**
+     * Whether every entry is finite. A sum with a NaN or infinite term is NaN or infinite in any
+     * order of summation, so a finite sum (one reduction, no array of the gradient's size) settles
+     * it; a sum that is not finite may come from overflow, and then {@code sum(0 * g)}, NaN exactly
+     * when an entry is NaN or infinite, decides.
+     */
+    private static boolean isFinite(NDArray grad) {
+        try (NDArray sum = grad.sum()) {
+            if (Double.isFinite(HostArrays.scalar(sum))) {
+                return true;
+            }
+        }
+        try (NDArray zeros = grad.mul(0); NDArray sum = zeros.sum()) {
+            return Double.isFinite(HostArrays.scalar(sum));
+        }
     }
 
     private String describe(String parameterId) {
@@ -282,6 +332,10 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
 
     /** A parameter's copy on one device. */
     private record StateKey(String parameterId, Device device) {
+    }
+
+    /** The work buffer of one data type on one device. */
+    private record WorkKey(Device device, DataType dataType) {
     }
 
     /**
