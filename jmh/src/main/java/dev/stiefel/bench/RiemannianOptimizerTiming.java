@@ -25,11 +25,14 @@ import ai.djl.translate.Batchifier;
 import dev.stiefel.djl.riemannian.ManifoldConstraint;
 import dev.stiefel.djl.riemannian.ManifoldInitializer;
 import dev.stiefel.djl.riemannian.RiemannianAdam;
+import dev.stiefel.djl.riemannian.RiemannianOptimizer;
 import dev.stiefel.djl.riemannian.RiemannianSgd;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -145,15 +148,9 @@ public final class RiemannianOptimizerTiming {
                         .constrain(mlp.stiefelWeight(), ManifoldConstraint.stiefelRows())
                         .constrain(mlp.obliqueWeight(), ManifoldConstraint.obliqueRows()).build()));
 
-        SplittableRandom random = new SplittableRandom(SEED);
-        float[] inputs = new float[BATCH * INPUTS];
-        for (int k = 0; k < inputs.length; k++) {
-            inputs[k] = (float) random.nextGaussian();
-        }
-        float[] labels = new float[BATCH];
-        for (int k = 0; k < BATCH; k++) {
-            labels[k] = random.nextInt(CLASSES);
-        }
+        TrainingData data = TrainingData.seeded();
+        float[] inputs = data.inputs();
+        float[] labels = data.labels();
 
         List<Run> runs = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(engine.getEngineName())) {
@@ -193,27 +190,50 @@ public final class RiemannianOptimizerTiming {
         }
     }
 
+    /** The one batch every step trains on: Gaussian inputs, uniform labels. */
+    record TrainingData(float[] inputs, float[] labels) {
+
+        static TrainingData seeded() {
+            SplittableRandom random = new SplittableRandom(SEED);
+            float[] inputs = new float[BATCH * INPUTS];
+            for (int k = 0; k < inputs.length; k++) {
+                inputs[k] = (float) random.nextGaussian();
+            }
+            float[] labels = new float[BATCH];
+            for (int k = 0; k < BATCH; k++) {
+                labels[k] = random.nextInt(CLASSES);
+            }
+            return new TrainingData(inputs, labels);
+        }
+    }
+
     /** Returns the mean full-step and update-only times in milliseconds over {@code steps} steps. */
     private static double[] runRound(Run run, NDManager manager, float[] inputs, float[] labels, int steps) {
         long stepNanos = 0;
         long updateNanos = 0;
         for (int k = 0; k < steps; k++) {
-            // a manager per step holds the batch and everything the forward pass attaches to it
-            try (NDManager stepManager = manager.newSubManager()) {
-                NDArray x = stepManager.create(inputs, new Shape(BATCH, INPUTS));
-                NDArray y = stepManager.create(labels, new Shape(BATCH));
-                Batch batch = new Batch(stepManager, new NDList(x), new NDList(y), 1,
-                        Batchifier.STACK, Batchifier.STACK, 0, 1);
-                long start = System.nanoTime();
-                EasyTrain.trainBatch(run.trainer(), batch);
-                long backwardDone = System.nanoTime();
-                run.trainer().step();
-                long end = System.nanoTime();
-                stepNanos += end - start;
-                updateNanos += end - backwardDone;
-            }
+            long[] times = trainStep(run.trainer(), manager, inputs, labels);
+            stepNanos += times[0];
+            updateNanos += times[1];
         }
         return new double[] {stepNanos / 1e6 / steps, updateNanos / 1e6 / steps};
+    }
+
+    /** One training step on the batch; returns the full step's and the update's nanoseconds. */
+    static long[] trainStep(Trainer trainer, NDManager manager, float[] inputs, float[] labels) {
+        // a manager per step holds the batch and everything the forward pass attaches to it
+        try (NDManager stepManager = manager.newSubManager()) {
+            NDArray x = stepManager.create(inputs, new Shape(BATCH, INPUTS));
+            NDArray y = stepManager.create(labels, new Shape(BATCH));
+            Batch batch = new Batch(stepManager, new NDList(x), new NDList(y), 1,
+                    Batchifier.STACK, Batchifier.STACK, 0, 1);
+            long start = System.nanoTime();
+            EasyTrain.trainBatch(trainer, batch);
+            long backwardDone = System.nanoTime();
+            trainer.step();
+            long end = System.nanoTime();
+            return new long[] {end - start, end - backwardDone};
+        }
     }
 
     private static void report(List<Run> runs, int rounds, int steps) {
@@ -270,13 +290,18 @@ public final class RiemannianOptimizerTiming {
 
     /**
      * Where the Riemannian optimisers' update time goes on the benchmark model's six parameters
-     * (float32, the shapes of {@link Mlp}): per parameter, the median time of each phase of an
-     * update, run through the constraints' public operations on fixed inputs (the finite-gradient
-     * check as {@code RiemannianOptimizer} runs it, the projection, the moment updates, the
-     * retraction, the transport, the write into the weight, the zeroing of its stored gradient),
-     * the Stiefel retraction's Cholesky QR split into its device products, host transfers and EJML
-     * factorisation, and the whole {@code update} of each optimiser. Each timed repetition runs in
-     * its own {@link NDScope} (closing it included) after untimed warm-up repetitions.
+     * (float32, the shapes of {@link Mlp}): per parameter, the median time of each phase of the
+     * general (manifold) step, run through the public operations of the parameter's
+     * {@link ManifoldConstraint#forParameter} instance on fixed inputs (a finite-gradient check
+     * with four arrays, {@code isNaN}, {@code isInfinite}, {@code logicalOr}, {@code any}; the
+     * projection; the moment updates; the retraction; the transport; the write into the weight;
+     * the zeroing of its stored gradient), and the whole {@code update} of each optimiser, which
+     * for a Euclidean parameter is the in-place route instead. Then the single-reduction forms of
+     * the finite check, and the Stiefel retraction split into its device products and the rest
+     * (host transfers and float64 factorisations), with EJML's Cholesky and triangular inverse of
+     * the same Gram matrix for comparison. Each timed repetition runs in its own {@link NDScope}
+     * (closing it included) after untimed warm-up repetitions. Last, each parameter's update
+     * timed inside DJL's {@code trainer.step()} on the model itself.
      */
     static final class PhaseBreakdown {
 
@@ -319,8 +344,8 @@ public final class RiemannianOptimizerTiming {
                 PhaseBreakdown breakdown = new PhaseBreakdown(manager, repetitions);
                 System.out.printf(Locale.ROOT, "Median ms per call over %d repetitions, float32, PyTorch %s, "
                         + "OMP_NUM_THREADS=%s%n%n", repetitions, engine.getVersion(), System.getenv("OMP_NUM_THREADS"));
-                System.out.println("| parameter | constraint | finite check | projection | SGD moment | Adam moments "
-                        + "and direction | retraction | transport and write to state | write to weight "
+                System.out.println("| parameter | constraint | finite check, four arrays | projection | SGD moment "
+                        + "| Adam moments and direction | retraction | transport and write to state | write to weight "
                         + "| zero stored gradient | whole SGD update | whole Adam update |");
                 System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
                 double[] totals = new double[10];
@@ -335,6 +360,97 @@ public final class RiemannianOptimizerTiming {
                 System.out.printf(Locale.ROOT, "| all six | |%s%n%n", cells(totals));
                 breakdown.finiteCheckCandidates(slots.get(0).shape());
                 breakdown.stiefelRetraction(slots.get(2).shape());
+            }
+            System.out.println();
+            updatesInTheTrainer(engine, repetitions);
+        }
+
+        /**
+         * The mean time of each parameter's update inside DJL's {@code trainer.step()} on the
+         * benchmark model, {@code steps} steps after as many untimed ones: there the updates run
+         * between forward and backward passes, whose arrays come and go, so the allocator's state
+         * differs from that of updates in a loop.
+         */
+        private static void updatesInTheTrainer(Engine engine, int steps) {
+            TrainingData data = TrainingData.seeded();
+            List<String> names = new ArrayList<>();
+            List<double[]> columns = new ArrayList<>();
+            double[] stepTimes = new double[2];
+            for (int variant = 0; variant < 2; variant++) {
+                Mlp mlp = Mlp.build();
+                RiemannianOptimizer riemannian = variant == 0
+                        ? RiemannianSgd.builder().setLearningRateTracker(Tracker.fixed(SGD_RATE))
+                                .optMomentum(SGD_MOMENTUM).constrain(mlp.stiefelWeight(), ManifoldConstraint.stiefelRows())
+                                .constrain(mlp.obliqueWeight(), ManifoldConstraint.obliqueRows()).build()
+                        : RiemannianAdam.builder().setLearningRateTracker(Tracker.fixed(ADAM_RATE))
+                                .constrain(mlp.stiefelWeight(), ManifoldConstraint.stiefelRows())
+                                .constrain(mlp.obliqueWeight(), ManifoldConstraint.obliqueRows()).build();
+                TimedUpdates timed = new TimedUpdates(riemannian);
+                try (Model model = Model.newInstance("phases", engine.getEngineName());
+                        NDManager manager = NDManager.newBaseManager(engine.getEngineName())) {
+                    model.setBlock(mlp.block());
+                    try (Trainer trainer = model.newTrainer(
+                            new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(timed))) {
+                        trainer.initialize(new Shape(BATCH, INPUTS));
+                        for (int k = 0; k < steps; k++) {
+                            trainStep(trainer, manager, data.inputs(), data.labels());
+                        }
+                        timed.nanos.clear();
+                        long updateNanos = 0;
+                        for (int k = 0; k < steps; k++) {
+                            updateNanos += trainStep(trainer, manager, data.inputs(), data.labels())[1];
+                        }
+                        stepTimes[variant] = updateNanos / 1e6 / steps;
+                    }
+                } finally {
+                    riemannian.close();
+                }
+                double[] column = new double[mlp.block().getParameters().size()];
+                int row = 0;
+                for (var entry : mlp.block().getParameters()) {
+                    if (variant == 0) {
+                        names.add(entry.getKey() + " " + entry.getValue().getShape());
+                    }
+                    column[row++] = timed.nanos.getOrDefault(entry.getValue().getId(), 0L) / 1e6 / steps;
+                }
+                columns.add(column);
+            }
+            System.out.printf(Locale.ROOT, "Updates inside trainer.step() (mean ms per step over %d steps after %d "
+                    + "untimed ones):%n%n", steps, steps);
+            System.out.println("| parameter | RiemannianSgd (momentum 0.9) | RiemannianAdam |");
+            System.out.println("|---|---|---|");
+            for (int row = 0; row < names.size(); row++) {
+                System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f |%n", names.get(row), columns.get(0)[row],
+                        columns.get(1)[row]);
+            }
+            System.out.printf(Locale.ROOT, "| trainer.step() | %.3f | %.3f |%n", stepTimes[0], stepTimes[1]);
+        }
+
+        /** Times each parameter's update by the optimiser it wraps. */
+        private static final class TimedUpdates extends Optimizer {
+
+            private final Optimizer inner;
+            private final Map<String, Long> nanos = new HashMap<>();
+
+            TimedUpdates(Optimizer inner) {
+                super(new Settings());
+                this.inner = inner;
+            }
+
+            @Override
+            public void update(String parameterId, NDArray weight, NDArray grad) {
+                long start = System.nanoTime();
+                inner.update(parameterId, weight, grad);
+                nanos.merge(parameterId, System.nanoTime() - start, Long::sum);
+            }
+
+            /** DJL's default settings; the wrapped optimiser has its own. */
+            private static final class Settings extends OptimizerBuilder<Settings> {
+
+                @Override
+                protected Settings self() {
+                    return this;
+                }
             }
         }
 
@@ -398,7 +514,7 @@ public final class RiemannianOptimizerTiming {
         }
 
         private double[] phases(Slot slot) {
-            ManifoldConstraint constraint = slot.constraint();
+            ManifoldConstraint constraint = slot.constraint().forParameter(slot.shape());
             NDArray point = point(slot);
             NDArray gradient = gaussian(slot.shape(), 0.01);
             NDArray riemannian = persistent(constraint.riemannianGradient(point, gradient).duplicate());
@@ -443,9 +559,9 @@ public final class RiemannianOptimizerTiming {
             });
             double sgd = wholeUpdate(slot, point, gradient, RiemannianSgd.builder()
                     .setLearningRateTracker(Tracker.fixed(SGD_RATE)).optMomentum(SGD_MOMENTUM)
-                    .constrain("w", constraint).build());
+                    .constrain("w", slot.constraint()).build());
             double adam = wholeUpdate(slot, point, gradient, RiemannianAdam.builder()
-                    .setLearningRateTracker(Tracker.fixed(ADAM_RATE)).constrain("w", constraint).build());
+                    .setLearningRateTracker(Tracker.fixed(ADAM_RATE)).constrain("w", slot.constraint()).build());
             return new double[] {finite, projection, sgdMoment, adamMoments, retraction, transport, write, zero, sgd,
                 adam};
         }
@@ -478,48 +594,55 @@ public final class RiemannianOptimizerTiming {
                     throw new ArithmeticException("non-finite test gradient");
                 }
             });
+            double sum = medianMillis(() -> {
+                if (!Float.isFinite(gradient.sum().getFloat())) {
+                    throw new ArithmeticException("non-finite test gradient");
+                }
+            });
             double sumOfZeros = medianMillis(() -> {
                 if (!Float.isFinite(gradient.mul(0).sum().getFloat())) {
                     throw new ArithmeticException("non-finite test gradient");
                 }
             });
-            System.out.printf(Locale.ROOT, "Finite check of a %s gradient, other forms: abs().max() %.3f ms, "
-                    + "max() and min() %.3f ms, mul(0).sum() %.3f ms%n%n", shape, abs, maxMin, sumOfZeros);
+            System.out.printf(Locale.ROOT, "Finite check of a %s gradient in one reduction: sum() (the "
+                    + "optimisers' form, with mul(0).sum() deciding when the sum is not finite) %.3f ms, mul(0).sum() "
+                    + "%.3f ms, abs().max() %.3f ms, max() and min() %.3f ms%n%n", shape, sum, sumOfZeros, abs,
+                    maxMin);
         }
 
-        /** The Stiefel retraction's Cholesky QR of a {@code rows x cols} weight with orthonormal rows, step by step. */
+        /**
+         * The Stiefel retraction of a {@code rows x cols} weight with orthonormal rows: the whole
+         * retraction of the per-parameter constraint, its device products, the rest, and EJML's
+         * factorisation of one of its Gram matrices.
+         */
         private void stiefelRetraction(Shape shape) {
-            ManifoldConstraint constraint = ManifoldConstraint.stiefelRows();
-            NDArray point = point(new Slot("W2", shape, constraint));
+            ManifoldConstraint constraint = ManifoldConstraint.stiefelRows().forParameter(shape);
+            NDArray point = point(new Slot("W2", shape, ManifoldConstraint.stiefelRows()));
             NDArray tangentStep = persistent(constraint.riemannianGradient(point, gaussian(shape, 0.01))
                     .mul(-SGD_RATE));
             int p = Math.toIntExact(shape.get(0));
-            NDArray z = persistent(point.add(tangentStep).transpose().duplicate());
+            NDArray z = persistent(point.add(tangentStep).transpose());
             NDArray gram = persistent(z.transpose().matMul(z));
+            NDArray inverse = persistent(gaussian(new Shape(p, p), 1.0 / p));
             double[] gramHost = gram.toType(DataType.FLOAT64, false).toDoubleArray();
-            double[][] factor = new double[1][];
             double sum = medianMillis(() -> point.add(tangentStep).transpose());
             double gramTime = medianMillis(() -> z.transpose().matMul(z));
-            double toHost = medianMillis(() -> gram.toType(DataType.FLOAT64, false).toDoubleArray());
-            double cholesky = medianMillis(() -> {
+            double product = medianMillis(() -> z.matMul(inverse));
+            double whole = medianMillis(() -> constraint.retract(point, tangentStep));
+            double ejml = medianMillis(() -> {
                 CholeskyDecomposition_F64<DMatrixRMaj> decomposition = DecompositionFactory_DDRM.chol(p, true);
                 if (!decomposition.decompose(DMatrixRMaj.wrap(p, p, gramHost.clone()))) {
                     throw new ArithmeticException("Gram matrix not positive definite");
                 }
                 DMatrixRMaj lower = decomposition.getT(null);
                 TriangularSolver_DDRM.invertLower(lower.data, p);
-                factor[0] = CommonOps_DDRM.transpose(lower, null).data;
+                CommonOps_DDRM.transpose(lower, null);
             });
-            double toDevice = medianMillis(() -> manager.create(factor[0], new Shape(p, p))
-                    .toType(DataType.FLOAT32, false));
-            NDArray inverse = persistent(manager.create(factor[0], new Shape(p, p)).toType(DataType.FLOAT32, false));
-            double product = medianMillis(() -> z.matMul(inverse));
-            double whole = medianMillis(() -> constraint.retract(point, tangentStep));
-            System.out.printf(Locale.ROOT, "Stiefel retraction of a %s weight (orthonormal rows), median ms: "
-                    + "X + V and its transpose %.3f; per Cholesky QR pass: Gram Z^T Z on the device %.3f, "
-                    + "to the host in float64 %.3f, EJML Cholesky + inverse of L + transpose %.3f, "
-                    + "R^-1 back to the device %.3f, Z R^-1 %.3f; whole retraction (two passes) %.3f%n", shape, sum,
-                    gramTime, toHost, cholesky, toDevice, product, whole);
+            System.out.printf(Locale.ROOT, "Stiefel retraction of a %s weight (orthonormal rows), median ms: whole "
+                    + "(two Cholesky QR passes) %.3f; on the device X + V %.3f and per pass Gram Z^T Z %.3f and "
+                    + "Z R^-1 %.3f; the rest (both passes' host transfers and float64 factorisations) %.3f. "
+                    + "EJML's Cholesky + triangular inverse + transpose of one such Gram matrix: %.3f%n", shape, whole,
+                    sum, gramTime, product, whole - sum - 2 * (gramTime + product), ejml);
         }
     }
 }
