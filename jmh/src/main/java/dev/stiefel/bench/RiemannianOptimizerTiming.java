@@ -59,8 +59,13 @@ import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
  *
  * <pre>
  * OMP_NUM_THREADS=1 java -Dai.djl.offline=true -cp jmh/target/benchmarks.jar \
- *     dev.stiefel.bench.RiemannianOptimizerTiming [rounds=7] [steps per round=50]
+ *     dev.stiefel.bench.RiemannianOptimizerTiming [rounds=7] [steps per round=50] [variants]
  * </pre>
+ *
+ * <p>{@code variants}, a comma-separated subset of {@code djl-sgd}, {@code riemannian-sgd},
+ * {@code djl-adam}, {@code riemannian-adam} (default all four, in that order), runs only those:
+ * the variants share the process and its allocator, so each one's times depend on what the others
+ * allocate.
  *
  * <p>With {@code phases [repetitions=200]} as arguments it prints instead where an update's time
  * goes on the same model's parameters ({@link PhaseBreakdown}).
@@ -80,8 +85,12 @@ public final class RiemannianOptimizerTiming {
     private RiemannianOptimizerTiming() {
     }
 
-    /** One optimiser under test, built for the model's two constrained weights. */
-    private record Variant(String name, Function<Mlp, Optimizer> optimizer) {
+    /**
+     * One optimiser under test, built for the model's two constrained weights; {@code key} names
+     * it on the command line, {@code baseline} is the key of the DJL optimiser it is compared with
+     * (null for DJL's own).
+     */
+    private record Variant(String key, String name, String baseline, Function<Mlp, Optimizer> optimizer) {
     }
 
     /** The MLP's block and the two weights the Riemannian optimisers constrain. */
@@ -134,19 +143,28 @@ public final class RiemannianOptimizerTiming {
         }
         Engine engine = Engine.getEngine("PyTorch");
         engine.setRandomSeed((int) SEED);
-        List<Variant> variants = List.of(
-                new Variant("DJL SGD (momentum 0.9)", mlp -> Optimizer.sgd()
+        List<Variant> all = List.of(
+                new Variant("djl-sgd", "DJL SGD (momentum 0.9)", null, mlp -> Optimizer.sgd()
                         .setLearningRateTracker(Tracker.fixed(SGD_RATE)).optMomentum(SGD_MOMENTUM).build()),
-                new Variant("RiemannianSgd (momentum 0.9)", mlp -> RiemannianSgd.builder()
+                new Variant("riemannian-sgd", "RiemannianSgd (momentum 0.9)", "djl-sgd", mlp -> RiemannianSgd.builder()
                         .setLearningRateTracker(Tracker.fixed(SGD_RATE)).optMomentum(SGD_MOMENTUM)
                         .constrain(mlp.stiefelWeight(), ManifoldConstraint.stiefelRows())
                         .constrain(mlp.obliqueWeight(), ManifoldConstraint.obliqueRows()).build()),
-                new Variant("DJL Adam", mlp -> Optimizer.adam()
+                new Variant("djl-adam", "DJL Adam", null, mlp -> Optimizer.adam()
                         .optLearningRateTracker(Tracker.fixed(ADAM_RATE)).build()),
-                new Variant("RiemannianAdam", mlp -> RiemannianAdam.builder()
+                new Variant("riemannian-adam", "RiemannianAdam", "djl-adam", mlp -> RiemannianAdam.builder()
                         .setLearningRateTracker(Tracker.fixed(ADAM_RATE))
                         .constrain(mlp.stiefelWeight(), ManifoldConstraint.stiefelRows())
                         .constrain(mlp.obliqueWeight(), ManifoldConstraint.obliqueRows()).build()));
+        List<Variant> variants = all;
+        if (args.length > 2) {
+            List<String> keys = List.of(args[2].split(","));
+            variants = all.stream().filter(variant -> keys.contains(variant.key())).toList();
+            if (variants.size() != keys.size()) {
+                throw new IllegalArgumentException("variants are " + all.stream().map(Variant::key).toList()
+                        + ", got " + keys);
+            }
+        }
 
         TrainingData data = TrainingData.seeded();
         float[] inputs = data.inputs();
@@ -246,7 +264,7 @@ public final class RiemannianOptimizerTiming {
         for (int i = 0; i < runs.size(); i++) {
             Run run = runs.get(i);
             String ratios = "| | ";
-            if (i % 2 == 1) {
+            if (i > 0 && runs.get(i - 1).variant().key().equals(run.variant().baseline())) {
                 Run baseline = runs.get(i - 1);
                 ratios = String.format(Locale.ROOT, "| %s | %s ",
                         summary(perRoundRatios(run.times().step(), baseline.times().step())),
