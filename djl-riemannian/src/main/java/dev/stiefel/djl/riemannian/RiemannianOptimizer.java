@@ -37,7 +37,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * geoopt's {@code weight_decay}, added to the Euclidean gradient before the projection.
  *
  * <p>The moments of each parameter (per device, since DJL updates every copy of a parameter)
- * live in an {@link NDManager} of this optimiser, created at the parameter's first update;
+ * live in an {@link NDManager} of this optimiser, created at the parameter's first update, with
+ * one work buffer per device and data type as large as the largest parameter ({@link #workArray})
+ * and, per Stiefel parameter, host workspaces of {@code 12 p^2} (float32) or {@code 16 p^2} bytes;
  * {@link #close()} frees them. At that first update the parameter's shape must suit its
  * constraint and the parameter must lie on the manifold (within
  * {@value #FIRST_UPDATE_DEFECT_TOLERANCE}, see {@link ManifoldConstraint#defect}): start it there
