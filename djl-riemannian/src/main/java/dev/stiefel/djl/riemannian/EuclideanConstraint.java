@@ -29,6 +29,12 @@ final class EuclideanConstraint implements ManifoldConstraint {
         }
     }
 
+    /** True: the optimisers take the in-place Euclidean update. */
+    @Override
+    public boolean isEuclidean() {
+        return true;
+    }
+
     @Override
     public Shape componentShape(Shape shape) {
         return shape;

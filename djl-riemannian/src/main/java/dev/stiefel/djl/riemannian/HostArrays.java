@@ -27,25 +27,22 @@ final class HostArrays {
     }
 
     /**
-     * A new array with the given entries, of the data type and on the device of {@code like},
-     * attached to {@code like}'s manager.
+     * The value of a one-element array (a copy to the host).
      *
-     * @param like the array whose type, device and manager the result takes
-     * @param data entries in row-major order
-     * @param shape the result's shape
-     * @return the new array
+     * @param array a floating-point array with one element
+     * @return its value in float64
      */
-    static NDArray fromDoubles(NDArray like, double[] data, Shape shape) {
-        NDArray host = like.getManager().create(data, shape);
-        NDArray typed = host.toType(like.getDataType(), false);
-        if (typed != host) {
-            host.close();
+    static double scalar(NDArray array) {
+        DataType type = array.getDataType();
+        if (type == DataType.FLOAT32) {
+            return array.toByteBuffer(true).asFloatBuffer().get(0);
         }
-        NDArray placed = typed.toDevice(like.getDevice(), false);
-        if (placed != typed) {
-            typed.close();
+        if (type == DataType.FLOAT64) {
+            return array.toByteBuffer(true).asDoubleBuffer().get(0);
         }
-        return placed;
+        try (NDArray converted = array.toType(DataType.FLOAT64, false)) {
+            return converted.toByteBuffer(true).asDoubleBuffer().get(0);
+        }
     }
 
     /**

@@ -16,7 +16,9 @@ import java.util.random.RandomGenerator;
  * <p>Operations return new arrays on the manager of their first argument, or (where the
  * operation is the identity) the argument itself, so results are read, never modified in place.
  * The optimisers call them inside an {@code NDScope}, which closes every intermediate array.
- * Implementations are stateless and may be shared by any number of parameters and optimisers.
+ * The constraints of the factories are stateless and may be shared by any number of parameters
+ * and optimisers; {@link #forParameter} gives the instance one parameter's updates use, which may
+ * keep workspaces.
  */
 public interface ManifoldConstraint {
 
@@ -53,6 +55,34 @@ public interface ManifoldConstraint {
      * @return {@code P_point(vector)}
      */
     NDArray projectToTangent(NDArray point, NDArray vector);
+
+    /**
+     * This constraint for the repeated updates of one parameter of this shape: the same manifold
+     * and the same results, but it may keep host workspaces from one call to the next, so it
+     * serves one parameter and is not shared between threads. The optimisers hold one per
+     * parameter and device. The default is this constraint itself.
+     *
+     * @param shape the parameter's shape, accepted by {@link #checkShape}
+     * @return the constraint for that parameter's updates
+     * @throws IllegalArgumentException when {@link #checkShape} rejects the shape
+     */
+    default ManifoldConstraint forParameter(Shape shape) {
+        checkShape(shape);
+        return this;
+    }
+
+    /**
+     * Whether this is the whole space {@code R^(shape)}: the projection and the transport are the
+     * identity, {@code R_x(v) = x + v} and {@link #componentInner} is {@code v * v} entry by entry.
+     * The optimisers then update such a parameter in place with the same arithmetic, without
+     * calling these operations or forming the intermediate arrays of a manifold step. Default
+     * false.
+     *
+     * @return true only for the Euclidean space
+     */
+    default boolean isEuclidean() {
+        return false;
+    }
 
     /**
      * The Riemannian gradient of the embedded metric: the projection of the Euclidean gradient

@@ -90,27 +90,68 @@ public final class RiemannianAdam extends RiemannianOptimizer {
     @Override
     protected NDArray step(ManifoldConstraint constraint, NDList state, int step, NDArray point, NDArray gradient,
             double learningRate) {
+        if (constraint.isEuclidean()) {
+            return euclideanStep(state, step, point, gradient, learningRate);
+        }
+        NDIndex all = new NDIndex("...");
         NDArray firstMoment = state.get(0);
         NDArray secondMoment = state.get(1);
         NDArray riemannian = constraint.riemannianGradient(point, withWeightDecay(point, gradient));
-        firstMoment.muli(beta1).addi(riemannian.mul(1 - beta1));
+        NDArray work = workArray(point);
+        work.set(all, riemannian);
+        firstMoment.muli(beta1).addi(work.muli(1 - beta1));
         secondMoment.muli(beta2).addi(constraint.componentInner(point, riemannian).mul(1 - beta2));
         double firstCorrection = 1 - Math.pow(beta1, step);
         double secondCorrection = 1 - Math.pow(beta2, step);
         NDArray normaliser = secondMoment;
         if (amsgrad) {
             NDArray maximum = state.get(2);
-            maximum.set(new NDIndex("..."), maximum.maximum(secondMoment));
+            maximum.set(all, maximum.maximum(secondMoment));
             normaliser = maximum;
         }
         NDArray denominator = normaliser.div(secondCorrection).sqrt().add(epsilon);
-        NDArray direction = firstMoment.div(firstCorrection).div(denominator);
-        NDArray newPoint = constraint.retract(point, direction.mul(-learningRate));
+        // the step -eta d, d = (m / (1 - beta1^t)) / denominator
+        work.set(all, firstMoment);
+        NDArray newPoint = constraint.retract(point, work.divi(firstCorrection).divi(denominator).muli(-learningRate));
         NDArray transported = constraint.transport(point, newPoint, firstMoment);
         if (transported != firstMoment) {
-            firstMoment.set(new NDIndex("..."), transported);
+            firstMoment.set(all, transported);
         }
         return newPoint;
+    }
+
+    /**
+     * The same update in the Euclidean space (ordinary Adam), in place: the projection and the
+     * transport are the identity, {@code <r, r>_c = r * r}, and {@code -eta d} is added into the
+     * weight, with the operations of the general step in the same order, so the same numbers;
+     * intermediate values go to the {@link #workArray} instead of new arrays of the parameter's
+     * size, except the square root (the API has no in-place one) and the AMSGrad maximum.
+     */
+    private NDArray euclideanStep(NDList state, int step, NDArray point, NDArray gradient, double learningRate) {
+        NDIndex all = new NDIndex("...");
+        NDArray firstMoment = state.get(0);
+        NDArray secondMoment = state.get(1);
+        NDArray decayed = withWeightDecay(point, gradient);
+        NDArray work = workArray(point);
+        work.set(all, decayed);
+        firstMoment.muli(beta1).addi(work.muli(1 - beta1));
+        work.set(all, decayed);
+        secondMoment.muli(beta2).addi(work.muli(decayed).muli(1 - beta2));
+        NDArray normaliser = secondMoment;
+        if (amsgrad) {
+            NDArray maximum = state.get(2);
+            try (NDArray larger = maximum.maximum(secondMoment)) {
+                maximum.set(all, larger);
+            }
+            normaliser = maximum;
+        }
+        work.set(all, normaliser);
+        try (NDArray denominator = work.divi(1 - Math.pow(beta2, step)).sqrt()) {
+            denominator.addi(epsilon);
+            work.set(all, firstMoment);
+            point.addi(work.divi(1 - Math.pow(beta1, step)).divi(denominator).muli(-learningRate));
+        }
+        return point;
     }
 
     /** Builder of {@link RiemannianAdam}. */

@@ -37,7 +37,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * geoopt's {@code weight_decay}, added to the Euclidean gradient before the projection.
  *
  * <p>The moments of each parameter (per device, since DJL updates every copy of a parameter)
- * live in an {@link NDManager} of this optimiser, created at the parameter's first update;
+ * live in an {@link NDManager} of this optimiser, created at the parameter's first update, with
+ * one work buffer per device and data type as large as the largest parameter ({@link #workArray})
+ * and, per Stiefel parameter, host workspaces of {@code 12 p^2} (float32) or {@code 16 p^2} bytes;
  * {@link #close()} frees them. At that first update the parameter's shape must suit its
  * constraint and the parameter must lie on the manifold (within
  * {@value #FIRST_UPDATE_DEFECT_TOLERANCE}, see {@link ManifoldConstraint#defect}): start it there
@@ -58,6 +60,7 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
     private final boolean finiteCheck;
     private final Map<StateKey, ParameterState> states = new ConcurrentHashMap<>();
     private final Map<Device, NDManager> stateManagers = new ConcurrentHashMap<>();
+    private final Map<WorkKey, NDArray> workBuffers = new ConcurrentHashMap<>();
     private boolean closed;
 
     /**
@@ -149,13 +152,17 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray gradient = preprocessed(parameterId, grad);
-            NDArray newPoint = step(constraint, state.arrays, step, weight, gradient, learningRate);
-            weight.set(new NDIndex("..."), newPoint);
+            NDArray newPoint = step(state.constraint, state.arrays, step, weight, gradient, learningRate);
+            if (newPoint != weight) {
+                weight.set(new NDIndex("..."), newPoint);
+            }
         }
         state.step = step;
         if (weight.hasGradient()) {
-            try (NDArray stored = weight.getGradient()) {
-                stored.set(new NDIndex("..."), 0);
+            // an explicit zero array: set(index, Number) leaves the scalar it creates in the
+            // weight's manager
+            try (NDArray stored = weight.getGradient(); NDArray zero = stored.getManager().create(0.0)) {
+                stored.set(new NDIndex("..."), zero);
             }
         }
     }
@@ -175,17 +182,55 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
      * One update of one parameter, in {@link NDArray} operations (the caller's {@link NDScope}
      * closes every array created here).
      *
-     * @param constraint the parameter's manifold
+     * @param constraint the parameter's manifold: its {@link ManifoldConstraint#forParameter}
+     *     instance, the same for every update of the parameter on this device
      * @param state the arrays of {@link #createState}, updated in place
      * @param step the number of this update of the parameter, 1 at the first
-     * @param point the current point, not to be modified
+     * @param point the current point, the parameter's array; modified only by writing the new
+     *     point into it, after everything that can fail, and then returned
      * @param gradient the Euclidean gradient after rescaling and clipping, before weight decay;
      *     not to be modified
      * @param learningRate the tracker's value at this step
-     * @return the new point
+     * @return the new point, which the caller writes into the parameter, or {@code point} itself
+     *     when the new point was written into it
      */
     protected abstract NDArray step(ManifoldConstraint constraint, NDList state, int step, NDArray point,
             NDArray gradient, double learningRate);
+
+    /**
+     * An array of the shape, data type and device of {@code like} for intermediate values of an
+     * in-place update, so that an update of a large parameter need not allocate arrays of its size:
+     * a view of a buffer of this optimiser shared by all parameters of that type and device, as
+     * large as the largest of them (an engine without views gives a copy, which serves the same
+     * purpose). Its entries are undefined on return and change at the next call; the caller's
+     * {@link NDScope} closes the view, {@link #close()} the buffer.
+     *
+     * @param like an array of the parameter's shape and type, on its device
+     * @return the work array
+     */
+    protected final NDArray workArray(NDArray like) {
+        Shape shape = like.getShape();
+        long size = shape.size();
+        WorkKey key = new WorkKey(like.getDevice(), like.getDataType());
+        NDArray buffer = workBuffers.get(key);
+        if (buffer == null || buffer.size() < size) {
+            NDManager manager = stateManagers.computeIfAbsent(like.getDevice(),
+                    device -> like.getManager().getEngine().newBaseManager(device));
+            NDArray larger = manager.create(new Shape(size), like.getDataType());
+            NDScope.unregister(larger);
+            if (buffer != null) {
+                buffer.close();
+            }
+            buffer = larger;
+            workBuffers.put(key, buffer);
+        }
+        if (buffer.size() == size) {
+            return buffer.reshape(shape);
+        }
+        try (NDArray prefix = buffer.get(new NDIndex().addSliceDim(0, size))) {
+            return prefix.reshape(shape);
+        }
+    }
 
     /**
      * {@code gradient + weightDecay * point} (geoopt's {@code grad.add_(point, alpha=weight_decay)}),
@@ -211,6 +256,7 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
         }
         closed = true;
         states.clear();
+        workBuffers.clear();
         for (NDManager manager : stateManagers.values()) {
             manager.close();
         }
@@ -250,25 +296,35 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
         for (NDArray array : arrays) {
             NDScope.unregister(array);
         }
-        return new ParameterState(arrays);
+        return new ParameterState(constraint.forParameter(shape), arrays);
     }
 
     private NDArray preprocessed(String parameterId, NDArray grad) {
         if (finiteCheck) {
-            boolean bad;
-            try (NDArray nan = grad.isNaN();
-                    NDArray infinite = grad.isInfinite();
-                    NDArray either = nan.logicalOr(infinite);
-                    NDArray any = either.any()) {
-                bad = any.getBoolean();
-            }
-            if (bad) {
+            if (!isFinite(grad)) {
                 throw new ArithmeticException("the gradient of " + describe(parameterId)
                         + " has a NaN or infinite entry; the parameter was left unchanged");
             }
         }
         NDArray gradient = rescaleGrad == 1f ? grad : grad.mul(rescaleGrad);
         return clipGrad > 0 ? gradient.clip(-clipGrad, clipGrad) : gradient;
+    }
+
+    /**
+     * Whether every entry is finite. A sum with a NaN or infinite term is NaN or infinite in any
+     * order of summation, so a finite sum (one reduction, no array of the gradient's size) settles
+     * it; a sum that is not finite may come from overflow, and then {@code sum(0 * g)}, NaN exactly
+     * when an entry is NaN or infinite, decides.
+     */
+    private static boolean isFinite(NDArray grad) {
+        try (NDArray sum = grad.sum()) {
+            if (Double.isFinite(HostArrays.scalar(sum))) {
+                return true;
+            }
+        }
+        try (NDArray zeros = grad.mul(0); NDArray sum = zeros.sum()) {
+            return Double.isFinite(HostArrays.scalar(sum));
+        }
     }
 
     private String describe(String parameterId) {
@@ -280,12 +336,21 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
     private record StateKey(String parameterId, Device device) {
     }
 
-    /** The moments of one parameter on one device and the number of updates made. */
+    /** The work buffer of one data type on one device. */
+    private record WorkKey(Device device, DataType dataType) {
+    }
+
+    /**
+     * The moments of one parameter on one device, the number of updates made and the constraint
+     * instance its updates use.
+     */
     private static final class ParameterState {
+        private final ManifoldConstraint constraint;
         private final NDList arrays;
         private int step;
 
-        private ParameterState(NDList arrays) {
+        private ParameterState(ManifoldConstraint constraint, NDList arrays) {
+            this.constraint = constraint;
             this.arrays = arrays;
         }
     }
@@ -392,7 +457,8 @@ public abstract class RiemannianOptimizer extends Optimizer implements AutoClose
 
         /**
          * Whether each update first checks that the gradient is finite (default true): one
-         * reduction and one read of a boolean per parameter and step, which synchronises a GPU.
+         * reduction ({@code sum(0 * g)}, NaN exactly when an entry is NaN or infinite) and one read
+         * of its value per parameter and step, which synchronises a GPU.
          *
          * @param check false to skip the check
          * @return this builder

@@ -70,22 +70,73 @@ public final class RiemannianSgd extends RiemannianOptimizer {
     @Override
     protected NDArray step(ManifoldConstraint constraint, NDList state, int step, NDArray point, NDArray gradient,
             double learningRate) {
+        if (constraint.isEuclidean()) {
+            return euclideanStep(state, step, point, gradient, learningRate);
+        }
+        NDIndex all = new NDIndex("...");
         NDArray riemannian = constraint.riemannianGradient(point, withWeightDecay(point, gradient));
+        NDArray work = workArray(point);
         if (momentum == 0) {
-            return constraint.retract(point, riemannian.mul(-learningRate));
+            work.set(all, riemannian);
+            return constraint.retract(point, work.muli(-learningRate));
         }
         NDArray buffer = state.get(0);
         if (step == 1) {
-            buffer.set(new NDIndex("..."), gradient);
+            buffer.set(all, gradient);
         }
-        buffer.muli(momentum).addi(riemannian.mul(1 - dampening));
-        NDArray direction = nesterov ? riemannian.add(buffer.mul(momentum)) : buffer;
-        NDArray newPoint = constraint.retract(point, direction.mul(-learningRate));
+        buffer.muli(momentum);
+        if (dampening == 0) {
+            buffer.addi(riemannian);
+        } else {
+            work.set(all, riemannian);
+            buffer.addi(work.muli(1 - dampening));
+        }
+        // the step -eta d, d = b or (Nesterov) mu b + r, the same sum as r + mu b
+        work.set(all, buffer);
+        if (nesterov) {
+            work.muli(momentum).addi(riemannian);
+        }
+        NDArray newPoint = constraint.retract(point, work.muli(-learningRate));
         NDArray transported = constraint.transport(point, newPoint, buffer);
         if (transported != buffer) {
-            buffer.set(new NDIndex("..."), transported);
+            buffer.set(all, transported);
         }
         return newPoint;
+    }
+
+    /**
+     * The same update in the Euclidean space, in place: the projection and the transport are the
+     * identity and {@code -eta d} is added into the weight, with the operations of the general
+     * step in the same order ({@code 1 * r = r} exactly without dampening, {@code mu b + r} is the
+     * general step's {@code r + mu b}), so the same numbers; intermediate values go to the
+     * {@link #workArray} instead of new arrays of the parameter's size.
+     */
+    private NDArray euclideanStep(NDList state, int step, NDArray point, NDArray gradient, double learningRate) {
+        NDIndex all = new NDIndex("...");
+        NDArray decayed = withWeightDecay(point, gradient);
+        NDArray work = workArray(point);
+        if (momentum == 0) {
+            work.set(all, decayed);
+            point.addi(work.muli(-learningRate));
+            return point;
+        }
+        NDArray buffer = state.get(0);
+        if (step == 1) {
+            buffer.set(all, gradient);
+        }
+        buffer.muli(momentum);
+        if (dampening == 0) {
+            buffer.addi(decayed);
+        } else {
+            work.set(all, decayed);
+            buffer.addi(work.muli(1 - dampening));
+        }
+        work.set(all, buffer);
+        if (nesterov) {
+            work.muli(momentum).addi(decayed);
+        }
+        point.addi(work.muli(-learningRate));
+        return point;
     }
 
     /** Builder of {@link RiemannianSgd}. */

@@ -9,9 +9,6 @@ import java.util.random.RandomGenerator;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.NormOps_DDRM;
-import org.ejml.dense.row.decomposition.TriangularSolver_DDRM;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 
 /**
  * The Stiefel manifold {@code St(n, p) = {X : X^T X = I_p}} with the embedded metric, as
@@ -24,7 +21,9 @@ import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
  * Yanagisawa, Yamamoto, "CholeskyQR2: a simple and communication-avoiding algorithm for computing
  * a tall-skinny QR factorization", ScalA 2014): {@code G = Z^T Z = L L^T}, {@code Q = Z L^-T}.
  * The {@code n x p} products run in {@link NDArray} operations on the parameter's device; only the
- * {@code p x p} Gram matrix crosses to the host, where EJML factors it in float64. Since
+ * {@code p x p} Gram matrix crosses to the host, where {@link InverseCholeskyFactor} factors it and
+ * inverts the factor in float64 (the operations of EJML's Cholesky and triangular inverse), and
+ * {@code R^-1} crosses back. Since
  * {@code R = L^T} has a positive diagonal, {@code Q} is the same factor as geoopt's
  * {@code linalg.qr} with its sign fix. For a tangent step {@code Z^T Z = I + V^T V}, so the
  * Gram matrix is well conditioned and the second pass brings {@code Q^T Q} to {@code I} at the
@@ -40,10 +39,29 @@ final class StiefelConstraint implements ManifoldConstraint {
 
     private final boolean orthonormalRows;
     private final String name;
+    /** The host workspaces of one parameter's retractions, or null for a fresh one per retraction. */
+    private final InverseCholeskyFactor inverseFactor;
 
     private StiefelConstraint(boolean orthonormalRows) {
+        this(orthonormalRows, null);
+    }
+
+    private StiefelConstraint(boolean orthonormalRows, InverseCholeskyFactor inverseFactor) {
         this.orthonormalRows = orthonormalRows;
         this.name = orthonormalRows ? "Stiefel(orthonormal rows)" : "Stiefel(orthonormal columns)";
+        this.inverseFactor = inverseFactor;
+    }
+
+    /**
+     * The same manifold with the {@code p x p} host workspaces of the retraction kept for every
+     * retraction of a parameter of this shape: one instance per parameter, not shared between
+     * threads.
+     */
+    @Override
+    public ManifoldConstraint forParameter(Shape shape) {
+        checkShape(shape);
+        int p = Math.toIntExact(orthonormalRows ? shape.get(0) : shape.get(1));
+        return new StiefelConstraint(orthonormalRows, new InverseCholeskyFactor(p));
     }
 
     @Override
@@ -123,15 +141,14 @@ final class StiefelConstraint implements ManifoldConstraint {
     /** {@code Q = Z R^-1}, {@code Z = Q R} with {@code R} upper triangular with a positive diagonal. */
     private NDArray orthonormalColumns(NDArray z) {
         int p = Math.toIntExact(z.getShape().get(1));
+        InverseCholeskyFactor host = inverseFactor != null && inverseFactor.order() == p ? inverseFactor
+                : new InverseCholeskyFactor(p);
         NDArray q = z;
         for (int pass = 0; pass < CHOLESKY_QR_PASSES; pass++) {
-            double[] gram;
-            try (NDArray qT = q.transpose(); NDArray gramArray = qT.matMul(q)) {
-                gram = HostArrays.toDoubles(gramArray);
-            }
-            double[] inverseFactor = inverseCholeskyFactorTransposed(gram, p);
             NDArray next;
-            try (NDArray rInverse = HostArrays.fromDoubles(q, inverseFactor, new Shape(p, p))) {
+            try (NDArray qT = q.transpose();
+                    NDArray gram = qT.matMul(q);
+                    NDArray rInverse = host.inverseFactor(gram, name)) {
                 next = q.matMul(rInverse);
             }
             if (q != z) {
@@ -140,26 +157,6 @@ final class StiefelConstraint implements ManifoldConstraint {
             q = next;
         }
         return q;
-    }
-
-    /**
-     * {@code L^-T} for the Cholesky factor {@code G = L L^T} of a {@code p x p} Gram matrix: the
-     * inverse of the upper-triangular {@code R = L^T}, row-major.
-     */
-    private double[] inverseCholeskyFactorTransposed(double[] gram, int p) {
-        for (double value : gram) {
-            if (!Double.isFinite(value)) {
-                throw new ArithmeticException(name + ": the retracted matrix X + V has a NaN or infinite entry");
-            }
-        }
-        CholeskyDecomposition_F64<DMatrixRMaj> cholesky = DecompositionFactory_DDRM.chol(p, true);
-        if (!cholesky.decompose(DMatrixRMaj.wrap(p, p, gram))) {
-            throw new ArithmeticException(name + ": X + V is rank deficient (its Gram matrix is not positive "
-                    + "definite), the QR retraction is not defined");
-        }
-        DMatrixRMaj lower = cholesky.getT(null);
-        TriangularSolver_DDRM.invertLower(lower.data, p);
-        return CommonOps_DDRM.transpose(lower, null).data;
     }
 
     /** {@code ||V||_F^2} as one entry. */
