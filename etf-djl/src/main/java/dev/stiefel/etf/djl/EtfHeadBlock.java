@@ -54,9 +54,9 @@ import org.ejml.data.DMatrixRMaj;
  *   <li>{@link HeadKind#IMPLICIT}: {@code z_i = W^T (h~_i - hG)}, {@code W = U* Mh},
  *       {@code U*} the nearest simplex ETF to the moving average of the batch's centred class
  *       means (problem (7) with the proximal term {@code delta}), differentiated through the
- *       centring, the class means and {@code U*} (implicit differentiation of the polar factor,
- *       Daleckii-Krein); only the {@code C x C} eigendecomposition of {@code G^T G} goes to the
- *       host. {@link HeadKind#IMPLICIT_FORWARD_ONLY} holds {@code U*} constant. The state (the
+ *       centring, the class means and {@code U*} (the exact derivative of the polar factor in its
+ *       SVD form, computed in float64); only the {@code C x C} eigendecomposition of
+ *       {@code G^T G} goes to the host. {@link HeadKind#IMPLICIT_FORWARD_ONLY} holds {@code U*} constant. The state (the
  *       moving average, {@code U*}) stays on the device in float64 and advances once per training
  *       step, never in evaluation, and not when the forward throws.</li>
  * </ul>

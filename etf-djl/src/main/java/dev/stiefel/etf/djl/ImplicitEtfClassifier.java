@@ -452,8 +452,9 @@ final class ImplicitEtfClassifier implements HeadClassifier {
         NDArray defect = manager.eye(n, n, 0, DataType.FLOAT64).sub(raw.matMul(raw.transpose()));
         plan.solutionT = raw.add(defect.matMul(raw).mul(NormalisedBatch.scalar(raw, 0.5)));
         // the thin SVD G = U_G S V_G^T from G^T G = V diag(lambda) V^T: V_G = V, S = diag(sqrt(lambda)),
-        // U_G = G V S^-1 = U* V; the derivative then takes the SVD form, whose float32 rounding is not
-        // amplified by the cancellation between G dY and dG Y of the Daleckii-Krein form
+        // U_G = G V S^-1 = U* V; the derivative then takes the SVD form on both routes (one surrogate),
+        // whose terms carry 1/(s_i + s_j) and 1/s_i directly instead of cancelling as the terms
+        // dG Y and G dY of the Daleckii-Krein form do
         plan.right = manager.create(vectors.data.clone(), square);
         plan.rightT = plan.right.transpose();
         plan.leftT = plan.rightT.matMul(plan.solutionT);
