@@ -56,9 +56,10 @@ import org.ejml.data.DMatrixRMaj;
  *       means (problem (7) with the proximal term {@code delta}), differentiated through the
  *       centring, the class means and {@code U*} (the exact derivative of the polar factor in its
  *       SVD form, computed in float64); only the {@code C x C} eigendecomposition of
- *       {@code G^T G} goes to the host. {@link HeadKind#IMPLICIT_FORWARD_ONLY} holds {@code U*} constant. The state (the
- *       moving average, {@code U*}) stays on the device in float64 and advances once per training
- *       step, never in evaluation, and not when the forward throws.</li>
+ *       {@code G^T G} goes to the host. {@link HeadKind#IMPLICIT_FORWARD_ONLY} holds {@code U*}
+ *       constant. The state (the moving average, {@code U*}) stays on the device in float64 and
+ *       advances once per training step, never in evaluation, and not when the forward
+ *       throws.</li>
  * </ul>
  * An evaluation forward ({@code training = false}) changes no state; the fixed and implicit
  * heads centre by the evaluated rows' own mean.
