@@ -1,6 +1,6 @@
 package dev.stiefel.cli.fashion;
 
-import dev.stiefel.cli.StiefelCli;
+import dev.stiefel.cli.CommandLines;
 
 import dev.stiefel.cli.Terminal;
 import dev.stiefel.etf.djl.Backbone;
@@ -158,7 +158,7 @@ public final class FashionMnistCommand implements Callable<Integer> {
     java.util.function.BooleanSupplier terminal = Terminal::stderrIsTerminal;
 
     public static void main(String[] args) {
-        int status = StiefelCli.newCommandLine(new FashionMnistCommand()).execute(args);
+        int status = CommandLines.newCommandLine(new FashionMnistCommand()).execute(args);
         if (status != 0) {
             System.exit(status);
         }
@@ -267,7 +267,7 @@ public final class FashionMnistCommand implements Callable<Integer> {
             console.flush();
             return 0;
         } catch (Exception | Error failure) {
-            status.failed(failure instanceof ImageRunException run ? run.describe() : StiefelCli.describe(failure));
+            status.failed(failure instanceof ImageRunException run ? run.describe() : CommandLines.describe(failure));
             throw failure;
         } finally {
             try {
@@ -337,7 +337,7 @@ public final class FashionMnistCommand implements Callable<Integer> {
             stepSeconds = ImageClassifierTraining.secondsPerStep(calibrated, train, normalisation, options,
                     CALIBRATION_WARM_UP, CALIBRATION_STEPS);
         } catch (RuntimeException failed) {
-            return "no time estimate (the calibration failed: " + StiefelCli.describe(failed) + ")";
+            return "no time estimate (the calibration failed: " + CommandLines.describe(failed) + ")";
         }
         double evaluationImages = test.size() + (double) options.ncSubset() / options.ncEvery();
         double epochSeconds = batchesPerEpoch * stepSeconds + evaluationImages * stepSeconds / (3.0 * batchSize);

@@ -19,7 +19,7 @@ import dev.stiefel.etf.train.TrainingResult;
 import dev.stiefel.etf.ClassifierHead;
 import dev.stiefel.etf.train.HeadKind;
 
-import dev.stiefel.cli.StiefelCli;
+import dev.stiefel.cli.CommandLines;
 
 import dev.stiefel.etf.train.TrainingOptions;
 import dev.stiefel.etf.train.UfmPreset;
@@ -130,7 +130,7 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
     java.util.function.BooleanSupplier terminal = () -> System.console() != null;
 
     public static void main(String[] args) {
-        StiefelCli.exit(StiefelCli.newCommandLine(new UfmCommand()).execute(args));
+        CommandLines.exit(CommandLines.newCommandLine(new UfmCommand()).execute(args));
     }
 
     @Override
@@ -216,7 +216,7 @@ public final class UfmCommand implements java.util.concurrent.Callable<Integer> 
             console.flush();
             return 0;
         } catch (Exception | Error failure) {
-            status.failed(StiefelCli.describe(failure));
+            status.failed(CommandLines.describe(failure));
             throw failure;
         } finally {
             try {

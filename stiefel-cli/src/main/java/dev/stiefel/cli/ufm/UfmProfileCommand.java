@@ -1,6 +1,6 @@
 package dev.stiefel.cli.ufm;
 
-import dev.stiefel.cli.StiefelCli;
+import dev.stiefel.cli.CommandLines;
 
 import dev.stiefel.etf.train.HeadKind;
 import dev.stiefel.etf.train.Trainer;
@@ -62,7 +62,7 @@ public final class UfmProfileCommand implements java.util.concurrent.Callable<In
     List<Profile> lastProfiles;
 
     public static void main(String[] args) {
-        StiefelCli.exit(StiefelCli.newCommandLine(new UfmProfileCommand()).execute(args));
+        CommandLines.exit(CommandLines.newCommandLine(new UfmProfileCommand()).execute(args));
     }
 
     @Override
