@@ -1,13 +1,10 @@
 package dev.stiefel.cli.fashion;
 
+import dev.stiefel.cli.ufm.RunStatus;
 import dev.stiefel.etf.train.HeadKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * The state of a {@code fashion-mnist} call in {@code status.txt} of its run folder, so that a
@@ -23,7 +20,7 @@ import java.nio.file.StandardCopyOption;
 final class EpochRunStatus {
 
     /** Name of the status file in the run folder. */
-    static final String FILE_NAME = "status.txt";
+    static final String FILE_NAME = RunStatus.FILE_NAME;
 
     private final Path file;
     private volatile HeadKind head;
@@ -50,12 +47,6 @@ final class EpochRunStatus {
         this.batch = runBatch;
     }
 
-    /** Writes results. */
-    @FunctionalInterface
-    interface ResultWriter {
-        void write() throws IOException;
-    }
-
     /**
      * Writes results of the position in progress unless the call has ended; an interruption waits
      * for a write in progress.
@@ -63,7 +54,7 @@ final class EpochRunStatus {
      * @return whether they were written
      * @throws IOException from the writer
      */
-    synchronized boolean record(ResultWriter writer) throws IOException {
+    synchronized boolean record(RunStatus.ResultWriter writer) throws IOException {
         if (ended) {
             return false;
         }
@@ -132,12 +123,6 @@ final class EpochRunStatus {
     }
 
     private void write(String line) throws IOException {
-        Path temporary = file.resolveSibling(FILE_NAME + ".tmp");
-        Files.writeString(temporary, line + "\n", StandardCharsets.UTF_8);
-        try {
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException notAtomic) {
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        RunStatus.replace(file, line);
     }
 }

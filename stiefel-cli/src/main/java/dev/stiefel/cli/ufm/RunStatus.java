@@ -123,10 +123,10 @@ public final class RunStatus {
         return iteration;
     }
 
-    /** Writes a run's files. */
+    /** Writes results (a run's files, an epoch's rows) under a status's lock. */
     @FunctionalInterface
     public interface ResultWriter {
-        /** Writes the files. */
+        /** Writes the results. */
         void write() throws IOException;
     }
 
@@ -216,7 +216,15 @@ public final class RunStatus {
         replace(file, line);
     }
 
-    private static void replace(Path file, String line) throws IOException {
+    /**
+     * Replaces a status file's content by {@code line}, atomically where the file system allows,
+     * so that a reader never sees half a line.
+     *
+     * @param file the status file
+     * @param line its new content, without the line break
+     * @throws IOException when it cannot be written
+     */
+    public static void replace(Path file, String line) throws IOException {
         Path temporary = file.resolveSibling(FILE_NAME + ".tmp");
         Files.writeString(temporary, line + "\n", StandardCharsets.UTF_8);
         try {
