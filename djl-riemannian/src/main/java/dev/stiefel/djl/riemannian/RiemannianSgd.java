@@ -71,54 +71,39 @@ public final class RiemannianSgd extends RiemannianOptimizer {
     protected NDArray step(ManifoldConstraint constraint, NDList state, int step, NDArray point, NDArray gradient,
             double learningRate) {
         if (constraint.isEuclidean()) {
-            return euclideanStep(state, step, point, gradient, learningRate);
+            // the projection, the retraction x + v and the transport are the identity here: the
+            // change is added into the weight in place, with the same operations in the same order
+            point.addi(change(state, step, withWeightDecay(point, gradient), gradient, point, learningRate));
+            return point;
         }
-        NDIndex all = new NDIndex("...");
         NDArray riemannian = constraint.riemannianGradient(point, withWeightDecay(point, gradient));
-        NDArray work = workArray(point);
-        if (momentum == 0) {
-            work.set(all, riemannian);
-            return constraint.retract(point, work.muli(-learningRate));
-        }
-        NDArray buffer = state.get(0);
-        if (step == 1) {
-            buffer.set(all, gradient);
-        }
-        buffer.muli(momentum);
-        if (dampening == 0) {
-            buffer.addi(riemannian);
-        } else {
-            work.set(all, riemannian);
-            buffer.addi(work.muli(1 - dampening));
-        }
-        // the step -eta d, d = b or (Nesterov) mu b + r, the same sum as r + mu b
-        work.set(all, buffer);
-        if (nesterov) {
-            work.muli(momentum).addi(riemannian);
-        }
-        NDArray newPoint = constraint.retract(point, work.muli(-learningRate));
-        NDArray transported = constraint.transport(point, newPoint, buffer);
-        if (transported != buffer) {
-            buffer.set(all, transported);
+        NDArray newPoint = constraint.retract(point, change(state, step, riemannian, gradient, point, learningRate));
+        if (momentum > 0) {
+            NDArray buffer = state.get(0);
+            NDArray transported = constraint.transport(point, newPoint, buffer);
+            if (transported != buffer) {
+                buffer.set(new NDIndex("..."), transported);
+            }
         }
         return newPoint;
     }
 
     /**
-     * The same update in the Euclidean space, in place: the projection and the transport are the
-     * identity and {@code -eta d} is added into the weight, with the operations of the general
-     * step in the same order ({@code 1 * r = r} exactly without dampening, {@code mu b + r} is the
-     * general step's {@code r + mu b}), so the same numbers; intermediate values go to the
-     * {@link #workArray} instead of new arrays of the parameter's size.
+     * The step {@code -eta d} in the {@link #workArray}, after updating the momentum buffer
+     * {@code b <- mu b + (1 - tau) r} (from the first Euclidean gradient at step 1):
+     * {@code d = r} without momentum, else {@code b}, or with Nesterov {@code mu b + r} (the
+     * same sum as {@code r + mu b}). Without dampening {@code r} is added as it is
+     * ({@code 1 * r = r} exactly).
+     *
+     * @param direction {@code r}, the Riemannian gradient with weight decay; not modified
      */
-    private NDArray euclideanStep(NDList state, int step, NDArray point, NDArray gradient, double learningRate) {
+    private NDArray change(NDList state, int step, NDArray direction, NDArray gradient, NDArray point,
+            double learningRate) {
         NDIndex all = new NDIndex("...");
-        NDArray decayed = withWeightDecay(point, gradient);
         NDArray work = workArray(point);
         if (momentum == 0) {
-            work.set(all, decayed);
-            point.addi(work.muli(-learningRate));
-            return point;
+            work.set(all, direction);
+            return work.muli(-learningRate);
         }
         NDArray buffer = state.get(0);
         if (step == 1) {
@@ -126,17 +111,16 @@ public final class RiemannianSgd extends RiemannianOptimizer {
         }
         buffer.muli(momentum);
         if (dampening == 0) {
-            buffer.addi(decayed);
+            buffer.addi(direction);
         } else {
-            work.set(all, decayed);
+            work.set(all, direction);
             buffer.addi(work.muli(1 - dampening));
         }
         work.set(all, buffer);
         if (nesterov) {
-            work.muli(momentum).addi(decayed);
+            work.muli(momentum).addi(direction);
         }
-        point.addi(work.muli(-learningRate));
-        return point;
+        return work.muli(-learningRate);
     }
 
     /** Builder of {@link RiemannianSgd}. */
