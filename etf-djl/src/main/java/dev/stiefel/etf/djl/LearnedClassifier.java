@@ -161,13 +161,17 @@ final class LearnedClassifier implements HeadClassifier {
         }
     }
 
+    /**
+     * The row norms, computed in the weight's own type (the C norms, not the C x d weight, are
+     * widened to float64 for the host): a training step's check copies C numbers.
+     */
     private static double[] rowNorms(NDArray weight) {
         try (NDArray detached = weight.stopGradient();
-                NDArray wide = detached.toType(DataType.FLOAT64, false);
-                NDArray squares = wide.square();
+                NDArray squares = detached.square();
                 NDArray sums = squares.sum(new int[] {1});
-                NDArray norms = sums.sqrt()) {
-            return norms.toDoubleArray();
+                NDArray norms = sums.sqrt();
+                NDArray hostNorms = norms.toType(DataType.FLOAT64, true)) {
+            return hostNorms.toDoubleArray();
         }
     }
 
