@@ -251,7 +251,7 @@ public final class FashionMnistCommand implements Callable<Integer> {
             ExperimentSummary summary = new ExperimentSummary(results, earlyEpoch, accuracyThreshold);
             String heading = String.format(Locale.ROOT, "Fashion-MNIST, %s; %d training and %d test images, %d epoch(s), "
                     + "batch %d, %s, %d seed(s)", description, train.size(), test.size(), epochs, batchSize,
-                    describeOptimizer(), seeds);
+                    describeOptimizer(options), seeds);
             Files.writeString(runFolder.resolve("summary.csv"), summary.toCsv(), StandardCharsets.UTF_8);
             Files.writeString(runFolder.resolve("summary.md"), "# " + heading + "\n\n" + summary.toMarkdown() + "\n"
                     + notes(options) + "\n", StandardCharsets.UTF_8);
@@ -367,13 +367,12 @@ public final class FashionMnistCommand implements Callable<Integer> {
         };
     }
 
-    private String describeOptimizer() {
+    private String describeOptimizer(ImageClassifierOptions options) {
         if (optimizer == OptimizerChoice.AGD) {
             return "AGD (gain 10)";
         }
-        boolean riemannian = parseClassifierRows(classifierRows) || orthogonalBackboneOutput;
-        return String.format(Locale.ROOT, "%s%s lr %s, weight decay %s", riemannian ? "Riemannian " : "",
-                optimizer.commandLineName(), learningRate, weightDecay);
+        return String.format(Locale.ROOT, "%s%s lr %s, weight decay %s",
+                options.manifolds().any() ? "Riemannian " : "", optimizer.commandLineName(), learningRate, weightDecay);
     }
 
     private String notes(ImageClassifierOptions options) {
