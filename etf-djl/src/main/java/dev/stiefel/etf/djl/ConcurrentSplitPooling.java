@@ -1,10 +1,22 @@
 package dev.stiefel.etf.djl;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.listener.TrainingListener.BatchData;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -13,6 +25,23 @@ import java.util.function.Function;
  * (one thread per device): a barrier of {@code splits} parties. The last split to arrive sums
  * the statistics on its device and runs the step; the others wait for its result. This is the
  * in-process form of the all-reduce that docs/distributed-etf-head.md describes.
+ *
+ * <p>Gradients: a split's loss under the implicit head depends on every split's rows (through
+ * the pooled class means and batch mean). Each split's backward stops at its features and is
+ * completed by {@link #completeBackward} once every split has run its own, so that the network's
+ * gradients are those of the summed loss of all splits, equal to the unsplit step's
+ * ({@link SplitBackward}). {@link #trainBatch} is a whole training batch done this way, DJL's
+ * {@code EasyTrain.trainBatch} with concurrent, joined splits:
+ *
+ * <pre>{@code
+ * ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(devices.length);
+ * head.setSplitPooling(pooling);
+ * for (Batch batch : trainer.iterateDataset(dataset)) {
+ *     pooling.trainBatch(trainer, batch, executor);
+ *     trainer.step();
+ *     batch.close();
+ * }
+ * }</pre>
  *
  * <p>The splits must call concurrently: DJL's {@code EasyTrain.trainBatch} runs them one after
  * another unless the trainer has an executor service, and a split waiting for a split that its
@@ -27,6 +56,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
 
     private final int splits;
     private final Duration timeout;
+    private final List<SplitBackward> deferred = new ArrayList<>();
     private Round current = new Round();
     private String broken;
 
@@ -70,9 +100,12 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         Round round;
         boolean last;
         synchronized (this) {
-            if (broken != null) {
-                throw new IllegalStateException("split pooling is out of step since " + broken
-                        + "; build a new head or pooling");
+            requireInStep();
+            if (current.parts.isEmpty() && !deferred.isEmpty()) {
+                markBroken("a step whose backward was not completed (completeBackward(collector) was not called)");
+                throw new IllegalStateException("split pooling: the backward of the previous step was not completed;"
+                        + " call completeBackward(collector) after every split's backward and before the optimiser's"
+                        + " step");
             }
             round = current;
             round.parts.add(local);
@@ -94,6 +127,179 @@ public final class ConcurrentSplitPooling implements SplitPooling {
             awaitRound(round);
         }
         return round.outcome();
+    }
+
+    private void requireInStep() {
+        if (broken != null) {
+            throw new IllegalStateException("split pooling is out of step since " + broken
+                    + "; build a new head or pooling");
+        }
+    }
+
+    @Override
+    public synchronized void deferBackward(SplitBackward split) {
+        if (split == null) {
+            throw new IllegalArgumentException("split pooling: the deferred backward must not be null");
+        }
+        requireInStep();
+        deferred.add(split);
+    }
+
+    /**
+     * Completes the backward of the step whose splits have all run their backward (each its own
+     * loss's, in DJL's {@code collector.backward(loss)}): sums the gradients the splits' losses
+     * left on the pooled statistics and takes them back to every split's rows and features
+     * ({@link SplitBackward}), so that the network's gradients are those of the summed loss of
+     * all splits, as if the batch had not been split. Call it once per step, after the splits
+     * are joined and before the optimiser's step, inside the same gradient collector. Does
+     * nothing for a step whose head needs nothing from the other splits' losses (the fixed head,
+     * or forwards outside a gradient collector).
+     *
+     * @param collector the collector the splits' backward passes ran in
+     * @throws IllegalStateException when fewer splits than {@link #splits()} handed in their
+     *     backward
+     */
+    public void completeBackward(GradientCollector collector) {
+        if (collector == null) {
+            throw new IllegalArgumentException("split pooling: completing the backward needs the gradient collector");
+        }
+        List<SplitBackward> parts;
+        synchronized (this) {
+            parts = new ArrayList<>(deferred);
+            deferred.clear();
+        }
+        if (parts.isEmpty()) {
+            return;
+        }
+        if (parts.size() != splits) {
+            markBroken("a step in which " + parts.size() + " of " + splits + " splits deferred their backward");
+            throw new IllegalStateException("split pooling: " + parts.size() + " of " + splits + " splits of the step"
+                    + " handed in their backward; every split must run its training forward");
+        }
+        try (NDManager scope = parts.get(0).manager().newSubManager()) {
+            NDArray classSums = parts.get(0).classSumsGradient(scope);
+            NDArray featureSum = parts.get(0).featureSumGradient(scope);
+            for (SplitBackward part : parts.subList(1, parts.size())) {
+                classSums.addi(part.classSumsGradient(scope));
+                featureSum.addi(part.featureSumGradient(scope));
+            }
+            for (SplitBackward part : parts) {
+                part.complete(classSums, featureSum, collector);
+            }
+        }
+    }
+
+    /**
+     * One training batch of a data-parallel step, as DJL's {@code EasyTrain.trainBatch} but with
+     * the splits run concurrently and joined: the batch is cut into {@link #splits()} splits
+     * (split i on the trainer's device {@code i mod devices}), each split's forward, loss and
+     * backward run in a task of {@code executor}, then {@link #completeBackward} runs and the
+     * trainer's listeners get {@code onTrainingBatch} with the predictions and labels of all
+     * splits. The optimiser's step is the caller's ({@code trainer.step()}), as after
+     * {@code EasyTrain.trainBatch}.
+     *
+     * <p>DJL 0.35.1's own multi-device {@code trainBatch} cannot drive a pooling head: without an
+     * executor service it runs the splits one after another, and with one it does not wait for
+     * them (docs/distributed-etf-head.md section 2).
+     *
+     * @param trainer the trainer of a model whose head pools through this
+     * @param batch the step's batch, at least {@link #splits()} rows
+     * @param executor runs the splits, at least {@link #splits()} at a time
+     * @throws IllegalArgumentException when the batch has fewer rows than splits
+     * @throws RuntimeException what a split threw (the other splits of the step are released)
+     */
+    public void trainBatch(Trainer trainer, Batch batch, ExecutorService executor) {
+        if (trainer == null || batch == null || executor == null) {
+            throw new IllegalArgumentException("split pooling: trainer, batch and executor must not be null");
+        }
+        if (batch.getSize() < splits) {
+            throw new IllegalArgumentException("split pooling: a batch of " + batch.getSize() + " rows cannot be cut"
+                    + " into " + splits + " splits");
+        }
+        Device[] devices = trainer.getDevices();
+        Device[] splitDevices = new Device[splits];
+        for (int i = 0; i < splits; i++) {
+            splitDevices[i] = devices[i % devices.length];
+        }
+        Batch[] parts = batch.split(splitDevices, false);
+        NDList[] predictions = new NDList[parts.length];
+        List<Future<?>> running = new ArrayList<>(parts.length);
+        try (GradientCollector collector = trainer.newGradientCollector()) {
+            for (int i = 0; i < parts.length; i++) {
+                final int split = i;
+                running.add(executor.submit(() -> {
+                    try {
+                        NDList labels = parts[split].getLabels();
+                        predictions[split] = trainer.forward(parts[split].getData(), labels);
+                        collector.backward(trainer.getLoss().evaluate(labels, predictions[split]));
+                    } catch (RuntimeException | Error failure) {
+                        release(failure);
+                        throw failure;
+                    }
+                }));
+            }
+            joinAll(running);
+            completeBackward(collector);
+        }
+        BatchData data = new BatchData(batch, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+        for (Device device : new LinkedHashSet<>(List.of(splitDevices))) {
+            NDList labels = null;
+            NDList outputs = null;
+            for (int i = 0; i < parts.length; i++) {
+                if (splitDevices[i].equals(device)) {
+                    labels = concat(labels, parts[i].getLabels());
+                    outputs = concat(outputs, predictions[i]);
+                }
+            }
+            data.getLabels().put(device, labels);
+            data.getPredictions().put(device, outputs);
+        }
+        trainer.notifyListeners(listener -> listener.onTrainingBatch(trainer, data));
+    }
+
+    private static NDList concat(NDList sofar, NDList more) {
+        if (sofar == null) {
+            return more;
+        }
+        NDList joined = new NDList(sofar.size());
+        for (int i = 0; i < sofar.size(); i++) {
+            joined.add(sofar.get(i).concat(more.get(i), 0));
+        }
+        return joined;
+    }
+
+    private static void joinAll(List<Future<?>> running) {
+        Throwable first = null;
+        for (Future<?> split : running) {
+            try {
+                split.get();
+            } catch (ExecutionException failed) {
+                first = first == null ? failed.getCause() : first;
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                first = first == null ? interrupted : first;
+            }
+        }
+        if (first instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (first instanceof Error error) {
+            throw error;
+        }
+        if (first != null) {
+            throw new IllegalStateException("split pooling: interrupted while waiting for the splits", first);
+        }
+    }
+
+    /** A split failed before or after it arrived: the splits waiting for it are released with the failure. */
+    private synchronized void release(Throwable failure) {
+        markBroken("a step in which a split failed (" + failure + ")");
+        Round round = current;
+        if (!round.parts.isEmpty()) {
+            round.failure = new IllegalStateException("split pooling: another split of the step failed", failure);
+            round.done.countDown();
+            current = new Round();
+        }
     }
 
     private void awaitRound(Round round) {

@@ -70,7 +70,10 @@ import org.ejml.data.DMatrixRMaj;
  * {@link SplitPooling#single()} a training forward on a second device is refused: DJL runs the
  * splits one after another, so no split could see the others. Under a
  * {@link ConcurrentSplitPooling} concurrent splits advance the state once per step, with the same
- * {@code U*} and batch mean as the unsplit step. The standard head has no batch statistics.
+ * {@code U*} and batch mean as the unsplit step, and its {@code trainBatch} (or
+ * {@code completeBackward} in a loop of one's own) gives every split the gradient of the summed
+ * loss of all splits, as if the batch had not been split ({@link SplitBackward}). The standard
+ * head has no batch statistics.
  *
  * <p>Bad input is refused with an exception naming it: non-floating-point features, wrong shapes,
  * labels that are not integral class indices in {@code [0, C)} (NaN, fractional or out of range),
@@ -321,8 +324,12 @@ public final class EtfHeadBlock extends AbstractBlock implements AutoCloseable {
         if (classifier.usesBatchStatistics() && !splits.poolsSplits()) {
             requireOneTrainingDevice(features.getDevice());
         }
-        NormalisedBatch batch = NormalisedBatch.of(features, labelArray, dimension, numClasses, tau, true,
-                classifier.name());
+        // a split whose loss depends on the other splits' rows stops its backward at a leaf and
+        // is completed by the pooling once every split's backward has run (SplitBackward)
+        boolean deferred = splits.poolsSplits() && classifier.gradientCrossesSplits();
+        NormalisedBatch batch = deferred
+                ? NormalisedBatch.detached(features, labelArray, dimension, numClasses, tau, classifier.name())
+                : NormalisedBatch.of(features, labelArray, dimension, numClasses, tau, true, classifier.name());
         return new NDList(classifier.trainingLogits(batch, parameterStore, splits));
     }
 

@@ -22,6 +22,14 @@ interface HeadClassifier extends AutoCloseable {
     boolean usesBatchStatistics();
 
     /**
+     * Whether a split's loss depends differentiably on the other splits' rows (through pooled
+     * statistics), so that its backward must be completed with theirs ({@link SplitBackward}).
+     */
+    default boolean gradientCrossesSplits() {
+        return false;
+    }
+
+    /**
      * Logits {@code B x C} of a training forward, in the features' type, differentiable with
      * respect to the features (and the head's parameters). May advance the head's state, but
      * only when it returns normally.

@@ -184,6 +184,12 @@ final class ImplicitEtfClassifier implements HeadClassifier {
     }
 
     @Override
+    public boolean gradientCrossesSplits() {
+        // the classifier (full backward) and the batch mean (both) come from every split's rows
+        return true;
+    }
+
+    @Override
     public NDArray trainingLogits(NormalisedBatch batch, ParameterStore parameterStore, SplitPooling pooling) {
         if (!batch.hasLabels()) {
             throw new IllegalStateException("the " + name() + " head needs the labels in a training forward (its"
@@ -211,10 +217,15 @@ final class ImplicitEtfClassifier implements HeadClassifier {
             NDArray sums = classSums;
             NDArray total = featureSum;
             if (pooled) {
-                // the pooled value, differentiable through this split's own share
-                sums = classSums.add(plan.constant("classSums", plan.classSums, device, type).sub(classSums.stopGradient()));
-                total = featureSum.add(plan.constant("featureSum", plan.featureSum, device, type)
-                        .sub(featureSum.stopGradient()));
+                sums = plan.constant("classSums", plan.classSums, device, type);
+                total = plan.constant("featureSum", plan.featureSum, device, type);
+                if (batch.detachedFrom() != null) {
+                    // leaves of this split's graph: its backward leaves on them what the other
+                    // splits' rows receive once every split has run its backward
+                    sums = fullBackward ? leaf(sums, features) : null;
+                    total = leaf(total, features);
+                    pooling.deferBackward(new SplitBackward(batch, sums, total));
+                }
             }
             NDArray mean = total.div(NormalisedBatch.scalar(total, plan.rows));
             NDArray solutionT;
@@ -251,6 +262,14 @@ final class ImplicitEtfClassifier implements HeadClassifier {
             }
             throw failure;
         }
+    }
+
+    /** A leaf holding {@code value}'s values, owned by the split's batch ({@code like}'s manager). */
+    private static NDArray leaf(NDArray value, NDArray like) {
+        NDArray leaf = value.duplicate();
+        leaf.attach(like.getManager());
+        leaf.setRequiresGradient(true);
+        return leaf;
     }
 
     /**

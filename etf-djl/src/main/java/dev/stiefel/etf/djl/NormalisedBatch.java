@@ -1,7 +1,6 @@
 package dev.stiefel.etf.djl;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Locale;
@@ -27,18 +26,42 @@ import java.util.Locale;
  */
 final class NormalisedBatch {
 
+    private final NDArray input;
     private final NDArray normalised;
+    private final double tau;
     private final int[] labels;
     private final long[] counts;
     private final int numClasses;
+    private NDArray detachedFrom;
     private NDArray labelArray;
     private NDArray oneHot;
 
-    private NormalisedBatch(NDArray normalised, int[] labels, long[] counts, int numClasses) {
+    private NormalisedBatch(NDArray input, NDArray normalised, double tau, int[] labels, long[] counts,
+            int numClasses) {
+        this.input = input;
         this.normalised = normalised;
+        this.tau = tau;
         this.labels = labels;
         this.counts = counts;
         this.numClasses = numClasses;
+    }
+
+    /**
+     * Validates and normalises a batch whose graph starts from a leaf holding the features' values,
+     * not from the features: the head's backward then stops at that leaf, and what reaches it is
+     * passed on to the features later ({@link SplitBackward}), when the gradients of the other
+     * splits' losses are known.
+     *
+     * @see #of(NDArray, NDArray, int, int, double, boolean, String)
+     */
+    static NormalisedBatch detached(NDArray features, NDArray labelArray, int dimension, int numClasses, double tau,
+            String head) {
+        requireFeatures(features, dimension, head);
+        NDArray leaf = features.stopGradient();
+        leaf.setRequiresGradient(true);
+        NormalisedBatch batch = of(leaf, labelArray, dimension, numClasses, tau, true, head);
+        batch.detachedFrom = features;
+        return batch;
     }
 
     /**
@@ -67,26 +90,63 @@ final class NormalisedBatch {
                 counts[label]++;
             }
         }
-        DataType type = features.getDataType();
-        NDManager manager = features.getManager();
-        NDArray largest = features.abs().max(new int[] {1}, true).stopGradient();
-        NDArray exponent = largest.log2().floor();
-        NDArray scale = manager.create(2.0).toType(type, false).pow(exponent);
-        NDArray scaled = features.div(scale);
+        NDArray exponent = scaleExponents(features);
+        NDArray scaled = features.div(powersOfTwo(features, exponent));
         NDArray scaledNorm = scaled.square().sum(new int[] {1}, true).sqrt();
         NDArray normalised = scaled.div(scaledNorm).mul(scalar(features, tau));
         // log2 ||h_i|| = e_i + log2 ||h_i / 2^e_i||: both read at once (2B numbers) to check every row
         double[] logNorms = exponent.toType(DataType.FLOAT64, false)
                 .concat(scaledNorm.stopGradient().toType(DataType.FLOAT64, false).log2(), 1).toDoubleArray();
-        checkRows(logNorms, type, tau, training, head);
-        NormalisedBatch batch = new NormalisedBatch(normalised, labels, counts, numClasses);
-        batch.labelArray = labels == null ? null : manager.create(toLongs(labels)).toDevice(features.getDevice(), false);
+        checkRows(logNorms, features.getDataType(), tau, training, head);
+        NormalisedBatch batch = new NormalisedBatch(features, normalised, tau, labels, counts, numClasses);
+        batch.labelArray = labels == null ? null
+                : features.getManager().create(toLongs(labels)).toDevice(features.getDevice(), false);
         return batch;
+    }
+
+    /** {@code e_i = floor(log2 max_j |h_ij|)}, {@code B x 1}, a constant of the graph. */
+    private static NDArray scaleExponents(NDArray features) {
+        return features.abs().max(new int[] {1}, true).stopGradient().log2().floor();
+    }
+
+    private static NDArray powersOfTwo(NDArray features, NDArray exponent) {
+        return features.getManager().create(2.0).toType(features.getDataType(), false).pow(exponent);
+    }
+
+    /**
+     * The same batch normalised once more from the same input, the rows already checked: a second
+     * graph from the input, which a backward through the first leaves intact.
+     */
+    NormalisedBatch again() {
+        NDArray scaled = input.div(powersOfTwo(input, scaleExponents(input)));
+        NDArray normalised = scaled.div(scaled.square().sum(new int[] {1}, true).sqrt()).mul(scalar(input, tau));
+        NormalisedBatch batch = new NormalisedBatch(input, normalised, tau, labels, counts, numClasses);
+        batch.labelArray = labelArray;
+        batch.detachedFrom = detachedFrom;
+        return batch;
+    }
+
+    /** The array the normalisation started from: the features, or the leaf holding their values. */
+    NDArray input() {
+        return input;
+    }
+
+    /**
+     * The features this batch's graph was cut from ({@link #detached}), or null when the graph
+     * starts from the features themselves.
+     */
+    NDArray detachedFrom() {
+        return detachedFrom;
     }
 
     /** The normalised features {@code h~}, {@code B x d}, in the features' type, differentiable. */
     NDArray normalised() {
         return normalised;
+    }
+
+    /** Number of classes C. */
+    int numClasses() {
+        return numClasses;
     }
 
     /** Whether the batch came with labels. */

@@ -33,6 +33,16 @@ public interface SplitPooling {
     <R> R poolAndStep(ClassStatistics local, Function<ClassStatistics, R> step);
 
     /**
+     * Takes the part of a split's backward that needs the gradients of the other splits' losses
+     * ({@link SplitBackward}); the pooling completes it once every split of the step has run its
+     * backward. A head hands one in from each training forward whose loss depends
+     * differentiably on the other splits' rows, after {@link #poolAndStep}.
+     *
+     * @param split the split's deferred backward
+     */
+    void deferBackward(SplitBackward split);
+
+    /**
      * Whether other splits take part: false for {@link #single()}, where a head can use its own
      * statistics directly.
      */
@@ -53,6 +63,11 @@ public interface SplitPooling {
         @Override
         public <R> R poolAndStep(ClassStatistics local, Function<ClassStatistics, R> step) {
             return step.apply(local);
+        }
+
+        @Override
+        public void deferBackward(SplitBackward split) {
+            throw new IllegalStateException("without splits a head's backward needs nothing from other splits");
         }
 
         @Override

@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.stiefel.etf.train.HeadKind;
 import java.time.Duration;
@@ -89,7 +90,8 @@ class SplitPoolingTest {
     void concurrentSplitsAdvanceOnceAndEqualTheUnsplitStep(HeadKind kind) throws Exception {
         try (EtfHeadBlock whole = EtfHeadBlock.create(kind, DIMENSION, CLASSES, 5, 1e-3, 0);
                 EtfHeadBlock split = EtfHeadBlock.create(kind, DIMENSION, CLASSES, 5, 1e-3, 0)) {
-            split.setSplitPooling(new ConcurrentSplitPooling(SPLITS));
+            ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
+            split.setSplitPooling(pooling);
             ParameterStore store = new ParameterStore(manager, false);
             for (int step = 1; step <= STEPS; step++) {
                 double[] values = features(step);
@@ -101,23 +103,28 @@ class SplitPoolingTest {
                             new NDList(scope.create(labels)), null).head());
                 }
                 List<Future<DMatrixRMaj>> parts = new ArrayList<>();
-                for (int s = 0; s < SPLITS; s++) {
-                    final int first = s * ROWS_PER_SPLIT;
-                    parts.add(threads.submit(() -> {
-                        try (NDManager scope = manager.newSubManager()) {
+                DMatrixRMaj actual = new DMatrixRMaj(labels.length, CLASSES);
+                // the splits' arrays live until the step's backward is completed
+                try (NDManager stepScope = manager.newSubManager()) {
+                    for (int s = 0; s < SPLITS; s++) {
+                        final int first = s * ROWS_PER_SPLIT;
+                        NDManager scope = stepScope.newSubManager();
+                        parts.add(threads.submit(() -> {
                             double[] rows = java.util.Arrays.copyOfRange(values, first * DIMENSION,
                                     (first + ROWS_PER_SPLIT) * DIMENSION);
                             int[] splitLabels = java.util.Arrays.copyOfRange(labels, first, first + ROWS_PER_SPLIT);
                             NDArray features = scope.create(rows, new Shape(ROWS_PER_SPLIT, DIMENSION));
                             return TinyNetwork.toHost(split.forward(store, new NDList(features),
                                     new NDList(scope.create(splitLabels)), null).head());
-                        }
-                    }));
-                }
-                DMatrixRMaj actual = new DMatrixRMaj(labels.length, CLASSES);
-                for (int s = 0; s < SPLITS; s++) {
-                    DMatrixRMaj part = parts.get(s).get();
-                    System.arraycopy(part.data, 0, actual.data, s * ROWS_PER_SPLIT * CLASSES, part.data.length);
+                        }));
+                    }
+                    for (int s = 0; s < SPLITS; s++) {
+                        DMatrixRMaj part = parts.get(s).get();
+                        System.arraycopy(part.data, 0, actual.data, s * ROWS_PER_SPLIT * CLASSES, part.data.length);
+                    }
+                    try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                        pooling.completeBackward(collector);
+                    }
                 }
                 String where = kind + " step " + step;
                 assertTrue(TestBatches.relativeError(expected, actual) < SAME_STEP,

@@ -50,6 +50,12 @@ final class TinyNetwork implements AutoCloseable {
      */
     TinyNetwork(EtfHeadBlock head, DataType type, DMatrixRMaj initialWeight, double[] initialBias,
             double learningRate, int batchSize) {
+        this(head, type, initialWeight, initialBias, learningRate, batchSize, Loss.softmaxCrossEntropyLoss());
+    }
+
+    /** As above, trained on {@code loss}. */
+    TinyNetwork(EtfHeadBlock head, DataType type, DMatrixRMaj initialWeight, double[] initialBias,
+            double learningRate, int batchSize, Loss loss) {
         this.head = head;
         this.type = type;
         this.inputs = initialWeight.numCols;
@@ -65,7 +71,7 @@ final class TinyNetwork implements AutoCloseable {
                 logits = toHost(predictions);
             }
         };
-        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+        DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
                 .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed((float) learningRate)).build())
                 .optDevices(new Device[] {Device.cpu()}).addTrainingListeners(capture);
         trainer = model.newTrainer(config);
@@ -98,6 +104,11 @@ final class TinyNetwork implements AutoCloseable {
 
     /** One batch through {@link EasyTrain#trainBatch}; keeps the logits and gradients, does not step. */
     void trainBatch(DMatrixRMaj inputBatch, int[] labels) {
+        trainBatch(inputBatch, labels, EasyTrain::trainBatch);
+    }
+
+    /** One batch through a custom training of one batch; keeps the logits and gradients, does not step. */
+    void trainBatch(DMatrixRMaj inputBatch, int[] labels, java.util.function.BiConsumer<Trainer, Batch> training) {
         NDManager scope = manager.newSubManager();
         NDArray data = scope.create(inputBatch.data, new Shape(inputBatch.numRows, inputBatch.numCols)).toType(type,
                 false);
@@ -105,7 +116,7 @@ final class TinyNetwork implements AutoCloseable {
         Batch batch = new Batch(scope, new NDList(data), new NDList(labelArray), inputBatch.numRows,
                 Batchifier.STACK, Batchifier.STACK, 0, 1);
         try {
-            EasyTrain.trainBatch(trainer, batch);
+            training.accept(trainer, batch);
             weightGradient = toHost(parameter("weight").getArray().getGradient());
             biasGradient = toHost(parameter("bias").getArray().getGradient()).data;
             Parameter classifier = head.getParameters().isEmpty() ? null : head.getParameters().get("classifier");

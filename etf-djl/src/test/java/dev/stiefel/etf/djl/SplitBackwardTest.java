@@ -1,0 +1,147 @@
+package dev.stiefel.etf.djl;
+
+import static dev.stiefel.etf.djl.TestBatches.CLASSES;
+import static dev.stiefel.etf.djl.TestBatches.DIMENSION;
+import static dev.stiefel.etf.djl.TestBatches.STEPS;
+import static dev.stiefel.etf.djl.TestBatches.relativeError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.loss.Loss;
+import dev.stiefel.etf.train.HeadKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.ejml.data.DMatrixRMaj;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Gradients of data-parallel splits: a network whose batches are cut into {@link #SPLITS} splits
+ * that run concurrently under a {@link ConcurrentSplitPooling} ({@code trainBatch}: every split's
+ * forward, loss and backward in its own thread, then the completed backward) gets the logits and
+ * the backbone gradients of the same network trained on the unsplit batches by DJL's
+ * {@code EasyTrain.trainBatch}, step after step, over steps where splits or the whole batch miss
+ * classes. The loss is the cross-entropy summed over a split's rows and divided by the batch size,
+ * so that the splits' losses add up to the unsplit batch's mean cross-entropy; the implicit head's
+ * loss on each split depends on every split's rows (the pooled class means and batch mean), and
+ * only the completed backward gives those rows the gradient of the other splits' losses.
+ */
+class SplitBackwardTest {
+
+    static final int SPLITS = 3;
+    static final double EXACT_F64 = 1e-10;
+    static final double FLOAT32 = 1e-5;
+    static final double LEARNING_RATE = 0.25;
+    static final long SEED = 31;
+
+    ExecutorService threads;
+
+    @BeforeEach
+    void setUp() {
+        threads = Executors.newFixedThreadPool(SPLITS);
+    }
+
+    @AfterEach
+    void tearDown() {
+        threads.shutdownNow();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = HeadKind.class, names = {"FIXED", "IMPLICIT", "IMPLICIT_FORWARD_ONLY"})
+    void float64SplitsGetTheGradientsOfTheUnsplitBatch(HeadKind kind) {
+        run(kind, DataType.FLOAT64, EXACT_F64);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = HeadKind.class, names = {"FIXED", "IMPLICIT", "IMPLICIT_FORWARD_ONLY"})
+    void float32SplitsGetTheGradientsOfTheUnsplitBatch(HeadKind kind) {
+        run(kind, DataType.FLOAT32, FLOAT32);
+    }
+
+    private void run(HeadKind kind, DataType type, double tolerance) {
+        Engine.getEngine("PyTorch").setRandomSeed(3);
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
+        try (TinyNetwork whole = network(kind, type); TinyNetwork split = network(kind, type)) {
+            split.head.setSplitPooling(pooling);
+            for (int step = 1; step <= STEPS; step++) {
+                DMatrixRMaj inputs = TestBatches.inputs(step);
+                int[] labels = TestBatches.labels(step);
+                whole.trainBatch(inputs, labels);
+                split.trainBatch(inputs, labels, (trainer, batch) -> pooling.trainBatch(trainer, batch, threads));
+                String where = kind + " " + type + " step " + step;
+                assertTrue(relativeError(whole.logits, split.logits) < tolerance,
+                        where + " logits: " + relativeError(whole.logits, split.logits));
+                assertTrue(relativeError(whole.weightGradient, split.weightGradient) < tolerance,
+                        where + " backbone weight gradient: " + relativeError(whole.weightGradient, split.weightGradient));
+                assertTrue(relativeError(whole.biasGradient, split.biasGradient) < tolerance,
+                        where + " backbone bias gradient: " + relativeError(whole.biasGradient, split.biasGradient));
+                assertEquals(whole.head.step(), split.head.step(), where + ": one state step per training step");
+                whole.step();
+                split.step();
+            }
+        }
+    }
+
+    @Test
+    void theNextStepRefusesABackwardThatWasNotCompleted() throws Exception {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
+        try (TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64)) {
+            split.head.setSplitPooling(pooling);
+            // the splits' forward and backward as a loop that forgets completeBackward
+            split.trainBatch(TestBatches.inputs(1), TestBatches.labels(1), (trainer, batch) -> {
+                ai.djl.training.dataset.Batch[] parts = batch.split(
+                        new ai.djl.Device[] {ai.djl.Device.cpu(), ai.djl.Device.cpu(), ai.djl.Device.cpu()}, false);
+                try (GradientCollector collector = trainer.newGradientCollector()) {
+                    List<Future<?>> running = new ArrayList<>();
+                    for (ai.djl.training.dataset.Batch part : parts) {
+                        running.add(threads.submit(() -> {
+                            NDList predictions = trainer.forward(part.getData(), part.getLabels());
+                            collector.backward(trainer.getLoss().evaluate(part.getLabels(), predictions));
+                        }));
+                    }
+                    for (Future<?> future : running) {
+                        future.get();
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> split.trainBatch(
+                    TestBatches.inputs(2), TestBatches.labels(2), (trainer, batch) -> pooling.trainBatch(trainer, batch,
+                            threads)));
+            assertTrue(refused.getMessage().contains("completeBackward"), refused.getMessage());
+            assertEquals(1, split.head.step(), "the refused step did not advance the state");
+        }
+    }
+
+    private static TinyNetwork network(HeadKind kind, DataType type) {
+        EtfHeadBlock head = EtfHeadBlock.create(kind, DIMENSION, CLASSES, 5, 1e-3, SEED);
+        return new TinyNetwork(head, type, TestBatches.roundedToFloat(TestBatches.weight(SEED)),
+                TestBatches.roundedToFloat(TestBatches.bias(SEED)), LEARNING_RATE, TestBatches.BATCH,
+                crossEntropyOverTheBatch(TestBatches.BATCH));
+    }
+
+    /** The cross-entropy summed over the rows it is given, divided by the whole batch's size. */
+    static Loss crossEntropyOverTheBatch(int batchSize) {
+        return new Loss("cross-entropy over the batch") {
+            @Override
+            public NDArray evaluate(NDList labels, NDList predictions) {
+                NDArray logits = predictions.singletonOrThrow();
+                NDArray picked = logits.logSoftmax(1).mul(labels.head().oneHot(CLASSES, logits.getDataType()));
+                return picked.sum().neg().div(NormalisedBatch.scalar(logits, batchSize));
+            }
+        };
+    }
+}
