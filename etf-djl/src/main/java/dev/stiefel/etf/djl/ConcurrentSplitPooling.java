@@ -206,7 +206,8 @@ public final class ConcurrentSplitPooling implements SplitPooling {
      * @param batch the step's batch, at least {@link #splits()} rows
      * @param executor runs the splits, at least {@link #splits()} at a time
      * @throws IllegalArgumentException when the batch has fewer rows than splits
-     * @throws RuntimeException what a split threw (the other splits of the step are released)
+     * @throws RuntimeException what a split threw (the other splits of the step are released, and the
+     *     pooling refuses later steps: build a new head or pooling)
      */
     public void trainBatch(Trainer trainer, Batch batch, ExecutorService executor) {
         if (trainer == null || batch == null || executor == null) {
@@ -274,7 +275,10 @@ public final class ConcurrentSplitPooling implements SplitPooling {
             try {
                 split.get();
             } catch (ExecutionException failed) {
-                first = first == null ? failed.getCause() : first;
+                // the split that failed, rather than those it released
+                if (first == null || first instanceof ReleasedByFailure && !(failed.getCause() instanceof ReleasedByFailure)) {
+                    first = failed.getCause();
+                }
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
                 first = first == null ? interrupted : first;
@@ -296,7 +300,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         markBroken("a step in which a split failed (" + failure + ")");
         Round round = current;
         if (!round.parts.isEmpty()) {
-            round.failure = new IllegalStateException("split pooling: another split of the step failed", failure);
+            round.failure = new ReleasedByFailure(failure);
             round.done.countDown();
             current = new Round();
         }
@@ -333,6 +337,15 @@ public final class ConcurrentSplitPooling implements SplitPooling {
     @Override
     public String toString() {
         return "ConcurrentSplitPooling[splits=" + splits + ", timeout=" + timeout + "]";
+    }
+
+    /** What the splits waiting for a split that failed throw. */
+    private static final class ReleasedByFailure extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        ReleasedByFailure(Throwable failure) {
+            super("split pooling: another split of the step failed", failure);
+        }
     }
 
     /** The splits of one step. */

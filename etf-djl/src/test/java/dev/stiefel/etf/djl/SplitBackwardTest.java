@@ -126,6 +126,35 @@ class SplitBackwardTest {
         }
     }
 
+    @Test
+    void aSplitThatFailsReleasesTheOthersWithItsFailure() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS, java.time.Duration.ofMinutes(10));
+        try (TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64)) {
+            split.head.setSplitPooling(pooling);
+            int[] labels = TestBatches.labels(1);
+            labels[labels.length - 1] = CLASSES; // a label out of range in the last split
+            long start = System.nanoTime();
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> split.trainBatch(
+                    TestBatches.inputs(1), labels, (trainer, batch) -> pooling.trainBatch(trainer, batch, threads)));
+            assertTrue(refused.getMessage().contains("label " + CLASSES), refused.getMessage());
+            assertTrue(System.nanoTime() - start < 60_000_000_000L, "the other splits did not wait for the timeout");
+            assertEquals(0, split.head.step());
+        }
+    }
+
+    @Test
+    void aBatchSmallerThanTheSplitsIsRefused() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(TestBatches.BATCH + 1);
+        try (TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64)) {
+            split.head.setSplitPooling(pooling);
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> split.trainBatch(
+                    TestBatches.inputs(1), TestBatches.labels(1),
+                    (trainer, batch) -> pooling.trainBatch(trainer, batch, threads)));
+            assertTrue(refused.getMessage().contains("cannot be cut into " + (TestBatches.BATCH + 1) + " splits"),
+                    refused.getMessage());
+        }
+    }
+
     private static TinyNetwork network(HeadKind kind, DataType type) {
         EtfHeadBlock head = EtfHeadBlock.create(kind, DIMENSION, CLASSES, 5, 1e-3, SEED);
         return new TinyNetwork(head, type, TestBatches.roundedToFloat(TestBatches.weight(SEED)),
