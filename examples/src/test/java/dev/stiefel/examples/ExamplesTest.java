@@ -96,6 +96,16 @@ class ExamplesTest {
     }
 
     @Test
+    void splitTrainingExampleSeparatesTheClusters() throws Exception {
+        String output = run(() -> SplitTrainingExample.main(new String[0]));
+        Matcher line = Pattern.compile("training accuracy ([0-9.]+) after ([0-9]+) steps of the head").matcher(output);
+        assertTrue(line.find(), output);
+        assertTrue(Double.parseDouble(line.group(1)) > 0.9, output);
+        // 1000 samples in batches of 20: one step of the head per batch, not one per split
+        assertEquals(50, Integer.parseInt(line.group(2)), output);
+    }
+
+    @Test
     void obliqueHeadExampleSeparatesTheClustersWithUnitRows() throws Exception {
         String output = run(() -> ObliqueHeadExample.main(new String[0]));
         Matcher line = Pattern.compile("training accuracy ([0-9.]+), largest \\| \\|\\|row\\|\\| - 1 \\| ([0-9.eE+-]+)")
