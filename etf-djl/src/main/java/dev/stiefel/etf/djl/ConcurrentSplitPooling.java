@@ -159,6 +159,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
      * @throws IllegalStateException when fewer splits than {@link #splits()} handed in their
      *     backward
      */
+    @Override
     public void completeBackward(GradientCollector collector) {
         if (collector == null) {
             throw new IllegalArgumentException("split pooling: completing the backward needs the gradient collector");

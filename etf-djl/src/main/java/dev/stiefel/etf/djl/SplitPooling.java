@@ -1,5 +1,6 @@
 package dev.stiefel.etf.djl;
 
+import ai.djl.training.GradientCollector;
 import java.util.function.Function;
 
 /**
@@ -43,6 +44,17 @@ public interface SplitPooling {
     void deferBackward(SplitBackward split);
 
     /**
+     * Completes the backward of a step once every split has run its own: the gradients the
+     * splits' losses left on the pooled statistics are summed (across processes, all-reduced)
+     * and every deferred {@link SplitBackward} is completed with the sums. Called once per step,
+     * after the splits' backward passes and before the optimiser's step, inside the same gradient
+     * collector; nothing to do for {@link #single()}.
+     *
+     * @param collector the collector the splits' backward passes ran in
+     */
+    void completeBackward(GradientCollector collector);
+
+    /**
      * Whether other splits take part: false for {@link #single()}, where a head can use its own
      * statistics directly.
      */
@@ -68,6 +80,11 @@ public interface SplitPooling {
         @Override
         public void deferBackward(SplitBackward split) {
             throw new IllegalStateException("without splits a head's backward needs nothing from other splits");
+        }
+
+        @Override
+        public void completeBackward(GradientCollector collector) {
+            // a split's loss depends only on its own rows: its backward was complete
         }
 
         @Override
