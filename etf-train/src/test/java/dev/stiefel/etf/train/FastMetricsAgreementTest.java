@@ -61,31 +61,9 @@ class FastMetricsAgreementTest {
         "openblas, 10, 96, 1, 14", "ejml, 6, 12, 2, 15"})
     void rankDeficientClassMeansAgree(String backend, int numClasses, int dimension, int rank, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        // class directions in the first `rank` coordinates; each class has a pair of samples
-        // m_c + e and m_c - e with e in the other coordinates, which normalise to the same
-        // norm, so every class mean lies in the rank-dimensional subspace
-        int pairsPerClass = 2;
-        int samples = numClasses * pairsPerClass * 2;
-        DMatrixRMaj features = new DMatrixRMaj(samples, dimension);
-        int[] labels = new int[samples];
-        int row = 0;
-        for (int c = 0; c < numClasses; c++) {
-            double[] direction = new double[rank];
-            for (int k = 0; k < rank; k++) {
-                direction[k] = random.nextGaussian();
-            }
-            for (int pair = 0; pair < pairsPerClass; pair++) {
-                for (int j = 0; j < dimension; j++) {
-                    double mean = j < rank ? direction[j] : 0.0;
-                    double offset = j < rank ? 0.0 : 0.3 * random.nextGaussian();
-                    features.set(row, j, mean + offset);
-                    features.set(row + 1, j, mean - offset);
-                }
-                labels[row] = c;
-                labels[row + 1] = c;
-                row += 2;
-            }
-        }
+        RankDeficientClassMeans data = RankDeficientClassMeans.draw(numClasses, dimension, rank, random);
+        DMatrixRMaj features = data.features();
+        int[] labels = data.labels();
         assertTrue(assertAgree(backend, numClasses, features, labels, gaussian(dimension, numClasses, random)),
                 "means of rank below C - 1 take NC1 through the eigendecomposition");
     }

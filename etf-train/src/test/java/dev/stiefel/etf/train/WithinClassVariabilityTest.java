@@ -79,41 +79,16 @@ class WithinClassVariabilityTest {
                 "NC1 through the eigendecomposition");
     }
 
-    /**
-     * Class means confined to the first {@code rank} coordinates: each class two pairs
-     * {@code m_c + e}, {@code m_c - e} with e in the other coordinates (a pair's rows have equal
-     * norms, so each pair's normalised mean lies in the subspace, and the pairs' different norms
-     * leave residuals there too): A has rank below C - 1 and its extra eigenvalues are
-     * rounding, which the eigen route drops.
-     */
+    /** Class means of rank below C - 1 ({@link RankDeficientClassMeans}): the eigen route drops the rounding. */
     @ParameterizedTest
     @CsvSource({"ejml, 8, 20, 3, 11", "openblas, 8, 20, 3, 12", "openblas, 30, 64, 5, 13",
         "openblas, 10, 96, 1, 14"})
     void rankDeficientMeansTakeTheEigendecompositionAndMatch(String backend, int numClasses, int dimension,
             int rank, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        int pairsPerClass = 2;
-        int samples = numClasses * pairsPerClass * 2;
-        DMatrixRMaj features = new DMatrixRMaj(samples, dimension);
-        int[] labels = new int[samples];
-        int row = 0;
-        for (int c = 0; c < numClasses; c++) {
-            double[] direction = new double[rank];
-            for (int k = 0; k < rank; k++) {
-                direction[k] = random.nextGaussian();
-            }
-            for (int pair = 0; pair < pairsPerClass; pair++) {
-                for (int j = 0; j < dimension; j++) {
-                    double mean = j < rank ? direction[j] : 0.0;
-                    double offset = j < rank ? 0.0 : 0.3 * random.nextGaussian();
-                    features.set(row, j, mean + offset);
-                    features.set(row + 1, j, mean - offset);
-                }
-                labels[row] = c;
-                labels[row + 1] = c;
-                row += 2;
-            }
-        }
+        RankDeficientClassMeans data = RankDeficientClassMeans.draw(numClasses, dimension, rank, random);
+        DMatrixRMaj features = data.features();
+        int[] labels = data.labels();
         assertTrue(assertMatchesOracle(backend, numClasses, features, labels),
                 "means of rank below C - 1 take the eigendecomposition");
     }
