@@ -131,8 +131,8 @@ public final class ConcurrentSplitPooling implements SplitPooling {
 
     private void requireInStep() {
         if (broken != null) {
-            throw new IllegalStateException("split pooling is out of step since " + broken
-                    + "; build a new head or pooling");
+            throw new FollowsFailure("split pooling is out of step since " + broken + "; build a new head or pooling",
+                    null);
         }
     }
 
@@ -277,7 +277,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
                 split.get();
             } catch (ExecutionException failed) {
                 // the split that failed, rather than those it released
-                if (first == null || first instanceof ReleasedByFailure && !(failed.getCause() instanceof ReleasedByFailure)) {
+                if (first == null || first instanceof FollowsFailure && !(failed.getCause() instanceof FollowsFailure)) {
                     first = failed.getCause();
                 }
             } catch (InterruptedException interrupted) {
@@ -301,7 +301,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         markBroken("a step in which a split failed (" + failure + ")");
         Round round = current;
         if (!round.parts.isEmpty()) {
-            round.failure = new ReleasedByFailure(failure);
+            round.failure = new FollowsFailure("split pooling: another split of the step failed", failure);
             round.done.countDown();
             current = new Round();
         }
@@ -340,12 +340,15 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         return "ConcurrentSplitPooling[splits=" + splits + ", timeout=" + timeout + "]";
     }
 
-    /** What the splits waiting for a split that failed throw. */
-    private static final class ReleasedByFailure extends IllegalStateException {
+    /**
+     * What a split throws because another split failed: released while waiting for it, or
+     * arriving after the pooling fell out of step.
+     */
+    private static final class FollowsFailure extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
-        ReleasedByFailure(Throwable failure) {
-            super("split pooling: another split of the step failed", failure);
+        FollowsFailure(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

@@ -20,6 +20,8 @@ import ai.djl.translate.Batchifier;
 import dev.stiefel.etf.train.HeadKind;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The benchmark command behind the per-step times in etf-djl/README.md: for each backbone and
@@ -30,8 +32,12 @@ import java.util.Locale;
  * the test class path, one PyTorch thread:
  * <pre>
  *   OMP_NUM_THREADS=1 java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
- *       -Dai.djl.pytorch.num_interop_threads=1 -cp ... dev.stiefel.etf.djl.HeadStepTiming 20 5 resnet,mlp
+ *       -Dai.djl.pytorch.num_interop_threads=1 -cp ... dev.stiefel.etf.djl.HeadStepTiming 20 5 resnet,mlp [splits]
  * </pre>
+ * With a fourth argument {@code splits}, every batch is cut into that many splits run
+ * concurrently under a {@link ConcurrentSplitPooling} ({@code trainBatch}, one thread per split,
+ * all on the CPU); {@code 1} times the split path's own cost: the cut graph, the second
+ * normalisation and the completed backward of a single split.
  * Not a unit test: speed is measured here, never asserted.
  */
 public final class HeadStepTiming {
@@ -45,12 +51,14 @@ public final class HeadStepTiming {
     public static void main(String[] args) {
         int steps = Integer.parseInt(args[0]);
         int warmUp = Integer.parseInt(args[1]);
+        int splits = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         for (String name : args[2].split(",")) {
             for (HeadKind kind : HeadKind.values()) {
-                double[] times = time(name, kind, steps, warmUp);
+                double[] times = time(name, kind, steps, warmUp, splits);
                 Arrays.sort(times);
-                System.out.printf(Locale.ROOT, "new %s %s median %.2f ms min %.2f max %.2f%n", name,
-                        kind.commandLineName(), times[steps / 2], times[0], times[steps - 1]);
+                System.out.printf(Locale.ROOT, "%s %s %s median %.2f ms min %.2f max %.2f%n",
+                        splits == 0 ? "unsplit" : splits + "-splits", name, kind.commandLineName(), times[steps / 2],
+                        times[0], times[steps - 1]);
             }
         }
     }
@@ -59,13 +67,18 @@ public final class HeadStepTiming {
      * @param backbone {@code resnet}, {@code mlp}, or {@code linear}: a single {@code Linear} from 16
      *     inputs to d, so that the step is mostly the head's
      */
-    private static double[] time(String backbone, HeadKind kind, int steps, int warmUp) {
+    private static double[] time(String backbone, HeadKind kind, int steps, int warmUp, int splits) {
         boolean linear = backbone.equals("linear");
         Shape input = linear ? new Shape(128, 16) : new Shape(128, 1, 28, 28);
         Engine.getEngine("PyTorch").setRandomSeed(1);
         double[] times = new double[steps];
+        ConcurrentSplitPooling pooling = splits == 0 ? null : new ConcurrentSplitPooling(splits);
+        ExecutorService threads = Executors.newFixedThreadPool(Math.max(1, splits));
         try (EtfHeadBlock head = EtfHeadBlock.create(kind, 512, 10, 5.0, 1e-3, 1);
                 Model model = Model.newInstance("timing", Device.cpu(), "PyTorch")) {
+            if (pooling != null) {
+                head.setSplitPooling(pooling);
+            }
             model.setBlock(new SequentialBlock().add(linear ? Linear.builder().setUnits(512).build()
                     : Backbone.parse(backbone).build(8, 512)).add(head));
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
@@ -79,7 +92,11 @@ public final class HeadStepTiming {
                     NDList labels = new NDList(scope.arange(128).toType(DataType.INT32, false).mod(scope.create(10)));
                     Batch batch = new Batch(scope, data, labels, 128, Batchifier.STACK, Batchifier.STACK, i, warmUp + steps);
                     long start = System.nanoTime();
-                    EasyTrain.trainBatch(trainer, batch);
+                    if (pooling == null) {
+                        EasyTrain.trainBatch(trainer, batch);
+                    } else {
+                        pooling.trainBatch(trainer, batch, threads);
+                    }
                     trainer.step();
                     long end = System.nanoTime();
                     batch.close();
@@ -88,6 +105,8 @@ public final class HeadStepTiming {
                     }
                 }
             }
+        } finally {
+            threads.shutdown();
         }
         return times;
     }
