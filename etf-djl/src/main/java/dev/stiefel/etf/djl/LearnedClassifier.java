@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,7 +39,9 @@ import org.ejml.interfaces.decomposition.QRDecomposition;
  * the first step would use unit rows instead of the initial {@code sqrt(C/d)}. Each device's copy of
  * the parameter (DJL's multi-device training keeps one per device, all updated alike) is
  * re-normalised before its own next use; {@link #classifier()} and saving apply a pending
- * re-normalisation too.
+ * re-normalisation too. Under a {@link ConcurrentSplitPooling} the splits of a step first meet in
+ * the pooling's round, where the pending re-normalisations run once: splits that share a device
+ * share its copy, and one split's re-normalisation in place must not follow another split's use.
  *
  * <p><b>On the oblique manifold.</b> {@link EtfHeadBlock#standardOnObliqueManifold} builds the same
  * head without the re-normalisation: the rows start at unit norm (AGD's start, each row divided by
@@ -115,6 +118,9 @@ final class LearnedClassifier implements HeadClassifier {
 
     @Override
     public NDArray trainingLogits(NormalisedBatch batch, ParameterStore parameterStore, SplitPooling pooling) {
+        if (!onObliqueManifold && pooling.poolsSplits()) {
+            return pooledTrainingLogits(batch, parameterStore, pooling);
+        }
         NDArray features = batch.normalised();
         NDArray weight = weight(parameterStore, features.getDevice(), true);
         if (onObliqueManifold) {
@@ -122,6 +128,31 @@ final class LearnedClassifier implements HeadClassifier {
             return Linear.linear(features, weight).singletonOrThrow();
         }
         NDArray logits = Linear.linear(features, weight).singletonOrThrow();
+        pending.add(features.getDevice());
+        return logits;
+    }
+
+    /**
+     * The training forward of one split of a data-parallel step. Splits that share a device share
+     * its copy of the parameter, so a split's re-normalisation in place could come after another
+     * split's graph has read the rows; the splits therefore meet in the pooling's round first,
+     * where the pending re-normalisations of every device run once, before any split reads them.
+     */
+    private NDArray pooledTrainingLogits(NormalisedBatch batch, ParameterStore parameterStore, SplitPooling pooling) {
+        if (!batch.hasLabels()) {
+            throw new IllegalStateException("the standard head meets the other splits of a step through the split"
+                    + " pooling, which counts the classes: give the training forward its labels");
+        }
+        NDArray features = batch.normalised();
+        pooling.poolAndStep(batch.statistics(batch.classSums(), batch.featureSum()), pooled -> {
+            for (Device device : List.copyOf(pending)) {
+                pending.remove(device);
+                renormaliseRows(parameterStore.getValue(parameter, device, true));
+            }
+            return Boolean.TRUE;
+        });
+        NDArray logits = Linear.linear(features, parameterStore.getValue(parameter, features.getDevice(), true))
+                .singletonOrThrow();
         pending.add(features.getDevice());
         return logits;
     }
