@@ -58,6 +58,10 @@ public final class ConcurrentSplitPooling implements SplitPooling {
     private final Duration timeout;
     private final List<SplitBackward> deferred = new ArrayList<>();
     private Round current = new Round();
+    /** Rounds in which every split arrived. */
+    private long completedRounds;
+    /** Splits that came to the pooling, whether taken into a round or refused. */
+    private long arrivals;
     private String broken;
 
     /** Pooling of {@code splits} concurrent splits with the {@link #DEFAULT_TIMEOUT}. */
@@ -100,6 +104,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         Round round;
         boolean last;
         synchronized (this) {
+            arrivals++;
             requireInStep();
             if (current.parts.isEmpty() && !deferred.isEmpty()) {
                 markBroken("a step whose backward was not completed (completeBackward(collector) was not called)");
@@ -112,6 +117,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
             last = round.parts.size() == splits;
             if (last) {
                 current = new Round();
+                completedRounds++;
             }
         }
         if (last) {
@@ -127,6 +133,22 @@ public final class ConcurrentSplitPooling implements SplitPooling {
             awaitRound(round);
         }
         return round.outcome();
+    }
+
+    private synchronized long completedRounds() {
+        return completedRounds;
+    }
+
+    private synchronized long arrivals() {
+        return arrivals;
+    }
+
+    /** The splits of a batch did not meet here: the model's head pools through another pooling, or none. */
+    private IllegalStateException notTheHeadsPooling(Throwable failure) {
+        markBroken("a batch whose splits did not meet in it");
+        return new IllegalStateException("split pooling: the " + splits + " splits of the batch did not meet in this"
+                + " pooling; set it on the model's head with EtfHeadBlock.setSplitPooling (otherwise the head takes"
+                + " every split for a step of its own)", failure);
     }
 
     private void requireInStep() {
@@ -225,6 +247,8 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         }
         Batch[] parts = batch.split(splitDevices, false);
         NDList[] predictions = new NDList[parts.length];
+        long roundsBefore = completedRounds();
+        long arrivalsBefore = arrivals();
         List<Future<?>> running = new ArrayList<>(parts.length);
         try (GradientCollector collector = trainer.newGradientCollector()) {
             for (int i = 0; i < parts.length; i++) {
@@ -240,7 +264,17 @@ public final class ConcurrentSplitPooling implements SplitPooling {
                     }
                 }));
             }
-            joinAll(running);
+            try {
+                joinAll(running);
+            } catch (RuntimeException | Error failure) {
+                if (arrivals() == arrivalsBefore) {
+                    throw notTheHeadsPooling(failure);
+                }
+                throw failure;
+            }
+            if (completedRounds() != roundsBefore + 1) {
+                throw notTheHeadsPooling(null);
+            }
             completeBackward(collector);
         }
         BatchData data = new BatchData(batch, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());

@@ -149,6 +149,17 @@ class SplitBackwardTest {
     }
 
     @Test
+    void aPoolingTheHeadDoesNotUseIsRefused() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
+        try (TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64)) {
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> split.trainBatch(
+                    TestBatches.inputs(1), TestBatches.labels(1),
+                    (trainer, batch) -> pooling.trainBatch(trainer, batch, threads)));
+            assertTrue(refused.getMessage().contains("setSplitPooling"), refused.getMessage());
+        }
+    }
+
+    @Test
     void aBatchSmallerThanTheSplitsIsRefused() {
         ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(TestBatches.BATCH + 1);
         try (TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64)) {
