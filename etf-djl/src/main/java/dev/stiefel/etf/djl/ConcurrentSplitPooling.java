@@ -251,18 +251,25 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         long arrivalsBefore = arrivals();
         List<Future<?>> running = new ArrayList<>(parts.length);
         try (GradientCollector collector = trainer.newGradientCollector()) {
-            for (int i = 0; i < parts.length; i++) {
-                final int split = i;
-                running.add(executor.submit(() -> {
-                    try {
-                        NDList labels = parts[split].getLabels();
-                        predictions[split] = trainer.forward(parts[split].getData(), labels);
-                        collector.backward(trainer.getLoss().evaluate(labels, predictions[split]));
-                    } catch (RuntimeException | Error failure) {
-                        release(failure);
-                        throw failure;
-                    }
-                }));
+            try {
+                for (int i = 0; i < parts.length; i++) {
+                    final int split = i;
+                    running.add(executor.submit(() -> {
+                        try {
+                            NDList labels = parts[split].getLabels();
+                            predictions[split] = trainer.forward(parts[split].getData(), labels);
+                            collector.backward(trainer.getLoss().evaluate(labels, predictions[split]));
+                        } catch (RuntimeException | Error failure) {
+                            release(failure);
+                            throw failure;
+                        }
+                    }));
+                }
+            } catch (RuntimeException rejected) {
+                // the splits already running would wait for the one that cannot start
+                release(rejected);
+                joinQuietly(running);
+                throw rejected;
             }
             try {
                 joinAll(running);
@@ -302,6 +309,14 @@ public final class ConcurrentSplitPooling implements SplitPooling {
             joined.add(sofar.get(i).concat(more.get(i), 0));
         }
         return joined;
+    }
+
+    private static void joinQuietly(List<Future<?>> running) {
+        try {
+            joinAll(running);
+        } catch (RuntimeException | Error released) {
+            // what the released splits throw follows the failure the caller reports
+        }
     }
 
     private static void joinAll(List<Future<?>> running) {

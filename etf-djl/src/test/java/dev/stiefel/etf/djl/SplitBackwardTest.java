@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -156,6 +157,25 @@ class SplitBackwardTest {
                     TestBatches.inputs(1), TestBatches.labels(1),
                     (trainer, batch) -> pooling.trainBatch(trainer, batch, threads)));
             assertTrue(refused.getMessage().contains("setSplitPooling"), refused.getMessage());
+        }
+    }
+
+    @Test
+    void anExecutorThatCannotRunEverySplitIsReportedWithoutWaiting() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS, java.time.Duration.ofMinutes(10));
+        // room for one split: the second is rejected while the first waits for it
+        ExecutorService tooSmall = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>());
+        try (TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64)) {
+            split.head.setSplitPooling(pooling);
+            long start = System.nanoTime();
+            assertThrows(java.util.concurrent.RejectedExecutionException.class, () -> split.trainBatch(
+                    TestBatches.inputs(1), TestBatches.labels(1),
+                    (trainer, batch) -> pooling.trainBatch(trainer, batch, tooSmall)));
+            assertTrue(System.nanoTime() - start < 60_000_000_000L, "the running split did not wait for the timeout");
+            assertEquals(0, split.head.step());
+        } finally {
+            tooSmall.shutdownNow();
         }
     }
 
