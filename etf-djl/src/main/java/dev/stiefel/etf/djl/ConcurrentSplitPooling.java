@@ -4,10 +4,13 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.listener.TrainingListener.BatchData;
+import ai.djl.translate.Batchifier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -17,6 +20,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -58,10 +63,6 @@ public final class ConcurrentSplitPooling implements SplitPooling {
     private final Duration timeout;
     private final List<SplitBackward> deferred = new ArrayList<>();
     private Round current = new Round();
-    /** Rounds in which every split arrived. */
-    private long completedRounds;
-    /** Splits that came to the pooling, whether taken into a round or refused. */
-    private long arrivals;
     private String broken;
 
     /** Pooling of {@code splits} concurrent splits with the {@link #DEFAULT_TIMEOUT}. */
@@ -104,7 +105,6 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         Round round;
         boolean last;
         synchronized (this) {
-            arrivals++;
             requireInStep();
             if (current.parts.isEmpty() && !deferred.isEmpty()) {
                 markBroken("a step whose backward was not completed (completeBackward(collector) was not called)");
@@ -117,7 +117,6 @@ public final class ConcurrentSplitPooling implements SplitPooling {
             last = round.parts.size() == splits;
             if (last) {
                 current = new Round();
-                completedRounds++;
             }
         }
         if (last) {
@@ -133,22 +132,6 @@ public final class ConcurrentSplitPooling implements SplitPooling {
             awaitRound(round);
         }
         return round.outcome();
-    }
-
-    private synchronized long completedRounds() {
-        return completedRounds;
-    }
-
-    private synchronized long arrivals() {
-        return arrivals;
-    }
-
-    /** The splits of a batch did not meet here: the model's head pools through another pooling, or none. */
-    private IllegalStateException notTheHeadsPooling(Throwable failure) {
-        markBroken("a batch whose splits did not meet in it");
-        return new IllegalStateException("split pooling: the " + splits + " splits of the batch did not meet in this"
-                + " pooling; set it on the model's head with EtfHeadBlock.setSplitPooling (otherwise the head takes"
-                + " every split for a step of its own)", failure);
     }
 
     private void requireInStep() {
@@ -174,12 +157,14 @@ public final class ConcurrentSplitPooling implements SplitPooling {
      * ({@link SplitBackward}), so that the network's gradients are those of the summed loss of
      * all splits, as if the batch had not been split. Call it once per step, after the splits
      * are joined and before the optimiser's step, inside the same gradient collector. Does
-     * nothing for a step whose head needs nothing from the other splits' losses (the fixed head,
-     * or forwards outside a gradient collector).
+     * nothing for a step whose head needs nothing from the other splits' losses (the standard
+     * and fixed heads). Training forwards of the implicit head that no backward follows (outside
+     * a gradient collector) are completed too, with a collector of one's own: their leaves hold
+     * no gradient and the completion passes zeros on.
      *
      * @param collector the collector the splits' backward passes ran in
      * @throws IllegalStateException when fewer splits than {@link #splits()} handed in their
-     *     backward
+     *     backward, or when the pooling is out of step (a split failed)
      */
     @Override
     public void completeBackward(GradientCollector collector) {
@@ -188,6 +173,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         }
         List<SplitBackward> parts;
         synchronized (this) {
+            requireInStep();
             parts = new ArrayList<>(deferred);
             deferred.clear();
         }
@@ -228,7 +214,9 @@ public final class ConcurrentSplitPooling implements SplitPooling {
      * @param trainer the trainer of a model whose head pools through this
      * @param batch the step's batch, at least {@link #splits()} rows
      * @param executor runs the splits, at least {@link #splits()} at a time
-     * @throws IllegalArgumentException when the batch has fewer rows than splits
+     * @throws IllegalArgumentException when the batch has fewer rows than splits, when no ETF head
+     *     of the trainer's model pools through this, or when the executor is a thread pool that
+     *     cannot run every split at once
      * @throws RuntimeException what a split threw (the other splits of the step are released, and the
      *     pooling refuses later steps: build a new head or pooling)
      */
@@ -240,15 +228,15 @@ public final class ConcurrentSplitPooling implements SplitPooling {
             throw new IllegalArgumentException("split pooling: a batch of " + batch.getSize() + " rows cannot be cut"
                     + " into " + splits + " splits");
         }
+        requireHeadPoolsHere(trainer.getModel().getBlock());
+        requireRoomForEverySplit(executor);
         Device[] devices = trainer.getDevices();
         Device[] splitDevices = new Device[splits];
         for (int i = 0; i < splits; i++) {
             splitDevices[i] = devices[i % devices.length];
         }
-        Batch[] parts = batch.split(splitDevices, false);
+        Batch[] parts = cut(batch, splitDevices);
         NDList[] predictions = new NDList[parts.length];
-        long roundsBefore = completedRounds();
-        long arrivalsBefore = arrivals();
         List<Future<?>> running = new ArrayList<>(parts.length);
         try (GradientCollector collector = trainer.newGradientCollector()) {
             try {
@@ -268,20 +256,10 @@ public final class ConcurrentSplitPooling implements SplitPooling {
             } catch (RuntimeException rejected) {
                 // the splits already running would wait for the one that cannot start
                 release(rejected);
-                joinQuietly(running);
+                joinAll(running, rejected);
                 throw rejected;
             }
-            try {
-                joinAll(running);
-            } catch (RuntimeException | Error failure) {
-                if (arrivals() == arrivalsBefore) {
-                    throw notTheHeadsPooling(failure);
-                }
-                throw failure;
-            }
-            if (completedRounds() != roundsBefore + 1) {
-                throw notTheHeadsPooling(null);
-            }
+            joinAll(running, null);
             completeBackward(collector);
         }
         BatchData data = new BatchData(batch, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
@@ -300,6 +278,74 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         trainer.notifyListeners(listener -> listener.onTrainingBatch(trainer, data));
     }
 
+    /**
+     * Refuses a thread pool that cannot run every split at once: the splits it queued would never
+     * start while the others wait for them.
+     */
+    private void requireRoomForEverySplit(ExecutorService executor) {
+        if (executor instanceof ThreadPoolExecutor pool) {
+            boolean handsOver = pool.getQueue() instanceof SynchronousQueue;
+            int threads = handsOver ? pool.getMaximumPoolSize() : pool.getCorePoolSize();
+            if (threads < splits) {
+                throw new IllegalArgumentException("split pooling: the executor runs " + threads + " tasks at once, but"
+                        + " the " + splits + " splits of a batch must run at the same time");
+            }
+        }
+    }
+
+    /**
+     * Refuses a model none of whose ETF heads pools through this: its splits would never meet
+     * here, and the head would take every split for a step of its own.
+     */
+    private void requireHeadPoolsHere(Block model) {
+        List<EtfHeadBlock> heads = new ArrayList<>();
+        collectHeads(model, heads);
+        for (EtfHeadBlock head : heads) {
+            if (head.splitPooling() == this) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException("split pooling: " + (heads.isEmpty() ? "the model has no EtfHeadBlock"
+                : "none of the model's " + heads.size() + " EtfHeadBlock(s) pools through this pooling")
+                + "; set it with EtfHeadBlock.setSplitPooling before training in splits");
+    }
+
+    private static void collectHeads(Block block, List<EtfHeadBlock> heads) {
+        if (block instanceof EtfHeadBlock head) {
+            heads.add(head);
+        }
+        for (Block child : block.getChildren().values()) {
+            collectHeads(child, heads);
+        }
+    }
+
+    /**
+     * The batch cut into {@code devices.length} splits of sizes that differ by at most one row
+     * (DJL's own cut, in pieces of {@code ceil(B / k)} rows, leaves trailing splits empty for
+     * some sizes, 6 rows in 4 for example), split i copied to {@code devices[i]}. The first axis
+     * of every data and label array is the batch's.
+     */
+    private static Batch[] cut(Batch batch, Device[] devices) {
+        int rows = batch.getSize();
+        Batch[] parts = new Batch[devices.length];
+        for (int i = 0; i < devices.length; i++) {
+            int start = (int) ((long) i * rows / devices.length);
+            int end = (int) ((long) (i + 1) * rows / devices.length);
+            parts[i] = new Batch(batch.getManager().newSubManager(devices[i]),
+                    rowsOf(batch.getData(), start, end, devices[i]), rowsOf(batch.getLabels(), start, end, devices[i]),
+                    end - start, Batchifier.STACK, Batchifier.STACK, batch.getProgress(), batch.getProgressTotal());
+        }
+        return parts;
+    }
+
+    private static NDList rowsOf(NDList arrays, int start, int end, Device device) {
+        NDList rows = new NDList(arrays.size());
+        for (NDArray array : arrays) {
+            rows.add(array.get(new NDIndex("{}:{}", start, end)).toDevice(device, true));
+        }
+        return rows;
+    }
+
     private static NDList concat(NDList sofar, NDList more) {
         if (sofar == null) {
             return more;
@@ -311,37 +357,46 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         return joined;
     }
 
-    private static void joinQuietly(List<Future<?>> running) {
-        try {
-            joinAll(running);
-        } catch (RuntimeException | Error released) {
-            // what the released splits throw follows the failure the caller reports
-        }
-    }
-
-    private static void joinAll(List<Future<?>> running) {
-        Throwable first = null;
+    /**
+     * Waits for every split, also when interrupted (the splits use the batch and the collector,
+     * which the caller closes once this returns), then throws the failure of the split that
+     * failed first in its own right ({@code reported} if given), not one a failure released. An
+     * interruption releases the waiting splits and is restored on the thread afterwards.
+     */
+    private void joinAll(List<Future<?>> running, RuntimeException reported) {
+        Throwable first = reported;
+        boolean interrupted = false;
         for (Future<?> split : running) {
-            try {
-                split.get();
-            } catch (ExecutionException failed) {
-                // the split that failed, rather than those it released
-                if (first == null || first instanceof FollowsFailure && !(failed.getCause() instanceof FollowsFailure)) {
-                    first = failed.getCause();
+            while (true) {
+                try {
+                    split.get();
+                    break;
+                } catch (ExecutionException failed) {
+                    Throwable cause = failed.getCause();
+                    if (first == null || first instanceof FollowsFailure && !(cause instanceof FollowsFailure)) {
+                        first = cause;
+                    }
+                    break;
+                } catch (InterruptedException interruption) {
+                    if (!interrupted) {
+                        interrupted = true;
+                        release(interruption);
+                        if (first == null) {
+                            first = new IllegalStateException("split pooling: interrupted while the splits ran; the"
+                                    + " step was abandoned", interruption);
+                        }
+                    }
                 }
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-                first = first == null ? interrupted : first;
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         if (first instanceof RuntimeException runtime) {
             throw runtime;
         }
         if (first instanceof Error error) {
             throw error;
-        }
-        if (first != null) {
-            throw new IllegalStateException("split pooling: interrupted while waiting for the splits", first);
         }
     }
 
@@ -378,10 +433,12 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         }
     }
 
+    /** Falls out of step; the deferred backwards are dropped (their batches may be closed by now). */
     private synchronized void markBroken(String why) {
         if (broken == null) {
             broken = why;
         }
+        deferred.clear();
     }
 
     @Override

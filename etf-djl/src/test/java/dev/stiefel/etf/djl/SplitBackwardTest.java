@@ -153,10 +153,85 @@ class SplitBackwardTest {
     void aPoolingTheHeadDoesNotUseIsRefused() {
         ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
         try (TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64)) {
-            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> split.trainBatch(
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> split.trainBatch(
                     TestBatches.inputs(1), TestBatches.labels(1),
                     (trainer, batch) -> pooling.trainBatch(trainer, batch, threads)));
             assertTrue(refused.getMessage().contains("setSplitPooling"), refused.getMessage());
+            assertEquals(0, split.head.step(), "refused before any split ran");
+        }
+    }
+
+    /** 6 rows in 4 splits: DJL's own cut (pieces of ceil(6/4) = 2 rows) would leave the last split empty. */
+    @Test
+    void batchesThatDoNotDivideEvenlyAreCutIntoSplitsOfNearlyEqualSize() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(4);
+        ExecutorService four = Executors.newFixedThreadPool(4);
+        try (TinyNetwork whole = network(HeadKind.IMPLICIT, DataType.FLOAT64, 6);
+                TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64, 6)) {
+            split.head.setSplitPooling(pooling);
+            for (int step = 1; step <= 2; step++) {
+                DMatrixRMaj inputs = org.ejml.dense.row.CommonOps_DDRM.extract(TestBatches.inputs(step), 0, 6, 0,
+                        TestBatches.INPUTS);
+                int[] labels = java.util.Arrays.copyOf(TestBatches.labels(step), 6);
+                whole.trainBatch(inputs, labels);
+                split.trainBatch(inputs, labels, (trainer, batch) -> pooling.trainBatch(trainer, batch, four));
+                assertTrue(relativeError(whole.weightGradient, split.weightGradient) < EXACT_F64,
+                        "step " + step + ": " + relativeError(whole.weightGradient, split.weightGradient));
+                whole.step();
+                split.step();
+            }
+        } finally {
+            four.shutdownNow();
+        }
+    }
+
+    @Test
+    void aThreadPoolTooSmallForTheSplitsIsRefusedAtOnce() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS + 1);
+        try (TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64)) {
+            split.head.setSplitPooling(pooling);
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> split.trainBatch(
+                    TestBatches.inputs(1), TestBatches.labels(1),
+                    (trainer, batch) -> pooling.trainBatch(trainer, batch, threads)));
+            assertTrue(refused.getMessage().contains("runs " + SPLITS + " tasks at once"), refused.getMessage());
+            assertEquals(0, split.head.step());
+        }
+    }
+
+    /** The standard head on the oblique manifold (not among the head kinds) in splits: the same first step. */
+    @Test
+    void theStandardHeadOnTheObliqueManifoldGetsTheUnsplitGradients() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
+        try (TinyNetwork whole = obliqueNetwork(); TinyNetwork split = obliqueNetwork()) {
+            split.head.setSplitPooling(pooling);
+            whole.trainBatch(TestBatches.inputs(1), TestBatches.labels(1));
+            split.trainBatch(TestBatches.inputs(1), TestBatches.labels(1),
+                    (trainer, batch) -> pooling.trainBatch(trainer, batch, threads));
+            assertTrue(relativeError(whole.logits, split.logits) < EXACT_F64);
+            assertTrue(relativeError(whole.weightGradient, split.weightGradient) < EXACT_F64,
+                    "" + relativeError(whole.weightGradient, split.weightGradient));
+            assertTrue(relativeError(whole.classifierGradient, split.classifierGradient) < EXACT_F64,
+                    "" + relativeError(whole.classifierGradient, split.classifierGradient));
+        }
+    }
+
+    @Test
+    void anInterruptedCallerWaitsForTheSplitsThenReportsTheInterruption() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS, java.time.Duration.ofMinutes(10));
+        try (TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64)) {
+            split.head.setSplitPooling(pooling);
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> split.trainBatch(
+                    TestBatches.inputs(1), TestBatches.labels(1), (trainer, batch) -> {
+                        Thread.currentThread().interrupt();
+                        pooling.trainBatch(trainer, batch, threads);
+                    }));
+            assertTrue(Thread.interrupted(), "the interruption is restored on the caller's thread");
+            assertTrue(refused.getMessage().contains("interrupted"), refused.getMessage());
+            // every split had ended before the call returned: the batch closed after it is not in use
+            IllegalStateException later = assertThrows(IllegalStateException.class, () -> split.trainBatch(
+                    TestBatches.inputs(2), TestBatches.labels(2),
+                    (trainer, batch) -> pooling.trainBatch(trainer, batch, threads)));
+            assertTrue(later.getMessage().contains("out of step"), later.getMessage());
         }
     }
 
@@ -164,8 +239,7 @@ class SplitBackwardTest {
     void anExecutorThatCannotRunEverySplitIsReportedWithoutWaiting() {
         ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS, java.time.Duration.ofMinutes(10));
         // room for one split: the second is rejected while the first waits for it
-        ExecutorService tooSmall = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-                new java.util.concurrent.SynchronousQueue<>());
+        ExecutorService tooSmall = new OneTaskExecutor();
         try (TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64)) {
             split.head.setSplitPooling(pooling);
             long start = System.nanoTime();
@@ -193,10 +267,60 @@ class SplitBackwardTest {
     }
 
     private static TinyNetwork network(HeadKind kind, DataType type) {
-        EtfHeadBlock head = EtfHeadBlock.create(kind, DIMENSION, CLASSES, 5, 1e-3, SEED);
+        return network(kind, type, TestBatches.BATCH);
+    }
+
+    private static TinyNetwork network(HeadKind kind, DataType type, int batchSize) {
+        return network(EtfHeadBlock.create(kind, DIMENSION, CLASSES, 5, 1e-3, SEED), type, batchSize);
+    }
+
+    private static TinyNetwork obliqueNetwork() {
+        return network(EtfHeadBlock.standardOnObliqueManifold(DIMENSION, CLASSES, 5, SEED), DataType.FLOAT64,
+                TestBatches.BATCH);
+    }
+
+    private static TinyNetwork network(EtfHeadBlock head, DataType type, int batchSize) {
         return new TinyNetwork(head, type, TestBatches.roundedToFloat(TestBatches.weight(SEED)),
-                TestBatches.roundedToFloat(TestBatches.bias(SEED)), LEARNING_RATE, TestBatches.BATCH,
-                crossEntropyOverTheBatch(TestBatches.BATCH));
+                TestBatches.roundedToFloat(TestBatches.bias(SEED)), LEARNING_RATE, batchSize,
+                crossEntropyOverTheBatch(batchSize));
+    }
+
+    /** Runs its first task on a thread of its own and rejects every later one. */
+    static final class OneTaskExecutor extends java.util.concurrent.AbstractExecutorService {
+        private boolean used;
+
+        @Override
+        public synchronized void execute(Runnable task) {
+            if (used) {
+                throw new java.util.concurrent.RejectedExecutionException("one task only");
+            }
+            used = true;
+            new Thread(task, "one-task").start();
+        }
+
+        @Override
+        public void shutdown() {
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return false;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return false;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return true;
+        }
     }
 
     /** The cross-entropy summed over the rows it is given, divided by the whole batch's size. */
