@@ -14,6 +14,7 @@ import dev.stiefel.etf.train.HeadKind;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.ejml.data.DMatrixRMaj;
 
 /**
@@ -91,6 +92,8 @@ public final class EtfHeadBlock extends AbstractBlock implements AutoCloseable {
     private final double tau;
     private final HeadClassifier classifier;
     private volatile SplitPooling pooling = SplitPooling.single();
+    /** The thread in a training forward without split pooling, if any. */
+    private final AtomicReference<Thread> unpooledTrainingForward = new AtomicReference<>();
     /** The device of the training forwards of a head with batch statistics that pools no splits. */
     private Device trainingDevice;
 
@@ -324,13 +327,28 @@ public final class EtfHeadBlock extends AbstractBlock implements AutoCloseable {
         if (classifier.usesBatchStatistics() && !splits.poolsSplits()) {
             requireOneTrainingDevice(features.getDevice());
         }
-        // a split whose loss depends on the other splits' rows stops its backward at a leaf and
-        // is completed by the pooling once every split's backward has run (SplitBackward)
-        boolean deferred = splits.poolsSplits() && classifier.gradientCrossesSplits();
-        NormalisedBatch batch = deferred
-                ? NormalisedBatch.detached(features, labelArray, dimension, numClasses, tau, classifier.name())
-                : NormalisedBatch.of(features, labelArray, dimension, numClasses, tau, true, classifier.name());
-        return new NDList(classifier.trainingLogits(batch, parameterStore, splits));
+        if (splits.poolsSplits()) {
+            // a split whose loss depends on the other splits' rows stops its backward at a leaf and
+            // is completed by the pooling once every split's backward has run (SplitBackward)
+            NormalisedBatch batch = classifier.gradientCrossesSplits()
+                    ? NormalisedBatch.detached(features, labelArray, dimension, numClasses, tau, classifier.name())
+                    : NormalisedBatch.of(features, labelArray, dimension, numClasses, tau, true, classifier.name());
+            return new NDList(classifier.trainingLogits(batch, parameterStore, splits));
+        }
+        // the head's state (the implicit head's plans, the standard head's rows) is changed by a
+        // training forward; two at once would free or rewrite what the other is reading
+        if (!unpooledTrainingForward.compareAndSet(null, Thread.currentThread())) {
+            throw new IllegalStateException("the " + classifier.name() + " head is in a training forward on another"
+                    + " thread: concurrent training forwards are the splits of a data-parallel step and need a"
+                    + " ConcurrentSplitPooling (setSplitPooling)");
+        }
+        try {
+            NormalisedBatch batch = NormalisedBatch.of(features, labelArray, dimension, numClasses, tau, true,
+                    classifier.name());
+            return new NDList(classifier.trainingLogits(batch, parameterStore, splits));
+        } finally {
+            unpooledTrainingForward.set(null);
+        }
     }
 
     /**

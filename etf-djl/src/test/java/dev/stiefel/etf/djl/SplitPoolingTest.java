@@ -159,6 +159,44 @@ class SplitPoolingTest {
         }
     }
 
+    /**
+     * A training forward without split pooling holds the head: another thread's training forward
+     * at the same time is refused (it would free or rewrite the state the first is reading). The
+     * first forward is held inside the head by a parameter store that waits on a latch.
+     */
+    @Test
+    void concurrentTrainingForwardsWithoutPoolingAreRefused() throws Exception {
+        try (EtfHeadBlock head = EtfHeadBlock.create(HeadKind.STANDARD, DIMENSION, CLASSES, 5, 1e-3, 0)) {
+            head.initialize(manager, DataType.FLOAT64, new Shape(ROWS_PER_SPLIT, DIMENSION));
+            java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            ParameterStore holding = new ParameterStore(manager, false) {
+                @Override
+                public NDArray getValue(ai.djl.nn.Parameter parameter, Device device, boolean training) {
+                    inside.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return super.getValue(parameter, device, training);
+                }
+            };
+            NDArray features = manager.create(features(1)).reshape(SPLITS * ROWS_PER_SPLIT, DIMENSION);
+            NDArray labels = manager.create(labels(1));
+            Future<NDList> first = threads.submit(() -> head.forward(holding, new NDList(features), new NDList(labels),
+                    null));
+            inside.await();
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> head.forward(
+                    new ParameterStore(manager, false), new NDList(features), new NDList(labels), null));
+            assertTrue(refused.getMessage().contains("ConcurrentSplitPooling"), refused.getMessage());
+            release.countDown();
+            assertEquals(new Shape(SPLITS * ROWS_PER_SPLIT, CLASSES), first.get().head().getShape());
+            // once the first has returned, the next training forward is taken
+            head.forward(new ParameterStore(manager, false), new NDList(features), new NDList(labels), null);
+        }
+    }
+
     @Test
     void statisticsOfSplitsSumToThoseOfTheBatch() {
         NDArray sums = manager.create(new double[] {1, 2, 3, 4, 5, 6}, new Shape(3, 2));
