@@ -200,8 +200,11 @@ final class ImplicitEtfClassifier implements HeadClassifier {
         if (!pooled) {
             requireStateDevice(features);
         }
-        NDArray classSums = batch.classSums();
-        NDArray featureSum = batch.featureSum();
+        // pooled: this split's share of the sums in a graph of its own, which the completion of
+        // the split's backward differentiates once the other splits' gradients are in (SplitBackward)
+        NormalisedBatch shares = pooled ? batch.again() : batch;
+        NDArray classSums = shares.classSums();
+        NDArray featureSum = shares.featureSum();
         ClassStatistics local = batch.statistics(classSums, featureSum);
         Plan plan = pooling.poolAndStep(local, statistics -> {
             Plan made = plan(statistics, features, pooled);
@@ -217,15 +220,12 @@ final class ImplicitEtfClassifier implements HeadClassifier {
             NDArray sums = classSums;
             NDArray total = featureSum;
             if (pooled) {
-                sums = plan.constant("classSums", plan.classSums, device, type);
-                total = plan.constant("featureSum", plan.featureSum, device, type);
-                if (batch.detachedFrom() != null) {
-                    // leaves of this split's graph: its backward leaves on them what the other
-                    // splits' rows receive once every split has run its backward
-                    sums = fullBackward ? leaf(sums, features) : null;
-                    total = leaf(total, features);
-                    pooling.deferBackward(new SplitBackward(batch, sums, total));
-                }
+                // the pooled sums as leaves of this split's graph: its backward leaves on them
+                // what the other splits' rows receive once every split has run its backward
+                total = leaf(plan.constant("featureSum", plan.featureSum, device, type), features);
+                sums = fullBackward ? leaf(plan.constant("classSums", plan.classSums, device, type), features) : null;
+                pooling.deferBackward(new SplitBackward(batch, fullBackward ? classSums : null, featureSum, sums,
+                        total));
             }
             NDArray mean = total.div(NormalisedBatch.scalar(total, plan.rows));
             NDArray solutionT;

@@ -36,20 +36,26 @@ public final class SplitBackward {
 
     /**
      * @param batch the split's batch, cut from its features ({@link NormalisedBatch#detached})
+     * @param ownClassSums the split's class sums, in a graph from the batch's leaf that the split's
+     *     backward does not reach ({@link NormalisedBatch#again}), or null when the head's graph
+     *     does not use the class sums
+     * @param ownFeatureSum the split's feature sum, likewise
      * @param pooledClassSums the leaf the split's graph reads the pooled class sums from, or null
-     *     when the graph does not use them
+     *     with {@code ownClassSums}
      * @param pooledFeatureSum the leaf the split's graph reads the pooled feature sum from
      */
-    SplitBackward(NormalisedBatch batch, NDArray pooledClassSums, NDArray pooledFeatureSum) {
+    SplitBackward(NormalisedBatch batch, NDArray ownClassSums, NDArray ownFeatureSum, NDArray pooledClassSums,
+            NDArray pooledFeatureSum) {
         if (batch.detachedFrom() == null) {
             throw new IllegalArgumentException("the split's graph must start from a leaf cut from its features");
         }
+        if ((ownClassSums == null) != (pooledClassSums == null)) {
+            throw new IllegalArgumentException("the split's class sums and the pooled ones come together");
+        }
         this.features = batch.detachedFrom();
         this.leaf = batch.input();
-        // the split's share of the sums, in a graph of its own: the split's backward leaves it intact
-        NormalisedBatch again = batch.again();
-        this.ownClassSums = pooledClassSums == null ? null : again.classSums();
-        this.ownFeatureSum = again.featureSum();
+        this.ownClassSums = ownClassSums;
+        this.ownFeatureSum = ownFeatureSum;
         this.pooledClassSums = pooledClassSums;
         this.pooledFeatureSum = pooledFeatureSum;
         this.numClasses = batch.numClasses();
