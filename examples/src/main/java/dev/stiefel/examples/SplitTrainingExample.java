@@ -17,8 +17,6 @@ import dev.stiefel.etf.djl.ConcurrentSplitPooling;
 import dev.stiefel.etf.djl.EtfHeadBlock;
 import dev.stiefel.etf.train.HeadKind;
 import java.io.IOException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * The implicit head under data-parallel training: every batch cut into two splits that run
@@ -35,18 +33,15 @@ public class SplitTrainingExample {
         ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(2); // splits per batch
         head.setSplitPooling(pooling);
         model.setBlock(new SequentialBlock().add(backbone).add(head));
-        ExecutorService splits = Executors.newFixedThreadPool(pooling.splits());
         try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()))) {
             trainer.initialize(inputShape);
             for (int epoch = 0; epoch < epochs; epoch++) {
                 for (Batch batch : trainer.iterateDataset(dataset)) {
-                    pooling.trainBatch(trainer, batch, splits); // forward, loss, backward of each split
+                    pooling.trainBatch(trainer, batch); // each split's forward, loss and backward, in a thread
                     trainer.step();
                     batch.close();
                 }
             }
-        } finally {
-            splits.shutdown();
         }
         // snippet-end
         return head;

@@ -19,9 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -42,7 +45,7 @@ import java.util.function.Function;
  * ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(devices.length);
  * head.setSplitPooling(pooling);
  * for (Batch batch : trainer.iterateDataset(dataset)) {
- *     pooling.trainBatch(trainer, batch, executor);
+ *     pooling.trainBatch(trainer, batch);
  *     trainer.step();
  *     batch.close();
  * }
@@ -63,6 +66,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
     private final Duration timeout;
     private final List<SplitBackward> deferred = new ArrayList<>();
     private Round current = new Round();
+    private ExecutorService ownThreads;
     private String broken;
 
     /** Pooling of {@code splits} concurrent splits with the {@link #DEFAULT_TIMEOUT}. */
@@ -89,6 +93,36 @@ public final class ConcurrentSplitPooling implements SplitPooling {
     /** Splits per step. */
     public int splits() {
         return splits;
+    }
+
+    /**
+     * The pooling's own threads for {@link #trainBatch(Trainer, Batch)}: one per split, daemon
+     * threads that end after a minute without work, so the pooling needs no closing.
+     */
+    private synchronized ExecutorService ownThreads() {
+        if (ownThreads == null) {
+            AtomicInteger created = new AtomicInteger();
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(splits, splits, 1, TimeUnit.MINUTES,
+                    new LinkedBlockingQueue<>(), task -> {
+                        Thread thread = new Thread(task, "split-pooling-" + created.incrementAndGet());
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+            pool.allowCoreThreadTimeOut(true);
+            ownThreads = pool;
+        }
+        return ownThreads;
+    }
+
+    /**
+     * {@link #trainBatch(Trainer, Batch, ExecutorService)} on the pooling's own threads, one per
+     * split.
+     *
+     * @param trainer the trainer of a model whose head pools through this
+     * @param batch the step's batch, at least {@link #splits()} rows
+     */
+    public void trainBatch(Trainer trainer, Batch batch) {
+        trainBatch(trainer, batch, ownThreads());
     }
 
     /**
@@ -192,8 +226,14 @@ public final class ConcurrentSplitPooling implements SplitPooling {
                 classSums.addi(part.classSumsGradient(scope));
                 featureSum.addi(part.featureSumGradient(scope));
             }
-            for (SplitBackward part : parts) {
-                part.complete(classSums, featureSum, collector);
+            try {
+                for (SplitBackward part : parts) {
+                    part.complete(classSums, featureSum, collector);
+                }
+            } catch (RuntimeException | Error failure) {
+                // some splits completed, some not: this step's gradients are not whole
+                markBroken("a step whose backward could not be completed (" + failure + ")");
+                throw failure;
             }
         }
     }
@@ -253,7 +293,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
                         }
                     }));
                 }
-            } catch (RuntimeException rejected) {
+            } catch (RuntimeException | Error rejected) {
                 // the splits already running would wait for the one that cannot start
                 release(rejected);
                 joinAll(running, rejected);
@@ -283,31 +323,39 @@ public final class ConcurrentSplitPooling implements SplitPooling {
      * start while the others wait for them.
      */
     private void requireRoomForEverySplit(ExecutorService executor) {
+        int threads = Integer.MAX_VALUE;
         if (executor instanceof ThreadPoolExecutor pool) {
             boolean handsOver = pool.getQueue() instanceof SynchronousQueue;
-            int threads = handsOver ? pool.getMaximumPoolSize() : pool.getCorePoolSize();
-            if (threads < splits) {
-                throw new IllegalArgumentException("split pooling: the executor runs " + threads + " tasks at once, but"
-                        + " the " + splits + " splits of a batch must run at the same time");
-            }
+            threads = handsOver ? pool.getMaximumPoolSize() : pool.getCorePoolSize();
+        } else if (executor instanceof ForkJoinPool pool) {
+            threads = pool.getParallelism();
+        }
+        if (threads < splits) {
+            throw new IllegalArgumentException("split pooling: the executor runs " + threads + " tasks at once, but"
+                    + " the " + splits + " splits of a batch must run at the same time (trainBatch(trainer, batch)"
+                    + " uses a thread per split)");
         }
     }
 
     /**
-     * Refuses a model none of whose ETF heads pools through this: its splits would never meet
-     * here, and the head would take every split for a step of its own.
+     * Refuses a model whose splits would not meet here: one without an ETF head reachable through
+     * {@link Block#getChildren()}, one whose head pools elsewhere (or not at all: it would take
+     * every split for a step of its own), and one with several ETF heads (one pooling serves one
+     * head; a loop of one's own can give each head its pooling and complete each).
      */
     private void requireHeadPoolsHere(Block model) {
         List<EtfHeadBlock> heads = new ArrayList<>();
         collectHeads(model, heads);
-        for (EtfHeadBlock head : heads) {
-            if (head.splitPooling() == this) {
-                return;
-            }
+        if (heads.size() != 1) {
+            throw new IllegalArgumentException("split pooling: trainBatch trains a model with one EtfHeadBlock, found "
+                    + heads.size() + (heads.isEmpty() ? " (a head held outside the block tree, which getChildren does"
+                    + " not show, cannot be found)" : ""));
         }
-        throw new IllegalArgumentException("split pooling: " + (heads.isEmpty() ? "the model has no EtfHeadBlock"
-                : "none of the model's " + heads.size() + " EtfHeadBlock(s) pools through this pooling")
-                + "; set it with EtfHeadBlock.setSplitPooling before training in splits");
+        if (heads.get(0).splitPooling() != this) {
+            throw new IllegalArgumentException("split pooling: the model's EtfHeadBlock pools through "
+                    + heads.get(0).splitPooling() + ", not this pooling; set it with EtfHeadBlock.setSplitPooling"
+                    + " before training in splits");
+        }
     }
 
     private static void collectHeads(Block block, List<EtfHeadBlock> heads) {
@@ -322,11 +370,13 @@ public final class ConcurrentSplitPooling implements SplitPooling {
     /**
      * The batch cut into {@code devices.length} splits of sizes that differ by at most one row
      * (DJL's own cut, in pieces of {@code ceil(B / k)} rows, leaves trailing splits empty for
-     * some sizes, 6 rows in 4 for example), split i copied to {@code devices[i]}. The first axis
-     * of every data and label array is the batch's.
+     * some sizes, 6 rows in 4 for example), split i on {@code devices[i]}, owned by a manager of
+     * the batch's. The first axis of every data and label array must be the batch's rows.
      */
     private static Batch[] cut(Batch batch, Device[] devices) {
         int rows = batch.getSize();
+        requireRowsFirst(batch.getData(), rows, "data");
+        requireRowsFirst(batch.getLabels(), rows, "labels");
         Batch[] parts = new Batch[devices.length];
         for (int i = 0; i < devices.length; i++) {
             int start = (int) ((long) i * rows / devices.length);
@@ -341,9 +391,25 @@ public final class ConcurrentSplitPooling implements SplitPooling {
     private static NDList rowsOf(NDList arrays, int start, int end, Device device) {
         NDList rows = new NDList(arrays.size());
         for (NDArray array : arrays) {
-            rows.add(array.get(new NDIndex("{}:{}", start, end)).toDevice(device, true));
+            NDArray slice = array.get(new NDIndex("{}:{}", start, end));
+            NDArray moved = slice.toDevice(device, false);
+            if (moved != slice) {
+                slice.close();
+            }
+            rows.add(moved);
         }
         return rows;
+    }
+
+    /** Refuses arrays whose first axis is not the batch's rows: they cannot be cut by rows. */
+    private static void requireRowsFirst(NDList arrays, int rows, String what) {
+        for (NDArray array : arrays) {
+            if (array.getShape().dimension() == 0 || array.getShape().get(0) != rows) {
+                throw new IllegalArgumentException("split pooling: a batch of " + rows + " rows has " + what
+                        + " of shape " + array.getShape() + "; every data and label array must have the rows on its"
+                        + " first axis (DJL's STACK batchifier) to be cut into splits");
+            }
+        }
     }
 
     private static NDList concat(NDList sofar, NDList more) {
@@ -363,7 +429,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
      * failed first in its own right ({@code reported} if given), not one a failure released. An
      * interruption releases the waiting splits and is restored on the thread afterwards.
      */
-    private void joinAll(List<Future<?>> running, RuntimeException reported) {
+    private void joinAll(List<Future<?>> running, Throwable reported) {
         Throwable first = reported;
         boolean interrupted = false;
         for (Future<?> split : running) {

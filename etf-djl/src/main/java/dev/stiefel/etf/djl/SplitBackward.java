@@ -109,12 +109,27 @@ public final class SplitBackward {
         if (ownClassSums != null) {
             target = target.add(ownClassSums.mul(like(classSums, ownClassSums)).sum());
         }
-        collector.backward(target);
+        backward(target, collector);
         // a copy: the backward below adds (zero) to the leaf's gradient in place
         NDArray rows = leaf.getGradient().duplicate();
-        // plus zero times the leaf: a target with a gradient also when the features have none
-        // (DJL cannot tell whether an array that is not a leaf is in a graph)
-        collector.backward(features.mul(rows).sum().add(leaf.sum().mul(NormalisedBatch.scalar(leaf, 0.0))));
+        try {
+            backward(features.mul(rows).sum(), collector);
+        } catch (RuntimeException consumed) {
+            throw new IllegalStateException("completing a split's backward: the graph from the backbone to the"
+                    + " features was already taken by the split's own backward, so the features reach the loss by"
+                    + " another way than the head (an auxiliary loss, a branch around the head); under split pooling"
+                    + " the implicit head must be the features' only way to the loss", consumed);
+        }
+    }
+
+    /**
+     * Back-propagates {@code target} plus zero times the leaf: a target with a gradient also when
+     * nothing in {@code target} was recorded (a forward on a thread that recorded no graph, or
+     * features that come from no parameter; DJL cannot tell whether an array that is not a leaf
+     * is in a graph).
+     */
+    private void backward(NDArray target, GradientCollector collector) {
+        collector.backward(target.add(leaf.sum().mul(NormalisedBatch.scalar(leaf, 0.0))));
     }
 
     /** {@code values} on the device and in the type of {@code like}, without gradient. */

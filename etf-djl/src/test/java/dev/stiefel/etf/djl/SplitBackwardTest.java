@@ -81,7 +81,7 @@ class SplitBackwardTest {
                 DMatrixRMaj inputs = TestBatches.inputs(step);
                 int[] labels = TestBatches.labels(step);
                 whole.trainBatch(inputs, labels);
-                split.trainBatch(inputs, labels, (trainer, batch) -> pooling.trainBatch(trainer, batch, threads));
+                split.trainBatch(inputs, labels, pooling::trainBatch);
                 String where = kind + " " + type + " step " + step;
                 assertTrue(relativeError(whole.logits, split.logits) < tolerance,
                         where + " logits: " + relativeError(whole.logits, split.logits));
@@ -165,7 +165,6 @@ class SplitBackwardTest {
     @Test
     void batchesThatDoNotDivideEvenlyAreCutIntoSplitsOfNearlyEqualSize() {
         ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(4);
-        ExecutorService four = Executors.newFixedThreadPool(4);
         try (TinyNetwork whole = network(HeadKind.IMPLICIT, DataType.FLOAT64, 6);
                 TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64, 6)) {
             split.head.setSplitPooling(pooling);
@@ -174,14 +173,93 @@ class SplitBackwardTest {
                         TestBatches.INPUTS);
                 int[] labels = java.util.Arrays.copyOf(TestBatches.labels(step), 6);
                 whole.trainBatch(inputs, labels);
-                split.trainBatch(inputs, labels, (trainer, batch) -> pooling.trainBatch(trainer, batch, four));
+                split.trainBatch(inputs, labels, pooling::trainBatch);
                 assertTrue(relativeError(whole.weightGradient, split.weightGradient) < EXACT_F64,
                         "step " + step + ": " + relativeError(whole.weightGradient, split.weightGradient));
                 whole.step();
                 split.step();
             }
+        }
+    }
+
+    @Test
+    void arraysWithoutTheRowsOnTheFirstAxisAreRefused() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
+        try (TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64)) {
+            split.head.setSplitPooling(pooling);
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> split.trainBatch(
+                    TestBatches.inputs(1), TestBatches.labels(1), (trainer, batch) -> pooling.trainBatch(trainer,
+                            new ai.djl.training.dataset.Batch(batch.getManager().newSubManager(), batch.getData(),
+                                    new NDList(batch.getLabels().head().reshape(1, TestBatches.BATCH)),
+                                    batch.getSize(), null, null, 0, 1))));
+            assertTrue(refused.getMessage().contains("first axis"), refused.getMessage());
+            assertEquals(0, split.head.step());
+        }
+    }
+
+    @Test
+    void aModelWithTwoHeadsIsRefusedBeforeAnySplitRuns() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
+        try (EtfHeadBlock pooled = EtfHeadBlock.create(HeadKind.IMPLICIT, DIMENSION, CLASSES, 5, 1e-3, SEED);
+                EtfHeadBlock other = EtfHeadBlock.create(HeadKind.FIXED, DIMENSION, CLASSES, 5, 1e-3, SEED);
+                ai.djl.Model model = ai.djl.Model.newInstance("two heads", ai.djl.Device.cpu(), "PyTorch")) {
+            pooled.setSplitPooling(pooling);
+            model.setBlock(new ai.djl.nn.SequentialBlock().add(ai.djl.nn.core.Linear.builder().setUnits(DIMENSION)
+                    .build()).add(new ai.djl.nn.ParallelBlock(outputs -> outputs.get(0), List.of(pooled, other))));
+            try (ai.djl.training.Trainer trainer = model.newTrainer(new ai.djl.training.DefaultTrainingConfig(
+                    crossEntropyOverTheBatch(TestBatches.BATCH)))) {
+                trainer.initialize(new ai.djl.ndarray.types.Shape(TestBatches.BATCH, TestBatches.INPUTS));
+                ai.djl.ndarray.NDManager scope = trainer.getManager().newSubManager();
+                try (ai.djl.training.dataset.Batch batch = new ai.djl.training.dataset.Batch(scope,
+                        new NDList(scope.randomNormal(new ai.djl.ndarray.types.Shape(TestBatches.BATCH,
+                                TestBatches.INPUTS))), new NDList(scope.create(TestBatches.labels(1))),
+                        TestBatches.BATCH, null, null, 0, 1)) {
+                    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                            () -> pooling.trainBatch(trainer, batch));
+                    assertTrue(refused.getMessage().contains("one EtfHeadBlock, found 2"), refused.getMessage());
+                    assertEquals(0, pooled.step());
+                }
+            }
+        }
+    }
+
+    /** A loss that reads the backbone's features past the head as well: the completion names why it cannot run. */
+    @Test
+    void featuresThatAlsoReachTheLossPastTheHeadAreRefusedByName() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
+        EtfHeadBlock head = EtfHeadBlock.create(HeadKind.IMPLICIT, DIMENSION, CLASSES, 5, 1e-3, SEED);
+        head.setSplitPooling(pooling);
+        ai.djl.nn.Block branches = new ai.djl.nn.ParallelBlock(
+                outputs -> new NDList(outputs.get(0).head(), outputs.get(1).head()),
+                List.of(head, ai.djl.nn.core.Linear.builder().setUnits(1).build()));
+        Loss withPenalty = new Loss("cross-entropy and a penalty on the features") {
+            @Override
+            public NDArray evaluate(NDList labels, NDList predictions) {
+                NDArray logits = predictions.get(0);
+                NDArray penalty = predictions.get(1).square().sum();
+                return crossEntropyOverTheBatch(TestBatches.BATCH).evaluate(labels, new NDList(logits))
+                        .add(penalty.mul(NormalisedBatch.scalar(penalty, 1e-3)));
+            }
+        };
+        try (ai.djl.Model model = ai.djl.Model.newInstance("branches", ai.djl.Device.cpu(), "PyTorch")) {
+            model.setDataType(DataType.FLOAT64);
+            model.setBlock(new ai.djl.nn.SequentialBlock().add(ai.djl.nn.core.Linear.builder().setUnits(DIMENSION)
+                    .build()).add(branches));
+            try (ai.djl.training.Trainer trainer = model.newTrainer(new ai.djl.training.DefaultTrainingConfig(
+                    withPenalty))) {
+                trainer.initialize(new ai.djl.ndarray.types.Shape(TestBatches.BATCH, TestBatches.INPUTS));
+                ai.djl.ndarray.NDManager scope = trainer.getManager().newSubManager();
+                ai.djl.training.dataset.Batch batch = new ai.djl.training.dataset.Batch(scope,
+                        new NDList(scope.create(TestBatches.inputs(1).data,
+                                new ai.djl.ndarray.types.Shape(TestBatches.BATCH, TestBatches.INPUTS))),
+                        new NDList(scope.create(TestBatches.labels(1))), TestBatches.BATCH, null, null, 0, 1);
+                IllegalStateException refused = assertThrows(IllegalStateException.class,
+                        () -> pooling.trainBatch(trainer, batch));
+                assertTrue(refused.getMessage().contains("only way to the loss"), refused.getMessage());
+                batch.close();
+            }
         } finally {
-            four.shutdownNow();
+            head.close();
         }
     }
 

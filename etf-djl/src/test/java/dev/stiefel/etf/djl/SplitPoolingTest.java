@@ -197,6 +197,29 @@ class SplitPoolingTest {
         }
     }
 
+    /**
+     * A training forward on a thread that records no graph (DJL turns recording off on a thread
+     * once a gradient collector on it closes) is completed like any other: zeros pass on.
+     */
+    @Test
+    void aTrainingForwardThatRecordedNoGraphIsCompleted() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(1);
+        try (EtfHeadBlock head = EtfHeadBlock.create(HeadKind.IMPLICIT, DIMENSION, CLASSES, 5, 1e-3, 0);
+                NDManager scope = manager.newSubManager()) {
+            head.setSplitPooling(pooling);
+            try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                assertTrue(collector != null);
+            }
+            NDArray features = scope.create(features(1), new Shape(SPLITS * ROWS_PER_SPLIT, DIMENSION));
+            head.forward(new ParameterStore(scope, false), new NDList(features), new NDList(scope.create(labels(1))),
+                    null);
+            try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                pooling.completeBackward(collector);
+            }
+            assertEquals(1, head.step());
+        }
+    }
+
     @Test
     void statisticsOfSplitsSumToThoseOfTheBatch() {
         NDArray sums = manager.create(new double[] {1, 2, 3, 4, 5, 6}, new Shape(3, 2));
