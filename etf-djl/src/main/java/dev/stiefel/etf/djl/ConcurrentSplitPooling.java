@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
+import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
@@ -15,13 +16,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -96,20 +97,19 @@ public final class ConcurrentSplitPooling implements SplitPooling {
     }
 
     /**
-     * The pooling's own threads for {@link #trainBatch(Trainer, Batch)}: one per split, daemon
-     * threads that end after a minute without work, so the pooling needs no closing.
+     * The pooling's own threads for {@link #trainBatch(Trainer, Batch)}: a thread per split,
+     * daemon threads that end after a minute without work, so the pooling needs no closing.
      */
     private synchronized ExecutorService ownThreads() {
         if (ownThreads == null) {
             AtomicInteger created = new AtomicInteger();
-            ThreadPoolExecutor pool = new ThreadPoolExecutor(splits, splits, 1, TimeUnit.MINUTES,
-                    new LinkedBlockingQueue<>(), task -> {
+            // every task handed to a live thread (a new one if none is idle): no split waits in a queue
+            ownThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.MINUTES, new SynchronousQueue<>(),
+                    task -> {
                         Thread thread = new Thread(task, "split-pooling-" + created.incrementAndGet());
                         thread.setDaemon(true);
                         return thread;
                     });
-            pool.allowCoreThreadTimeOut(true);
-            ownThreads = pool;
         }
         return ownThreads;
     }
@@ -226,15 +226,13 @@ public final class ConcurrentSplitPooling implements SplitPooling {
                 classSums.addi(part.classSumsGradient(scope));
                 featureSum.addi(part.featureSumGradient(scope));
             }
-            try {
-                for (SplitBackward part : parts) {
-                    part.complete(classSums, featureSum, collector);
-                }
-            } catch (RuntimeException | Error failure) {
-                // some splits completed, some not: this step's gradients are not whole
-                markBroken("a step whose backward could not be completed (" + failure + ")");
-                throw failure;
+            for (SplitBackward part : parts) {
+                part.complete(classSums, featureSum, collector);
             }
+        } catch (RuntimeException | Error failure) {
+            // the step's gradients are not whole (some splits completed, some not)
+            markBroken("a step whose backward could not be completed (" + failure + ")");
+            throw failure;
         }
     }
 
@@ -254,9 +252,11 @@ public final class ConcurrentSplitPooling implements SplitPooling {
      * @param trainer the trainer of a model whose head pools through this
      * @param batch the step's batch, at least {@link #splits()} rows
      * @param executor runs the splits, at least {@link #splits()} at a time
-     * @throws IllegalArgumentException when the batch has fewer rows than splits, when no ETF head
-     *     of the trainer's model pools through this, or when the executor is a thread pool that
-     *     cannot run every split at once
+     * @throws IllegalArgumentException when the batch has fewer rows than splits, when the
+     *     trainer's model does not have exactly one ETF head pooling through this, when a data or
+     *     label array does not have the rows on its first axis, or when the executor is a
+     *     {@code ThreadPoolExecutor} or {@code ForkJoinPool} that cannot run every split at once
+     *     (other executors are not inspected: one that cannot is reported after the timeout)
      * @throws RuntimeException what a split threw (the other splits of the step are released, and the
      *     pooling refuses later steps: build a new head or pooling)
      */
@@ -275,6 +275,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         for (int i = 0; i < splits; i++) {
             splitDevices[i] = devices[i % devices.length];
         }
+        requireNoSharedBatchNorm(trainer.getModel().getBlock(), splitDevices);
         Batch[] parts = cut(batch, splitDevices);
         NDList[] predictions = new NDList[parts.length];
         List<Future<?>> running = new ArrayList<>(parts.length);
@@ -345,7 +346,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
      */
     private void requireHeadPoolsHere(Block model) {
         List<EtfHeadBlock> heads = new ArrayList<>();
-        collectHeads(model, heads);
+        collect(model, EtfHeadBlock.class, heads);
         if (heads.size() != 1) {
             throw new IllegalArgumentException("split pooling: trainBatch trains a model with one EtfHeadBlock, found "
                     + heads.size() + (heads.isEmpty() ? " (a head held outside the block tree, which getChildren does"
@@ -358,12 +359,30 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         }
     }
 
-    private static void collectHeads(Block block, List<EtfHeadBlock> heads) {
-        if (block instanceof EtfHeadBlock head) {
-            heads.add(head);
+    /**
+     * Refuses batch normalisation when two splits share a device: both would update that device's
+     * running mean and variance in place at the same time.
+     */
+    private static void requireNoSharedBatchNorm(Block model, Device[] splitDevices) {
+        if (new LinkedHashSet<>(List.of(splitDevices)).size() == splitDevices.length) {
+            return;
+        }
+        List<Block> norms = new ArrayList<>();
+        collect(model, BatchNorm.class, norms);
+        if (!norms.isEmpty()) {
+            throw new IllegalArgumentException("split pooling: the model has batch normalisation and "
+                    + splitDevices.length + " splits on " + new LinkedHashSet<>(List.of(splitDevices)).size()
+                    + " device(s): splits sharing a device would update its running statistics at the same time;"
+                    + " give the trainer a device per split");
+        }
+    }
+
+    private static <B> void collect(Block block, Class<B> type, List<? super B> found) {
+        if (type.isInstance(block)) {
+            found.add(type.cast(block));
         }
         for (Block child : block.getChildren().values()) {
-            collectHeads(child, heads);
+            collect(child, type, found);
         }
     }
 
@@ -437,6 +456,13 @@ public final class ConcurrentSplitPooling implements SplitPooling {
                 try {
                     split.get();
                     break;
+                } catch (CancellationException cancelled) {
+                    // the executor dropped the split: the others are released by the failure
+                    release(cancelled);
+                    if (first == null || first instanceof FollowsFailure) {
+                        first = new IllegalStateException("split pooling: the executor cancelled a split", cancelled);
+                    }
+                    break;
                 } catch (ExecutionException failed) {
                     Throwable cause = failed.getCause();
                     if (first == null || first instanceof FollowsFailure && !(cause instanceof FollowsFailure)) {
@@ -477,25 +503,32 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         }
     }
 
+    /**
+     * Waits for the round's result: at most the timeout for the other splits to arrive, then, all
+     * being there, as long as the step itself takes.
+     */
     private void awaitRound(Round round) {
-        boolean arrived;
         try {
-            arrived = round.done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            boolean done = round.done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (!done) {
+                int present;
+                synchronized (this) {
+                    present = round.parts.size();
+                }
+                if (present < splits) {
+                    markBroken("a step in which only " + present + " of " + splits + " splits arrived");
+                    throw new IllegalStateException("split pooling: only " + present + " of " + splits
+                            + " splits of the step arrived within " + timeout + "; the splits must run concurrently"
+                            + " (one thread each), not one after another");
+                }
+                // every split is there and the step runs: it ends (the last split counts down in any case)
+                round.done.await();
+            }
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             markBroken("a split was interrupted while waiting for the others");
             throw new IllegalStateException("split pooling: interrupted while waiting for the other splits",
                     interrupted);
-        }
-        if (!arrived) {
-            int present;
-            synchronized (this) {
-                present = round.parts.size();
-            }
-            markBroken("a step in which only " + present + " of " + splits + " splits arrived");
-            throw new IllegalStateException("split pooling: only " + present + " of " + splits
-                    + " splits of the step arrived within " + timeout + "; the splits must run concurrently"
-                    + " (one thread each), not one after another");
         }
     }
 

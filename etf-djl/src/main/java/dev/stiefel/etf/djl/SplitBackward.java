@@ -114,11 +114,15 @@ public final class SplitBackward {
         NDArray rows = leaf.getGradient().duplicate();
         try {
             backward(features.mul(rows).sum(), collector);
-        } catch (RuntimeException consumed) {
-            throw new IllegalStateException("completing a split's backward: the graph from the backbone to the"
-                    + " features was already taken by the split's own backward, so the features reach the loss by"
-                    + " another way than the head (an auxiliary loss, a branch around the head); under split pooling"
-                    + " the implicit head must be the features' only way to the loss", consumed);
+        } catch (RuntimeException failure) {
+            String message = String.valueOf(failure.getMessage());
+            if (message.contains("backward through the graph a second time")) {
+                throw new IllegalStateException("completing a split's backward: the graph from the backbone to the"
+                        + " features was already taken by the split's own backward, so the features reach the loss"
+                        + " by another way than the head (an auxiliary loss, a branch around the head); under split"
+                        + " pooling the implicit head must be the features' only way to the loss", failure);
+            }
+            throw failure;
         }
     }
 

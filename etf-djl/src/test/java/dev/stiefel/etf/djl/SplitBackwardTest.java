@@ -162,11 +162,12 @@ class SplitBackwardTest {
     }
 
     /** 6 rows in 4 splits: DJL's own cut (pieces of ceil(6/4) = 2 rows) would leave the last split empty. */
-    @Test
-    void batchesThatDoNotDivideEvenlyAreCutIntoSplitsOfNearlyEqualSize() {
+    @ParameterizedTest
+    @EnumSource(HeadKind.class)
+    void batchesThatDoNotDivideEvenlyAreCutIntoSplitsOfNearlyEqualSize(HeadKind kind) {
         ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(4);
-        try (TinyNetwork whole = network(HeadKind.IMPLICIT, DataType.FLOAT64, 6);
-                TinyNetwork split = network(HeadKind.IMPLICIT, DataType.FLOAT64, 6)) {
+        try (TinyNetwork whole = network(kind, DataType.FLOAT64, 6);
+                TinyNetwork split = network(kind, DataType.FLOAT64, 6)) {
             split.head.setSplitPooling(pooling);
             for (int step = 1; step <= 2; step++) {
                 DMatrixRMaj inputs = org.ejml.dense.row.CommonOps_DDRM.extract(TestBatches.inputs(step), 0, 6, 0,
@@ -174,8 +175,13 @@ class SplitBackwardTest {
                 int[] labels = java.util.Arrays.copyOf(TestBatches.labels(step), 6);
                 whole.trainBatch(inputs, labels);
                 split.trainBatch(inputs, labels, pooling::trainBatch);
+                String where = kind + " step " + step;
+                assertTrue(relativeError(whole.logits, split.logits) < EXACT_F64,
+                        where + " logits: " + relativeError(whole.logits, split.logits));
                 assertTrue(relativeError(whole.weightGradient, split.weightGradient) < EXACT_F64,
-                        "step " + step + ": " + relativeError(whole.weightGradient, split.weightGradient));
+                        where + " weight gradient: " + relativeError(whole.weightGradient, split.weightGradient));
+                assertTrue(relativeError(whole.biasGradient, split.biasGradient) < EXACT_F64,
+                        where + " bias gradient: " + relativeError(whole.biasGradient, split.biasGradient));
                 whole.step();
                 split.step();
             }
@@ -194,6 +200,31 @@ class SplitBackwardTest {
                                     batch.getSize(), null, null, 0, 1))));
             assertTrue(refused.getMessage().contains("first axis"), refused.getMessage());
             assertEquals(0, split.head.step());
+        }
+    }
+
+    @Test
+    void batchNormalisationWithSplitsSharingADeviceIsRefused() {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
+        try (EtfHeadBlock head = EtfHeadBlock.create(HeadKind.IMPLICIT, DIMENSION, CLASSES, 5, 1e-3, SEED);
+                ai.djl.Model model = ai.djl.Model.newInstance("batch norm", ai.djl.Device.cpu(), "PyTorch")) {
+            head.setSplitPooling(pooling);
+            model.setBlock(new ai.djl.nn.SequentialBlock().add(ai.djl.nn.core.Linear.builder().setUnits(DIMENSION)
+                    .build()).add(ai.djl.nn.norm.BatchNorm.builder().build()).add(head));
+            try (ai.djl.training.Trainer trainer = model.newTrainer(new ai.djl.training.DefaultTrainingConfig(
+                    crossEntropyOverTheBatch(TestBatches.BATCH)))) {
+                trainer.initialize(new ai.djl.ndarray.types.Shape(TestBatches.BATCH, TestBatches.INPUTS));
+                ai.djl.ndarray.NDManager scope = trainer.getManager().newSubManager();
+                try (ai.djl.training.dataset.Batch batch = new ai.djl.training.dataset.Batch(scope,
+                        new NDList(scope.randomNormal(new ai.djl.ndarray.types.Shape(TestBatches.BATCH,
+                                TestBatches.INPUTS))), new NDList(scope.create(TestBatches.labels(1))),
+                        TestBatches.BATCH, null, null, 0, 1)) {
+                    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                            () -> pooling.trainBatch(trainer, batch));
+                    assertTrue(refused.getMessage().contains("batch normalisation"), refused.getMessage());
+                    assertEquals(0, head.step());
+                }
+            }
         }
     }
 

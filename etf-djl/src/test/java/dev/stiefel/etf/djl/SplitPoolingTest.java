@@ -220,6 +220,36 @@ class SplitPoolingTest {
         }
     }
 
+    /**
+     * The timeout bounds the wait for the other splits to arrive, not the step that runs once they
+     * have: a step of 600 ms under a 150 ms timeout gives every split its result.
+     */
+    @Test
+    void aStepLongerThanTheTimeoutIsWaitedFor() throws Exception {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS, Duration.ofMillis(150));
+        List<Future<String>> results = new ArrayList<>();
+        for (int s = 0; s < SPLITS; s++) {
+            results.add(threads.submit(() -> {
+                try (NDManager scope = manager.newSubManager()) {
+                    ClassStatistics local = new ClassStatistics(scope.ones(new Shape(CLASSES, DIMENSION),
+                            DataType.FLOAT64), scope.ones(new Shape(1, DIMENSION), DataType.FLOAT64),
+                            new long[] {1, 0, 0, 0});
+                    return pooling.poolAndStep(local, pooled -> {
+                        try {
+                            Thread.sleep(600);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return "rows " + pooled.rows();
+                    });
+                }
+            }));
+        }
+        for (Future<String> result : results) {
+            assertEquals("rows " + SPLITS, result.get());
+        }
+    }
+
     @Test
     void statisticsOfSplitsSumToThoseOfTheBatch() {
         NDArray sums = manager.create(new double[] {1, 2, 3, 4, 5, 6}, new Shape(3, 2));
