@@ -25,8 +25,8 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -54,13 +54,14 @@ import java.util.function.Function;
  *
  * <p>The splits must call concurrently: DJL's {@code EasyTrain.trainBatch} runs them one after
  * another unless the trainer has an executor service, and a split waiting for a split that its
- * own thread has still to run would wait for ever; a split therefore gives up after the timeout
- * with an {@link IllegalStateException}, and the pooling refuses every later step (the rounds
- * would no longer line up with the steps). Thread-safe.
+ * own thread has still to run would wait for ever; a split therefore gives up when the others
+ * have not arrived within the timeout (the step that runs once they have is waited for however
+ * long it takes), with an {@link IllegalStateException}, and the pooling refuses every later step
+ * (the rounds would no longer line up with the steps). Thread-safe.
  */
 public final class ConcurrentSplitPooling implements SplitPooling {
 
-    /** How long a split waits for the others by default. */
+    /** How long a split waits for the others to arrive, by default. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(1);
 
     private final int splits;
@@ -77,7 +78,7 @@ public final class ConcurrentSplitPooling implements SplitPooling {
 
     /**
      * @param splits splits per training step (the trainer's devices), at least 1
-     * @param timeout how long a split waits for the others, positive
+     * @param timeout how long a split waits for the others to arrive, positive
      * @throws IllegalArgumentException on fewer than one split or a non-positive timeout
      */
     public ConcurrentSplitPooling(int splits, Duration timeout) {
