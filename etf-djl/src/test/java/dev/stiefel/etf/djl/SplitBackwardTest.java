@@ -8,11 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
+import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import dev.stiefel.etf.train.HeadKind;
 import java.util.ArrayList;
@@ -108,11 +120,11 @@ class SplitBackwardTest {
             split.head.setSplitPooling(pooling);
             // the splits' forward and backward as a loop that forgets completeBackward
             split.trainBatch(TestBatches.inputs(1), TestBatches.labels(1), (trainer, batch) -> {
-                ai.djl.training.dataset.Batch[] parts = batch.split(
-                        new ai.djl.Device[] {ai.djl.Device.cpu(), ai.djl.Device.cpu(), ai.djl.Device.cpu()}, false);
+                Batch[] parts = batch.split(
+                        new Device[] {Device.cpu(), Device.cpu(), Device.cpu()}, false);
                 try (GradientCollector collector = trainer.newGradientCollector()) {
                     List<Future<?>> running = new ArrayList<>();
-                    for (ai.djl.training.dataset.Batch part : parts) {
+                    for (Batch part : parts) {
                         running.add(threads.submit(() -> {
                             NDList predictions = trainer.forward(part.getData(), part.getLabels());
                             collector.backward(trainer.getLoss().evaluate(part.getLabels(), predictions));
@@ -195,7 +207,7 @@ class SplitBackwardTest {
             split.head.setSplitPooling(pooling);
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> split.trainBatch(
                     TestBatches.inputs(1), TestBatches.labels(1), (trainer, batch) -> pooling.trainBatch(trainer,
-                            new ai.djl.training.dataset.Batch(batch.getManager().newSubManager(), batch.getData(),
+                            new Batch(batch.getManager().newSubManager(), batch.getData(),
                                     new NDList(batch.getLabels().head().reshape(1, TestBatches.BATCH)),
                                     batch.getSize(), null, null, 0, 1))));
             assertTrue(refused.getMessage().contains("first axis"), refused.getMessage());
@@ -206,25 +218,14 @@ class SplitBackwardTest {
     @Test
     void batchNormalisationWithSplitsSharingADeviceIsRefused() {
         ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
-        try (EtfHeadBlock head = EtfHeadBlock.create(HeadKind.IMPLICIT, DIMENSION, CLASSES, 5, 1e-3, SEED);
-                ai.djl.Model model = ai.djl.Model.newInstance("batch norm", ai.djl.Device.cpu(), "PyTorch")) {
+        try (EtfHeadBlock head = EtfHeadBlock.create(HeadKind.IMPLICIT, DIMENSION, CLASSES, 5, 1e-3, SEED)) {
             head.setSplitPooling(pooling);
-            model.setBlock(new ai.djl.nn.SequentialBlock().add(ai.djl.nn.core.Linear.builder().setUnits(DIMENSION)
-                    .build()).add(ai.djl.nn.norm.BatchNorm.builder().build()).add(head));
-            try (ai.djl.training.Trainer trainer = model.newTrainer(new ai.djl.training.DefaultTrainingConfig(
-                    crossEntropyOverTheBatch(TestBatches.BATCH)))) {
-                trainer.initialize(new ai.djl.ndarray.types.Shape(TestBatches.BATCH, TestBatches.INPUTS));
-                ai.djl.ndarray.NDManager scope = trainer.getManager().newSubManager();
-                try (ai.djl.training.dataset.Batch batch = new ai.djl.training.dataset.Batch(scope,
-                        new NDList(scope.randomNormal(new ai.djl.ndarray.types.Shape(TestBatches.BATCH,
-                                TestBatches.INPUTS))), new NDList(scope.create(TestBatches.labels(1))),
-                        TestBatches.BATCH, null, null, 0, 1)) {
-                    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                            () -> pooling.trainBatch(trainer, batch));
-                    assertTrue(refused.getMessage().contains("batch normalisation"), refused.getMessage());
-                    assertEquals(0, head.step());
-                }
-            }
+            Block model = new SequentialBlock().add(Linear.builder().setUnits(DIMENSION).build())
+                    .add(BatchNorm.builder().build()).add(head);
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> trainOneBatchInSplits(model, crossEntropyOverTheBatch(TestBatches.BATCH), pooling));
+            assertTrue(refused.getMessage().contains("batch normalisation"), refused.getMessage());
+            assertEquals(0, head.step());
         }
     }
 
@@ -232,25 +233,14 @@ class SplitBackwardTest {
     void aModelWithTwoHeadsIsRefusedBeforeAnySplitRuns() {
         ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
         try (EtfHeadBlock pooled = EtfHeadBlock.create(HeadKind.IMPLICIT, DIMENSION, CLASSES, 5, 1e-3, SEED);
-                EtfHeadBlock other = EtfHeadBlock.create(HeadKind.FIXED, DIMENSION, CLASSES, 5, 1e-3, SEED);
-                ai.djl.Model model = ai.djl.Model.newInstance("two heads", ai.djl.Device.cpu(), "PyTorch")) {
+                EtfHeadBlock other = EtfHeadBlock.create(HeadKind.FIXED, DIMENSION, CLASSES, 5, 1e-3, SEED)) {
             pooled.setSplitPooling(pooling);
-            model.setBlock(new ai.djl.nn.SequentialBlock().add(ai.djl.nn.core.Linear.builder().setUnits(DIMENSION)
-                    .build()).add(new ai.djl.nn.ParallelBlock(outputs -> outputs.get(0), List.of(pooled, other))));
-            try (ai.djl.training.Trainer trainer = model.newTrainer(new ai.djl.training.DefaultTrainingConfig(
-                    crossEntropyOverTheBatch(TestBatches.BATCH)))) {
-                trainer.initialize(new ai.djl.ndarray.types.Shape(TestBatches.BATCH, TestBatches.INPUTS));
-                ai.djl.ndarray.NDManager scope = trainer.getManager().newSubManager();
-                try (ai.djl.training.dataset.Batch batch = new ai.djl.training.dataset.Batch(scope,
-                        new NDList(scope.randomNormal(new ai.djl.ndarray.types.Shape(TestBatches.BATCH,
-                                TestBatches.INPUTS))), new NDList(scope.create(TestBatches.labels(1))),
-                        TestBatches.BATCH, null, null, 0, 1)) {
-                    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                            () -> pooling.trainBatch(trainer, batch));
-                    assertTrue(refused.getMessage().contains("one EtfHeadBlock, found 2"), refused.getMessage());
-                    assertEquals(0, pooled.step());
-                }
-            }
+            Block model = new SequentialBlock().add(Linear.builder().setUnits(DIMENSION).build())
+                    .add(new ParallelBlock(outputs -> outputs.get(0), List.of(pooled, other)));
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> trainOneBatchInSplits(model, crossEntropyOverTheBatch(TestBatches.BATCH), pooling));
+            assertTrue(refused.getMessage().contains("one EtfHeadBlock, found 2"), refused.getMessage());
+            assertEquals(0, pooled.step());
         }
     }
 
@@ -258,39 +248,39 @@ class SplitBackwardTest {
     @Test
     void featuresThatAlsoReachTheLossPastTheHeadAreRefusedByName() {
         ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
-        EtfHeadBlock head = EtfHeadBlock.create(HeadKind.IMPLICIT, DIMENSION, CLASSES, 5, 1e-3, SEED);
-        head.setSplitPooling(pooling);
-        ai.djl.nn.Block branches = new ai.djl.nn.ParallelBlock(
-                outputs -> new NDList(outputs.get(0).head(), outputs.get(1).head()),
-                List.of(head, ai.djl.nn.core.Linear.builder().setUnits(1).build()));
-        Loss withPenalty = new Loss("cross-entropy and a penalty on the features") {
-            @Override
-            public NDArray evaluate(NDList labels, NDList predictions) {
-                NDArray logits = predictions.get(0);
-                NDArray penalty = predictions.get(1).square().sum();
-                return crossEntropyOverTheBatch(TestBatches.BATCH).evaluate(labels, new NDList(logits))
-                        .add(penalty.mul(NormalisedBatch.scalar(penalty, 1e-3)));
-            }
-        };
-        try (ai.djl.Model model = ai.djl.Model.newInstance("branches", ai.djl.Device.cpu(), "PyTorch")) {
+        try (EtfHeadBlock head = EtfHeadBlock.create(HeadKind.IMPLICIT, DIMENSION, CLASSES, 5, 1e-3, SEED)) {
+            head.setSplitPooling(pooling);
+            Block model = new SequentialBlock().add(Linear.builder().setUnits(DIMENSION).build())
+                    .add(new ParallelBlock(outputs -> new NDList(outputs.get(0).head(), outputs.get(1).head()),
+                            List.of(head, Linear.builder().setUnits(1).build())));
+            Loss withPenalty = new Loss("cross-entropy and a penalty on the features") {
+                @Override
+                public NDArray evaluate(NDList labels, NDList predictions) {
+                    NDArray penalty = predictions.get(1).square().sum();
+                    return crossEntropyOverTheBatch(TestBatches.BATCH).evaluate(labels,
+                            new NDList(predictions.get(0))).add(penalty.mul(NormalisedBatch.scalar(penalty, 1e-3)));
+                }
+            };
+            IllegalStateException refused = assertThrows(IllegalStateException.class,
+                    () -> trainOneBatchInSplits(model, withPenalty, pooling));
+            assertTrue(refused.getMessage().contains("only way to the loss"), refused.getMessage());
+        }
+    }
+
+    /** One batch of the test inputs through {@code pooling.trainBatch} on a float64 model of {@code block}. */
+    private static void trainOneBatchInSplits(Block block, Loss loss, ConcurrentSplitPooling pooling) {
+        try (Model model = Model.newInstance("splits", Device.cpu(), "PyTorch")) {
             model.setDataType(DataType.FLOAT64);
-            model.setBlock(new ai.djl.nn.SequentialBlock().add(ai.djl.nn.core.Linear.builder().setUnits(DIMENSION)
-                    .build()).add(branches));
-            try (ai.djl.training.Trainer trainer = model.newTrainer(new ai.djl.training.DefaultTrainingConfig(
-                    withPenalty))) {
-                trainer.initialize(new ai.djl.ndarray.types.Shape(TestBatches.BATCH, TestBatches.INPUTS));
-                ai.djl.ndarray.NDManager scope = trainer.getManager().newSubManager();
-                ai.djl.training.dataset.Batch batch = new ai.djl.training.dataset.Batch(scope,
-                        new NDList(scope.create(TestBatches.inputs(1).data,
-                                new ai.djl.ndarray.types.Shape(TestBatches.BATCH, TestBatches.INPUTS))),
-                        new NDList(scope.create(TestBatches.labels(1))), TestBatches.BATCH, null, null, 0, 1);
-                IllegalStateException refused = assertThrows(IllegalStateException.class,
-                        () -> pooling.trainBatch(trainer, batch));
-                assertTrue(refused.getMessage().contains("only way to the loss"), refused.getMessage());
-                batch.close();
+            model.setBlock(block);
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(loss))) {
+                Shape inputs = new Shape(TestBatches.BATCH, TestBatches.INPUTS);
+                trainer.initialize(inputs);
+                NDManager scope = trainer.getManager().newSubManager();
+                try (Batch batch = new Batch(scope, new NDList(scope.create(TestBatches.inputs(1).data, inputs)),
+                        new NDList(scope.create(TestBatches.labels(1))), TestBatches.BATCH, null, null, 0, 1)) {
+                    pooling.trainBatch(trainer, batch);
+                }
             }
-        } finally {
-            head.close();
         }
     }
 
