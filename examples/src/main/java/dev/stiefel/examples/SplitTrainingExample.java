@@ -9,7 +9,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
-import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
@@ -35,13 +34,7 @@ public class SplitTrainingExample {
         model.setBlock(new SequentialBlock().add(backbone).add(head));
         try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()))) {
             trainer.initialize(inputShape);
-            for (int epoch = 0; epoch < epochs; epoch++) {
-                for (Batch batch : trainer.iterateDataset(dataset)) {
-                    pooling.trainBatch(trainer, batch); // each split's forward, loss and backward, in a thread
-                    trainer.step();
-                    batch.close();
-                }
-            }
+            pooling.fit(trainer, epochs, dataset, null); // EasyTrain.fit with each batch trained in splits
         }
         // snippet-end
         return head;

@@ -7,11 +7,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.EasyTrain;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.Dataset;
 import ai.djl.training.listener.TrainingListener.BatchData;
 import ai.djl.translate.Batchifier;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -40,12 +44,15 @@ import java.util.function.Function;
  * completed by {@link #completeBackward} once every split has run its own, so that the network's
  * gradients are those of the summed loss of all splits, equal to the unsplit step's
  * ({@link SplitBackward}). {@link #trainBatch} is a whole training batch done this way, DJL's
- * {@code EasyTrain.trainBatch} with concurrent, joined splits:
+ * {@code EasyTrain.trainBatch} with concurrent, joined splits, and {@link #fit} is
+ * {@code EasyTrain.fit} made of it:
  *
  * <pre>{@code
  * ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(devices.length);
  * head.setSplitPooling(pooling);
- * for (Batch batch : trainer.iterateDataset(dataset)) {
+ * pooling.fit(trainer, epochs, trainingSet, validationSet); // as EasyTrain.fit
+ * // or, batch by batch:
+ * for (Batch batch : trainer.iterateDataset(trainingSet)) {
  *     pooling.trainBatch(trainer, batch);
  *     trainer.step();
  *     batch.close();
@@ -113,6 +120,42 @@ public final class ConcurrentSplitPooling implements SplitPooling {
                     });
         }
         return ownThreads;
+    }
+
+    /**
+     * DJL's {@code EasyTrain.fit} with every training batch trained in splits: for each epoch,
+     * every batch of {@code train} through {@link #trainBatch(Trainer, Batch)} followed by the
+     * optimiser's step, then validation by {@code EasyTrain.evaluateDataset} (evaluation forwards
+     * change no state of the head and need no pooling; on several devices each split is centred
+     * by its own rows, as the heads centre any evaluated rows) and the listeners' {@code onEpoch}.
+     *
+     * @param trainer the trainer of a model whose head pools through this
+     * @param epochs passes over {@code train}, not negative
+     * @param train the training data
+     * @param validate the validation data, or null for none
+     * @throws IOException from the datasets
+     * @throws TranslateException from the datasets
+     */
+    public void fit(Trainer trainer, int epochs, Dataset train, Dataset validate)
+            throws IOException, TranslateException {
+        if (trainer == null || train == null) {
+            throw new IllegalArgumentException("split pooling: trainer and training data must not be null");
+        }
+        if (epochs < 0) {
+            throw new IllegalArgumentException("split pooling: epochs must not be negative, got " + epochs);
+        }
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            for (Batch batch : trainer.iterateDataset(train)) {
+                try {
+                    trainBatch(trainer, batch);
+                    trainer.step();
+                } finally {
+                    batch.close();
+                }
+            }
+            EasyTrain.evaluateDataset(trainer, validate);
+            trainer.notifyListeners(listener -> listener.onEpoch(trainer));
+        }
     }
 
     /**

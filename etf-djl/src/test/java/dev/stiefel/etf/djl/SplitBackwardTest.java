@@ -267,6 +267,45 @@ class SplitBackwardTest {
         }
     }
 
+    /** {@code fit} is EasyTrain.fit in splits: one head step per batch, validation and onEpoch per epoch. */
+    @Test
+    void fitTrainsEveryBatchInSplitsAndValidatesEveryEpoch() throws Exception {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
+        int[] epochs = new int[1];
+        int[] validationBatches = new int[1];
+        ai.djl.training.listener.TrainingListener counting = new ai.djl.training.listener.TrainingListenerAdapter() {
+            @Override
+            public void onEpoch(Trainer trainer) {
+                epochs[0]++;
+            }
+
+            @Override
+            public void onValidationBatch(Trainer trainer, BatchData batchData) {
+                validationBatches[0]++;
+            }
+        };
+        try (EtfHeadBlock head = EtfHeadBlock.create(HeadKind.IMPLICIT, DIMENSION, CLASSES, 5, 1e-3, SEED);
+                Model model = Model.newInstance("fit", Device.cpu(), "PyTorch")) {
+            head.setSplitPooling(pooling);
+            model.setBlock(new SequentialBlock().add(Linear.builder().setUnits(DIMENSION).build()).add(head));
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(crossEntropyOverTheBatch(
+                    TestBatches.BATCH)).addTrainingListeners(counting))) {
+                trainer.initialize(new Shape(TestBatches.BATCH, TestBatches.INPUTS));
+                NDManager data = trainer.getManager().newSubManager();
+                ai.djl.training.dataset.ArrayDataset rows = new ai.djl.training.dataset.ArrayDataset.Builder()
+                        .setData(data.randomNormal(new Shape(3 * TestBatches.BATCH, TestBatches.INPUTS)))
+                        .optLabels(data.arange(3 * TestBatches.BATCH).mod(data.create(CLASSES)))
+                        .setSampling(TestBatches.BATCH, false).build();
+                pooling.fit(trainer, 2, rows, rows);
+                assertEquals(6, head.step(), "one head step per training batch: 3 batches x 2 epochs");
+                assertEquals(2, epochs[0]);
+                assertEquals(6, validationBatches[0]);
+                assertThrows(IllegalArgumentException.class, () -> pooling.fit(trainer, -1, rows, null));
+                data.close();
+            }
+        }
+    }
+
     /** One batch of the test inputs through {@code pooling.trainBatch} on a float64 model of {@code block}. */
     private static void trainOneBatchInSplits(Block block, Loss loss, ConcurrentSplitPooling pooling) {
         try (Model model = Model.newInstance("splits", Device.cpu(), "PyTorch")) {
