@@ -54,7 +54,15 @@ public final class HeadStepTiming {
         int splits = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         for (String name : args[2].split(",")) {
             for (HeadKind kind : HeadKind.values()) {
-                double[] times = time(name, kind, steps, warmUp, splits);
+                double[] times;
+                try {
+                    times = time(name, kind, steps, warmUp, splits);
+                } catch (IllegalArgumentException refused) {
+                    // two splits on one CPU with a batch-normalised backbone, for example
+                    System.out.printf(Locale.ROOT, "%d-splits %s %s refused: %s%n", splits, name,
+                            kind.commandLineName(), refused.getMessage());
+                    continue;
+                }
                 Arrays.sort(times);
                 System.out.printf(Locale.ROOT, "%s %s %s median %.2f ms min %.2f max %.2f%n",
                         splits == 0 ? "unsplit" : splits + "-splits", name, kind.commandLineName(), times[steps / 2],
