@@ -312,6 +312,11 @@ public final class ConcurrentSplitPooling implements SplitPooling {
             throw new IllegalArgumentException("split pooling: a batch of " + batch.getSize() + " rows cannot be cut"
                     + " into " + splits + " splits");
         }
+        if (trainer.getManager().getEngine() != batch.getManager().getEngine()) {
+            throw new IllegalArgumentException("split pooling: the batch's arrays belong to engine "
+                    + batch.getManager().getEngine().getEngineName() + ", the trainer's to "
+                    + trainer.getManager().getEngine().getEngineName() + "; create the batch with the trainer's engine");
+        }
         requireHeadPoolsHere(trainer.getModel().getBlock());
         requireRoomForEverySplit(executor);
         Device[] devices = trainer.getDevices();
