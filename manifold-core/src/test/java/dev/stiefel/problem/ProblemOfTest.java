@@ -148,22 +148,7 @@ class ProblemOfTest {
     @Test
     void aHessianPartIsUsedForEveryHessianVectorProduct() {
         int[] calls = new int[1];
-        Problem<DMatrixRMaj> counted = new Problem<>() {
-            @Override
-            public Manifold<DMatrixRMaj> manifold() {
-                return stiefel;
-            }
-
-            @Override
-            public double cost(DMatrixRMaj x) {
-                return ProblemOfTest.this.cost(x);
-            }
-
-            @Override
-            public void euclideanGradient(DMatrixRMaj x, DMatrixRMaj out) {
-                gradient(x, out);
-            }
-
+        Problem<DMatrixRMaj> counted = new CostAndGradientOnly() {
             @Override
             public Optional<EuclideanHessian<DMatrixRMaj>> euclideanHessian() {
                 return Optional.of((x, v, out) -> {
