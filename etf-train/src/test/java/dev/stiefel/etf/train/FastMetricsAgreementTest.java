@@ -44,13 +44,8 @@ class FastMetricsAgreementTest {
     @CsvSource({"ejml, 6, 16, 51", "openblas, 30, 64, 52"})
     void unbalancedClassesAgree(String backend, int numClasses, int dimension, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        int samples = numClasses * (numClasses + 1) / 2;
-        int[] labels = new int[samples];
-        for (int c = 0, row = 0; c < numClasses; c++) {
-            for (int k = 0; k <= c; k++) {
-                labels[row++] = c;
-            }
-        }
+        int[] labels = ClassMeanFixtures.unbalancedLabels(numClasses);
+        int samples = labels.length;
         DMatrixRMaj features = gaussian(samples, dimension, random);
         boolean eigen = assertAgree(backend, numClasses, features, labels, gaussian(dimension, numClasses, random));
         assertEquals(false, eigen, "NC1 through the eigendecomposition");
@@ -61,7 +56,7 @@ class FastMetricsAgreementTest {
         "openblas, 10, 96, 1, 14", "ejml, 6, 12, 2, 15"})
     void rankDeficientClassMeansAgree(String backend, int numClasses, int dimension, int rank, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        RankDeficientClassMeans data = RankDeficientClassMeans.draw(numClasses, dimension, rank, random);
+        ClassMeanFixtures.RankDeficient data = ClassMeanFixtures.rankDeficient(numClasses, dimension, rank, random);
         DMatrixRMaj features = data.features();
         int[] labels = data.labels();
         assertTrue(assertAgree(backend, numClasses, features, labels, gaussian(dimension, numClasses, random)),

@@ -68,25 +68,20 @@ class WithinClassVariabilityTest {
     @CsvSource({"ejml, 6, 16, 51", "openblas, 30, 64, 52"})
     void unbalancedClassesMatchTheDensePseudoInverse(String backend, int numClasses, int dimension, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        int samples = numClasses * (numClasses + 1) / 2;
-        int[] labels = new int[samples];
-        for (int c = 0, row = 0; c < numClasses; c++) {
-            for (int k = 0; k <= c; k++) {
-                labels[row++] = c;
-            }
-        }
+        int[] labels = ClassMeanFixtures.unbalancedLabels(numClasses);
+        int samples = labels.length;
         assertFalse(assertMatchesOracle(backend, numClasses, gaussian(samples, dimension, random), labels),
                 "NC1 through the eigendecomposition");
     }
 
-    /** Class means of rank below C - 1 ({@link RankDeficientClassMeans}): the eigen route drops the rounding. */
+    /** Class means of rank below C - 1 ({@link ClassMeanFixtures#rankDeficient}): the eigen route drops the rounding. */
     @ParameterizedTest
     @CsvSource({"ejml, 8, 20, 3, 11", "openblas, 8, 20, 3, 12", "openblas, 30, 64, 5, 13",
         "openblas, 10, 96, 1, 14"})
     void rankDeficientMeansTakeTheEigendecompositionAndMatch(String backend, int numClasses, int dimension,
             int rank, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        RankDeficientClassMeans data = RankDeficientClassMeans.draw(numClasses, dimension, rank, random);
+        ClassMeanFixtures.RankDeficient data = ClassMeanFixtures.rankDeficient(numClasses, dimension, rank, random);
         DMatrixRMaj features = data.features();
         int[] labels = data.labels();
         assertTrue(assertMatchesOracle(backend, numClasses, features, labels),
