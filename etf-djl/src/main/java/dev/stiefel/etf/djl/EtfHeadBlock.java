@@ -328,12 +328,7 @@ public final class EtfHeadBlock extends AbstractBlock implements AutoCloseable {
             requireOneTrainingDevice(features.getDevice());
         }
         if (splits.poolsSplits()) {
-            // a split whose loss depends on the other splits' rows stops its backward at a leaf and
-            // is completed by the pooling once every split's backward has run (SplitBackward)
-            NormalisedBatch batch = classifier.gradientCrossesSplits()
-                    ? NormalisedBatch.detached(features, labelArray, dimension, numClasses, tau, classifier.name())
-                    : NormalisedBatch.of(features, labelArray, dimension, numClasses, tau, true, classifier.name());
-            return new NDList(classifier.trainingLogits(batch, parameterStore, splits));
+            return trainingLogits(parameterStore, features, labelArray, splits);
         }
         // the head's state (the implicit head's plans, the standard head's rows) is changed by a
         // training forward; two at once would free or rewrite what the other is reading
@@ -343,12 +338,20 @@ public final class EtfHeadBlock extends AbstractBlock implements AutoCloseable {
                     + " ConcurrentSplitPooling (setSplitPooling)");
         }
         try {
-            NormalisedBatch batch = NormalisedBatch.of(features, labelArray, dimension, numClasses, tau, true,
-                    classifier.name());
-            return new NDList(classifier.trainingLogits(batch, parameterStore, splits));
+            return trainingLogits(parameterStore, features, labelArray, splits);
         } finally {
             unpooledTrainingForward.set(null);
         }
+    }
+
+    private NDList trainingLogits(ParameterStore parameterStore, NDArray features, NDArray labelArray,
+            SplitPooling splits) {
+        // a split whose loss depends on the other splits' rows stops its backward at a leaf and
+        // is completed by the pooling once every split's backward has run (SplitBackward)
+        NormalisedBatch batch = splits.poolsSplits() && classifier.gradientCrossesSplits()
+                ? NormalisedBatch.detached(features, labelArray, dimension, numClasses, tau, classifier.name())
+                : NormalisedBatch.of(features, labelArray, dimension, numClasses, tau, true, classifier.name());
+        return new NDList(classifier.trainingLogits(batch, parameterStore, splits));
     }
 
     /**
