@@ -180,6 +180,35 @@ public final class ConcurrentSplitPooling implements SplitPooling {
         if (local == null || step == null) {
             throw new IllegalArgumentException("split pooling: statistics and step must not be null");
         }
+        return arrive(local, parts -> {
+            try (NDManager scope = local.classSums().getManager().newSubManager()) {
+                return step.apply(splits == 1 ? local : ClassStatistics.sum(parts, scope));
+            }
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException as {@link #poolAndStep}
+     */
+    @Override
+    public void meet(Runnable once) {
+        if (once == null) {
+            throw new IllegalArgumentException("split pooling: what runs once must not be null");
+        }
+        arrive(null, parts -> {
+            once.run();
+            return null;
+        });
+    }
+
+    /**
+     * Joins the step's round with {@code local} (null for a split that brings no statistics): the
+     * last split to arrive runs {@code atLast} on the statistics of all, the others wait for its
+     * result, and every split returns it.
+     */
+    private <R> R arrive(ClassStatistics local, Function<List<ClassStatistics>, R> atLast) {
         Round round;
         boolean last;
         synchronized (this) {
@@ -190,6 +219,11 @@ public final class ConcurrentSplitPooling implements SplitPooling {
                         + " call completeBackward(collector) after every split's backward and before the optimiser's"
                         + " step");
             }
+            if (!current.parts.isEmpty() && (current.parts.get(0) == null) != (local == null)) {
+                markBroken("a step in which some splits pooled statistics and others did not");
+                throw new IllegalStateException("split pooling: some splits of the step pool statistics and others"
+                        + " only meet; a pooling serves one head");
+            }
             round = current;
             round.parts.add(local);
             last = round.parts.size() == splits;
@@ -198,9 +232,8 @@ public final class ConcurrentSplitPooling implements SplitPooling {
             }
         }
         if (last) {
-            try (NDManager scope = local.classSums().getManager().newSubManager()) {
-                ClassStatistics pooled = splits == 1 ? local : ClassStatistics.sum(round.parts, scope);
-                round.result = step.apply(pooled);
+            try {
+                round.result = atLast.apply(round.parts);
             } catch (RuntimeException | Error failure) {
                 round.failure = failure;
             } finally {
@@ -210,6 +243,11 @@ public final class ConcurrentSplitPooling implements SplitPooling {
             awaitRound(round);
         }
         return round.outcome();
+    }
+
+    /** Splits of the current step that have arrived and wait for the others. */
+    synchronized int waitingSplits() {
+        return current.parts.size();
     }
 
     private void requireInStep() {

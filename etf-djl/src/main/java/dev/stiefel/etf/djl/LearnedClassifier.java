@@ -135,21 +135,16 @@ final class LearnedClassifier implements HeadClassifier {
     /**
      * The training forward of one split of a data-parallel step. Splits that share a device share
      * its copy of the parameter, so a split's re-normalisation in place could come after another
-     * split's graph has read the rows; the splits therefore meet in the pooling's round first,
+     * split's graph has read the rows; the splits therefore meet first ({@link SplitPooling#meet}),
      * where the pending re-normalisations of every device run once, before any split reads them.
      */
     private NDArray pooledTrainingLogits(NormalisedBatch batch, ParameterStore parameterStore, SplitPooling pooling) {
-        if (!batch.hasLabels()) {
-            throw new IllegalStateException("the standard head meets the other splits of a step through the split"
-                    + " pooling, which counts the classes: give the training forward its labels");
-        }
         NDArray features = batch.normalised();
-        pooling.poolAndStep(batch.statistics(batch.classSums(), batch.featureSum()), pooled -> {
+        pooling.meet(() -> {
             for (Device device : List.copyOf(pending)) {
                 pending.remove(device);
                 renormaliseRows(parameterStore.getValue(parameter, device, true));
             }
-            return Boolean.TRUE;
         });
         NDArray logits = Linear.linear(features, parameterStore.getValue(parameter, features.getDevice(), true))
                 .singletonOrThrow();

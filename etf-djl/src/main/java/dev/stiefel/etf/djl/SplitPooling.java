@@ -34,6 +34,17 @@ public interface SplitPooling {
     <R> R poolAndStep(ClassStatistics local, Function<ClassStatistics, R> step);
 
     /**
+     * Meets the other splits of the same step without statistics: {@code once} runs exactly once
+     * per step, after every split has arrived and before any goes on (the standard head
+     * re-normalises its rows there, which splits sharing a device share).
+     *
+     * @param once what runs once per step
+     * @throws RuntimeException what {@code once} threw (in every split of the step), or an
+     *     {@link IllegalStateException} when the other splits do not arrive
+     */
+    void meet(Runnable once);
+
+    /**
      * Takes the part of a split's backward that needs the gradients of the other splits' losses
      * ({@link SplitBackward}); the pooling completes it once every split of the step has run its
      * backward. A head hands one in from each training forward whose loss depends
@@ -75,6 +86,11 @@ public interface SplitPooling {
         @Override
         public <R> R poolAndStep(ClassStatistics local, Function<ClassStatistics, R> step) {
             return step.apply(local);
+        }
+
+        @Override
+        public void meet(Runnable once) {
+            once.run();
         }
 
         @Override

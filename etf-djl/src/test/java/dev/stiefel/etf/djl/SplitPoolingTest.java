@@ -250,6 +250,37 @@ class SplitPoolingTest {
         }
     }
 
+    /** Splits that meet without statistics run the step's action once per step; a step that mixes the two is refused. */
+    @Test
+    void splitsMeetOncePerStepAndAStepMayNotMixMeetingAndPooling() throws Exception {
+        ConcurrentSplitPooling pooling = new ConcurrentSplitPooling(SPLITS);
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        for (int step = 1; step <= 2; step++) {
+            List<Future<?>> splits = new ArrayList<>();
+            for (int s = 0; s < SPLITS; s++) {
+                splits.add(threads.submit(() -> pooling.meet(runs::incrementAndGet)));
+            }
+            for (Future<?> split : splits) {
+                split.get();
+            }
+            assertEquals(step, runs.get(), "once per step");
+        }
+        ConcurrentSplitPooling mixed = new ConcurrentSplitPooling(2, Duration.ofMillis(300));
+        Future<Object> pooled = threads.submit(() -> {
+            try (NDManager scope = manager.newSubManager()) {
+                return mixed.poolAndStep(new ClassStatistics(scope.ones(new Shape(CLASSES, DIMENSION),
+                        DataType.FLOAT64), scope.ones(new Shape(1, DIMENSION), DataType.FLOAT64),
+                        new long[] {1, 0, 0, 0}), statistics -> "pooled");
+            }
+        });
+        while (!pooled.isDone() && mixed.waitingSplits() == 0) {
+            Thread.onSpinWait();
+        }
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> mixed.meet(() -> { }));
+        assertTrue(refused.getMessage().contains("one head"), refused.getMessage());
+        assertThrows(java.util.concurrent.ExecutionException.class, pooled::get);
+    }
+
     @Test
     void statisticsOfSplitsSumToThoseOfTheBatch() {
         NDArray sums = manager.create(new double[] {1, 2, 3, 4, 5, 6}, new Shape(3, 2));
